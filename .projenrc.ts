@@ -1,0 +1,84 @@
+import { javascript, typescript } from 'projen';
+import { ConstructPackage, PROJECT, WORKSPACE_VERSION, pinToolchain } from './projenrc/construct-package';
+import { ExampleApp } from './projenrc/example-app';
+import { NxWorkspace } from './projenrc/nx-workspace';
+import { TestSupport } from './projenrc/test-support';
+import { MIN_NODE_VERSION, VERSIONS } from './projenrc/versions';
+
+const root = new javascript.NodeProject({
+  name: 'batch-pipeline',
+  description: 'AWS CDK construct libraries for a serverless batch-processing pipeline, and a local runtime for it',
+  defaultReleaseBranch: PROJECT.defaultReleaseBranch,
+  packageManager: javascript.NodePackageManager.NPM,
+  minNodeVersion: MIN_NODE_VERSION,
+  projenrcJs: false,
+  projenVersion: VERSIONS.projen,
+  devDeps: [
+    `constructs@${VERSIONS.constructs}`,
+    `ts-node@${VERSIONS.tsNode}`,
+    `typescript@${VERSIONS.typescript}`,
+    `@types/node@${VERSIONS.typesNode}`,
+  ],
+  jest: false,
+  package: false,
+  prettier: false,
+  github: false,
+  release: false,
+  buildWorkflow: false,
+  depsUpgrade: false,
+  pullRequestTemplate: false,
+  licensed: true,
+  license: PROJECT.license,
+  copyrightOwner: PROJECT.author,
+  gitignore: ['/.ci/work/'],
+});
+root.package.addField('private', true);
+// .projenrc.ts and projenrc/ run with ts-node on the pinned TypeScript.
+const projenrc = new typescript.ProjenrcTs(root);
+projenrc.tsconfig.file.addOverride('compilerOptions', {
+  target: 'ES2022',
+  lib: ['es2022'],
+  module: 'commonjs',
+  strict: true,
+  esModuleInterop: true,
+  skipLibCheck: true,
+  types: ['node'],
+});
+projenrc.tsconfig.file.addOverride('include', ['.projenrc.ts', 'projenrc/**/*.ts']);
+pinToolchain(root);
+
+const testSupport = new TestSupport(root);
+
+const network = new ConstructPackage(root, {
+  name: 'network',
+  description: 'The VPC of the batch pipeline: subnets, egress mode, VPC endpoints, flow logs and security groups',
+  keywords: ['vpc', 'network'],
+  testDeps: [testSupport],
+});
+
+const storage = new ConstructPackage(root, {
+  name: 'storage',
+  description: 'Upload and reports buckets, access logs, and the EFS file system of the batch pipeline',
+  keywords: ['s3', 'efs', 'storage'],
+  testDeps: [testSupport],
+  dependsOn: [network],
+});
+
+const example = new ExampleApp(root, { uses: [network, storage] });
+example.addDevDeps(`${testSupport.package.packageName}@${WORKSPACE_VERSION}`);
+
+new NxWorkspace(root, ['packages/*', 'apps/*', 'tools/*']);
+
+// `npm test`: build, test and package every package in dependency order (Nx-cached).
+root.testTask.reset('nx run-many --target=build --output-style=static');
+// `npm start`: the main job; synthesizes the example pipeline and prints where it went.
+root.addTask('start', {
+  description: 'Synthesize the example pipeline and print where the cloud assembly went',
+  exec: `nx run ${example.package.packageName}:synth --output-style=static`,
+});
+// Before either, install the workspace when node_modules is missing or stale,
+// so both commands work on a fresh clone.
+root.package.setScript('pretest', 'node scripts/ensure-dependencies.mjs');
+root.package.setScript('prestart', 'node scripts/ensure-dependencies.mjs');
+
+root.synth();

@@ -1,0 +1,3 @@
+export * from './egress-mode';
+export * from './registry-kind';
+export * from './pipeline-network';

@@ -1,0 +1,52 @@
+import { Token } from 'aws-cdk-lib';
+
+/** Where a container image is pulled from. */
+export enum RegistryKind {
+  /** A private Amazon ECR repository (`<account>.dkr.ecr.<region>.amazonaws.com/...`), including CDK image assets. */
+  ECR_PRIVATE = 'ECR_PRIVATE',
+  /** Amazon ECR Public Gallery (`public.ecr.aws/...`). */
+  ECR_PUBLIC = 'ECR_PUBLIC',
+  /** Docker Hub (`busybox`, `library/busybox`, `docker.io/...`). */
+  DOCKER_HUB = 'DOCKER_HUB',
+  /** Any other registry on the internet (`ghcr.io/...`, `quay.io/...`). */
+  OTHER_INTERNET = 'OTHER_INTERNET',
+  /** Not known at synth time (the image name is an unresolved token). */
+  UNKNOWN = 'UNKNOWN',
+}
+
+const PRIVATE_ECR_HOST = /^\d{12}\.dkr\.ecr(-fips)?\.[a-z0-9-]+\.amazonaws\.com(\.cn)?$/;
+
+/** Classifies container image names by the registry they come from. */
+export class ImageRegistry {
+  /**
+   * The registry an image name points at, following Docker's rule that the
+   * first path component is a registry host only when it contains `.` or `:`
+   * or is `localhost`.
+   *
+   * @param imageName for example `public.ecr.aws/docker/library/busybox:latest`
+   */
+  public static kindOf(imageName: string): RegistryKind {
+    if (Token.isUnresolved(imageName)) {
+      return RegistryKind.UNKNOWN;
+    }
+    const firstSlash = imageName.indexOf('/');
+    const firstComponent = firstSlash === -1 ? '' : imageName.slice(0, firstSlash);
+    const isHost = firstComponent.includes('.') || firstComponent.includes(':') || firstComponent === 'localhost';
+    if (!isHost) {
+      return RegistryKind.DOCKER_HUB;
+    }
+    const host = firstComponent.toLowerCase();
+    if (host === 'docker.io' || host === 'index.docker.io' || host === 'registry-1.docker.io') {
+      return RegistryKind.DOCKER_HUB;
+    }
+    if (host === 'public.ecr.aws') {
+      return RegistryKind.ECR_PUBLIC;
+    }
+    if (PRIVATE_ECR_HOST.test(host)) {
+      return RegistryKind.ECR_PRIVATE;
+    }
+    return RegistryKind.OTHER_INTERNET;
+  }
+
+  private constructor() {}
+}

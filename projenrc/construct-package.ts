@@ -1,0 +1,147 @@
+import { awscdk, javascript, DependencyType } from 'projen';
+import { MIN_NODE_VERSION, VERSIONS } from './versions';
+
+/** Every workspace package carries this version until releases are set up. */
+export const WORKSPACE_VERSION = '0.0.0';
+
+/** Fixed metadata shared by every package of the repository. */
+export const PROJECT = {
+  author: 'batch-pipeline contributors',
+  authorAddress: 'batch-pipeline@users.noreply.github.com',
+  repositoryUrl: 'https://github.com/batch-pipeline/batch-pipeline.git',
+  npmScope: '@batch-pipeline',
+  defaultReleaseBranch: 'main',
+  license: 'Apache-2.0',
+} as const;
+
+export interface ConstructPackageOptions {
+  /** Short kebab-case name; becomes `@batch-pipeline/<name>` and `packages/<name>`. */
+  readonly name: string;
+  readonly description: string;
+  /** Sibling construct packages this one builds on (jsii peer dependencies). */
+  readonly dependsOn?: ConstructPackage[];
+  /** Extra runtime dependencies bundled into the package (pinned). */
+  readonly bundledDeps?: string[];
+  /** Extra development dependencies (pinned). */
+  readonly devDeps?: string[];
+  readonly keywords?: string[];
+  /** Private workspace packages used by the tests only. */
+  readonly testDeps?: javascript.NodeProject[];
+}
+
+/**
+ * One jsii construct library under `packages/<name>`, with the naming
+ * conventions of DESIGN.md for every jsii target language.
+ */
+export class ConstructPackage extends awscdk.AwsCdkConstructLibrary {
+  public readonly shortName: string;
+
+  constructor(root: javascript.NodeProject, options: ConstructPackageOptions) {
+    const pascal = options.name.split('-').map((part) => part[0].toUpperCase() + part.slice(1)).join('');
+    const packageName = `${PROJECT.npmScope}/${options.name}`;
+    super({
+      parent: root,
+      outdir: `packages/${options.name}`,
+      name: packageName,
+      description: options.description,
+      keywords: ['aws-cdk', 'batch-pipeline', ...(options.keywords ?? [])],
+      author: PROJECT.author,
+      authorAddress: PROJECT.authorAddress,
+      repositoryUrl: PROJECT.repositoryUrl,
+      repositoryDirectory: `packages/${options.name}`,
+      license: PROJECT.license,
+      defaultReleaseBranch: PROJECT.defaultReleaseBranch,
+      packageManager: javascript.NodePackageManager.NPM,
+      minNodeVersion: MIN_NODE_VERSION,
+      cdkVersion: VERSIONS.awsCdkLib,
+      constructsVersion: VERSIONS.constructs,
+      jsiiVersion: VERSIONS.jsii,
+      typescriptVersion: VERSIONS.typescript,
+      jestOptions: { jestVersion: VERSIONS.jest, updateSnapshot: javascript.UpdateSnapshot.NEVER },
+      projenVersion: VERSIONS.projen,
+      peerDeps: (options.dependsOn ?? []).map((dep) => `${dep.package.packageName}@^${WORKSPACE_VERSION}`),
+      bundledDeps: options.bundledDeps,
+      devDeps: [
+        `cdk-nag@${VERSIONS.cdkNag}`,
+        ...(options.testDeps ?? []).map((dep) => `${dep.package.packageName}@${WORKSPACE_VERSION}`),
+        ...(options.devDeps ?? []),
+      ],
+      // The repository's tooling (Nx, projen at the root) drives releases and CI.
+      github: false,
+      release: false,
+      buildWorkflow: false,
+      depsUpgrade: false,
+      pullRequestTemplate: false,
+      prettier: false,
+      docgen: true,
+      publishToPypi: {
+        distName: `batch-pipeline.${options.name}`,
+        module: `batch_pipeline.${options.name.replace(/-/g, '_')}`,
+      },
+      publishToMaven: {
+        javaPackage: `dev.batchpipeline.${options.name.replace(/-/g, '')}`,
+        mavenGroupId: 'dev.batchpipeline',
+        mavenArtifactId: options.name,
+      },
+      publishToNuget: {
+        dotNetNamespace: `BatchPipeline.${pascal}`,
+        packageId: `BatchPipeline.${pascal}`,
+      },
+      publishToGo: {
+        moduleName: 'github.com/batch-pipeline/batch-pipeline-go',
+        packageName: options.name.replace(/-/g, ''),
+      },
+    });
+    this.shortName = options.name;
+    pinToolchain(this);
+
+    // Packaging for Python, Java, .NET and Go needs their toolchains; until that
+    // is set up, `package` produces the JavaScript package only (`package-all` does the rest).
+    this.packageTask.reset();
+    this.packageTask.spawn(this.tasks.tryFind('package:js')!);
+
+    skipOwnInstall(this);
+  }
+}
+
+/**
+ * A workspace package does not run its own `npm install` after synthesis:
+ * the single install at the repository root covers every workspace.
+ */
+export function skipOwnInstall(project: javascript.NodeProject): void {
+  (project.package as unknown as { installDependencies: () => void }).installDependencies = () => undefined;
+}
+
+/**
+ * Replaces the caret ranges projen chooses for test tooling with the exact
+ * versions of versions.ts, so every package uses the same ones.
+ */
+export function pinToolchain(project: javascript.NodeProject): void {
+  const exact: Record<string, string> = {
+    'jest': VERSIONS.jest,
+    'ts-jest': VERSIONS.tsJest,
+    '@types/jest': VERSIONS.typesJest,
+    '@types/node': VERSIONS.typesNode,
+    'typescript': VERSIONS.typescript,
+    'ts-node': VERSIONS.tsNode,
+    'jsii-rosetta': VERSIONS.jsiiRosetta,
+    'jsii-pacmak': VERSIONS.jsiiPacmak,
+    'jsii-docgen': VERSIONS.jsiiDocgen,
+    'constructs': VERSIONS.constructs,
+    'eslint': VERSIONS.eslint,
+    '@typescript-eslint/eslint-plugin': VERSIONS.typescriptEslint,
+    '@typescript-eslint/parser': VERSIONS.typescriptEslint,
+    '@stylistic/eslint-plugin': VERSIONS.stylisticEslintPlugin,
+    'eslint-plugin-import': VERSIONS.eslintPluginImport,
+    'eslint-import-resolver-typescript': VERSIONS.eslintImportResolverTypescript,
+    'jest-junit': VERSIONS.jestJunit,
+    'jsii-diff': VERSIONS.jsiiDiff,
+  };
+  for (const [name, version] of Object.entries(exact)) {
+    const existing = project.deps.all.find((dep) => dep.name === name && dep.type === DependencyType.BUILD);
+    if (existing) {
+      project.deps.removeDependency(name, DependencyType.BUILD);
+      project.deps.addDependency(`${name}@${version}`, DependencyType.BUILD);
+    }
+  }
+}

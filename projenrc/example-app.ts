@@ -1,0 +1,57 @@
+import { JsonFile, javascript, typescript } from 'projen';
+import { PROJECT, WORKSPACE_VERSION, pinToolchain, skipOwnInstall } from './construct-package';
+import { MIN_NODE_VERSION, VERSIONS } from './versions';
+
+export interface ExampleAppOptions {
+  /** Construct packages the app composes. */
+  readonly uses: javascript.NodeProject[];
+}
+
+/**
+ * `apps/example`: a deployable CDK app built from the construct packages.
+ * `synth` writes its cloud assembly to `apps/example/cdk.out` without AWS.
+ */
+export class ExampleApp extends typescript.TypeScriptProject {
+  constructor(root: javascript.NodeProject, options: ExampleAppOptions) {
+    super({
+      parent: root,
+      outdir: 'apps/example',
+      name: `${PROJECT.npmScope}/example`,
+      description: 'A deployable example of the batch pipeline, composed from the construct packages',
+      defaultReleaseBranch: PROJECT.defaultReleaseBranch,
+      packageManager: javascript.NodePackageManager.NPM,
+      minNodeVersion: MIN_NODE_VERSION,
+      projenVersion: VERSIONS.projen,
+      typescriptVersion: VERSIONS.typescript,
+      jestOptions: { jestVersion: VERSIONS.jest, updateSnapshot: javascript.UpdateSnapshot.NEVER },
+      deps: [
+        `aws-cdk-lib@${VERSIONS.awsCdkLib}`,
+        `constructs@${VERSIONS.constructs}`,
+        ...options.uses.map((pkg) => `${pkg.package.packageName}@^${WORKSPACE_VERSION}`),
+      ],
+      devDeps: [`cdk-nag@${VERSIONS.cdkNag}`, `ts-node@${VERSIONS.tsNode}`],
+      sampleCode: false,
+      eslint: false,
+      prettier: false,
+      github: false,
+      release: false,
+      buildWorkflow: false,
+      depsUpgrade: false,
+      pullRequestTemplate: false,
+      package: false,
+      tsconfig: { compilerOptions: { module: 'node16', moduleResolution: javascript.TypeScriptModuleResolution.NODE16 } },
+    });
+    this.package.addField('private', true);
+    pinToolchain(this);
+    skipOwnInstall(this);
+
+    new JsonFile(this, 'cdk.json', {
+      obj: { app: 'npx ts-node --prefer-ts-exts src/main.ts', output: 'cdk.out' },
+    });
+    this.gitignore.exclude('/cdk.out/');
+    this.addTask('synth', {
+      description: 'Synthesize the example pipeline into cdk.out and print a summary',
+      exec: 'ts-node --prefer-ts-exts src/main.ts',
+    });
+  }
+}

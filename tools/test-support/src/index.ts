@@ -1,0 +1,2 @@
+export * from './nag-findings';
+export * from './test-stack';
