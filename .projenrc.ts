@@ -64,6 +64,30 @@ const storage = new ConstructPackage(root, {
   dependsOn: [network],
 });
 
+const datasync = new ConstructPackage(root, {
+  name: 'datasync',
+  description: 'DataSync locations and the stage-in (S3 to EFS) and stage-out (EFS to S3) tasks of the batch pipeline',
+  keywords: ['datasync', 'efs', 's3'],
+  dependsOn: [network],
+  testDeps: [testSupport],
+});
+
+const batch = new ConstructPackage(root, {
+  name: 'batch',
+  description: 'AWS Batch on Fargate for the batch pipeline: compute environment, job queue and a job definition with the pipeline EFS mounted',
+  keywords: ['batch', 'fargate', 'efs'],
+  dependsOn: [network],
+  testDeps: [testSupport],
+});
+
+const appstream = new ConstructPackage(root, {
+  name: 'appstream',
+  description: 'An optional AppStream 2.0 quality-control desktop inside the batch pipeline VPC',
+  keywords: ['appstream', 'desktop'],
+  dependsOn: [network],
+  testDeps: [testSupport],
+});
+
 const example = new ExampleApp(root, { uses: [network, storage] });
 example.addDevDeps(`${testSupport.package.packageName}@${WORKSPACE_VERSION}`);
 
