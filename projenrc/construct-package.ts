@@ -100,6 +100,9 @@ export class ConstructPackage extends awscdk.AwsCdkConstructLibrary {
     this.packageTask.reset();
     this.packageTask.spawn(this.tasks.tryFind('package:js')!);
 
+    // jsii-docgen cannot find hoisted dependency assemblies by itself.
+    this.tasks.tryFind('docgen')!.reset('node ../../scripts/docgen.mjs API.md');
+
     skipOwnInstall(this);
   }
 }

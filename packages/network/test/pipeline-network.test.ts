@@ -1,9 +1,9 @@
+import { testStack } from '@batch-pipeline/test-support';
 import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { testStack } from '@batch-pipeline/test-support';
 import { EgressMode, PipelineNetwork, PipelineNetworkProps, RegistryKind } from '../src';
 
 function synth(props: PipelineNetworkProps = {}): { stack: Stack; network: PipelineNetwork; template: Template } {
@@ -57,7 +57,9 @@ describe('PipelineNetwork defaults', () => {
       SecurityGroupIngress: Match.absent(),
     });
     template.hasResourceProperties('AWS::EC2::SecurityGroupEgress', {
-      FromPort: 2049, ToPort: 2049, IpProtocol: 'tcp',
+      FromPort: 2049,
+      ToPort: 2049,
+      IpProtocol: 'tcp',
       DestinationSecurityGroupId: Match.objectLike({ 'Fn::GetAtt': [Match.stringLikeRegexp('FileSystemSecurityGroup'), 'GroupId'] }),
     });
   });
@@ -66,7 +68,9 @@ describe('PipelineNetwork defaults', () => {
     const ingress = template.findResources('AWS::EC2::SecurityGroupIngress');
     expect(Object.values(ingress).map((rule) => rule.Properties)).toEqual([
       expect.objectContaining({
-        FromPort: 2049, ToPort: 2049, IpProtocol: 'tcp',
+        FromPort: 2049,
+        ToPort: 2049,
+        IpProtocol: 'tcp',
         SourceSecurityGroupId: { 'Fn::GetAtt': [expect.stringMatching(/JobSecurityGroup/), 'GroupId'] },
       }),
     ]);
@@ -91,7 +95,7 @@ describe('PipelineNetwork defaults', () => {
   });
 
   test('jobs can pull from every registry', () => {
-    for (const registry of [RegistryKind.ECR_PRIVATE, RegistryKind.ECR_PUBLIC, RegistryKind.DOCKER_HUB, RegistryKind.OTHER_INTERNET, RegistryKind.UNKNOWN]) {
+    for (const registry of Object.values(RegistryKind)) {
       expect(network.canPullFrom(registry)).toBe(true);
     }
   });
