@@ -88,6 +88,21 @@ const appstream = new ConstructPackage(root, {
   testDeps: [testSupport],
 });
 
+new ConstructPackage(root, {
+  name: 'orchestration',
+  description: 'The trigger function, state machine, failure notification and alarms that turn one upload into one report',
+  keywords: ['stepfunctions', 'lambda', 'orchestration'],
+  dependsOn: [network, datasync, batch],
+  testDeps: [testSupport],
+  devDeps: [
+    `esbuild@${VERSIONS.esbuild}`,
+    `@aws-sdk/client-sfn@${VERSIONS.awsSdk}`,
+    `aws-sdk-client-mock@${VERSIONS.awsSdkClientMock}`,
+    `@types/aws-lambda@${VERSIONS.typesAwsLambda}`,
+    `aws-local-stepfunctions@${VERSIONS.awsLocalStepfunctions}`,
+  ],
+});
+
 const example = new ExampleApp(root, { uses: [network, storage] });
 example.addDevDeps(`${testSupport.package.packageName}@${WORKSPACE_VERSION}`);
 

@@ -74,6 +74,13 @@ export class ConstructPackage extends awscdk.AwsCdkConstructLibrary {
       pullRequestTemplate: false,
       prettier: false,
       docgen: true,
+      // Lambda handlers (`*.lambda.ts`) are bundled with esbuild when the package
+      // is built and shipped inside it, so consumers need neither esbuild nor Docker.
+      lambdaOptions: {
+        runtime: awscdk.LambdaRuntime.NODEJS_24_X,
+        // The SDK is bundled too, so the handler runs the version its tests ran.
+        bundlingOptions: { externals: [], sourcemap: true },
+      },
       publishToPypi: {
         distName: `batch-pipeline.${options.name}`,
         module: `batch_pipeline.${options.name.replace(/-/g, '_')}`,

@@ -26,6 +26,12 @@ export const VERSIONS = {
   eslintImportResolverTypescript: '4.4.5',
   jestJunit: '17.0.0',
   jsiiDiff: '1.134.0',
+  esbuild: '0.28.2',
+  awsSdk: '3.1164.0',
+  awsSdkClientMock: '4.1.0',
+  typesAwsLambda: '8.10.164',
+  /** The only version served; needs Node 22 or newer. Runs the synthesized state machine in tests and locally. */
+  awsLocalStepfunctions: '3.0.0',
   projen: '0.103.25',
 } as const;
 
