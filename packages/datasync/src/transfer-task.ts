@@ -165,10 +165,13 @@ export class TransferTask extends Construct implements ITransferTask {
       resourceArns: roles.map((role) => role.roleArn),
       conditions: { StringEquals: { 'iam:PassedToService': DATASYNC_SERVICE } },
     }));
-    const principal = grantee.grantPrincipal;
-    if (Construct.isConstruct(principal)) {
-      acknowledgeWildcardResource(principal, executions,
-      'DataSync generates the execution ID when an execution starts; DescribeTaskExecution is allowed on the executions of this one task only.');
+    // The execution wildcard lands in the grantee's policy: acknowledge it there,
+    // on the role (covering its default policy) or on the managed policy given.
+    for (const holder of new Set<unknown>([grantee, grantee.grantPrincipal])) {
+      if (Construct.isConstruct(holder)) {
+        acknowledgeWildcardResource(holder, executions,
+          'DataSync generates the execution ID when an execution starts; DescribeTaskExecution is allowed on the executions of this one task only.');
+      }
     }
     return passed;
   }

@@ -1,0 +1,163 @@
+import { Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { LocationAccess, PreserveDeletedFiles, S3StorageClass, StageInTransfer, StageOutTransfer, TaskLogLevel } from '../src';
+import { DATASYNC_TRUST, cfn, managedPolicyStatements, resourceStartingWith } from './helpers';
+import { fixtures } from './fixtures';
+
+const BUCKET_ACTIONS = ['s3:GetBucketLocation', 's3:ListBucket', 's3:ListBucketMultipartUploads'];
+
+describe('StageInTransfer', () => {
+  const f = fixtures();
+  const stageIn = new StageInTransfer(f.stack, 'StageIn', {
+    network: f.network, sourceBucket: f.uploads, sourcePrefix: 'uploads/', fileSystem: f.fileSystem, accessPoint: f.accessPoint, destinationDirectory: '/inputs',
+  });
+  const caller = new iam.Role(f.stack, 'Caller', { assumedBy: new iam.ServicePrincipal('states.amazonaws.com') });
+  stageIn.grantStartExecution(caller);
+  const template = Template.fromStack(f.stack);
+  const stack = f.stack;
+
+  test('copies from a read-only S3 location on the upload prefix to a read-write EFS location', () => {
+    expect(stageIn.sourceLocation.access).toBe(LocationAccess.READ_ONLY);
+    expect(stageIn.destinationLocation.access).toBe(LocationAccess.READ_WRITE);
+    template.hasResourceProperties('AWS::DataSync::LocationS3', { Subdirectory: '/uploads/' });
+    template.hasResourceProperties('AWS::DataSync::LocationEFS', { Subdirectory: '/inputs/', InTransitEncryption: 'TLS1_2' });
+    template.hasResourceProperties('AWS::DataSync::Task', {
+      SourceLocationArn: cfn(stack, stageIn.sourceLocation.locationArn),
+      DestinationLocationArn: cfn(stack, stageIn.destinationLocation.locationArn),
+      Options: { TransferMode: 'CHANGED', VerifyMode: 'ONLY_FILES_TRANSFERRED', OverwriteMode: 'ALWAYS', PreserveDeletedFiles: 'PRESERVE', BytesPerSecond: -1, LogLevel: 'BASIC', Uid: 'NONE', Gid: 'NONE', PosixPermissions: 'NONE' },
+    });
+    expect(stageIn.taskArn).toBe(stageIn.task.taskArn);
+    expect(stageIn.logGroup).toBe(stageIn.task.logGroup);
+  });
+
+  test('every role it creates may do exactly what stage in needs', () => {
+    const roles = Object.keys(template.findResources('AWS::IAM::Role')).filter((logicalId) => logicalId.startsWith('StageIn'));
+    expect(roles.sort()).toEqual([expect.stringMatching(/^StageInDestinationFileSystemAccessRole/), expect.stringMatching(/^StageInSourceBucketAccessRole/)]);
+    for (const logicalId of roles) {
+      expect(template.findResources('AWS::IAM::Role')[logicalId].Properties.AssumeRolePolicyDocument.Statement).toEqual(DATASYNC_TRUST);
+    }
+    expect(managedPolicyStatements(template, 'StageInSourceBucketAccessRolePolicy')).toEqual([
+      { Effect: 'Allow', Action: BUCKET_ACTIONS, Resource: cfn(stack, f.uploads.bucketArn) },
+      { Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectTagging', 's3:GetObjectVersion', 's3:GetObjectVersionTagging'], Resource: { 'Fn::Join': ['', [cfn(stack, f.uploads.bucketArn), '/uploads/*']] } },
+    ]);
+    expect(managedPolicyStatements(template, 'StageInDestinationFileSystemAccessRolePolicy')).toEqual([{
+      Effect: 'Allow',
+      Action: ['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite'],
+      Resource: cfn(stack, f.fileSystem.fileSystemArn),
+      Condition: { StringEquals: { 'elasticfilesystem:AccessPointArn': cfn(stack, f.accessPoint.accessPointArn) } },
+    }]);
+  });
+
+  test('the caller may start and describe this task and pass only the file-system access role', () => {
+    expect(resourceStartingWith(template, 'AWS::IAM::Policy', 'CallerDefaultPolicy').Properties.PolicyDocument.Statement).toEqual([
+      { Effect: 'Allow', Action: 'datasync:StartTaskExecution', Resource: cfn(stack, stageIn.taskArn) },
+      { Effect: 'Allow', Action: 'datasync:DescribeTaskExecution', Resource: { 'Fn::Join': ['', [cfn(stack, stageIn.taskArn), '/execution/*']] } },
+      {
+        Effect: 'Allow', Action: 'iam:PassRole',
+        Resource: cfn(stack, stageIn.destinationLocation.fileSystemAccessRole.roleArn),
+        Condition: { StringEquals: { 'iam:PassedToService': 'datasync.amazonaws.com' } },
+      },
+    ]);
+  });
+
+  test('includeObject limits an execution to the uploaded object, relative to the upload prefix', () => {
+    expect(stageIn.includeObject('uploads/2026/data.csv')).toEqual({ FilterType: 'SIMPLE_PATTERN', Value: '/2026/data.csv' });
+  });
+
+  test('metrics delegate to the task', () => {
+    expect(stageIn.metricFilesTransferred().metricName).toBe('FilesTransferred');
+    expect(stageIn.metricBytesTransferred().metricName).toBe('BytesTransferred');
+    expect(stageIn.metric('FilesSkipped').namespace).toBe('AWS/DataSync');
+  });
+});
+
+describe('StageInTransfer without a prefix', () => {
+  test('includeObject accepts a JSONPath reference to the key', () => {
+    const f = fixtures();
+    const stageIn = new StageInTransfer(f.stack, 'StageIn', { network: f.network, sourceBucket: f.uploads, fileSystem: f.fileSystem, accessPoint: f.accessPoint, logLevel: TaskLogLevel.TRANSFER });
+    const state = f.stack.resolve(new sfn.Pass(f.stack, 'P', { parameters: { Includes: [stageIn.includeObject(sfn.JsonPath.stringAt('$.key'))] } }).toStateJson());
+    expect(state.Parameters.Includes).toEqual([{ 'FilterType': 'SIMPLE_PATTERN', 'Value.$': "States.Format('/{}', $.key)" }]);
+    Template.fromStack(f.stack).hasResourceProperties('AWS::DataSync::LocationS3', { Subdirectory: '/' });
+  });
+
+  test('fails when asked to remove files that are not in the source', () => {
+    const f = fixtures();
+    expect(() => new StageInTransfer(f.stack, 'StageIn', {
+      network: f.network, sourceBucket: f.uploads, fileSystem: f.fileSystem, accessPoint: f.accessPoint, preserveDeletedFiles: PreserveDeletedFiles.REMOVE,
+    })).toThrow("StageInTransfer 'StageIn': 'preserveDeletedFiles' REMOVE is not allowed because the upload bucket and the file system hold files of other runs; allowed: PRESERVE");
+  });
+});
+
+describe('StageOutTransfer', () => {
+  const f = fixtures(undefined, { encryptedReports: true });
+  const stageOut = new StageOutTransfer(f.stack, 'StageOut', {
+    network: f.network, fileSystem: f.fileSystem, accessPoint: f.accessPoint, destinationBucket: f.reports, destinationPrefix: 'reports',
+    destinationStorageClass: S3StorageClass.INTELLIGENT_TIERING, fileSystemRootAccess: true,
+  });
+  const caller = new iam.Role(f.stack, 'Caller', { assumedBy: new iam.ServicePrincipal('states.amazonaws.com') });
+  stageOut.grantStartExecution(caller);
+  const template = Template.fromStack(f.stack);
+  const stack = f.stack;
+
+  test('copies from a read-only EFS location to a read-write S3 location on the reports prefix', () => {
+    expect(stageOut.sourceLocation.access).toBe(LocationAccess.READ_ONLY);
+    expect(stageOut.destinationLocation.access).toBe(LocationAccess.READ_WRITE);
+    template.hasResourceProperties('AWS::DataSync::LocationS3', { Subdirectory: '/reports/', S3StorageClass: 'INTELLIGENT_TIERING' });
+    template.hasResourceProperties('AWS::DataSync::LocationEFS', { Subdirectory: '/' });
+    template.hasResourceProperties('AWS::DataSync::Task', {
+      SourceLocationArn: cfn(stack, stageOut.sourceLocation.locationArn),
+      DestinationLocationArn: cfn(stack, stageOut.destinationLocation.locationArn),
+      Options: { TransferMode: 'CHANGED', VerifyMode: 'ONLY_FILES_TRANSFERRED', OverwriteMode: 'ALWAYS', PreserveDeletedFiles: 'PRESERVE', BytesPerSecond: -1, LogLevel: 'BASIC', Uid: 'NONE', Gid: 'NONE', PosixPermissions: 'NONE' },
+    });
+  });
+
+  test('every role it creates may do exactly what stage out needs', () => {
+    expect(managedPolicyStatements(template, 'StageOutSourceFileSystemAccessRolePolicy')).toEqual([{
+      Effect: 'Allow',
+      Action: ['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientRootAccess'],
+      Resource: cfn(stack, f.fileSystem.fileSystemArn),
+      Condition: { StringEquals: { 'elasticfilesystem:AccessPointArn': cfn(stack, f.accessPoint.accessPointArn) } },
+    }]);
+    expect(managedPolicyStatements(template, 'StageOutDestinationBucketAccessRolePolicy')).toEqual([
+      { Effect: 'Allow', Action: BUCKET_ACTIONS, Resource: cfn(stack, f.reports.bucketArn) },
+      {
+        Effect: 'Allow',
+        Action: ['s3:AbortMultipartUpload', 's3:DeleteObject', 's3:GetObject', 's3:GetObjectTagging', 's3:GetObjectVersion', 's3:GetObjectVersionTagging', 's3:ListMultipartUploadParts', 's3:PutObject', 's3:PutObjectTagging'],
+        Resource: { 'Fn::Join': ['', [cfn(stack, f.reports.bucketArn), '/reports/*']] },
+      },
+      { Effect: 'Allow', Action: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'], Resource: cfn(stack, f.reports.encryptionKey!.keyArn) },
+    ]);
+  });
+
+  test('the caller may start and describe this task and pass only the file-system access role', () => {
+    expect(resourceStartingWith(template, 'AWS::IAM::Policy', 'CallerDefaultPolicy').Properties.PolicyDocument.Statement).toEqual([
+      { Effect: 'Allow', Action: 'datasync:StartTaskExecution', Resource: cfn(stack, stageOut.taskArn) },
+      { Effect: 'Allow', Action: 'datasync:DescribeTaskExecution', Resource: { 'Fn::Join': ['', [cfn(stack, stageOut.taskArn), '/execution/*']] } },
+      {
+        Effect: 'Allow', Action: 'iam:PassRole',
+        Resource: cfn(stack, stageOut.sourceLocation.fileSystemAccessRole.roleArn),
+        Condition: { StringEquals: { 'iam:PassedToService': 'datasync.amazonaws.com' } },
+      },
+    ]);
+  });
+
+  test('includeRunOutput limits an execution to one run output directory', () => {
+    expect(stageOut.includeRunOutput('run-1')).toEqual({ FilterType: 'SIMPLE_PATTERN', Value: '/runs/run-1/out/*' });
+    expect(stageOut.includeRunOutput('run-1', { outputDirectory: 'reports' })).toEqual({ FilterType: 'SIMPLE_PATTERN', Value: '/runs/run-1/reports/*' });
+  });
+
+  test('metrics delegate to the task', () => {
+    expect(stageOut.metricFilesTransferred().metricName).toBe('FilesTransferred');
+    expect(stageOut.metricBytesTransferred().metricName).toBe('BytesTransferred');
+    expect(stageOut.metric('FilesSkipped').namespace).toBe('AWS/DataSync');
+    expect(stageOut.logGroup).toBeDefined();
+  });
+
+  test('fails when asked to remove files that are not in the source', () => {
+    const g = fixtures();
+    expect(() => new StageOutTransfer(g.stack, 'StageOut', {
+      network: g.network, fileSystem: g.fileSystem, accessPoint: g.accessPoint, destinationBucket: g.reports, preserveDeletedFiles: PreserveDeletedFiles.REMOVE,
+    })).toThrow("StageOutTransfer 'StageOut': 'preserveDeletedFiles' REMOVE is not allowed because the reports bucket holds the reports of other runs; allowed: PRESERVE");
+  });
+});
