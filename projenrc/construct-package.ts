@@ -78,6 +78,8 @@ export class ConstructPackage extends awscdk.AwsCdkConstructLibrary {
       // is built and shipped inside it, so consumers need neither esbuild nor Docker.
       lambdaOptions: {
         runtime: awscdk.LambdaRuntime.NODEJS_24_X,
+        // AWS SDK v3 reuses connections by itself.
+        awsSdkConnectionReuse: false,
         // The SDK is bundled too, so the handler runs the version its tests ran.
         bundlingOptions: { externals: [], sourcemap: true },
       },

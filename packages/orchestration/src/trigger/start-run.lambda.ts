@@ -1,0 +1,96 @@
+import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { runIdFor } from './run-id';
+import { RunInput } from './run-input';
+import { decodeS3EventKey } from './s3-object-key';
+import { readTriggerConfig } from './trigger-config';
+import { skipReasonFor } from './upload-filter';
+
+const sfn = new SFNClient({});
+
+/** What one invocation did, also returned for tests and logs. */
+export interface TriggerSummary {
+  started: number;
+  duplicates: number;
+  skipped: number;
+  malformed: number;
+}
+
+interface S3EventRecordLike {
+  eventName?: unknown;
+  s3?: { bucket?: { name?: unknown }; object?: { key?: unknown; size?: unknown; versionId?: unknown; sequencer?: unknown } };
+}
+
+/** One structured JSON line per outcome, so logs can be queried by field. */
+function log(outcome: string, fields: Record<string, unknown>): void {
+  console.log(JSON.stringify({ outcome, ...fields }));
+}
+
+/**
+ * Starts one state machine execution per uploaded object in an S3 event.
+ * Skipped and malformed records are logged and start nothing; a duplicate
+ * delivery meets the existing execution of the same name and is not an error.
+ * Any other start failure is rethrown after every record was tried, so Lambda
+ * retries the event (records already started then count as duplicates).
+ */
+export async function handler(event: unknown): Promise<TriggerSummary> {
+  const config = readTriggerConfig(process.env);
+  const summary: TriggerSummary = { started: 0, duplicates: 0, skipped: 0, malformed: 0 };
+
+  const body = event as { Event?: unknown; Records?: unknown } | null;
+  if (body?.Event === 's3:TestEvent') {
+    log('skipped', { reason: 'test-event' });
+    summary.skipped++;
+    return summary;
+  }
+  if (!body || !Array.isArray(body.Records)) {
+    // Retrying cannot fix a malformed event: log it and return normally.
+    log('malformed', { reason: 'no Records array', event });
+    summary.malformed++;
+    return summary;
+  }
+
+  const failures: unknown[] = [];
+  for (const record of body.Records as S3EventRecordLike[]) {
+    const eventName = record?.eventName;
+    const bucket = record?.s3?.bucket?.name;
+    const encodedKey = record?.s3?.object?.key;
+    const size = record?.s3?.object?.size ?? 0;
+    const key = typeof encodedKey === 'string' ? decodeS3EventKey(encodedKey) : undefined;
+    if (typeof eventName !== 'string' || typeof bucket !== 'string' || key === undefined || typeof size !== 'number') {
+      log('malformed', { reason: 'record without eventName, bucket, decodable key or size', record });
+      summary.malformed++;
+      continue;
+    }
+    const reason = skipReasonFor(eventName, key, size, config.filter);
+    if (reason) {
+      log('skipped', { reason, eventName, bucket, key, size });
+      summary.skipped++;
+      continue;
+    }
+    const versionId = typeof record.s3?.object?.versionId === 'string' ? record.s3.object.versionId : undefined;
+    const sequencer = typeof record.s3?.object?.sequencer === 'string' ? record.s3.object.sequencer : undefined;
+    const runId = runIdFor({ bucket, key, versionId, sequencer });
+    const input: RunInput = { runId, bucket, key, versionId, size };
+    try {
+      const started = await sfn.send(new StartExecutionCommand({
+        stateMachineArn: config.stateMachineArn,
+        name: runId,
+        input: JSON.stringify(input),
+      }));
+      log('started', { runId, bucket, key, versionId, executionArn: started.executionArn });
+      summary.started++;
+    } catch (error) {
+      if (error instanceof ExecutionAlreadyExists) {
+        log('duplicate', { runId, bucket, key, versionId });
+        summary.duplicates++;
+      } else {
+        log('start-failed', { runId, bucket, key, versionId, error: String(error) });
+        failures.push(error);
+      }
+    }
+  }
+  if (failures.length > 0) {
+    throw new Error(`trigger: ${failures.length} of ${body.Records.length} runs could not be started; the event will be retried`);
+  }
+  return summary;
+}

@@ -1,0 +1,39 @@
+/** How the trigger treats objects of zero bytes. */
+export enum ZeroByteObjects {
+  /** Start nothing for an empty object (the default): most jobs cannot process one. */
+  SKIP = 'SKIP',
+  /** Start a run for an empty object like for any other. */
+  PROCESS = 'PROCESS',
+}
+
+/** Which uploads start a run. */
+export interface UploadFilter {
+  /** Only keys under this prefix ('' for all). */
+  readonly prefix: string;
+  /** Only keys ending in one of these (empty for all). */
+  readonly suffixes: string[];
+  readonly zeroByteObjects: ZeroByteObjects;
+}
+
+/** Why an S3 event record started nothing. */
+export type SkipReason = 'not-object-created' | 'folder-marker' | 'outside-prefix' | 'suffix-not-watched' | 'zero-byte-object';
+
+/** The reason an object must not start a run, or undefined when it should. */
+export function skipReasonFor(eventName: string, key: string, size: number, filter: UploadFilter): SkipReason | undefined {
+  if (!eventName.startsWith('ObjectCreated:')) {
+    return 'not-object-created';
+  }
+  if (key.endsWith('/')) {
+    return 'folder-marker';
+  }
+  if (!key.startsWith(filter.prefix)) {
+    return 'outside-prefix';
+  }
+  if (filter.suffixes.length > 0 && !filter.suffixes.some((suffix) => key.endsWith(suffix))) {
+    return 'suffix-not-watched';
+  }
+  if (size === 0 && filter.zeroByteObjects === ZeroByteObjects.SKIP) {
+    return 'zero-byte-object';
+  }
+  return undefined;
+}

@@ -1,0 +1,159 @@
+import { nagFindings, testStack } from '@batch-pipeline/test-support';
+import { Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { PipelineTrigger, PipelineTriggerProps, ZeroByteObjects } from '../src';
+
+function givenTrigger(props: Partial<PipelineTriggerProps> = {}): { stack: Stack; trigger: PipelineTrigger } {
+  const stack = testStack();
+  const uploadBucket = new s3.Bucket(stack, 'Uploads');
+  const stateMachine = new sfn.StateMachine(stack, 'Pipeline', { definitionBody: sfn.DefinitionBody.fromChainable(new sfn.Pass(stack, 'Run')) });
+  const trigger = new PipelineTrigger(stack, 'Trigger', { uploadBucket, stateMachine, ...props });
+  return { stack, trigger };
+}
+
+function given(props: Partial<PipelineTriggerProps> = {}): { stack: Stack; trigger: PipelineTrigger; template: Template } {
+  const { stack, trigger } = givenTrigger(props);
+  return { stack, trigger, template: Template.fromStack(stack) };
+}
+
+function notificationFilters(template: Template): unknown[] {
+  const notifications = Object.values(template.findResources('Custom::S3BucketNotifications'))[0].Properties.NotificationConfiguration;
+  return notifications.LambdaFunctionConfigurations
+    .map((config: { Filter?: unknown; Events: string[] }) => ({ events: config.Events, filter: config.Filter }));
+}
+
+describe('PipelineTrigger defaults', () => {
+  const { template } = given();
+
+  test('runs the bundled handler on ARM64 with the Node.js 24 runtime and JSON logs', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      Handler: 'index.handler',
+      Timeout: 30,
+      LoggingConfig: Match.objectLike({ LogFormat: 'JSON' }),
+      Environment: {
+        Variables: {
+          STATE_MACHINE_ARN: { Ref: Match.stringLikeRegexp('^Pipeline') },
+          WATCH_PREFIX: '',
+          WATCH_SUFFIXES: '[]',
+          ZERO_BYTE_OBJECTS: 'SKIP',
+          NODE_OPTIONS: '--enable-source-maps',
+        },
+      },
+    });
+  });
+
+  test('keeps the function logs for a year', () => {
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 365 });
+  });
+
+  test('is notified of every object creation in the upload bucket', () => {
+    expect(notificationFilters(template)).toEqual([{ events: ['s3:ObjectCreated:*'], filter: undefined }]);
+  });
+
+  test('retries twice, then sends the event to an encrypted dead-letter queue', () => {
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      MaximumRetryAttempts: 2,
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('DeadLetterQueue'), 'Arn'] } } },
+    });
+    template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true, MessageRetentionPeriod: 1209600 });
+  });
+
+  test('may write its own logs, start executions of exactly this state machine and send to exactly its dead-letter queue', () => {
+    const policies = Object.values(template.findResources('AWS::IAM::Policy', {
+      Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^TriggerRole') }] },
+    }));
+    expect(policies).toHaveLength(1);
+    expect(policies[0].Properties.PolicyDocument.Statement).toEqual([
+      { Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Effect: 'Allow', Resource: { 'Fn::GetAtt': [expect.stringMatching(/^TriggerLogGroup/), 'Arn'] } },
+      {
+        Action: ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'],
+        Effect: 'Allow',
+        Resource: { 'Fn::GetAtt': [expect.stringMatching(/DeadLetterQueue/), 'Arn'] },
+      },
+      { Action: 'states:StartExecution', Effect: 'Allow', Resource: { Ref: expect.stringMatching(/^Pipeline/) } },
+    ]);
+  });
+
+  test('has no managed policy', () => {
+    template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: Match.objectLike({ Statement: [Match.objectLike({ Principal: { Service: 'lambda.amazonaws.com' } })] }),
+      ManagedPolicyArns: Match.absent(),
+    });
+  });
+
+  test('reserves no concurrency', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', { ReservedConcurrentExecutions: Match.absent() });
+  });
+});
+
+describe('PipelineTrigger options', () => {
+  test('filters notifications by prefix and each suffix in S3', () => {
+    const { template } = given({ prefix: 'incoming/', suffixes: ['.csv', '.txt'] });
+    const rules = (prefix: string, suffix: string) => ({ Key: { FilterRules: [{ Name: 'suffix', Value: suffix }, { Name: 'prefix', Value: prefix }] } });
+    expect(notificationFilters(template)).toEqual([
+      { events: ['s3:ObjectCreated:*'], filter: rules('incoming/', '.csv') },
+      { events: ['s3:ObjectCreated:*'], filter: rules('incoming/', '.txt') },
+    ]);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ WATCH_PREFIX: 'incoming/', WATCH_SUFFIXES: '[".csv",".txt"]' }) },
+    });
+  });
+
+  test('passes the zero-byte setting, reserved concurrency and log retention on', () => {
+    const { template } = given({ zeroByteObjects: ZeroByteObjects.PROCESS, reservedConcurrency: 5, logRetention: logs.RetentionDays.ONE_MONTH });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      ReservedConcurrentExecutions: 5,
+      Environment: { Variables: Match.objectLike({ ZERO_BYTE_OBJECTS: 'PROCESS' }) },
+    });
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+  });
+
+  test('grantConsumeDeadLetters lets a principal read the failed events', () => {
+    const { stack, trigger } = givenTrigger();
+    const role = new iam.Role(stack, 'Operator', { assumedBy: new iam.AccountRootPrincipal() });
+    trigger.grantConsumeDeadLetters(role);
+    Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: Match.stringLikeRegexp('^Operator') }],
+      PolicyDocument: { Statement: [Match.objectLike({ Action: ['sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueUrl', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'] })] },
+    });
+  });
+});
+
+describe('PipelineTrigger validation', () => {
+  test.each(['incoming', '/incoming/'])('fails on the prefix %s', (prefix) => {
+    expect(() => given({ prefix })).toThrow(
+      `PipelineTrigger 'Trigger': 'prefix' ${prefix} is not valid; allowed: a key prefix that ends with '/' and does not start with '/', such as incoming/`,
+    );
+  });
+
+  test.each(['', 'dir/'])("fails on the suffix '%s'", (suffix) => {
+    expect(() => given({ suffixes: [suffix] })).toThrow(
+      `PipelineTrigger 'Trigger': 'suffixes' entry '${suffix}' is not valid; allowed: a non-empty key ending without '/', such as .csv`,
+    );
+  });
+
+  test.each([0, 2.5])('fails on reserved concurrency %s', (reservedConcurrency) => {
+    expect(() => given({ reservedConcurrency })).toThrow(
+      `PipelineTrigger 'Trigger': 'reservedConcurrency' ${reservedConcurrency} is not valid; allowed: a whole number of at least 1`,
+    );
+  });
+});
+
+describe('PipelineTrigger passes cdk-nag (AwsSolutions, NIST 800-53 R5)', () => {
+  test.each([false, true])('with nothing unacknowledged in the trigger (log key: %s)', (withKey) => {
+    const stack = testStack();
+    const uploadBucket = new s3.Bucket(stack, 'Uploads');
+    const stateMachine = new sfn.StateMachine(stack, 'Pipeline', { definitionBody: sfn.DefinitionBody.fromChainable(new sfn.Pass(stack, 'Run')) });
+    const logEncryptionKey = withKey ? new kms.Key(stack, 'Key', { enableKeyRotation: true }) : undefined;
+    new PipelineTrigger(stack, 'Trigger', { uploadBucket, stateMachine, reservedConcurrency: 5, logEncryptionKey });
+    const triggerFindings = nagFindings(stack).filter((finding) => finding.includes(' at Test/Trigger/'));
+    expect(triggerFindings).toEqual([]);
+  });
+});

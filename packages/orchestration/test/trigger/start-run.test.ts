@@ -1,0 +1,149 @@
+import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { mockClient } from 'aws-sdk-client-mock';
+import { s3Event } from './s3-events';
+import { runIdFor } from '../../src/trigger/run-id';
+import { handler } from '../../src/trigger/start-run.lambda';
+
+const STATE_MACHINE_ARN = 'arn:aws:states:eu-west-2:123456789012:stateMachine:Pipeline';
+const sfnMock = mockClient(SFNClient);
+let logLines: Array<Record<string, unknown>>;
+
+beforeEach(() => {
+  sfnMock.reset();
+  sfnMock.on(StartExecutionCommand).callsFake((input) => ({ executionArn: `${STATE_MACHINE_ARN}:${input.name}`, startDate: new Date() }));
+  process.env.STATE_MACHINE_ARN = STATE_MACHINE_ARN;
+  process.env.WATCH_PREFIX = 'incoming/';
+  process.env.WATCH_SUFFIXES = '[]';
+  delete process.env.ZERO_BYTE_OBJECTS;
+  logLines = [];
+  jest.spyOn(console, 'log').mockImplementation((line: string) => {
+    logLines.push(JSON.parse(line));
+  });
+});
+
+afterEach(() => jest.restoreAllMocks());
+
+function startedInputs(): Array<Record<string, unknown>> {
+  return sfnMock.commandCalls(StartExecutionCommand).map((call) => ({
+    name: call.args[0].input.name,
+    ...JSON.parse(call.args[0].input.input!),
+  }));
+}
+
+describe('trigger function', () => {
+  test('starts one execution named after the run id, with the upload as input', async () => {
+    const summary = await handler(s3Event({ key: 'incoming/report.csv', versionId: 'v1', size: 42 }));
+    const runId = runIdFor({ bucket: 'uploads', key: 'incoming/report.csv', versionId: 'v1' });
+    expect(summary).toEqual({ started: 1, duplicates: 0, skipped: 0, malformed: 0 });
+    expect(sfnMock.commandCalls(StartExecutionCommand)[0].args[0].input.stateMachineArn).toBe(STATE_MACHINE_ARN);
+    expect(startedInputs()).toEqual([{ name: runId, runId, bucket: 'uploads', key: 'incoming/report.csv', versionId: 'v1', size: 42 }]);
+    expect(logLines).toEqual([expect.objectContaining({ outcome: 'started', runId, key: 'incoming/report.csv' })]);
+  });
+
+  test.each([
+    ['incoming/my+report.csv', 'incoming/my report.csv'],
+    ['incoming/a%2Bb%25c.csv', 'incoming/a+b%c.csv'],
+    ['incoming/r%C3%A9sum%C3%A9+%E6%97%A5%E6%9C%AC.txt', 'incoming/résumé 日本.txt'],
+  ])('decodes the URL-encoded key %s to %s', async (encoded, decoded) => {
+    await handler(s3Event({ key: encoded }));
+    expect(startedInputs()).toEqual([expect.objectContaining({ key: decoded })]);
+  });
+
+  test('starts one execution per record when an event carries several', async () => {
+    const summary = await handler(s3Event({ key: 'incoming/a.csv' }, { key: 'incoming/b.csv' }, { key: 'incoming/c.csv' }));
+    expect(summary.started).toBe(3);
+    expect(startedInputs().map((input) => input.key)).toEqual(['incoming/a.csv', 'incoming/b.csv', 'incoming/c.csv']);
+  });
+
+  test('ignores the s3:TestEvent that S3 sends when notifications are configured', async () => {
+    const summary = await handler({ Service: 'Amazon S3', Event: 's3:TestEvent', Time: '2026-11-24T08:00:00.000Z', Bucket: 'uploads' });
+    expect(summary).toEqual({ started: 0, duplicates: 0, skipped: 1, malformed: 0 });
+    expect(sfnMock.commandCalls(StartExecutionCommand)).toHaveLength(0);
+    expect(logLines).toEqual([{ outcome: 'skipped', reason: 'test-event' }]);
+  });
+
+  test('ignores folder markers', async () => {
+    const summary = await handler(s3Event({ key: 'incoming/batch-7/', size: 0 }));
+    expect(summary.skipped).toBe(1);
+    expect(logLines).toEqual([expect.objectContaining({ outcome: 'skipped', reason: 'folder-marker' })]);
+  });
+
+  test('ignores keys outside the watched prefix', async () => {
+    const summary = await handler(s3Event({ key: 'elsewhere/report.csv' }));
+    expect(summary.skipped).toBe(1);
+    expect(logLines).toEqual([expect.objectContaining({ outcome: 'skipped', reason: 'outside-prefix', key: 'elsewhere/report.csv' })]);
+  });
+
+  test('ignores keys with a suffix that is not watched', async () => {
+    process.env.WATCH_SUFFIXES = '[".csv"]';
+    const summary = await handler(s3Event({ key: 'incoming/notes.txt' }, { key: 'incoming/data.csv' }));
+    expect(summary).toEqual({ started: 1, duplicates: 0, skipped: 1, malformed: 0 });
+  });
+
+  test('ignores events that are not object creations', async () => {
+    const summary = await handler(s3Event({ key: 'incoming/report.csv', eventName: 'ObjectRemoved:Delete' }));
+    expect(summary.skipped).toBe(1);
+    expect(logLines).toEqual([expect.objectContaining({ reason: 'not-object-created' })]);
+  });
+
+  test('skips zero-byte objects by default', async () => {
+    const summary = await handler(s3Event({ key: 'incoming/empty.csv', size: 0 }));
+    expect(summary.skipped).toBe(1);
+    expect(logLines).toEqual([expect.objectContaining({ reason: 'zero-byte-object' })]);
+  });
+
+  test('processes zero-byte objects when configured to', async () => {
+    process.env.ZERO_BYTE_OBJECTS = 'PROCESS';
+    const summary = await handler(s3Event({ key: 'incoming/empty.csv', size: 0 }));
+    expect(summary.started).toBe(1);
+  });
+
+  test('a duplicate delivery starts nothing and is not an error', async () => {
+    sfnMock.on(StartExecutionCommand).rejects(new ExecutionAlreadyExists({ message: 'Execution Already Exists', $metadata: {} }));
+    const summary = await handler(s3Event({ key: 'incoming/report.csv', versionId: 'v1' }));
+    expect(summary).toEqual({ started: 0, duplicates: 1, skipped: 0, malformed: 0 });
+    expect(logLines).toEqual([expect.objectContaining({ outcome: 'duplicate' })]);
+  });
+
+  test('the same event delivered twice yields the same execution name', async () => {
+    const event = s3Event({ key: 'incoming/report.csv', versionId: 'v1' });
+    await handler(event);
+    await handler(event);
+    const names = sfnMock.commandCalls(StartExecutionCommand).map((call) => call.args[0].input.name);
+    expect(names[0]).toBe(names[1]);
+  });
+
+  test('a malformed event is logged and does not throw, so Lambda does not retry it', async () => {
+    for (const event of [null, {}, { Records: 'nope' }]) {
+      await expect(handler(event)).resolves.toEqual({ started: 0, duplicates: 0, skipped: 0, malformed: 1 });
+    }
+    expect(logLines.every((line) => line.outcome === 'malformed')).toBe(true);
+  });
+
+  test('a malformed record is logged while the other records still start', async () => {
+    const event = s3Event({ key: 'incoming/good.csv' });
+    event.Records.push({ eventName: 'ObjectCreated:Put', s3: { bucket: { name: 'uploads' }, object: { key: 'incoming/bad%E0%A4%A.csv', size: 1 } } });
+    event.Records.push({ nonsense: true });
+    const summary = await handler(event);
+    expect(summary).toEqual({ started: 1, duplicates: 0, skipped: 0, malformed: 2 });
+  });
+
+  test('a failed start is rethrown after every record was tried, so Lambda retries the event', async () => {
+    sfnMock.on(StartExecutionCommand, { name: runIdFor({ bucket: 'uploads', key: 'incoming/b.csv', sequencer: '0066A1B2C3D4E5F600' }) })
+      .rejects(new Error('ThrottlingException: Rate exceeded'));
+    await expect(handler(s3Event({ key: 'incoming/a.csv' }, { key: 'incoming/b.csv' }, { key: 'incoming/c.csv' })))
+      .rejects.toThrow('trigger: 1 of 3 runs could not be started; the event will be retried');
+    expect(sfnMock.commandCalls(StartExecutionCommand)).toHaveLength(3);
+    expect(logLines.map((line) => line.outcome)).toEqual(['started', 'start-failed', 'started']);
+  });
+
+  test('fails loudly when deployed without a state machine ARN', async () => {
+    delete process.env.STATE_MACHINE_ARN;
+    await expect(handler(s3Event({ key: 'incoming/a.csv' }))).rejects.toThrow('trigger: environment variable STATE_MACHINE_ARN is not set');
+  });
+
+  test('fails loudly on an unknown zero-byte setting', async () => {
+    process.env.ZERO_BYTE_OBJECTS = 'MAYBE';
+    await expect(handler(s3Event({ key: 'incoming/a.csv' }))).rejects.toThrow("trigger: ZERO_BYTE_OBJECTS 'MAYBE' is not valid; allowed: SKIP, PROCESS");
+  });
+});
