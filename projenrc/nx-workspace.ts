@@ -35,10 +35,16 @@ export class NxWorkspace {
           shared: ['{workspaceRoot}/package-lock.json', '{workspaceRoot}/projenrc/versions.ts'],
         },
         targetDefaults: {
+          // Bundles Lambda handlers into assets/, which compile, test and synth need.
+          'pre-compile': {
+            inputs: ['sources', 'shared'],
+            outputs: ['{projectRoot}/assets'],
+            cache: true,
+          },
           'compile': {
-            dependsOn: ['^compile'],
+            dependsOn: ['^compile', 'pre-compile'],
             inputs: ['sources', '^sources', 'shared'],
-            outputs: ['{projectRoot}/lib', '{projectRoot}/.jsii', '{projectRoot}/tsconfig.json', '{projectRoot}/assets'],
+            outputs: ['{projectRoot}/lib', '{projectRoot}/.jsii', '{projectRoot}/tsconfig.json'],
             cache: true,
           },
           'build': {
@@ -48,7 +54,7 @@ export class NxWorkspace {
             cache: true,
           },
           'test': {
-            dependsOn: ['^compile'],
+            dependsOn: ['^compile', 'pre-compile'],
             inputs: ['sources', '^sources', 'shared'],
             outputs: ['{projectRoot}/coverage', '{projectRoot}/test-reports'],
             cache: true,
