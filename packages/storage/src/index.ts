@@ -1,0 +1,5 @@
+export * from './access-logs-bucket';
+export * from './upload-bucket';
+export * from './reports-bucket';
+export * from './pipeline-file-system';
+export * from './pipeline-storage';

@@ -1,0 +1,43 @@
+import { Duration, Token } from 'aws-cdk-lib';
+
+/** The error every validation in this package throws: construct, prop, value received and what is allowed. */
+export function invalid(construct: string, id: string, prop: string, value: unknown, allowed: string): Error {
+  return new Error(`${construct} '${id}': '${prop}' ${describe(value)} is not valid; allowed: ${allowed}`);
+}
+
+function describe(value: unknown): string {
+  if (value instanceof Duration) {
+    return value.toHumanString();
+  }
+  return String(value);
+}
+
+/** Whether a value is a token that only resolves at deploy time (checks are skipped for those). */
+export function isUnresolved(value: string | number | Duration | undefined): boolean {
+  if (value === undefined) {
+    return false;
+  }
+  if (value instanceof Duration) {
+    return value.isUnresolved();
+  }
+  return Token.isUnresolved(value);
+}
+
+/**
+ * The whole number of days of a duration, or throws the package's error when it
+ * is not a whole number of days within [min, max]. Returns undefined for an
+ * unresolved duration.
+ */
+export function wholeDays(
+  construct: string, id: string, prop: string, value: Duration, min: number, max?: number, allowed?: string,
+): number | undefined {
+  if (value.isUnresolved()) {
+    return undefined;
+  }
+  const days = value.toDays({ integral: false });
+  if (!Number.isInteger(days) || days < min || (max !== undefined && days > max)) {
+    const range = max === undefined ? `a whole number of days of at least ${min}` : `a whole number of days from ${min} to ${max}`;
+    throw invalid(construct, id, prop, value, allowed ?? range);
+  }
+  return days;
+}
