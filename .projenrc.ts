@@ -1,18 +1,15 @@
 import { javascript, typescript } from 'projen';
-import { ConstructPackage, PROJECT, WORKSPACE_VERSION, pinToolchain } from './projenrc/construct-package';
+import { COMMON_OPTIONS, ConstructPackage, PROJECT, WORKSPACE_VERSION, pinToolchain } from './projenrc/construct-package';
 import { ExampleApp } from './projenrc/example-app';
 import { NxWorkspace } from './projenrc/nx-workspace';
 import { TestSupport } from './projenrc/test-support';
-import { MIN_NODE_VERSION, VERSIONS } from './projenrc/versions';
+import { VERSIONS } from './projenrc/versions';
 
 const root = new javascript.NodeProject({
   name: 'batch-pipeline',
   description: 'AWS CDK construct libraries for a serverless batch-processing pipeline, and a local runtime for it',
-  defaultReleaseBranch: PROJECT.defaultReleaseBranch,
-  packageManager: javascript.NodePackageManager.NPM,
-  minNodeVersion: MIN_NODE_VERSION,
+  ...COMMON_OPTIONS,
   projenrcJs: false,
-  projenVersion: VERSIONS.projen,
   devDeps: [
     `constructs@${VERSIONS.constructs}`,
     `ts-node@${VERSIONS.tsNode}`,
@@ -21,12 +18,6 @@ const root = new javascript.NodeProject({
   ],
   jest: false,
   package: false,
-  prettier: false,
-  github: false,
-  release: false,
-  buildWorkflow: false,
-  depsUpgrade: false,
-  pullRequestTemplate: false,
   licensed: true,
   license: PROJECT.license,
   copyrightOwner: PROJECT.author,

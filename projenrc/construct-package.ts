@@ -14,6 +14,27 @@ export const PROJECT = {
   license: 'Apache-2.0',
 } as const;
 
+/**
+ * Options every project of the repository shares: npm, the pinned Node.js,
+ * projen and TypeScript, and no per-project GitHub automation (CI is `.ci/run`,
+ * driven from the root with Nx).
+ */
+export const COMMON_OPTIONS = {
+  defaultReleaseBranch: PROJECT.defaultReleaseBranch,
+  packageManager: javascript.NodePackageManager.NPM,
+  minNodeVersion: MIN_NODE_VERSION,
+  projenVersion: VERSIONS.projen,
+  github: false,
+  release: false,
+  buildWorkflow: false,
+  depsUpgrade: false,
+  pullRequestTemplate: false,
+  prettier: false,
+} as const;
+
+/** Jest as every project runs it: the pinned version, snapshots never rewritten by a test run. */
+export const JEST_OPTIONS = { jestVersion: VERSIONS.jest, updateSnapshot: javascript.UpdateSnapshot.NEVER };
+
 export interface ConstructPackageOptions {
   /** Short kebab-case name; becomes `@batch-pipeline/<name>` and `packages/<name>`. */
   readonly name: string;
@@ -50,15 +71,12 @@ export class ConstructPackage extends awscdk.AwsCdkConstructLibrary {
       repositoryUrl: PROJECT.repositoryUrl,
       repositoryDirectory: `packages/${options.name}`,
       license: PROJECT.license,
-      defaultReleaseBranch: PROJECT.defaultReleaseBranch,
-      packageManager: javascript.NodePackageManager.NPM,
-      minNodeVersion: MIN_NODE_VERSION,
+      ...COMMON_OPTIONS,
       cdkVersion: VERSIONS.awsCdkLib,
       constructsVersion: VERSIONS.constructs,
       jsiiVersion: VERSIONS.jsii,
       typescriptVersion: VERSIONS.typescript,
-      jestOptions: { jestVersion: VERSIONS.jest, updateSnapshot: javascript.UpdateSnapshot.NEVER },
-      projenVersion: VERSIONS.projen,
+      jestOptions: JEST_OPTIONS,
       peerDeps: (options.dependsOn ?? []).map((dep) => `${dep.package.packageName}@^${WORKSPACE_VERSION}`),
       bundledDeps: options.bundledDeps,
       devDeps: [
@@ -66,13 +84,6 @@ export class ConstructPackage extends awscdk.AwsCdkConstructLibrary {
         ...(options.testDeps ?? []).map((dep) => `${dep.package.packageName}@${WORKSPACE_VERSION}`),
         ...(options.devDeps ?? []),
       ],
-      // The repository's tooling (Nx, projen at the root) drives releases and CI.
-      github: false,
-      release: false,
-      buildWorkflow: false,
-      depsUpgrade: false,
-      pullRequestTemplate: false,
-      prettier: false,
       docgen: true,
       // Lambda handlers (`*.lambda.ts`) are bundled with esbuild when the package
       // is built and shipped inside it, so consumers need neither esbuild nor Docker.

@@ -1,6 +1,6 @@
 import { JsonFile, javascript, typescript } from 'projen';
-import { PROJECT, WORKSPACE_VERSION, pinToolchain, skipOwnInstall } from './construct-package';
-import { MIN_NODE_VERSION, VERSIONS } from './versions';
+import { COMMON_OPTIONS, JEST_OPTIONS, PROJECT, WORKSPACE_VERSION, pinToolchain, skipOwnInstall } from './construct-package';
+import { VERSIONS } from './versions';
 
 export interface ExampleAppOptions {
   /** Construct packages the app composes. */
@@ -18,12 +18,9 @@ export class ExampleApp extends typescript.TypeScriptProject {
       outdir: 'apps/example',
       name: `${PROJECT.npmScope}/example`,
       description: 'A deployable example of the batch pipeline, composed from the construct packages',
-      defaultReleaseBranch: PROJECT.defaultReleaseBranch,
-      packageManager: javascript.NodePackageManager.NPM,
-      minNodeVersion: MIN_NODE_VERSION,
-      projenVersion: VERSIONS.projen,
+      ...COMMON_OPTIONS,
       typescriptVersion: VERSIONS.typescript,
-      jestOptions: { jestVersion: VERSIONS.jest, updateSnapshot: javascript.UpdateSnapshot.NEVER },
+      jestOptions: JEST_OPTIONS,
       deps: [
         `aws-cdk-lib@${VERSIONS.awsCdkLib}`,
         `constructs@${VERSIONS.constructs}`,
@@ -32,12 +29,6 @@ export class ExampleApp extends typescript.TypeScriptProject {
       devDeps: [`cdk-nag@${VERSIONS.cdkNag}`, `ts-node@${VERSIONS.tsNode}`],
       sampleCode: false,
       eslint: false,
-      prettier: false,
-      github: false,
-      release: false,
-      buildWorkflow: false,
-      depsUpgrade: false,
-      pullRequestTemplate: false,
       package: false,
       tsconfig: { compilerOptions: { module: 'node16', moduleResolution: javascript.TypeScriptModuleResolution.NODE16 } },
     });

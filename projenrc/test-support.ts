@@ -1,6 +1,6 @@
 import { javascript, typescript } from 'projen';
-import { PROJECT, pinToolchain, skipOwnInstall } from './construct-package';
-import { MIN_NODE_VERSION, VERSIONS } from './versions';
+import { COMMON_OPTIONS, JEST_OPTIONS, PROJECT, pinToolchain, skipOwnInstall } from './construct-package';
+import { VERSIONS } from './versions';
 
 /**
  * `tools/test-support`: private helpers shared by the packages' tests
@@ -13,22 +13,13 @@ export class TestSupport extends typescript.TypeScriptProject {
       outdir: 'tools/test-support',
       name: `${PROJECT.npmScope}/test-support`,
       description: 'Test helpers shared by the batch-pipeline packages',
-      defaultReleaseBranch: PROJECT.defaultReleaseBranch,
-      packageManager: javascript.NodePackageManager.NPM,
-      minNodeVersion: MIN_NODE_VERSION,
-      projenVersion: VERSIONS.projen,
+      ...COMMON_OPTIONS,
       typescriptVersion: VERSIONS.typescript,
-      jestOptions: { jestVersion: VERSIONS.jest, updateSnapshot: javascript.UpdateSnapshot.NEVER },
+      jestOptions: JEST_OPTIONS,
       peerDeps: [`aws-cdk-lib@^${VERSIONS.awsCdkLib}`, `constructs@^${VERSIONS.constructs}`, `cdk-nag@^${VERSIONS.cdkNag}`],
       devDeps: [`aws-cdk-lib@${VERSIONS.awsCdkLib}`, `constructs@${VERSIONS.constructs}`, `cdk-nag@${VERSIONS.cdkNag}`],
       sampleCode: false,
       eslint: false,
-      prettier: false,
-      github: false,
-      release: false,
-      buildWorkflow: false,
-      depsUpgrade: false,
-      pullRequestTemplate: false,
       package: false,
     });
     this.package.addField('private', true);
