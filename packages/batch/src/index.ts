@@ -1,5 +1,3 @@
-export class Hello {
-  public sayHello() {
-    return 'hello, world!';
-  }
-}
+export * from './run-contract';
+export * from './job-image';
+export * from './batch-processor';

@@ -1,0 +1,482 @@
+import { IPipelineNetwork, RegistryKind } from '@batch-pipeline/network';
+import { Duration, RemovalPolicy, Size, Token, Validations } from 'aws-cdk-lib';
+import * as batch from 'aws-cdk-lib/aws-batch';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as efs from 'aws-cdk-lib/aws-efs';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { JobArchitecture, JobImage } from './job-image';
+import { FARGATE_VCPUS, fargateMemoryFor } from './private/fargate-sizes';
+import { RunContract } from './run-contract';
+
+const MIN_TIMEOUT_SECONDS = 60;
+const MIN_EPHEMERAL_GIB = 21;
+const MAX_EPHEMERAL_GIB = 200;
+/** AWS Batch allows 5 `evaluateOnExit` conditions; one is the final "exit on any exit code". */
+const MAX_RETRY_EXIT_CODES = 4;
+const EFS_VOLUME_NAME = 'pipeline';
+const EFS_PLATFORM_VERSIONS = [ecs.FargatePlatformVersion.LATEST, ecs.FargatePlatformVersion.VERSION1_4];
+
+/** What orchestration needs to run a pipeline job. */
+export interface IBatchProcessor {
+  /** The queue jobs are submitted to. */
+  readonly jobQueue: batch.IJobQueue;
+  /** The job definition to submit. */
+  readonly jobDefinition: batch.IJobDefinition;
+  /** Where the access point root of the pipeline file system is mounted in the container. */
+  readonly mountPath: string;
+
+  /** Lets `grantee` submit jobs of this job definition to this queue (`batch:SubmitJob` on both, nothing else). */
+  grantSubmitJob(grantee: iam.IGrantable): iam.Grant;
+}
+
+export interface BatchProcessorProps {
+  /** The network the jobs run in: its job subnets, job security group and public IP setting are used. */
+  readonly network: IPipelineNetwork;
+
+  /** The pipeline's EFS file system. NFS from the job security group is allowed on its security groups. */
+  readonly fileSystem: efs.IFileSystem;
+
+  /** The access point jobs mount the file system through; its root is mounted at `mountPath`. */
+  readonly accessPoint: efs.IAccessPoint;
+
+  /** The job's container image; its registry must be reachable in the network's egress mode. */
+  readonly image: JobImage;
+
+  /**
+   * The command the container runs.
+   *
+   * @default - the image's `CMD`
+   */
+  readonly command?: string[];
+
+  /**
+   * How the same job runs as a local process, as an argument list, for example
+   * `['node', 'job/report.mjs']`. Recorded with the image and environment in
+   * the job definition's CloudFormation metadata under
+   * `RunContract.LOCAL_RUN_METADATA_KEY`, for the local runtime.
+   *
+   * @default - the local runtime can run the job only in a container
+   */
+  readonly localCommand?: string[];
+
+  /**
+   * Environment variables that are the same for every run. The run contract's
+   * `PIPELINE_*` variables are set per run and cannot be given here, nor can names starting with `AWS_BATCH`.
+   *
+   * @default - none
+   */
+  readonly environment?: { [name: string]: string };
+
+  /**
+   * Environment variables read from Secrets Manager or SSM Parameter Store when
+   * the job starts. The execution role may read these and no other secrets. With
+   * `EgressMode.VPC_ENDPOINTS`, add the Secrets Manager or SSM interface endpoint to the network.
+   *
+   * @default - none
+   */
+  readonly secrets?: { [name: string]: batch.Secret };
+
+  /**
+   * vCPUs of the job: 0.25, 0.5, 1, 2, 4, 8 or 16.
+   *
+   * @default 1
+   */
+  readonly vcpu?: number;
+
+  /**
+   * Memory of the job in MiB; the valid values depend on `vcpu` (see the README table).
+   *
+   * @default 2048
+   */
+  readonly memoryMiB?: number;
+
+  /**
+   * Ephemeral storage of the job in GiB, from 21 to 200.
+   *
+   * @default - 20 GiB, the Fargate default
+   */
+  readonly ephemeralStorageGiB?: number;
+
+  /**
+   * CPU architecture of the job (and of an image built with `JobImage.fromAsset`).
+   *
+   * @default JobArchitecture.X86_64
+   */
+  readonly architecture?: JobArchitecture;
+
+  /**
+   * Run jobs on Fargate Spot (up to 70% cheaper, may be interrupted with a
+   * two-minute SIGTERM notice). Not available with `JobArchitecture.ARM64`.
+   * A job interrupted this way that exits with a code in `retryExitCodes` is retried.
+   *
+   * @default false
+   */
+  readonly spot?: boolean;
+
+  /**
+   * The most vCPUs the compute environment runs at once; it bounds how many jobs run in parallel.
+   * At least `vcpu`.
+   *
+   * @default 16
+   */
+  readonly maxvCpus?: number;
+
+  /**
+   * Fargate platform version. EFS volumes need 1.4.0 or later.
+   *
+   * @default ecs.FargatePlatformVersion.LATEST
+   */
+  readonly platformVersion?: ecs.FargatePlatformVersion;
+
+  /**
+   * How many times a job is attempted, from 1 to 10. A failure before the
+   * container ran (image pull, EFS mount, capacity) is retried; a job that
+   * exits with a non-zero code is not, unless the code is in `retryExitCodes`.
+   *
+   * @default 3
+   */
+  readonly retryAttempts?: number;
+
+  /**
+   * Exit codes (1-255) that mean a transient failure, retried while attempts
+   * remain; at most 4. For example 143 (ended by SIGTERM) with `spot`.
+   *
+   * @default - no exit code is retried
+   */
+  readonly retryExitCodes?: number[];
+
+  /**
+   * How long one attempt may run before Batch stops it; at least 60 seconds.
+   * A job stopped by the timeout is not retried.
+   *
+   * @default Duration.hours(1)
+   */
+  readonly timeout?: Duration;
+
+  /**
+   * Where the access point root is mounted in the container.
+   *
+   * @default RunContract.DEFAULT_MOUNT_PATH ('/mnt/pipeline')
+   */
+  readonly mountPath?: string;
+
+  /**
+   * Mount the container's root file system read-only. Jobs write to their output directory on EFS.
+   *
+   * @default true
+   */
+  readonly readonlyRootFilesystem?: boolean;
+
+  /**
+   * How long job logs are kept.
+   *
+   * @default logs.RetentionDays.ONE_YEAR
+   */
+  readonly logRetention?: logs.RetentionDays;
+
+  /**
+   * KMS key that encrypts the job log group. Its key policy must let the CloudWatch Logs service use it.
+   *
+   * @default - encrypted with the CloudWatch Logs service key
+   */
+  readonly logEncryptionKey?: kms.IKey;
+
+  /**
+   * What happens to the job log group when the stack is deleted.
+   *
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly logRemovalPolicy?: RemovalPolicy;
+}
+
+/**
+ * Runs the pipeline's job on AWS Batch with Fargate: a Fargate (or Fargate
+ * Spot) compute environment in the network's job subnets, a job queue, and a
+ * job definition whose container mounts the pipeline's EFS file system through
+ * the access point with transit encryption and IAM authorization.
+ *
+ * The job gets the run contract (`RunContract`) as environment variables for
+ * each run; the job definition records how to run the same job locally.
+ *
+ * @example
+ * const processor = new BatchProcessor(this, 'Job', {
+ *   network,
+ *   fileSystem,
+ *   accessPoint,
+ *   image: JobImage.fromAsset(path.join(__dirname, 'job')),
+ *   localCommand: ['node', 'job/report.mjs'],
+ *   vcpu: 0.5,
+ *   memoryMiB: 1024,
+ * });
+ */
+export class BatchProcessor extends Construct implements IBatchProcessor {
+  public readonly jobQueue: batch.IJobQueue;
+  public readonly jobDefinition: batch.IJobDefinition;
+  public readonly mountPath: string;
+  /** The Fargate or Fargate Spot compute environment. */
+  public readonly computeEnvironment: batch.IFargateComputeEnvironment;
+  /** The container definition of the job. */
+  public readonly container: batch.IEcsContainerDefinition;
+  /** The role the job's code runs with: mounts and writes the file system through the access point only. Add your own grants to it. */
+  public readonly jobRole: iam.IRole;
+  /** The role ECS uses to start the job: pulls the image, writes the logs, reads the secrets. */
+  public readonly executionRole: iam.IRole;
+  /** The log group of the job's output. */
+  public readonly logGroup: logs.ILogGroup;
+  /** The job's image. */
+  public readonly image: JobImage;
+  /** The CPU architecture of the job. */
+  public readonly architecture: JobArchitecture;
+  /** Whether jobs run on Fargate Spot. */
+  public readonly spot: boolean;
+
+  constructor(scope: Construct, id: string, props: BatchProcessorProps) {
+    super(scope, id);
+    const vcpu = props.vcpu ?? 1;
+    const memoryMiB = props.memoryMiB ?? 2048;
+    const maxvCpus = props.maxvCpus ?? 16;
+    const retryAttempts = props.retryAttempts ?? 3;
+    const retryExitCodes = props.retryExitCodes ?? [];
+    const timeout = props.timeout ?? Duration.hours(1);
+    const platformVersion = props.platformVersion ?? ecs.FargatePlatformVersion.LATEST;
+    this.mountPath = props.mountPath ?? RunContract.DEFAULT_MOUNT_PATH;
+    this.architecture = props.architecture ?? JobArchitecture.X86_64;
+    this.spot = props.spot ?? false;
+    this.image = props.image;
+
+    this.validateSize(vcpu, memoryMiB, props.ephemeralStorageGiB);
+    this.validateMaxvCpus(maxvCpus, vcpu);
+    this.validateRetry(retryAttempts, retryExitCodes);
+    this.validateTimeout(timeout);
+    this.validateMountPath(this.mountPath);
+    this.validateEnvironment(props.environment ?? {}, props.secrets ?? {});
+    if (props.localCommand !== undefined && props.localCommand.length === 0) {
+      throw this.error("'localCommand' is empty; allowed: an argument list such as ['node', 'job/report.mjs'], or leave it out");
+    }
+    if (this.spot && this.architecture === JobArchitecture.ARM64) {
+      throw this.error("'spot' true is not valid with 'architecture' ARM64: Fargate Spot runs X86_64 jobs only; allowed: 'spot' false for ARM64, or 'architecture' X86_64 for Fargate Spot");
+    }
+    if (!EFS_PLATFORM_VERSIONS.includes(platformVersion)) {
+      throw this.error(`'platformVersion' ${platformVersion} is not valid: EFS volumes need Fargate platform version 1.4.0 or later; allowed: LATEST, 1.4.0`);
+    }
+    this.validateImageIsReachable(props.network);
+
+    // Compute environment and queue, in the network's job subnets.
+    const computeEnvironment = new batch.FargateComputeEnvironment(this, 'ComputeEnvironment', {
+      vpc: props.network.vpc,
+      vpcSubnets: props.network.jobSubnets,
+      securityGroups: [props.network.jobSecurityGroup],
+      maxvCpus,
+      spot: this.spot,
+    });
+    this.computeEnvironment = computeEnvironment;
+    this.jobQueue = new batch.JobQueue(this, 'JobQueue', {
+      computeEnvironments: [{ computeEnvironment, order: 1 }],
+    });
+    // Idempotent when the file system uses the network's file-system security group.
+    props.fileSystem.connections.allowDefaultPortFrom(props.network.jobSecurityGroup, 'NFS from the pipeline jobs');
+
+    // Logs.
+    const logGroup = new logs.LogGroup(this, 'LogGroup', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+      encryptionKey: props.logEncryptionKey,
+      removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
+    });
+    this.logGroup = logGroup;
+    if (!props.logEncryptionKey) {
+      Validations.of(logGroup).acknowledge({
+        id: 'NIST.800.53.R5-CloudWatchLogGroupEncrypted',
+        reason: 'Job logs are encrypted at rest with the CloudWatch Logs service key by default; set logEncryptionKey to use a customer managed KMS key.',
+      });
+    }
+
+    // Roles.
+    const executionRole = new iam.Role(this, 'ExecutionRole', {
+      assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
+      description: 'Starts the pipeline job: pulls its image, writes its logs, reads its secrets',
+    });
+    this.executionRole = executionRole;
+    const jobRole = new iam.Role(this, 'JobRole', {
+      assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
+      description: 'The pipeline job: mounts and writes the pipeline file system through its access point',
+    });
+    this.jobRole = jobRole;
+    new iam.ManagedPolicy(this, 'FileSystemAccessPolicy', {
+      description: 'Mount and write the pipeline file system through its access point only',
+      roles: [jobRole],
+      statements: [
+        new iam.PolicyStatement({
+          actions: ['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite'],
+          resources: [props.fileSystem.fileSystemArn],
+          conditions: { StringEquals: { 'elasticfilesystem:AccessPointArn': props.accessPoint.accessPointArn } },
+        }),
+      ],
+    });
+
+    // Job definition.
+    const imageConfig = props.image.bind(this, { architecture: this.architecture });
+    const container = new batch.EcsFargateContainerDefinition(this, 'Container', {
+      image: imageConfig.containerImage,
+      cpu: vcpu,
+      memory: Size.mebibytes(memoryMiB),
+      command: props.command,
+      environment: props.environment,
+      secrets: props.secrets,
+      executionRole,
+      jobRole,
+      logging: ecs.LogDriver.awsLogs({ logGroup, streamPrefix: 'job' }),
+      readonlyRootFilesystem: props.readonlyRootFilesystem ?? true,
+      fargatePlatformVersion: platformVersion,
+      fargateCpuArchitecture: this.architecture === JobArchitecture.ARM64 ? ecs.CpuArchitecture.ARM64 : ecs.CpuArchitecture.X86_64,
+      fargateOperatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
+      ephemeralStorageSize: props.ephemeralStorageGiB === undefined ? undefined : Size.gibibytes(props.ephemeralStorageGiB),
+      assignPublicIp: props.network.assignPublicIp,
+      volumes: [
+        batch.EcsVolume.efs({
+          name: EFS_VOLUME_NAME,
+          containerPath: this.mountPath,
+          fileSystem: props.fileSystem,
+          accessPointId: props.accessPoint.accessPointId,
+          enableTransitEncryption: true,
+          useJobRole: true,
+        }),
+      ],
+    });
+    this.container = container;
+    const jobDefinition = new batch.EcsJobDefinition(this, 'JobDefinition', {
+      container,
+      timeout,
+      retryAttempts,
+      retryStrategies: [
+        ...retryExitCodes.map((code) => batch.RetryStrategy.of(batch.Action.RETRY, batch.Reason.custom({ onExitCode: `${code}` }))),
+        // Any other exit code is the job's own failure: do not retry it. Failures
+        // without an exit code (image pull, EFS mount, capacity) match nothing and are retried.
+        batch.RetryStrategy.of(batch.Action.EXIT, batch.Reason.NON_ZERO_EXIT_CODE),
+      ],
+      propagateTags: true,
+    });
+    this.jobDefinition = jobDefinition;
+
+    (jobDefinition.node.defaultChild as batch.CfnJobDefinition).cfnOptions.metadata = {
+      [RunContract.LOCAL_RUN_METADATA_KEY]: {
+        ...(props.localCommand ? { localCommand: props.localCommand } : {}),
+        image: imageConfig.metadata,
+        ...(props.command ? { command: props.command } : {}),
+        environment: props.environment ?? {},
+        secrets: Object.keys(props.secrets ?? {}).sort(),
+        mountPath: this.mountPath,
+        architecture: this.architecture,
+      },
+    };
+
+    this.acknowledgeFindings(executionRole);
+  }
+
+  public grantSubmitJob(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['batch:SubmitJob'],
+      resourceArns: [this.jobQueue.jobQueueArn, this.jobDefinition.jobDefinitionArn],
+    });
+  }
+
+  private acknowledgeFindings(executionRole: iam.Role): void {
+    Validations.of(executionRole).acknowledge({
+      id: 'NIST.800.53.R5-IAMNoInlinePolicy',
+      reason: 'The execution role gets its grants (image pull, log writing, secret reading) from the Batch and ECS constructs as one inline policy scoped to this job\'s repository, log group and secrets; a managed policy would grant the same.',
+    });
+    if (this.image.registryKind === RegistryKind.ECR_PRIVATE) {
+      Validations.of(executionRole).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: 'ecr:GetAuthorizationToken does not support resource-level permissions and must be granted on *; the image pull actions are scoped to the one repository.',
+      });
+    }
+  }
+
+  private validateSize(vcpu: number, memoryMiB: number, ephemeralStorageGiB: number | undefined): void {
+    if (!Token.isUnresolved(vcpu)) {
+      const allowed = fargateMemoryFor(vcpu);
+      if (!allowed) {
+        throw this.error(`'vcpu' ${vcpu} is not valid on Fargate; allowed: ${FARGATE_VCPUS.join(', ')}`);
+      }
+      if (!Token.isUnresolved(memoryMiB) && !allowed.memoryMiB.includes(memoryMiB)) {
+        throw this.error(`'memoryMiB' ${memoryMiB} is not valid with 'vcpu' ${vcpu}; allowed: ${allowed.description}`);
+      }
+    }
+    if (ephemeralStorageGiB !== undefined && !Token.isUnresolved(ephemeralStorageGiB)
+      && (!Number.isInteger(ephemeralStorageGiB) || ephemeralStorageGiB < MIN_EPHEMERAL_GIB || ephemeralStorageGiB > MAX_EPHEMERAL_GIB)) {
+      throw this.error(`'ephemeralStorageGiB' ${ephemeralStorageGiB} is not valid; allowed: a whole number from ${MIN_EPHEMERAL_GIB} to ${MAX_EPHEMERAL_GIB}`);
+    }
+  }
+
+  private validateMaxvCpus(maxvCpus: number, vcpu: number): void {
+    if (Token.isUnresolved(maxvCpus)) {
+      return;
+    }
+    if (!Number.isInteger(maxvCpus) || maxvCpus < 1) {
+      throw this.error(`'maxvCpus' ${maxvCpus} is not valid; allowed: a whole number of at least 1`);
+    }
+    if (!Token.isUnresolved(vcpu) && maxvCpus < vcpu) {
+      throw this.error(`'maxvCpus' ${maxvCpus} is less than 'vcpu' ${vcpu}, so no job could start; allowed: ${Math.ceil(vcpu)} or more`);
+    }
+  }
+
+  private validateRetry(retryAttempts: number, retryExitCodes: number[]): void {
+    if (!Token.isUnresolved(retryAttempts) && (!Number.isInteger(retryAttempts) || retryAttempts < 1 || retryAttempts > 10)) {
+      throw this.error(`'retryAttempts' ${retryAttempts} is not valid; allowed: a whole number from 1 to 10`);
+    }
+    if (retryExitCodes.length > MAX_RETRY_EXIT_CODES) {
+      throw this.error(`'retryExitCodes' has ${retryExitCodes.length} codes; allowed: at most ${MAX_RETRY_EXIT_CODES} (Batch evaluates 5 exit conditions, one is taken by "exit on any other code")`);
+    }
+    for (const code of retryExitCodes) {
+      if (!Token.isUnresolved(code) && (!Number.isInteger(code) || code < 1 || code > 255)) {
+        throw this.error(`'retryExitCodes' ${code} is not valid; allowed: whole numbers from 1 to 255`);
+      }
+    }
+  }
+
+  private validateTimeout(timeout: Duration): void {
+    if (!timeout.isUnresolved() && timeout.toSeconds({ integral: false }) < MIN_TIMEOUT_SECONDS) {
+      throw this.error(`'timeout' ${timeout.toHumanString()} is not valid; allowed: ${MIN_TIMEOUT_SECONDS} seconds or more`);
+    }
+  }
+
+  private validateMountPath(mountPath: string): void {
+    if (!Token.isUnresolved(mountPath) && !/^(\/[A-Za-z0-9._-]+)+$/.test(mountPath)) {
+      throw this.error(`'mountPath' ${mountPath} is not valid; allowed: an absolute path other than / of letters, digits, '.', '_' and '-', without a trailing slash, such as ${RunContract.DEFAULT_MOUNT_PATH}`);
+    }
+  }
+
+  private validateEnvironment(environment: { [name: string]: string }, secrets: { [name: string]: batch.Secret }): void {
+    for (const [prop, names] of [['environment', Object.keys(environment)], ['secrets', Object.keys(secrets)]] as const) {
+      for (const name of names) {
+        if (RunContract.ENVIRONMENT_VARIABLES.includes(name)) {
+          throw this.error(`'${prop}' ${name} is not allowed: the orchestration sets it for each run (run contract); allowed: any other name`);
+        }
+        if (name.startsWith('AWS_BATCH')) {
+          throw this.error(`'${prop}' ${name} is not allowed: AWS Batch reserves names starting with AWS_BATCH; allowed: any other name`);
+        }
+      }
+    }
+    const both = Object.keys(environment).filter((name) => name in secrets);
+    if (both.length > 0) {
+      throw this.error(`${both.join(', ')} is in both 'environment' and 'secrets'; allowed: each name in one of them`);
+    }
+  }
+
+  private validateImageIsReachable(network: IPipelineNetwork): void {
+    if (network.canPullFrom(this.image.registryKind)) {
+      return;
+    }
+    throw this.error(`'image' ${this.image.description} comes from ${this.image.registryKind}, which jobs cannot reach with egress ${network.egress}`
+      + ` (reachable: ${network.reachableRegistries.join(', ')}); allowed: an image in a private ECR repository of this region`
+      + ' (JobImage.fromEcrRepository, JobImage.fromAsset, or an ECR pull-through cache), or an egress mode with internet access (NAT_GATEWAY, PUBLIC_SUBNETS)');
+  }
+
+  private error(message: string): Error {
+    return new Error(`BatchProcessor '${this.node.id}': ${message}`);
+  }
+}

@@ -1,0 +1,495 @@
+import { EgressMode } from '@batch-pipeline/network';
+import { App, Duration, Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as batch from 'aws-cdk-lib/aws-batch';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as efs from 'aws-cdk-lib/aws-efs';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as cxapi from 'aws-cdk-lib/cx-api';
+import * as path from 'path';
+import { BatchProcessor, JobArchitecture, JobImage, RunContract } from '../src';
+import { PUBLIC_IMAGE, PartialProps, fixture, onlyResource, synth } from './helpers';
+
+const JOB_DIR = path.join(__dirname, 'fixtures', 'job');
+
+function containerOf(template: Template): any {
+  return onlyResource(template, 'AWS::Batch::JobDefinition').Properties.ContainerProperties;
+}
+
+function jobDefinitionOf(template: Template): any {
+  return onlyResource(template, 'AWS::Batch::JobDefinition');
+}
+
+/** The Docker image assets of the stack's asset manifest, by asset hash. */
+function dockerImageSources(stack: Stack): { [hash: string]: any } {
+  const assembly = (stack.node.root as App).synth();
+  const manifests = assembly.artifacts.filter((artifact): artifact is cxapi.AssetManifestArtifact => artifact instanceof cxapi.AssetManifestArtifact);
+  const sources: { [hash: string]: any } = {};
+  for (const manifest of manifests) {
+    for (const [hash, entry] of Object.entries(manifest.contents.dockerImages ?? {})) {
+      sources[hash] = entry.source;
+    }
+  }
+  return sources;
+}
+
+function fails(props: PartialProps, egress?: EgressMode): () => void {
+  return () => synth(props, egress);
+}
+
+describe('BatchProcessor defaults', () => {
+  const { processor, template, network } = synth();
+
+  test('creates one Fargate compute environment of at most 16 vCPUs in the job subnets with the job security group', () => {
+    const computeEnvironment = onlyResource(template, 'AWS::Batch::ComputeEnvironment').Properties;
+    expect(computeEnvironment).toEqual({
+      Type: 'managed',
+      State: 'ENABLED',
+      ReplaceComputeEnvironment: false,
+      UpdatePolicy: {},
+      ComputeResources: {
+        Type: 'FARGATE',
+        MaxvCpus: 16,
+        SecurityGroupIds: [{ 'Fn::GetAtt': [expect.stringMatching(/^NetworkJobSecurityGroup/), 'GroupId'] }],
+        Subnets: [{ Ref: expect.stringMatching(/^NetworkVpcPrivateSubnet1/) }, { Ref: expect.stringMatching(/^NetworkVpcPrivateSubnet2/) }],
+      },
+    });
+    expect(processor.computeEnvironment.securityGroups).toEqual([network.jobSecurityGroup]);
+  });
+
+  test('creates a job queue served by that compute environment', () => {
+    expect(onlyResource(template, 'AWS::Batch::JobQueue').Properties).toEqual({
+      ComputeEnvironmentOrder: [{ ComputeEnvironment: { 'Fn::GetAtt': [expect.stringMatching(/^JobComputeEnvironment/), 'ComputeEnvironmentArn'] }, Order: 1 }],
+      Priority: 1,
+      State: 'ENABLED',
+    });
+  });
+
+  test('the job has 1 vCPU and 2048 MiB on the latest Linux X86_64 Fargate platform, without a public IP', () => {
+    const container = containerOf(template);
+    expect(container.ResourceRequirements).toEqual([{ Type: 'MEMORY', Value: '2048' }, { Type: 'VCPU', Value: '1' }]);
+    expect(container.FargatePlatformConfiguration).toEqual({ PlatformVersion: 'LATEST' });
+    expect(container.RuntimePlatform).toEqual({ CpuArchitecture: 'X86_64', OperatingSystemFamily: 'LINUX' });
+    expect(container.NetworkConfiguration).toEqual({ AssignPublicIp: 'DISABLED' });
+    expect(container.EphemeralStorage).toBeUndefined();
+    expect(jobDefinitionOf(template).Properties.PlatformCapabilities).toEqual(['FARGATE']);
+  });
+
+  test('mounts the access point root at /mnt/pipeline with transit encryption and IAM authorization', () => {
+    const container = containerOf(template);
+    expect(container.Volumes).toEqual([{
+      Name: 'pipeline',
+      EfsVolumeConfiguration: {
+        FileSystemId: { Ref: expect.stringMatching(/^FileSystem/) },
+        TransitEncryption: 'ENABLED',
+        AuthorizationConfig: { AccessPointId: { Ref: expect.stringMatching(/^FileSystemAccessPoint/) }, Iam: 'ENABLED' },
+      },
+    }]);
+    expect(container.MountPoints).toEqual([{ ContainerPath: '/mnt/pipeline', SourceVolume: 'pipeline' }]);
+    expect(processor.mountPath).toBe(RunContract.DEFAULT_MOUNT_PATH);
+  });
+
+  test('runs the image as given, with its own CMD, a read-only root file system and no environment', () => {
+    const container = containerOf(template);
+    expect(container.Image).toBe(PUBLIC_IMAGE);
+    expect(container.Command).toBeUndefined();
+    expect(container.ReadonlyRootFilesystem).toBe(true);
+    expect(container.Environment).toEqual([]);
+    expect(container.Secrets).toBeUndefined();
+  });
+
+  test('tries a job 3 times, retrying only failures without an exit code, for at most an hour per attempt', () => {
+    const properties = jobDefinitionOf(template).Properties;
+    expect(properties.RetryStrategy).toEqual({ Attempts: 3, EvaluateOnExit: [{ Action: 'EXIT', OnExitCode: '*' }] });
+    expect(properties.Timeout).toEqual({ AttemptDurationSeconds: 3600 });
+    expect(properties.PropagateTags).toBe(true);
+  });
+
+  test('logs to its own log group, kept for a year and retained on delete', () => {
+    expect(containerOf(template).LogConfiguration).toEqual({
+      LogDriver: 'awslogs',
+      Options: { 'awslogs-group': { Ref: expect.stringMatching(/^JobLogGroup/) }, 'awslogs-stream-prefix': 'job', 'awslogs-region': 'eu-west-2' },
+    });
+    template.hasResource('AWS::Logs::LogGroup', {
+      Properties: { RetentionInDays: 365, KmsKeyId: Match.absent() },
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+    });
+  });
+
+  test('uses its own job role and execution role', () => {
+    const container = containerOf(template);
+    expect(container.JobRoleArn).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^JobJobRole/), 'Arn'] });
+    expect(container.ExecutionRoleArn).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^JobExecutionRole/), 'Arn'] });
+  });
+
+  test('records the image, environment and mount path for the local runtime, without a local command', () => {
+    expect(jobDefinitionOf(template).Metadata).toEqual({
+      'batch-pipeline:localRun': {
+        image: { source: 'REGISTRY', registryKind: 'ECR_PUBLIC', name: PUBLIC_IMAGE },
+        environment: {},
+        secrets: [],
+        mountPath: '/mnt/pipeline',
+        architecture: 'X86_64',
+      },
+    });
+  });
+
+  test('exposes its parts', () => {
+    expect(processor.architecture).toBe(JobArchitecture.X86_64);
+    expect(processor.spot).toBe(false);
+    expect(processor.image.description).toBe(PUBLIC_IMAGE);
+    expect(processor.container.cpu).toBe(1);
+    expect(processor.container.memory.toMebibytes()).toBe(2048);
+    expect(processor.jobQueue.computeEnvironments).toHaveLength(1);
+    expect(processor.jobDefinition.retryAttempts).toBe(3);
+    expect(processor.logGroup).toBeDefined();
+    expect(processor.jobRole.roleArn).toBeDefined();
+    expect(processor.executionRole.roleArn).toBeDefined();
+  });
+
+  test('does not duplicate the NFS rule the network already has between jobs and the file system', () => {
+    template.resourceCountIs('AWS::EC2::SecurityGroupIngress', 1);
+    template.resourceCountIs('AWS::EC2::SecurityGroupEgress', 1);
+  });
+});
+
+describe('BatchProcessor options', () => {
+  test.each([
+    [0.25, 512], [0.25, 1024], [0.25, 2048],
+    [0.5, 1024], [0.5, 4096],
+    [1, 2048], [1, 8192],
+    [2, 4096], [2, 16384],
+    [4, 8192], [4, 30720],
+    [8, 16384], [8, 61440],
+    [16, 32768], [16, 122880],
+  ])('accepts %s vCPU with %s MiB', (vcpu, memoryMiB) => {
+    const { template } = synth({ vcpu, memoryMiB, maxvCpus: 16 });
+    expect(containerOf(template).ResourceRequirements).toEqual([{ Type: 'MEMORY', Value: `${memoryMiB}` }, { Type: 'VCPU', Value: `${vcpu}` }]);
+  });
+
+  test('ephemeral storage is set in GiB', () => {
+    expect(containerOf(synth({ ephemeralStorageGiB: 21 }).template).EphemeralStorage).toEqual({ SizeInGiB: 21 });
+    expect(containerOf(synth({ ephemeralStorageGiB: 200 }).template).EphemeralStorage).toEqual({ SizeInGiB: 200 });
+  });
+
+  test('ARM64 jobs run on the ARM64 runtime platform', () => {
+    const { template, processor } = synth({ architecture: JobArchitecture.ARM64 });
+    expect(containerOf(template).RuntimePlatform).toEqual({ CpuArchitecture: 'ARM64', OperatingSystemFamily: 'LINUX' });
+    expect(processor.architecture).toBe(JobArchitecture.ARM64);
+  });
+
+  test('spot runs the compute environment on Fargate Spot', () => {
+    const { template, processor } = synth({ spot: true });
+    expect(onlyResource(template, 'AWS::Batch::ComputeEnvironment').Properties.ComputeResources.Type).toBe('FARGATE_SPOT');
+    expect(processor.spot).toBe(true);
+  });
+
+  test('maxvCpus bounds the compute environment', () => {
+    const { template } = synth({ maxvCpus: 1 });
+    expect(onlyResource(template, 'AWS::Batch::ComputeEnvironment').Properties.ComputeResources.MaxvCpus).toBe(1);
+  });
+
+  test('platform version 1.4.0 is accepted', () => {
+    expect(containerOf(synth({ platformVersion: ecs.FargatePlatformVersion.VERSION1_4 }).template).FargatePlatformConfiguration)
+      .toEqual({ PlatformVersion: '1.4.0' });
+  });
+
+  test('retry attempts and transient exit codes shape the retry strategy', () => {
+    const { template } = synth({ retryAttempts: 10, retryExitCodes: [75, 143] });
+    expect(jobDefinitionOf(template).Properties.RetryStrategy).toEqual({
+      Attempts: 10,
+      EvaluateOnExit: [
+        { Action: 'RETRY', OnExitCode: '75' },
+        { Action: 'RETRY', OnExitCode: '143' },
+        { Action: 'EXIT', OnExitCode: '*' },
+      ],
+    });
+    expect(jobDefinitionOf(synth({ retryAttempts: 1 }).template).Properties.RetryStrategy.Attempts).toBe(1);
+  });
+
+  test('timeout sets the attempt duration', () => {
+    expect(jobDefinitionOf(synth({ timeout: Duration.minutes(1) }).template).Properties.Timeout).toEqual({ AttemptDurationSeconds: 60 });
+    expect(jobDefinitionOf(synth({ timeout: Duration.hours(6) }).template).Properties.Timeout).toEqual({ AttemptDurationSeconds: 21600 });
+  });
+
+  test('mountPath moves the mount point', () => {
+    const { template, processor } = synth({ mountPath: '/data/pipeline' });
+    expect(containerOf(template).MountPoints).toEqual([{ ContainerPath: '/data/pipeline', SourceVolume: 'pipeline' }]);
+    expect(jobDefinitionOf(template).Metadata['batch-pipeline:localRun'].mountPath).toBe('/data/pipeline');
+    expect(processor.mountPath).toBe('/data/pipeline');
+  });
+
+  test('the root file system can be writable', () => {
+    expect(containerOf(synth({ readonlyRootFilesystem: false }).template).ReadonlyRootFilesystem).toBe(false);
+  });
+
+  test('log retention, key and removal policy are configurable', () => {
+    const f = fixture();
+    const key = new kms.Key(f.stack, 'Key', { enableKeyRotation: true });
+    new BatchProcessor(f.stack, 'Job', {
+      network: f.network,
+      fileSystem: f.fileSystem,
+      accessPoint: f.accessPoint,
+      image: JobImage.fromRegistry(PUBLIC_IMAGE),
+      logRetention: logs.RetentionDays.ONE_MONTH,
+      logEncryptionKey: key,
+      logRemovalPolicy: RemovalPolicy.DESTROY,
+    });
+    Template.fromStack(f.stack).hasResource('AWS::Logs::LogGroup', {
+      Properties: { RetentionInDays: 30, KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Key'), 'Arn'] } },
+      DeletionPolicy: 'Delete',
+    });
+  });
+
+  test('command, environment, secrets and the local command reach the container and the local-run metadata', () => {
+    const f = fixture();
+    const secret = new secretsmanager.Secret(f.stack, 'ApiToken');
+    new BatchProcessor(f.stack, 'Job', {
+      network: f.network,
+      fileSystem: f.fileSystem,
+      accessPoint: f.accessPoint,
+      image: JobImage.fromRegistry(PUBLIC_IMAGE),
+      command: ['node', 'job/report.mjs', '--verbose'],
+      environment: { REPORT_FORMAT: 'pdf', LOG_LEVEL: 'info' },
+      secrets: { API_TOKEN: batch.Secret.fromSecretsManager(secret) },
+      localCommand: ['node', 'job/report.mjs'],
+    });
+    const template = Template.fromStack(f.stack);
+    const container = containerOf(template);
+    expect(container.Command).toEqual(['node', 'job/report.mjs', '--verbose']);
+    expect(container.Environment).toEqual([{ Name: 'REPORT_FORMAT', Value: 'pdf' }, { Name: 'LOG_LEVEL', Value: 'info' }]);
+    expect(container.Secrets).toEqual([{ Name: 'API_TOKEN', ValueFrom: { Ref: expect.stringMatching(/^ApiToken/) } }]);
+    expect(jobDefinitionOf(template).Metadata).toEqual({
+      'batch-pipeline:localRun': {
+        localCommand: ['node', 'job/report.mjs'],
+        image: { source: 'REGISTRY', registryKind: 'ECR_PUBLIC', name: PUBLIC_IMAGE },
+        command: ['node', 'job/report.mjs', '--verbose'],
+        environment: { REPORT_FORMAT: 'pdf', LOG_LEVEL: 'info' },
+        secrets: ['API_TOKEN'],
+        mountPath: '/mnt/pipeline',
+        architecture: 'X86_64',
+      },
+    });
+  });
+
+  test('an image asset is built for the job architecture and recorded by its asset hash', () => {
+    const { stack, template } = synth({ image: JobImage.fromAsset(JOB_DIR), architecture: JobArchitecture.ARM64, localCommand: ['node', 'job/report.mjs'] });
+    const image = jobDefinitionOf(template).Metadata['batch-pipeline:localRun'].image;
+    expect(image).toEqual({
+      source: 'ASSET',
+      registryKind: 'ECR_PRIVATE',
+      name: { 'Fn::Sub': expect.stringContaining('.dkr.ecr.eu-west-2.') },
+      assetHash: expect.stringMatching(/^[a-f0-9]{64}$/),
+      dockerfile: 'Dockerfile',
+    });
+    expect(dockerImageSources(stack)).toEqual({ [image.assetHash]: { directory: `asset.${image.assetHash}`, platform: 'linux/arm64' } });
+  });
+
+  test('an image asset for X86_64 is built for linux/amd64 with the given Dockerfile options', () => {
+    const { stack, template } = synth({ image: JobImage.fromAsset(JOB_DIR, { file: 'Dockerfile', buildArgs: { NODE: '22' }, target: undefined, exclude: ['*.md'] }) });
+    expect(jobDefinitionOf(template).Metadata['batch-pipeline:localRun'].image.dockerfile).toBe('Dockerfile');
+    expect(Object.values(dockerImageSources(stack))).toEqual([expect.objectContaining({ platform: 'linux/amd64', dockerBuildArgs: { NODE: '22' } })]);
+  });
+
+  test('an ECR repository image is recorded by its URI and tag', () => {
+    const f = fixture(EgressMode.VPC_ENDPOINTS);
+    const repository = new ecr.Repository(f.stack, 'Repo');
+    new BatchProcessor(f.stack, 'Job', { network: f.network, fileSystem: f.fileSystem, accessPoint: f.accessPoint, image: JobImage.fromEcrRepository(repository, 'v3') });
+    const template = Template.fromStack(f.stack);
+    const image = jobDefinitionOf(template).Metadata['batch-pipeline:localRun'].image;
+    expect(image.source).toBe('ECR_REPOSITORY');
+    expect(image.registryKind).toBe('ECR_PRIVATE');
+    expect(JSON.stringify(image.name)).toContain(':v3');
+    expect(JSON.stringify(containerOf(template).Image)).toContain(':v3');
+  });
+
+  test('a private ECR image given by name is pulled from that repository by tag or digest', () => {
+    const byTag = containerOf(synth({ image: JobImage.fromRegistry('210987654321.dkr.ecr.eu-west-1.amazonaws.com/team/report:7') }, EgressMode.VPC_ENDPOINTS).template).Image;
+    expect(JSON.stringify(byTag)).toContain('210987654321.dkr.ecr.eu-west-1.');
+    expect(JSON.stringify(byTag)).toContain('/team/report:7');
+    const digest = 'sha256:' + 'a'.repeat(64);
+    const byDigest = containerOf(synth({ image: JobImage.fromRegistry(`210987654321.dkr.ecr.eu-west-1.amazonaws.com/report@${digest}`) }).template).Image;
+    expect(JSON.stringify(byDigest)).toContain(`/report@${digest}`);
+  });
+
+  test('in PUBLIC_SUBNETS mode jobs run in the public subnets with a public IP', () => {
+    const { template } = synth({}, EgressMode.PUBLIC_SUBNETS);
+    expect(containerOf(template).NetworkConfiguration).toEqual({ AssignPublicIp: 'ENABLED' });
+    expect(onlyResource(template, 'AWS::Batch::ComputeEnvironment').Properties.ComputeResources.Subnets)
+      .toEqual([{ Ref: expect.stringMatching(/^NetworkVpcPublicSubnet1/) }, { Ref: expect.stringMatching(/^NetworkVpcPublicSubnet2/) }]);
+  });
+
+  test('in VPC_ENDPOINTS mode jobs run in the isolated subnets and may pull from private ECR', () => {
+    const { template } = synth({ image: JobImage.fromAsset(JOB_DIR) }, EgressMode.VPC_ENDPOINTS);
+    expect(onlyResource(template, 'AWS::Batch::ComputeEnvironment').Properties.ComputeResources.Subnets)
+      .toEqual([{ Ref: expect.stringMatching(/^NetworkVpcPrivateSubnet1/) }, { Ref: expect.stringMatching(/^NetworkVpcPrivateSubnet2/) }]);
+  });
+
+  test('a file system with its own security group gets an NFS rule from the job security group', () => {
+    const f = fixture();
+    const ownGroup = new ec2.SecurityGroup(f.stack, 'OwnGroup', { vpc: f.network.vpc, allowAllOutbound: false });
+    const fileSystem = new efs.FileSystem(f.stack, 'Other', { vpc: f.network.vpc, securityGroup: ownGroup });
+    const accessPoint = fileSystem.addAccessPoint('Ap');
+    new BatchProcessor(f.stack, 'Job', { network: f.network, fileSystem, accessPoint, image: JobImage.fromRegistry(PUBLIC_IMAGE) });
+    Template.fromStack(f.stack).hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      IpProtocol: 'tcp',
+      FromPort: 2049,
+      ToPort: 2049,
+      GroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^OwnGroup'), 'GroupId'] },
+      SourceSecurityGroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^NetworkJobSecurityGroup'), 'GroupId'] },
+      Description: 'NFS from the pipeline jobs',
+    });
+  });
+
+  test('unresolved sizes, counts and paths are not checked at synth time', () => {
+    const token = (value: number) => Lazy.number({ produce: () => value });
+    const f = fixture();
+    expect(() => new BatchProcessor(f.stack, 'Job', {
+      network: f.network,
+      fileSystem: f.fileSystem,
+      accessPoint: f.accessPoint,
+      image: JobImage.fromRegistry(PUBLIC_IMAGE),
+      vcpu: token(3),
+      memoryMiB: token(1000),
+      maxvCpus: token(0),
+      retryAttempts: token(30),
+      retryExitCodes: [token(0)],
+      timeout: Duration.seconds(token(1)),
+      mountPath: Lazy.string({ produce: () => 'relative' }),
+    })).not.toThrow();
+  });
+});
+
+describe('BatchProcessor validation', () => {
+  test('fails when memory does not fit the vCPU, listing the allowed values', () => {
+    expect(fails({ vcpu: 0.5, memoryMiB: 1000 })).toThrow("BatchProcessor 'Job': 'memoryMiB' 1000 is not valid with 'vcpu' 0.5; allowed: 1024-4096 in steps of 1024");
+    expect(fails({ vcpu: 0.25, memoryMiB: 4096 })).toThrow("BatchProcessor 'Job': 'memoryMiB' 4096 is not valid with 'vcpu' 0.25; allowed: 512, 1024, 2048");
+    expect(fails({ memoryMiB: 1024 })).toThrow("BatchProcessor 'Job': 'memoryMiB' 1024 is not valid with 'vcpu' 1; allowed: 2048-8192 in steps of 1024");
+    expect(fails({ vcpu: 2, memoryMiB: 17408 })).toThrow("BatchProcessor 'Job': 'memoryMiB' 17408 is not valid with 'vcpu' 2; allowed: 4096-16384 in steps of 1024");
+    expect(fails({ vcpu: 4, memoryMiB: 31744 })).toThrow("BatchProcessor 'Job': 'memoryMiB' 31744 is not valid with 'vcpu' 4; allowed: 8192-30720 in steps of 1024");
+    expect(fails({ vcpu: 8, memoryMiB: 17408 })).toThrow("BatchProcessor 'Job': 'memoryMiB' 17408 is not valid with 'vcpu' 8; allowed: 16384-61440 in steps of 4096");
+    expect(fails({ vcpu: 16, memoryMiB: 36864 })).toThrow("BatchProcessor 'Job': 'memoryMiB' 36864 is not valid with 'vcpu' 16; allowed: 32768-122880 in steps of 8192");
+  });
+
+  test('fails when the vCPU value is not offered by Fargate', () => {
+    for (const vcpu of [0.1, 3, 32]) {
+      expect(fails({ vcpu })).toThrow(`BatchProcessor 'Job': 'vcpu' ${vcpu} is not valid on Fargate; allowed: 0.25, 0.5, 1, 2, 4, 8, 16`);
+    }
+  });
+
+  test('fails when ephemeral storage is outside 21-200 GiB', () => {
+    for (const ephemeralStorageGiB of [20, 201, 30.5]) {
+      expect(fails({ ephemeralStorageGiB })).toThrow(`BatchProcessor 'Job': 'ephemeralStorageGiB' ${ephemeralStorageGiB} is not valid; allowed: a whole number from 21 to 200`);
+    }
+  });
+
+  test('fails when maxvCpus is not a whole number of at least 1', () => {
+    for (const maxvCpus of [0, 1.5, -4]) {
+      expect(fails({ maxvCpus })).toThrow(`BatchProcessor 'Job': 'maxvCpus' ${maxvCpus} is not valid; allowed: a whole number of at least 1`);
+    }
+  });
+
+  test('fails when maxvCpus is less than the job needs', () => {
+    expect(fails({ vcpu: 4, memoryMiB: 8192, maxvCpus: 2 })).toThrow("BatchProcessor 'Job': 'maxvCpus' 2 is less than 'vcpu' 4, so no job could start; allowed: 4 or more");
+  });
+
+  test('fails when retry attempts are outside 1-10', () => {
+    for (const retryAttempts of [0, 11, 2.5]) {
+      expect(fails({ retryAttempts })).toThrow(`BatchProcessor 'Job': 'retryAttempts' ${retryAttempts} is not valid; allowed: a whole number from 1 to 10`);
+    }
+  });
+
+  test('fails when more than 4 retry exit codes are given', () => {
+    expect(fails({ retryExitCodes: [1, 2, 3, 4, 5] })).toThrow(
+      "BatchProcessor 'Job': 'retryExitCodes' has 5 codes; allowed: at most 4 (Batch evaluates 5 exit conditions, one is taken by \"exit on any other code\")",
+    );
+  });
+
+  test('fails when a retry exit code is not 1-255', () => {
+    for (const code of [0, 256, 1.5]) {
+      expect(fails({ retryExitCodes: [code] })).toThrow(`BatchProcessor 'Job': 'retryExitCodes' ${code} is not valid; allowed: whole numbers from 1 to 255`);
+    }
+  });
+
+  test('fails when the timeout is shorter than 60 seconds', () => {
+    expect(fails({ timeout: Duration.seconds(59) })).toThrow("BatchProcessor 'Job': 'timeout' 59 seconds is not valid; allowed: 60 seconds or more");
+    expect(fails({ timeout: Duration.millis(500) })).toThrow("BatchProcessor 'Job': 'timeout' 500 millis is not valid; allowed: 60 seconds or more");
+  });
+
+  test('fails when the mount path is not an absolute path other than /', () => {
+    for (const mountPath of ['mnt/pipeline', '/', '/mnt/pipeline/', '/mnt/my pipeline']) {
+      expect(fails({ mountPath })).toThrow(
+        `BatchProcessor 'Job': 'mountPath' ${mountPath} is not valid; allowed: an absolute path other than / of letters, digits, '.', '_' and '-', without a trailing slash, such as /mnt/pipeline`,
+      );
+    }
+  });
+
+  test('fails when environment sets a run contract variable', () => {
+    for (const name of RunContract.ENVIRONMENT_VARIABLES) {
+      expect(fails({ environment: { [name]: 'x' } })).toThrow(
+        `BatchProcessor 'Job': 'environment' ${name} is not allowed: the orchestration sets it for each run (run contract); allowed: any other name`,
+      );
+    }
+  });
+
+  test('fails when environment or secrets use the AWS_BATCH prefix', () => {
+    expect(fails({ environment: { AWS_BATCH_X: 'x' } })).toThrow(
+      "BatchProcessor 'Job': 'environment' AWS_BATCH_X is not allowed: AWS Batch reserves names starting with AWS_BATCH; allowed: any other name",
+    );
+    const f = fixture();
+    const secret = batch.Secret.fromSecretsManager(new secretsmanager.Secret(f.stack, 'S'));
+    expect(() => new BatchProcessor(f.stack, 'Job', {
+      network: f.network, fileSystem: f.fileSystem, accessPoint: f.accessPoint, image: JobImage.fromRegistry(PUBLIC_IMAGE), secrets: { AWS_BATCH_TOKEN: secret },
+    })).toThrow("BatchProcessor 'Job': 'secrets' AWS_BATCH_TOKEN is not allowed: AWS Batch reserves names starting with AWS_BATCH; allowed: any other name");
+    expect(() => new BatchProcessor(f.stack, 'Job2', {
+      network: f.network, fileSystem: f.fileSystem, accessPoint: f.accessPoint, image: JobImage.fromRegistry(PUBLIC_IMAGE), secrets: { PIPELINE_RUN_ID: secret },
+    })).toThrow("BatchProcessor 'Job2': 'secrets' PIPELINE_RUN_ID is not allowed: the orchestration sets it for each run (run contract); allowed: any other name");
+    expect(() => new BatchProcessor(f.stack, 'Job3', {
+      network: f.network, fileSystem: f.fileSystem, accessPoint: f.accessPoint, image: JobImage.fromRegistry(PUBLIC_IMAGE),
+      environment: { TOKEN: 'x' }, secrets: { TOKEN: secret },
+    })).toThrow("BatchProcessor 'Job3': TOKEN is in both 'environment' and 'secrets'; allowed: each name in one of them");
+  });
+
+  test('fails when the local command is empty', () => {
+    expect(fails({ localCommand: [] })).toThrow(
+      "BatchProcessor 'Job': 'localCommand' is empty; allowed: an argument list such as ['node', 'job/report.mjs'], or leave it out",
+    );
+  });
+
+  test('fails when Fargate Spot is asked for ARM64 jobs', () => {
+    expect(fails({ spot: true, architecture: JobArchitecture.ARM64 })).toThrow(
+      "BatchProcessor 'Job': 'spot' true is not valid with 'architecture' ARM64: Fargate Spot runs X86_64 jobs only; allowed: 'spot' false for ARM64, or 'architecture' X86_64 for Fargate Spot",
+    );
+  });
+
+  test('fails when the platform version cannot mount EFS', () => {
+    for (const platformVersion of [ecs.FargatePlatformVersion.VERSION1_3, ecs.FargatePlatformVersion.VERSION1_0]) {
+      expect(fails({ platformVersion })).toThrow(
+        `BatchProcessor 'Job': 'platformVersion' ${platformVersion} is not valid: EFS volumes need Fargate platform version 1.4.0 or later; allowed: LATEST, 1.4.0`,
+      );
+    }
+  });
+
+  test.each([
+    ['busybox', 'DOCKER_HUB'],
+    [PUBLIC_IMAGE, 'ECR_PUBLIC'],
+    ['ghcr.io/org/job:2', 'OTHER_INTERNET'],
+  ])('fails when the image %s comes from %s, which VPC_ENDPOINTS cannot reach', (imageName, kind) => {
+    expect(fails({ image: JobImage.fromRegistry(imageName) }, EgressMode.VPC_ENDPOINTS)).toThrow(
+      `BatchProcessor 'Job': 'image' ${imageName} comes from ${kind}, which jobs cannot reach with egress VPC_ENDPOINTS (reachable: ECR_PRIVATE);`
+      + ' allowed: an image in a private ECR repository of this region (JobImage.fromEcrRepository, JobImage.fromAsset, or an ECR pull-through cache),'
+      + ' or an egress mode with internet access (NAT_GATEWAY, PUBLIC_SUBNETS)',
+    );
+  });
+
+  test('an image from any registry is fine with internet egress', () => {
+    for (const egress of [EgressMode.NAT_GATEWAY, EgressMode.PUBLIC_SUBNETS]) {
+      expect(fails({ image: JobImage.fromRegistry('busybox') }, egress)).not.toThrow();
+    }
+  });
+});
