@@ -1,9 +1,9 @@
+import { IPipelineNetwork } from '@batch-pipeline/network';
 import { Stack } from 'aws-cdk-lib';
 import * as datasync from 'aws-cdk-lib/aws-datasync';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as efs from 'aws-cdk-lib/aws-efs';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { IPipelineNetwork } from '@batch-pipeline/network';
 import { Construct } from 'constructs';
 import { ITransferLocation, LocationAccess, LocationKind } from './location';
 import { SUBDIRECTORY_ALLOWED, normalizeSubdirectory } from './private/paths';

@@ -82,7 +82,8 @@ export class TransferTask extends Construct implements ITransferTask {
     }
     validateTaskName(who, props.taskName);
     const bytesPerSecond = props.bytesPerSecond ?? -1;
-    if (!Token.isUnresolved(bytesPerSecond) && bytesPerSecond !== -1 && (!Number.isInteger(bytesPerSecond) || bytesPerSecond < MIN_BYTES_PER_SECOND)) {
+    const limitValid = bytesPerSecond === -1 || (Number.isInteger(bytesPerSecond) && bytesPerSecond >= MIN_BYTES_PER_SECOND);
+    if (!Token.isUnresolved(bytesPerSecond) && !limitValid) {
       throw new Error(`${who}: 'bytesPerSecond' ${bytesPerSecond} is not valid; allowed: -1 (no limit) or a whole number of at least ${MIN_BYTES_PER_SECOND} (1 MiB/s)`);
     }
     if (props.logGroup && (props.logRetention !== undefined || props.logEncryptionKey || props.logRemovalPolicy !== undefined)) {
@@ -118,7 +119,7 @@ export class TransferTask extends Construct implements ITransferTask {
       }
       const { role, policy } = createDataSyncRole(this, 'TaskReportRole', 'DataSync writes task reports under one S3 prefix', statements);
       acknowledgeWildcardResource(policy, objects,
-      'DataSync names each report object after the execution it reports on; the wildcard covers only the report prefix of this bucket.');
+        'DataSync names each report object after the execution it reports on; the wildcard covers only the report prefix of this bucket.');
       this.taskReportRole = role;
       taskReportConfig = {
         destination: { s3: { bucketAccessRoleArn: role.roleArn, s3BucketArn: report.bucket.bucketArn, subdirectory: prefix } },

@@ -1,10 +1,10 @@
+import { testStack } from '@batch-pipeline/test-support';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as efs from 'aws-cdk-lib/aws-efs';
-import { testStack } from '@batch-pipeline/test-support';
 import { EfsLocation, LocationAccess, LocationKind } from '../src';
-import { DATASYNC_TRUST, cfn, managedPolicyStatements, resourceStartingWith } from './helpers';
 import { fixtures } from './fixtures';
+import { DATASYNC_TRUST, cfn, managedPolicyStatements, resourceStartingWith } from './helpers';
 
 describe('EfsLocation with the pipeline network', () => {
   const f = fixtures();
@@ -44,11 +44,15 @@ describe('EfsLocation with the pipeline network', () => {
     expect(egress.map((rule) => rule.Properties)).toEqual([{
       Description: 'NFS to the pipeline file system',
       DestinationSecurityGroupId: cfn(stack, f.network.fileSystemSecurityGroup.securityGroupId),
-      FromPort: 2049, ToPort: 2049, IpProtocol: 'tcp',
+      FromPort: 2049,
+      ToPort: 2049,
+      IpProtocol: 'tcp',
       GroupId: cfn(stack, location.securityGroup.securityGroupId),
     }]);
     template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
-      FromPort: 2049, ToPort: 2049, IpProtocol: 'tcp',
+      FromPort: 2049,
+      ToPort: 2049,
+      IpProtocol: 'tcp',
       GroupId: cfn(stack, f.network.fileSystemSecurityGroup.securityGroupId),
       SourceSecurityGroupId: cfn(stack, location.securityGroup.securityGroupId),
     });
@@ -78,8 +82,12 @@ describe('EfsLocation options', () => {
   test('read-write adds ClientWrite, rootAccess adds ClientRootAccess, subdirectory is normalized', () => {
     const f = fixtures();
     new EfsLocation(f.stack, 'Location', {
-      network: f.network, fileSystem: f.fileSystem, accessPoint: f.accessPoint,
-      access: LocationAccess.READ_WRITE, rootAccess: true, subdirectory: 'inputs',
+      network: f.network,
+      fileSystem: f.fileSystem,
+      accessPoint: f.accessPoint,
+      access: LocationAccess.READ_WRITE,
+      rootAccess: true,
+      subdirectory: 'inputs',
     });
     const template = Template.fromStack(f.stack);
     template.hasResourceProperties('AWS::DataSync::LocationEFS', { Subdirectory: '/inputs/' });
@@ -102,7 +110,9 @@ describe('EfsLocation options', () => {
       Ec2Config: { SubnetArn: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ec2:eu-west-2:123456789012:subnet/', cfn(stack, vpc.isolatedSubnets[0].subnetId)]] } },
     });
     template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
-      FromPort: 2049, ToPort: 2049, Description: 'NFS from DataSync',
+      FromPort: 2049,
+      ToPort: 2049,
+      Description: 'NFS from DataSync',
       SourceSecurityGroupId: cfn(stack, location.securityGroup.securityGroupId),
     });
   });

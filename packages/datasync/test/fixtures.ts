@@ -1,9 +1,9 @@
+import { PipelineNetwork } from '@batch-pipeline/network';
+import { TEST_ENV, testStack } from '@batch-pipeline/test-support';
 import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as efs from 'aws-cdk-lib/aws-efs';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { PipelineNetwork } from '@batch-pipeline/network';
-import { TEST_ENV, testStack } from '@batch-pipeline/test-support';
 
 /** What the transfers need, built with aws-cdk-lib and the network package as a user would. */
 export interface Fixtures {

@@ -1,6 +1,6 @@
+import { nagFindings } from '@batch-pipeline/test-support';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { nagFindings } from '@batch-pipeline/test-support';
 import { StageInTransfer, StageOutTransfer } from '../src';
 import { fixturesAndTestStack } from './fixtures';
 
@@ -13,7 +13,11 @@ describe('the transfers pass cdk-nag (AwsSolutions, NIST 800-53 R5)', () => {
       network: f.network, sourceBucket: f.uploads, sourcePrefix: 'uploads/', fileSystem: f.fileSystem, accessPoint: f.accessPoint,
     });
     const stageOut = new StageOutTransfer(stack, 'StageOut', {
-      network: f.network, fileSystem: f.fileSystem, accessPoint: f.accessPoint, destinationBucket: f.reports, destinationPrefix: 'reports/',
+      network: f.network,
+      fileSystem: f.fileSystem,
+      accessPoint: f.accessPoint,
+      destinationBucket: f.reports,
+      destinationPrefix: 'reports/',
       taskReport: { bucket: f.reports },
     });
     const caller = new iam.Role(stack, 'Caller', { assumedBy: new iam.ServicePrincipal('states.amazonaws.com') });
@@ -36,7 +40,11 @@ describe('nag acknowledgements', () => {
   test('are specific (one rule, one resource) and each carries a reason', () => {
     const { fixtures: f, stack } = fixturesAndTestStack();
     new StageInTransfer(stack, 'StageIn', {
-      network: f.network, sourceBucket: f.uploads, sourcePrefix: 'uploads/', fileSystem: f.fileSystem, accessPoint: f.accessPoint,
+      network: f.network,
+      sourceBucket: f.uploads,
+      sourcePrefix: 'uploads/',
+      fileSystem: f.fileSystem,
+      accessPoint: f.accessPoint,
       taskReport: { bucket: f.reports },
     });
     const caller = new iam.Role(stack, 'Caller', { assumedBy: new iam.ServicePrincipal('states.amazonaws.com') });

@@ -1,8 +1,8 @@
+import { testStack } from '@batch-pipeline/test-support';
 import { Lazy } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { testStack } from '@batch-pipeline/test-support';
 import { LocationAccess, LocationKind, S3Location, S3StorageClass } from '../src';
 import { DATASYNC_TRUST, cfn, managedPolicyStatements, resourceStartingWith } from './helpers';
 

@@ -2,8 +2,8 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { LocationAccess, PreserveDeletedFiles, S3StorageClass, StageInTransfer, StageOutTransfer, TaskLogLevel } from '../src';
-import { DATASYNC_TRUST, cfn, managedPolicyStatements, resourceStartingWith } from './helpers';
 import { fixtures } from './fixtures';
+import { DATASYNC_TRUST, cfn, managedPolicyStatements, resourceStartingWith } from './helpers';
 
 const BUCKET_ACTIONS = ['s3:GetBucketLocation', 's3:ListBucket', 's3:ListBucketMultipartUploads'];
 
@@ -54,7 +54,8 @@ describe('StageInTransfer', () => {
       { Effect: 'Allow', Action: 'datasync:StartTaskExecution', Resource: cfn(stack, stageIn.taskArn) },
       { Effect: 'Allow', Action: 'datasync:DescribeTaskExecution', Resource: { 'Fn::Join': ['', [cfn(stack, stageIn.taskArn), '/execution/*']] } },
       {
-        Effect: 'Allow', Action: 'iam:PassRole',
+        Effect: 'Allow',
+        Action: 'iam:PassRole',
         Resource: cfn(stack, stageIn.destinationLocation.fileSystemAccessRole.roleArn),
         Condition: { StringEquals: { 'iam:PassedToService': 'datasync.amazonaws.com' } },
       },
@@ -84,7 +85,11 @@ describe('StageInTransfer without a prefix', () => {
   test('fails when asked to remove files that are not in the source', () => {
     const f = fixtures();
     expect(() => new StageInTransfer(f.stack, 'StageIn', {
-      network: f.network, sourceBucket: f.uploads, fileSystem: f.fileSystem, accessPoint: f.accessPoint, preserveDeletedFiles: PreserveDeletedFiles.REMOVE,
+      network: f.network,
+      sourceBucket: f.uploads,
+      fileSystem: f.fileSystem,
+      accessPoint: f.accessPoint,
+      preserveDeletedFiles: PreserveDeletedFiles.REMOVE,
     })).toThrow("StageInTransfer 'StageIn': 'preserveDeletedFiles' REMOVE is not allowed because the upload bucket and the file system hold files of other runs; allowed: PRESERVE");
   });
 });
@@ -92,8 +97,13 @@ describe('StageInTransfer without a prefix', () => {
 describe('StageOutTransfer', () => {
   const f = fixtures(undefined, { encryptedReports: true });
   const stageOut = new StageOutTransfer(f.stack, 'StageOut', {
-    network: f.network, fileSystem: f.fileSystem, accessPoint: f.accessPoint, destinationBucket: f.reports, destinationPrefix: 'reports',
-    destinationStorageClass: S3StorageClass.INTELLIGENT_TIERING, fileSystemRootAccess: true,
+    network: f.network,
+    fileSystem: f.fileSystem,
+    accessPoint: f.accessPoint,
+    destinationBucket: f.reports,
+    destinationPrefix: 'reports',
+    destinationStorageClass: S3StorageClass.INTELLIGENT_TIERING,
+    fileSystemRootAccess: true,
   });
   const caller = new iam.Role(f.stack, 'Caller', { assumedBy: new iam.ServicePrincipal('states.amazonaws.com') });
   stageOut.grantStartExecution(caller);
@@ -135,7 +145,8 @@ describe('StageOutTransfer', () => {
       { Effect: 'Allow', Action: 'datasync:StartTaskExecution', Resource: cfn(stack, stageOut.taskArn) },
       { Effect: 'Allow', Action: 'datasync:DescribeTaskExecution', Resource: { 'Fn::Join': ['', [cfn(stack, stageOut.taskArn), '/execution/*']] } },
       {
-        Effect: 'Allow', Action: 'iam:PassRole',
+        Effect: 'Allow',
+        Action: 'iam:PassRole',
         Resource: cfn(stack, stageOut.sourceLocation.fileSystemAccessRole.roleArn),
         Condition: { StringEquals: { 'iam:PassedToService': 'datasync.amazonaws.com' } },
       },
@@ -157,7 +168,11 @@ describe('StageOutTransfer', () => {
   test('fails when asked to remove files that are not in the source', () => {
     const g = fixtures();
     expect(() => new StageOutTransfer(g.stack, 'StageOut', {
-      network: g.network, fileSystem: g.fileSystem, accessPoint: g.accessPoint, destinationBucket: g.reports, preserveDeletedFiles: PreserveDeletedFiles.REMOVE,
+      network: g.network,
+      fileSystem: g.fileSystem,
+      accessPoint: g.accessPoint,
+      destinationBucket: g.reports,
+      preserveDeletedFiles: PreserveDeletedFiles.REMOVE,
     })).toThrow("StageOutTransfer 'StageOut': 'preserveDeletedFiles' REMOVE is not allowed because the reports bucket holds the reports of other runs; allowed: PRESERVE");
   });
 });

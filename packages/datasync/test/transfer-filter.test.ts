@@ -1,6 +1,6 @@
+import { testStack } from '@batch-pipeline/test-support';
 import { Lazy, Stack } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { testStack } from '@batch-pipeline/test-support';
 import { TransferFilter } from '../src';
 
 describe('TransferFilter.objectPattern', () => {
@@ -33,7 +33,7 @@ describe('TransferFilter.objectPattern', () => {
     ['/abs.csv', {}, "TransferFilter.objectPattern: 'key' '/abs.csv' starts with '/'; allowed: an S3 key as S3 has it, such as 'uploads/data.csv'"],
     ['a*.csv', {}, "TransferFilter.objectPattern: 'key' 'a*.csv' contains '*', which DataSync reads as a wildcard matching other objects too; allowed: a key without '*'"],
     ['a|b.csv', {}, "TransferFilter.objectPattern: key \"a|b.csv\" contains '|', which separates patterns in a DataSync filter; allowed: a path without '|'"],
-    ['a\u0000b', {}, "TransferFilter.objectPattern: key \"a\\u0000b\" contains a NUL character; allowed: a path without NUL characters"],
+    ['a\u0000b', {}, 'TransferFilter.objectPattern: key "a\\u0000b" contains a NUL character; allowed: a path without NUL characters'],
     ['other/a.csv', { locationSubdirectory: 'uploads' }, "TransferFilter.objectPattern: 'key' 'other/a.csv' is not under the location subdirectory 'uploads/'; allowed: a key starting with 'uploads/'"],
     ['a.csv', { locationSubdirectory: 'a//b' }, "TransferFilter.objectPattern: 'locationSubdirectory' 'a//b' is not valid; allowed: a path of letters, digits, spaces and _ - + . ( ) separated by single '/', without '.' or '..' segments, such as 'uploads/' or '/runs'"],
   ])('fails for key %j with %j', (key, options, message) => {
@@ -128,7 +128,7 @@ describe('TransferFilter values and rules', () => {
     [['/a', ''], "TransferFilter.validate: a pattern is empty; allowed: a path starting with '/', with patterns separated by a single '|'"],
     [['a.csv'], "TransferFilter.validate: pattern \"a.csv\" does not start with '/'; allowed: a path from the location's root, such as '/runs/abc/out/*'"],
     [['/a*/b'], "TransferFilter.validate: pattern \"/a*/b\" has '*' before its end; allowed: '*' only as the last character of a pattern"],
-    [['/a\u0000'], "TransferFilter.validate: pattern \"/a\\u0000\" contains a NUL character; allowed: a path without NUL characters"],
+    [['/a\u0000'], 'TransferFilter.validate: pattern "/a\\u0000" contains a NUL character; allowed: a path without NUL characters'],
   ])('join fails for %j', (patterns, message) => {
     expect(() => TransferFilter.join(patterns)).toThrow(message);
   });

@@ -1,16 +1,16 @@
+import { testStack } from '@batch-pipeline/test-support';
 import { Lazy, RemovalPolicy } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { testStack } from '@batch-pipeline/test-support';
 import {
   EfsLocation, LocationAccess, OverwriteMode, PreserveDeletedFiles, S3Location, TaskLogLevel, TaskReportLevel,
   TaskReportOutputType, TransferMode, TransferTask, TransferTaskProps, VerifyMode,
 } from '../src';
-import { DATASYNC_TRUST, cfn, managedPolicyStatements, resourceStartingWith } from './helpers';
 import { Fixtures, fixtures } from './fixtures';
+import { DATASYNC_TRUST, cfn, managedPolicyStatements, resourceStartingWith } from './helpers';
 
 function s3ToEfs(f: Fixtures = fixtures()): { f: Fixtures; source: S3Location; destination: EfsLocation } {
   const source = new S3Location(f.stack, 'Source', { bucket: f.uploads });
@@ -98,8 +98,15 @@ describe('TransferTask options', () => {
     template.hasResourceProperties('AWS::DataSync::Task', {
       Name: 'stage-in',
       Options: {
-        TransferMode: 'ALL', VerifyMode: 'POINT_IN_TIME_CONSISTENT', OverwriteMode: 'NEVER', PreserveDeletedFiles: 'REMOVE',
-        BytesPerSecond: 1048576, LogLevel: 'TRANSFER', Uid: 'INT_VALUE', Gid: 'INT_VALUE', PosixPermissions: 'PRESERVE',
+        TransferMode: 'ALL',
+        VerifyMode: 'POINT_IN_TIME_CONSISTENT',
+        OverwriteMode: 'NEVER',
+        PreserveDeletedFiles: 'REMOVE',
+        BytesPerSecond: 1048576,
+        LogLevel: 'TRANSFER',
+        Uid: 'INT_VALUE',
+        Gid: 'INT_VALUE',
+        PosixPermissions: 'PRESERVE',
       },
     });
     template.hasResource('AWS::Logs::LogGroup', { Properties: { RetentionInDays: 30 }, DeletionPolicy: 'Delete' });

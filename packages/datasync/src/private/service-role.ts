@@ -22,7 +22,9 @@ export function datasyncSourceConditions(scope: Construct, resource = '*'): Reco
  * A role only DataSync (for this account and region) can assume, with one
  * customer managed policy holding `statements`.
  */
-export function createDataSyncRole(scope: Construct, id: string, description: string, statements: iam.PolicyStatement[]): { role: iam.Role; policy: iam.ManagedPolicy } {
+export function createDataSyncRole(
+  scope: Construct, id: string, description: string, statements: iam.PolicyStatement[],
+): { role: iam.Role; policy: iam.ManagedPolicy } {
   const role = new iam.Role(scope, id, {
     assumedBy: new iam.ServicePrincipal(DATASYNC_SERVICE).withConditions(datasyncSourceConditions(scope)),
     description,
