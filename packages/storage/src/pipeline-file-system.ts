@@ -1,9 +1,9 @@
+import { IPipelineNetwork } from '@batch-pipeline/network';
 import { RemovalPolicy, Size, Token, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as efs from 'aws-cdk-lib/aws-efs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import { IPipelineNetwork } from '@batch-pipeline/network';
 import { Construct } from 'constructs';
 import { invalid } from './private/validation';
 
@@ -281,8 +281,8 @@ export class PipelineFileSystem extends Construct implements IPipelineFileSystem
       resourceArns: [this.efsFileSystem.fileSystemArn],
       resource: this.efsFileSystem,
       conditions: {
-        'Bool': { 'elasticfilesystem:AccessedViaMountTarget': 'true' },
-        'StringEquals': { 'elasticfilesystem:AccessPointArn': this.accessPoint.accessPointArn },
+        Bool: { 'elasticfilesystem:AccessedViaMountTarget': 'true' },
+        StringEquals: { 'elasticfilesystem:AccessPointArn': this.accessPoint.accessPointArn },
       },
     });
   }

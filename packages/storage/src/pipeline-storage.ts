@@ -1,7 +1,7 @@
+import { IPipelineNetwork } from '@batch-pipeline/network';
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { IPipelineNetwork } from '@batch-pipeline/network';
 import { Construct } from 'constructs';
 import { AccessLogsBucket, AccessLogsBucketProps } from './access-logs-bucket';
 import { PipelineFileSystem, PipelineFileSystemProps } from './pipeline-file-system';

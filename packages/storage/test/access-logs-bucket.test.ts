@@ -3,6 +3,8 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AccessLogsBucket, AccessLogsBucketProps, ReportsBucket, UploadBucket } from '../src';
 
+const BLOCK_ALL = { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true };
+
 function synth(props: AccessLogsBucketProps = {}): Template {
   const stack = testStack();
   new AccessLogsBucket(stack, 'AccessLogs', props);
@@ -18,7 +20,7 @@ describe('AccessLogsBucket defaults', () => {
   });
 
   test('blocks public access, disables ACLs, is versioned and enforces TLS', () => {
-    expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+    expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual(BLOCK_ALL);
     expect(bucket.Properties.OwnershipControls).toEqual({ Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] });
     expect(bucket.Properties.AccessControl).toBeUndefined();
     expect(bucket.Properties.VersioningConfiguration).toEqual({ Status: 'Enabled' });

@@ -6,6 +6,8 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { ReportsBucket, ReportsBucketProps } from '../src';
 
+const BLOCK_ALL = { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true };
+
 function synth(props: ReportsBucketProps = {}): Template {
   const stack = testStack();
   new ReportsBucket(stack, 'Reports', props);
@@ -28,7 +30,7 @@ describe('ReportsBucket defaults', () => {
 
   test('has the same security as the upload bucket: SSE-S3, no public access, no ACLs, TLS enforced', () => {
     expect(bucket.Properties.BucketEncryption).toEqual({ ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] });
-    expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+    expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual(BLOCK_ALL);
     expect(bucket.Properties.OwnershipControls).toEqual({ Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] });
     template.hasResourceProperties('AWS::S3::BucketPolicy', {
       Bucket: { Ref: Match.stringLikeRegexp('^ReportsBucket') },
@@ -160,7 +162,12 @@ describe('ReportsBucket validation', () => {
   });
 
   test('fails when expiration is not after the last transition', () => {
-    expect(() => synth({ transitionToInfrequentAccessAfter: Duration.days(30), transitionToGlacierAfter: Duration.days(90), expiration: Duration.days(60) })).toThrow(
+    const lifecycle = {
+      transitionToInfrequentAccessAfter: Duration.days(30),
+      transitionToGlacierAfter: Duration.days(90),
+      expiration: Duration.days(60),
+    };
+    expect(() => synth(lifecycle)).toThrow(
       "ReportsBucket 'Reports': 'expiration' 60 days is not valid; allowed: a whole number of days more than the last transition (90 days)",
     );
   });

@@ -6,6 +6,8 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { UploadBucket, UploadBucketProps } from '../src';
 
+const BLOCK_ALL = { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true };
+
 const ALLOWED_PREFIX = "one or more folder names of letters, digits and ! - _ . * ' ( ) (not . or ..), each followed by '/', without a leading '/', at most 1024 characters, such as incoming/ or data/raw/";
 
 function synth(props: UploadBucketProps = {}): { stack: Stack; uploads: UploadBucket; template: Template } {
@@ -30,7 +32,7 @@ describe('UploadBucket defaults', () => {
 
   test('encrypts with SSE-S3, blocks all public access and disables ACLs', () => {
     expect(bucket.Properties.BucketEncryption).toEqual({ ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] });
-    expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+    expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual(BLOCK_ALL);
     expect(bucket.Properties.OwnershipControls).toEqual({ Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] });
   });
 
@@ -183,6 +185,10 @@ describe('UploadBucket options', () => {
     template.resourceCountIs('AWS::S3::Bucket', 1);
     expect(uploadBucket(template).Properties.LoggingConfiguration.DestinationBucketName).toBe('central-access-logs');
     expect(uploads.accessLogsBucket).toBe(logs);
+  });
+
+  test('an unresolved duration is not checked', () => {
+    expect(() => synth({ noncurrentVersionExpiration: Duration.days(Lazy.number({ produce: () => 0 })) })).not.toThrow();
   });
 
   test('an unresolved watch prefix is not checked', () => {

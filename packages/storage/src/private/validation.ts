@@ -1,4 +1,4 @@
-import { Duration, Token } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 
 /** The error every validation in this package throws: construct, prop, value received and what is allowed. */
 export function invalid(construct: string, id: string, prop: string, value: unknown, allowed: string): Error {
@@ -10,17 +10,6 @@ function describe(value: unknown): string {
     return value.toHumanString();
   }
   return String(value);
-}
-
-/** Whether a value is a token that only resolves at deploy time (checks are skipped for those). */
-export function isUnresolved(value: string | number | Duration | undefined): boolean {
-  if (value === undefined) {
-    return false;
-  }
-  if (value instanceof Duration) {
-    return value.isUnresolved();
-  }
-  return Token.isUnresolved(value);
 }
 
 /**
