@@ -1,3 +1,4 @@
+import * as path from 'path';
 import { EgressMode } from '@batch-pipeline/network';
 import { App, Duration, Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
@@ -10,7 +11,6 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as cxapi from 'aws-cdk-lib/cx-api';
-import * as path from 'path';
 import { BatchProcessor, JobArchitecture, JobImage, RunContract } from '../src';
 import { PUBLIC_IMAGE, PartialProps, fixture, onlyResource, synth } from './helpers';
 
@@ -317,6 +317,11 @@ describe('BatchProcessor options', () => {
     expect(JSON.stringify(byDigest)).toContain(`/report@${digest}`);
   });
 
+  test('a private ECR host with an unparsable reference is passed on as is', () => {
+    const name = '210987654321.dkr.ecr.eu-west-1.amazonaws.com/report@latest';
+    expect(containerOf(synth({ image: JobImage.fromRegistry(name) }).template).Image).toBe(name);
+  });
+
   test('in PUBLIC_SUBNETS mode jobs run in the public subnets with a public IP', () => {
     const { template } = synth({}, EgressMode.PUBLIC_SUBNETS);
     expect(containerOf(template).NetworkConfiguration).toEqual({ AssignPublicIp: 'ENABLED' });
@@ -444,14 +449,26 @@ describe('BatchProcessor validation', () => {
     const f = fixture();
     const secret = batch.Secret.fromSecretsManager(new secretsmanager.Secret(f.stack, 'S'));
     expect(() => new BatchProcessor(f.stack, 'Job', {
-      network: f.network, fileSystem: f.fileSystem, accessPoint: f.accessPoint, image: JobImage.fromRegistry(PUBLIC_IMAGE), secrets: { AWS_BATCH_TOKEN: secret },
+      network: f.network,
+      fileSystem: f.fileSystem,
+      accessPoint: f.accessPoint,
+      image: JobImage.fromRegistry(PUBLIC_IMAGE),
+      secrets: { AWS_BATCH_TOKEN: secret },
     })).toThrow("BatchProcessor 'Job': 'secrets' AWS_BATCH_TOKEN is not allowed: AWS Batch reserves names starting with AWS_BATCH; allowed: any other name");
     expect(() => new BatchProcessor(f.stack, 'Job2', {
-      network: f.network, fileSystem: f.fileSystem, accessPoint: f.accessPoint, image: JobImage.fromRegistry(PUBLIC_IMAGE), secrets: { PIPELINE_RUN_ID: secret },
+      network: f.network,
+      fileSystem: f.fileSystem,
+      accessPoint: f.accessPoint,
+      image: JobImage.fromRegistry(PUBLIC_IMAGE),
+      secrets: { PIPELINE_RUN_ID: secret },
     })).toThrow("BatchProcessor 'Job2': 'secrets' PIPELINE_RUN_ID is not allowed: the orchestration sets it for each run (run contract); allowed: any other name");
     expect(() => new BatchProcessor(f.stack, 'Job3', {
-      network: f.network, fileSystem: f.fileSystem, accessPoint: f.accessPoint, image: JobImage.fromRegistry(PUBLIC_IMAGE),
-      environment: { TOKEN: 'x' }, secrets: { TOKEN: secret },
+      network: f.network,
+      fileSystem: f.fileSystem,
+      accessPoint: f.accessPoint,
+      image: JobImage.fromRegistry(PUBLIC_IMAGE),
+      environment: { TOKEN: 'x' },
+      secrets: { TOKEN: secret },
     })).toThrow("BatchProcessor 'Job3': TOKEN is in both 'environment' and 'secrets'; allowed: each name in one of them");
   });
 

@@ -1,3 +1,4 @@
+import * as path from 'path';
 import { EgressMode } from '@batch-pipeline/network';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as batch from 'aws-cdk-lib/aws-batch';
@@ -5,7 +6,6 @@ import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
-import * as path from 'path';
 import { BatchProcessor, JobImage } from '../src';
 import { fixture, synth } from './helpers';
 
@@ -31,7 +31,9 @@ function rolesOf(template: Template): { [id: string]: any } {
 /** The statements of every inline and managed policy attached to a role, by policy type. */
 function policiesOf(template: Template, roleIdPrefix: string): { inline: any[]; managed: any[] } {
   const attachedTo = (policy: any) => (policy.Properties.Roles ?? []).some((role: any) => role.Ref?.startsWith(roleIdPrefix));
-  const statements = (type: string) => Object.values(template.findResources(type)).filter(attachedTo).map((policy) => policy.Properties.PolicyDocument.Statement);
+  const statements = (type: string) => Object.values(template.findResources(type))
+    .filter(attachedTo)
+    .map((policy) => policy.Properties.PolicyDocument.Statement);
   return { inline: statements('AWS::IAM::Policy'), managed: statements('AWS::IAM::ManagedPolicy') };
 }
 

@@ -1,6 +1,6 @@
+import * as path from 'path';
 import { RegistryKind } from '@batch-pipeline/network';
 import { testStack } from '@batch-pipeline/test-support';
-import * as path from 'path';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import { JobImage, JobImageSource } from '../src';
 

@@ -1,10 +1,10 @@
+import * as path from 'path';
 import { EgressMode } from '@batch-pipeline/network';
 import { nagFindings } from '@batch-pipeline/test-support';
 import * as batch from 'aws-cdk-lib/aws-batch';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
-import * as path from 'path';
 import { BatchProcessor, JobArchitecture, JobImage } from '../src';
 import { fixture, synth } from './helpers';
 
