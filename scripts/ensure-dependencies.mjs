@@ -19,6 +19,9 @@ const lockFile = join(root, 'package-lock.json');
 const installedMarker = join(root, 'node_modules', '.package-lock.json');
 const stale = !existsSync(installedMarker) || statSync(installedMarker).mtimeMs < statSync(lockFile).mtimeMs;
 if (stale) {
-  console.log('batch-pipeline: installing dependencies (npm ci)...');
-  execSync('npm ci --no-audit --no-fund', { cwd: root, stdio: 'inherit' });
+  // `npm install`, not `npm ci`: the lock file pins every version, but it lacks the
+  // optional platform binaries of other systems (Nx ships one per OS) whenever the
+  // registry it was made from did not serve them, and `npm ci` refuses such a lock.
+  console.log('batch-pipeline: installing dependencies (npm install, versions from package-lock.json)...');
+  execSync('npm install --no-audit --no-fund', { cwd: root, stdio: 'inherit' });
 }

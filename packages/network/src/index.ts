@@ -1,3 +1,4 @@
 export * from './egress-mode';
 export * from './registry-kind';
 export * from './pipeline-network';
+export * from './nag-acknowledgements';
