@@ -79,12 +79,13 @@ const appstream = new ConstructPackage(root, {
   testDeps: [testSupport],
 });
 
-new ConstructPackage(root, {
+const orchestration = new ConstructPackage(root, {
   name: 'orchestration',
   description: 'The trigger function, state machine, failure notification and alarms that turn one upload into one report',
   keywords: ['stepfunctions', 'lambda', 'orchestration'],
   dependsOn: [network, datasync, batch],
-  testDeps: [testSupport],
+  // Tests compose the real pipeline, storage included.
+  testDeps: [testSupport, storage],
   devDeps: [
     `esbuild@${VERSIONS.esbuild}`,
     `@aws-sdk/client-sfn@${VERSIONS.awsSdk}`,
@@ -94,7 +95,14 @@ new ConstructPackage(root, {
   ],
 });
 
-const example = new ExampleApp(root, { uses: [network, storage] });
+// Runs the synthesized state machine on a simulated clock and prints the orchestration overhead.
+orchestration.addTask('benchmark', {
+  description: 'Print end-to-end time, orchestration overhead and state transitions per scenario (simulated clock)',
+  steps: [{ spawn: 'bundle' }, { exec: 'ts-node --project test/tsconfig.json benchmark/orchestration-benchmark.ts' }],
+});
+orchestration.addPackageIgnore('/benchmark/');
+
+const example = new ExampleApp(root, { uses: [network, storage, datasync, batch, orchestration] });
 example.addDevDeps(`${testSupport.package.packageName}@${WORKSPACE_VERSION}`);
 
 new NxWorkspace(root, ['packages/*', 'apps/*', 'tools/*']);

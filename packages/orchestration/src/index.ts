@@ -1,1 +1,3 @@
 export * from './pipeline-trigger';
+export * from './pipeline-state-machine';
+export * from './pipeline-orchestration';

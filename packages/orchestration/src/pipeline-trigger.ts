@@ -1,4 +1,7 @@
+import { NagAcknowledgements } from '@batch-pipeline/network';
 import { Duration, Stack, Token, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -6,6 +9,7 @@ import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
@@ -14,6 +18,9 @@ import { TRIGGER_ENV } from './trigger/trigger-config';
 import { ZeroByteObjects } from './trigger/upload-filter';
 
 export { ZeroByteObjects } from './trigger/upload-filter';
+
+/** The id aws-cdk-lib gives its stack-wide S3 bucket-notifications handler. */
+const BUCKET_NOTIFICATIONS_HANDLER_ID = 'BucketNotificationsHandler050a0587b7544547bf325f094a3db834';
 
 export interface PipelineTriggerProps {
   /** The bucket users upload to. */
@@ -63,6 +70,13 @@ export interface PipelineTriggerProps {
    * @default - encrypted with the CloudWatch Logs service key
    */
   readonly logEncryptionKey?: kms.IKey;
+
+  /**
+   * Where the alarms on trigger errors and dead letters send their state changes.
+   *
+   * @default - no alarm actions; the alarms are exposed for you to route
+   */
+  readonly alarmTopic?: sns.ITopic;
 }
 
 /**
@@ -90,6 +104,10 @@ export class PipelineTrigger extends Construct {
   public readonly deadLetterQueue: sqs.IQueue;
   /** The function's log group. */
   public readonly logGroup: logs.ILogGroup;
+  /** Alarm on trigger invocations that failed, in 5-minute periods. */
+  public readonly errorsAlarm: cloudwatch.Alarm;
+  /** Alarm on events waiting in the dead-letter queue. */
+  public readonly deadLettersAlarm: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: PipelineTriggerProps) {
     super(scope, id);
@@ -162,15 +180,64 @@ export class PipelineTrigger extends Construct {
     const filters: s3.NotificationKeyFilter[] = suffixes.length > 0
       ? suffixes.map((suffix) => ({ prefix: prefix || undefined, suffix }))
       : [{ prefix: prefix || undefined }];
+    this.errorsAlarm = new cloudwatch.Alarm(this, 'ErrorsAlarm', {
+      metric: fn.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      alarmDescription: 'batch-pipeline: the trigger failed at least once in the last 5 minutes (Lambda retries it twice)',
+    });
+    this.deadLettersAlarm = new cloudwatch.Alarm(this, 'DeadLettersAlarm', {
+      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      alarmDescription: 'batch-pipeline: uploads whose run could not be started wait in the dead-letter queue',
+    });
+    for (const alarm of [this.errorsAlarm, this.deadLettersAlarm]) {
+      if (props.alarmTopic) {
+        alarm.addAlarmAction(new cloudwatchActions.SnsAction(props.alarmTopic));
+      } else {
+        Validations.of(alarm).acknowledge({
+          id: 'NIST.800.53.R5-CloudWatchAlarmAction',
+          reason: 'The alarm is exposed for the operator to route; set alarmTopic to send it to a topic.',
+        });
+      }
+    }
+
     for (const filter of filters) {
       const keyFilters = filter.prefix || filter.suffix ? [filter] : [];
       props.uploadBucket.addEventNotification(s3.EventType.OBJECT_CREATED, destination, ...keyFilters);
     }
+    this.acknowledgeNotificationsHandler(props.uploadBucket);
   }
 
   /** Grants permission to read the dead-letter queue, for example to replay failed events. */
   public grantConsumeDeadLetters(grantee: iam.IGrantable): iam.Grant {
     return this.deadLetterQueue.grantConsumeMessages(grantee);
+  }
+
+  /**
+   * S3 notifications are configured by CDK's bucket-notifications custom
+   * resource: one handler per stack and one policy per bucket, both made by
+   * aws-cdk-lib, with nothing to configure.
+   */
+  private acknowledgeNotificationsHandler(bucket: s3.IBucket): void {
+    const handler = Stack.of(this).node.tryFindChild(BUCKET_NOTIFICATIONS_HANDLER_ID);
+    if (handler) {
+      NagAcknowledgements.acknowledge(handler,
+        'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        'The CDK bucket-notifications handler runs only while the stack deploys, to set the upload bucket\'s notifications; the managed policy lets it write its own logs.');
+    }
+    const handlerPolicy = bucket.node.tryFindChild('Notifications')?.node.tryFindChild('HandlerPolicy');
+    if (handlerPolicy) {
+      Validations.of(handlerPolicy).acknowledge({
+        id: 'NIST.800.53.R5-IAMNoInlinePolicy',
+        reason: 'Generated by CDK for the bucket-notifications handler: s3:PutBucketNotification on the upload bucket only.',
+      });
+    }
   }
 
   private validate(prefix: string, suffixes: string[], reservedConcurrency?: number): void {

@@ -6,8 +6,12 @@ export interface RunInput {
   readonly bucket: string;
   /** Object key, decoded. */
   readonly key: string;
-  /** Object version, when the bucket is versioned. */
-  readonly versionId?: string;
+  /** Object version, or null when the bucket is not versioned. */
+  readonly versionId: string | null;
   /** Object size in bytes. */
   readonly size: number;
+  /** The key relative to the watched prefix: where stage-in puts the file under its staging directory. */
+  readonly relativeKey: string;
+  /** The last segment of the key: the name the input file has in the run's directory. */
+  readonly fileName: string;
 }

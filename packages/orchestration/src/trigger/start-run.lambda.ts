@@ -67,10 +67,12 @@ export async function handler(event: unknown): Promise<TriggerSummary> {
       summary.skipped++;
       continue;
     }
-    const versionId = typeof record.s3?.object?.versionId === 'string' ? record.s3.object.versionId : undefined;
+    const versionId = typeof record.s3?.object?.versionId === 'string' ? record.s3.object.versionId : null;
     const sequencer = typeof record.s3?.object?.sequencer === 'string' ? record.s3.object.sequencer : undefined;
-    const runId = runIdFor({ bucket, key, versionId, sequencer });
-    const input: RunInput = { runId, bucket, key, versionId, size };
+    const runId = runIdFor({ bucket, key, versionId: versionId ?? undefined, sequencer });
+    const relativeKey = key.slice(config.filter.prefix.length);
+    const fileName = relativeKey.split('/').pop()!;
+    const input: RunInput = { runId, bucket, key, versionId, size, relativeKey, fileName };
     try {
       const started = await sfn.send(new StartExecutionCommand({
         stateMachineArn: config.stateMachineArn,

@@ -16,7 +16,19 @@ export interface UploadFilter {
 }
 
 /** Why an S3 event record started nothing. */
-export type SkipReason = 'not-object-created' | 'folder-marker' | 'outside-prefix' | 'suffix-not-watched' | 'zero-byte-object';
+export type SkipReason = 'not-object-created' | 'folder-marker' | 'outside-prefix' | 'suffix-not-watched' | 'zero-byte-object' | 'unsupported-key';
+
+/**
+ * Keys the pipeline cannot stage exactly: DataSync filters read `*` as a
+ * wildcard and `|` as a separator, and `.`/`..`/empty segments or control
+ * characters do not map to one file on EFS.
+ */
+function isStageableKey(relativeKey: string): boolean {
+  if (/[*|\u0000-\u001f\u007f]/.test(relativeKey)) {
+    return false;
+  }
+  return relativeKey.split('/').every((segment) => segment !== '' && segment !== '.' && segment !== '..');
+}
 
 /** The reason an object must not start a run, or undefined when it should. */
 export function skipReasonFor(eventName: string, key: string, size: number, filter: UploadFilter): SkipReason | undefined {
@@ -34,6 +46,9 @@ export function skipReasonFor(eventName: string, key: string, size: number, filt
   }
   if (size === 0 && filter.zeroByteObjects === ZeroByteObjects.SKIP) {
     return 'zero-byte-object';
+  }
+  if (!isStageableKey(key.slice(filter.prefix.length))) {
+    return 'unsupported-key';
   }
   return undefined;
 }

@@ -36,7 +36,9 @@ describe('trigger function', () => {
     const runId = runIdFor({ bucket: 'uploads', key: 'incoming/report.csv', versionId: 'v1' });
     expect(summary).toEqual({ started: 1, duplicates: 0, skipped: 0, malformed: 0 });
     expect(sfnMock.commandCalls(StartExecutionCommand)[0].args[0].input.stateMachineArn).toBe(STATE_MACHINE_ARN);
-    expect(startedInputs()).toEqual([{ name: runId, runId, bucket: 'uploads', key: 'incoming/report.csv', versionId: 'v1', size: 42 }]);
+    expect(startedInputs()).toEqual([{
+      name: runId, runId, bucket: 'uploads', key: 'incoming/report.csv', versionId: 'v1', size: 42, relativeKey: 'report.csv', fileName: 'report.csv',
+    }]);
     expect(logLines).toEqual([expect.objectContaining({ outcome: 'started', runId, key: 'incoming/report.csv' })]);
   });
 
@@ -47,6 +49,24 @@ describe('trigger function', () => {
   ])('decodes the URL-encoded key %s to %s', async (encoded, decoded) => {
     await handler(s3Event({ key: encoded }));
     expect(startedInputs()).toEqual([expect.objectContaining({ key: decoded })]);
+  });
+
+  test('passes the key relative to the prefix and the file name, and a null version for an unversioned bucket', async () => {
+    await handler(s3Event({ key: 'incoming/2026/11/scan.tif' }));
+    expect(startedInputs()).toEqual([expect.objectContaining({ relativeKey: '2026/11/scan.tif', fileName: 'scan.tif', versionId: null })]);
+  });
+
+  test.each([
+    'incoming/a*b.csv',
+    'incoming/a|b.csv',
+    'incoming/../etc/passwd',
+    'incoming/./a.csv',
+    'incoming//a.csv',
+    'incoming/tab%09name.csv',
+  ])('skips %s, which DataSync cannot stage as exactly one file', async (encodedKey) => {
+    const summary = await handler(s3Event({ key: encodedKey }));
+    expect(summary.skipped).toBe(1);
+    expect(logLines).toEqual([expect.objectContaining({ outcome: 'skipped', reason: 'unsupported-key' })]);
   });
 
   test('starts one execution per record when an event carries several', async () => {

@@ -1,0 +1,499 @@
+import { IBatchProcessor, RunContract } from '@batch-pipeline/batch';
+import { StageInTransfer, StageOutTransfer, TransferFilter } from '@batch-pipeline/datasync';
+import { IPipelineNetwork, NagAcknowledgements } from '@batch-pipeline/network';
+import { Duration, Stack, Token, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as efs from 'aws-cdk-lib/aws-efs';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import { grantProcessJob, processJobState } from './private/process-job';
+import { TransferStage } from './private/transfer-stage';
+import { RunWorkspaceFunction } from './workspace/run-workspace-function';
+import { WORKSPACE_MOUNT_PATH } from './workspace/run-workspace.lambda';
+
+/** The steps of a run, as named in failure notifications (`failedStep`). */
+export enum PipelineStep {
+  STAGE_IN = 'stage in',
+  PREPARE = 'prepare',
+  PROCESS = 'process',
+  STAGE_OUT = 'stage out',
+  CLEAN_UP = 'clean up',
+}
+
+export interface PipelineStateMachineProps {
+  /** Copies the uploaded object onto EFS. Its S3 subdirectory must be the trigger's prefix. */
+  readonly stageIn: StageInTransfer;
+
+  /** Runs the job. */
+  readonly processor: IBatchProcessor;
+
+  /** Copies the run's output directory to the reports bucket. It must read EFS from the access point root. */
+  readonly stageOut: StageOutTransfer;
+
+  /** The access point every component mounts; the workspace function moves and removes run files through it. */
+  readonly accessPoint: efs.IAccessPoint;
+
+  /**
+   * Where the workspace function runs (the network's private subnets).
+   * Give either this or `vpc`.
+   *
+   * @default - use `vpc`
+   */
+  readonly network?: IPipelineNetwork;
+
+  /**
+   * The VPC of the workspace function, when no `network` is given.
+   *
+   * @default - use `network`
+   */
+  readonly vpc?: ec2.IVpc;
+
+  /**
+   * Subnets of the workspace function, with `vpc`.
+   *
+   * @default - the VPC's private subnets
+   */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+
+  /**
+   * The topic failure notifications go to.
+   *
+   * @default - a new topic encrypted with a new KMS key (rotation on), TLS enforced
+   */
+  readonly notificationTopic?: sns.ITopic;
+
+  /**
+   * Publish a success message for every run that completes, to this topic.
+   *
+   * @default - no success notification
+   */
+  readonly successTopic?: sns.ITopic;
+
+  /**
+   * How long to wait between two status checks of a DataSync execution.
+   *
+   * @default Duration.seconds(15)
+   */
+  readonly pollInterval?: Duration;
+
+  /**
+   * How long stage-in may take, queueing included.
+   *
+   * @default Duration.hours(1)
+   */
+  readonly stageInTimeout?: Duration;
+
+  /**
+   * How long the Batch job may take, waiting for capacity included.
+   *
+   * @default Duration.hours(2)
+   */
+  readonly processTimeout?: Duration;
+
+  /**
+   * How long stage-out may take, queueing included.
+   *
+   * @default Duration.hours(1)
+   */
+  readonly stageOutTimeout?: Duration;
+
+  /**
+   * How long a whole run may take. It must not be shorter than the steps together.
+   *
+   * @default - the steps' timeouts together plus 15 minutes
+   */
+  readonly runTimeout?: Duration;
+
+  /**
+   * Where the alarms on failed and timed-out runs send their state changes.
+   *
+   * @default - no alarm actions; the alarms are exposed for you to route
+   */
+  readonly alarmTopic?: sns.ITopic;
+
+  /**
+   * How long execution logs and workspace function logs are kept.
+   *
+   * @default logs.RetentionDays.ONE_YEAR
+   */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+const MIN_POLL_SECONDS = 1;
+const MAX_POLL_SECONDS = 300;
+const API_CALL_TIMEOUT = Duration.seconds(60);
+const RUN_TIMEOUT_MARGIN = Duration.minutes(15);
+
+/**
+ * The Standard workflow that turns one upload into one report:
+ * stage in (DataSync S3 -> EFS, only the uploaded object) -> prepare (move the
+ * file into `/runs/<runId>/in/`) -> process (Batch job, `.sync`) -> stage out
+ * (DataSync EFS -> S3, only `/runs/<runId>/out/`) -> clean up (remove
+ * `/runs/<runId>`). Every step has a timeout and the run has one; any failure
+ * publishes exactly one notification naming the run, the input, the failed
+ * step, the error and the cause, then fails the execution. The upload is never touched.
+ *
+ * Executions are named after the run id and take the trigger's input:
+ * `{ runId, bucket, key, versionId, size, relativeKey, fileName }`.
+ */
+export class PipelineStateMachine extends Construct {
+  public readonly stateMachine: sfn.StateMachine;
+  /** The topic failure notifications go to. */
+  public readonly notificationTopic: sns.ITopic;
+  /** The function that prepares and cleans up run directories on EFS. */
+  public readonly workspaceFunction: lambda.IFunction;
+  /** Execution logs. */
+  public readonly logGroup: logs.ILogGroup;
+  /** Alarm on runs that failed, in 5-minute periods. */
+  public readonly failedRunsAlarm: cloudwatch.Alarm;
+  /** Alarm on runs that hit the run timeout or were aborted. */
+  public readonly timedOutRunsAlarm: cloudwatch.Alarm;
+  /** Polls after which each DataSync stage gives up (its timeout divided by the poll interval). */
+  public readonly stageInMaxPolls: number;
+  public readonly stageOutMaxPolls: number;
+
+  constructor(scope: Construct, id: string, props: PipelineStateMachineProps) {
+    super(scope, id);
+    const pollInterval = props.pollInterval ?? Duration.seconds(15);
+    const stageInTimeout = props.stageInTimeout ?? Duration.hours(1);
+    const processTimeout = props.processTimeout ?? Duration.hours(2);
+    const stageOutTimeout = props.stageOutTimeout ?? Duration.hours(1);
+    const stepsTotal = Duration.seconds(stageInTimeout.toSeconds() + processTimeout.toSeconds() + stageOutTimeout.toSeconds());
+    const runTimeout = props.runTimeout ?? stepsTotal.plus(RUN_TIMEOUT_MARGIN);
+    this.validate(props, pollInterval, [['stageInTimeout', stageInTimeout], ['processTimeout', processTimeout], ['stageOutTimeout', stageOutTimeout]], runTimeout, stepsTotal);
+    const logRetention = props.logRetention ?? logs.RetentionDays.ONE_YEAR;
+
+    this.notificationTopic = props.notificationTopic ?? this.createTopic();
+    this.workspaceFunction = this.createWorkspaceFunction(props, logRetention);
+
+    // The chain is built from its end, so that each step knows where it continues.
+    const runFailed = new sfn.Fail(this, 'Run failed', { errorPath: '$.error.Error', causePath: '$.error.Cause' });
+    const notifyFailure = new tasks.SnsPublish(this, 'Notify failure', {
+      topic: this.notificationTopic,
+      subject: 'batch-pipeline run failed',
+      message: sfn.TaskInput.fromObject({
+        runId: sfn.JsonPath.stringAt('$.runId'),
+        bucket: sfn.JsonPath.stringAt('$.bucket'),
+        key: sfn.JsonPath.stringAt('$.key'),
+        versionId: sfn.JsonPath.stringAt('$.versionId'),
+        failedStep: sfn.JsonPath.stringAt('$.failedStep'),
+        error: sfn.JsonPath.stringAt('$.error.Error'),
+        cause: sfn.JsonPath.stringAt('$.error.Cause'),
+        execution: sfn.JsonPath.executionId,
+      }),
+      resultPath: sfn.JsonPath.DISCARD,
+      taskTimeout: sfn.Timeout.duration(API_CALL_TIMEOUT),
+    });
+    notifyFailure.addRetry({ errors: ['SNS.ThrottledException', 'SNS.InternalErrorException', 'States.Timeout'], interval: Duration.seconds(2), maxAttempts: 3, backoffRate: 2 });
+    // Even when the notification cannot be sent the run must end.
+    notifyFailure.addCatch(runFailed, { resultPath: '$.notificationError' });
+    notifyFailure.next(runFailed);
+    const failedAt = (step: PipelineStep) => new sfn.Pass(this, `Failed: ${step}`, {
+      result: sfn.Result.fromString(step),
+      resultPath: '$.failedStep',
+    }).next(notifyFailure);
+
+    const runSucceeded = new sfn.Succeed(this, 'Run succeeded');
+    const reportPrefix = `${props.stageOut.destinationLocation.subdirectory.slice(1)}runs/`;
+    let afterCleanUp: sfn.IChainable = runSucceeded;
+    if (props.successTopic) {
+      const notifySuccess = new tasks.SnsPublish(this, 'Notify success', {
+        topic: props.successTopic,
+        subject: 'batch-pipeline run succeeded',
+        message: sfn.TaskInput.fromObject({
+          runId: sfn.JsonPath.stringAt('$.runId'),
+          bucket: sfn.JsonPath.stringAt('$.bucket'),
+          key: sfn.JsonPath.stringAt('$.key'),
+          reportBucket: props.stageOut.destinationLocation.bucket.bucketName,
+          reportPrefix: sfn.JsonPath.format(`${reportPrefix}{}/out/`, sfn.JsonPath.stringAt('$.runId')),
+          execution: sfn.JsonPath.executionId,
+        }),
+        resultPath: sfn.JsonPath.DISCARD,
+        taskTimeout: sfn.Timeout.duration(API_CALL_TIMEOUT),
+      });
+      // The report has landed; a lost success message does not fail the run.
+      notifySuccess.addCatch(runSucceeded, { resultPath: '$.notificationError' });
+      afterCleanUp = notifySuccess.next(runSucceeded);
+    }
+
+    const stagedPath = sfn.JsonPath.format(`${props.stageIn.destinationLocation.subdirectory}{}`, sfn.JsonPath.stringAt('$.relativeKey'));
+    const cleanUp = new tasks.LambdaInvoke(this, 'Clean up', {
+      lambdaFunction: this.workspaceFunction,
+      payload: sfn.TaskInput.fromObject({ action: 'cleanup', runId: sfn.JsonPath.stringAt('$.runId'), stagedPath }),
+      resultSelector: { 'removed.$': '$.Payload.removed' },
+      resultPath: '$.cleanUp',
+      taskTimeout: sfn.Timeout.duration(API_CALL_TIMEOUT),
+    });
+    cleanUp.addCatch(failedAt(PipelineStep.CLEAN_UP), { resultPath: '$.error' });
+    cleanUp.next(afterCleanUp);
+
+    const stageOut = new TransferStage(this, 'StageOut', {
+      stepName: 'Stage out',
+      statePath: '$.stageOut',
+      taskArn: props.stageOut.taskArn,
+      includes: props.stageOut.includeRunOutput(sfn.JsonPath.stringAt('$.runId'), { runsDirectory: RunContract.RUNS_DIRECTORY }),
+      pollInterval,
+      timeout: stageOutTimeout,
+      onFailure: failedAt(PipelineStep.STAGE_OUT),
+      next: cleanUp,
+    });
+    this.stageOutMaxPolls = stageOut.maxPolls;
+
+    const processJob = processJobState(this, props.processor, processTimeout);
+    processJob.addCatch(failedAt(PipelineStep.PROCESS), { resultPath: '$.error' });
+    processJob.next(stageOut.startState);
+
+    const prepare = new tasks.LambdaInvoke(this, 'Prepare', {
+      lambdaFunction: this.workspaceFunction,
+      payload: sfn.TaskInput.fromObject({
+        action: 'prepare',
+        runId: sfn.JsonPath.stringAt('$.runId'),
+        stagedPath,
+        fileName: sfn.JsonPath.stringAt('$.fileName'),
+      }),
+      resultSelector: { 'inputPath.$': '$.Payload.inputPath', 'outputDirectory.$': '$.Payload.outputDirectory' },
+      resultPath: '$.workspace',
+      taskTimeout: sfn.Timeout.duration(API_CALL_TIMEOUT),
+    });
+    prepare.addCatch(failedAt(PipelineStep.PREPARE), { resultPath: '$.error' });
+    prepare.next(processJob);
+
+    const stageIn = new TransferStage(this, 'StageIn', {
+      stepName: 'Stage in',
+      statePath: '$.stageIn',
+      taskArn: props.stageIn.taskArn,
+      // The trigger passes the key relative to the stage-in prefix, which is what the filter needs.
+      includes: TransferFilter.includeObject(sfn.JsonPath.stringAt('$.relativeKey')),
+      pollInterval,
+      timeout: stageInTimeout,
+      onFailure: failedAt(PipelineStep.STAGE_IN),
+      next: prepare,
+    });
+    this.stageInMaxPolls = stageIn.maxPolls;
+
+    this.logGroup = new logs.LogGroup(this, 'ExecutionLogs', {
+      logGroupName: `/aws/vendedlogs/states/${Stack.of(this).stackName}-${this.node.addr}`,
+      retention: logRetention,
+    });
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      definitionBody: sfn.DefinitionBody.fromChainable(stageIn.startState),
+      comment: 'batch-pipeline: one upload, one run (stage in, prepare, process, stage out, clean up)',
+      timeout: runTimeout,
+      tracingEnabled: true,
+      logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+    });
+    props.stageIn.grantStartExecution(this.stateMachine);
+    props.stageOut.grantStartExecution(this.stateMachine);
+    grantProcessJob(this.stateMachine.role, props.processor);
+
+    this.notifyOnRunTimeout();
+    this.failedRunsAlarm = new cloudwatch.Alarm(this, 'FailedRunsAlarm', {
+      metric: this.stateMachine.metricFailed({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      alarmDescription: 'batch-pipeline: at least one run failed in the last 5 minutes (each also sent a notification)',
+    });
+    this.timedOutRunsAlarm = new cloudwatch.Alarm(this, 'TimedOutRunsAlarm', {
+      metric: new cloudwatch.MathExpression({
+        expression: 'timedOut + aborted',
+        usingMetrics: {
+          timedOut: this.stateMachine.metricTimedOut({ statistic: cloudwatch.Stats.SUM }),
+          aborted: this.stateMachine.metricAborted({ statistic: cloudwatch.Stats.SUM }),
+        },
+        period: Duration.minutes(5),
+      }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      alarmDescription: 'batch-pipeline: at least one run hit the run timeout or was aborted in the last 5 minutes',
+    });
+    for (const alarm of [this.failedRunsAlarm, this.timedOutRunsAlarm]) {
+      if (props.alarmTopic) {
+        alarm.addAlarmAction(new cloudwatchActions.SnsAction(props.alarmTopic));
+      } else {
+        Validations.of(alarm).acknowledge({
+          id: 'NIST.800.53.R5-CloudWatchAlarmAction',
+          reason: 'Every failed run already sends its own notification; set alarmTopic to route the alarm as well.',
+        });
+      }
+    }
+    this.acknowledgeFindings();
+  }
+
+  /** Lets `grantee` start runs by hand, for example to re-run an upload. */
+  public grantStartExecution(grantee: iam.IGrantable): iam.Grant {
+    return this.stateMachine.grantStartExecution(grantee);
+  }
+
+  private createTopic(): sns.ITopic {
+    const key = new kms.Key(this, 'NotificationKey', {
+      enableKeyRotation: true,
+      description: 'batch-pipeline failure notifications',
+    });
+    // EventBridge publishes run timeouts to the topic and must be able to use its key.
+    key.grant(new iam.ServicePrincipal('events.amazonaws.com'), 'kms:GenerateDataKey*', 'kms:Decrypt');
+    return new sns.Topic(this, 'NotificationTopic', {
+      displayName: 'batch-pipeline failures',
+      masterKey: key,
+      enforceSSL: true,
+    });
+  }
+
+  private createWorkspaceFunction(props: PipelineStateMachineProps, logRetention: logs.RetentionDays): lambda.IFunction {
+    const vpc = props.network?.vpc ?? props.vpc!;
+    const vpcSubnets = props.network?.privateSubnets ?? props.vpcSubnets;
+    const securityGroup = new ec2.SecurityGroup(this, 'WorkspaceSecurityGroup', {
+      vpc,
+      description: 'batch-pipeline workspace function: NFS to the file system only',
+      allowAllOutbound: false,
+    });
+    const logGroup = new logs.LogGroup(this, 'WorkspaceLogs', { retention: logRetention });
+    // An own role instead of the managed VPC access policy: network interface
+    // calls are limited to this account and region, logs to this log group.
+    const role = new iam.Role(this, 'WorkspaceRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'batch-pipeline workspace function: mount the pipeline access point, manage its VPC network interfaces, write its logs',
+    });
+    logGroup.grantWrite(role);
+    const inThisAccountAndRegion = Stack.of(this).formatArn({ service: 'ec2', resource: '*' });
+    role.addToPolicy(new iam.PolicyStatement({
+      actions: ['ec2:CreateNetworkInterface', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
+      resources: [inThisAccountAndRegion],
+    }));
+    role.addToPolicy(new iam.PolicyStatement({
+      actions: ['ec2:DescribeNetworkInterfaces'],
+      resources: [NO_RESOURCE_LEVEL_PERMISSIONS],
+    }));
+    const fn = new RunWorkspaceFunction(this, 'WorkspaceFunction', {
+      role,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: 256,
+      timeout: Duration.seconds(30),
+      vpc,
+      vpcSubnets,
+      securityGroups: [securityGroup],
+      filesystem: lambda.FileSystem.fromEfsAccessPoint(props.accessPoint, WORKSPACE_MOUNT_PATH),
+      logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      environment: { WORKSPACE_MOUNT_PATH, NODE_OPTIONS: '--enable-source-maps' },
+      description: 'batch-pipeline: prepares and removes run directories on the pipeline file system',
+    });
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'ec2:DescribeNetworkInterfaces has no resource-level permissions; Lambda needs it to attach the function to the VPC.',
+    });
+    NagAcknowledgements.acknowledgeWildcardResource(role, inThisAccountAndRegion,
+      'Lambda creates and deletes the function\'s network interfaces in subnets and security groups it chooses; the actions are limited to this account and region.');
+    Validations.of(role).acknowledge({
+      id: 'NIST.800.53.R5-IAMNoInlinePolicy',
+      reason: 'The inline policy is generated by CDK grants and names exactly this log group and file system (through the access point).',
+    });
+    Validations.of(logGroup).acknowledge({
+      id: 'NIST.800.53.R5-CloudWatchLogGroupEncrypted',
+      reason: 'Workspace logs hold run ids and paths only and are encrypted with the CloudWatch Logs service key.',
+    });
+    Validations.of(fn).acknowledge({
+      id: 'NIST.800.53.R5-LambdaDLQ',
+      reason: 'The state machine invokes the function synchronously and handles its errors; there is no asynchronous invocation to dead-letter.',
+    });
+    Validations.of(fn).acknowledge({
+      id: 'NIST.800.53.R5-LambdaConcurrency',
+      reason: 'Concurrency follows the number of runs, which the trigger\'s reserved concurrency caps; a second cap here would fail runs instead of queueing them.',
+    });
+    return fn;
+  }
+
+  /**
+   * A run that hits the run timeout, or is aborted by hand, ends without
+   * reaching the failure states; EventBridge reports it to the same topic.
+   * Failed runs are not matched: they already sent their notification.
+   */
+  private notifyOnRunTimeout(): void {
+    new events.Rule(this, 'RunTimedOutRule', {
+      description: 'batch-pipeline: notify when a run hits the run timeout or is aborted',
+      eventPattern: {
+        source: ['aws.states'],
+        detailType: ['Step Functions Execution Status Change'],
+        detail: { stateMachineArn: [this.stateMachine.stateMachineArn], status: ['TIMED_OUT', 'ABORTED'] },
+      },
+      targets: [new targets.SnsTopic(this.notificationTopic, {
+        message: events.RuleTargetInput.fromObject({
+          runId: events.EventField.fromPath('$.detail.name'),
+          failedStep: 'run',
+          error: events.EventField.fromPath('$.detail.status'),
+          cause: 'The run did not finish within the run timeout, or it was aborted',
+          input: events.EventField.fromPath('$.detail.input'),
+          execution: events.EventField.fromPath('$.detail.executionArn'),
+        }),
+      })],
+    });
+  }
+
+  private acknowledgeFindings(): void {
+    const role = this.stateMachine.role;
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'X-Ray trace upload, CloudWatch Logs delivery management and batch:DescribeJobs/TerminateJob (for .sync) have no resource-level permissions.',
+    });
+    Validations.of(role).acknowledge({
+      id: 'NIST.800.53.R5-IAMNoInlinePolicy',
+      reason: 'The inline policy is generated from the workflow\'s tasks and names exactly the two DataSync tasks, the job queue and definition, the workspace function and the topic.',
+    });
+    Validations.of(this.logGroup).acknowledge({
+      id: 'NIST.800.53.R5-CloudWatchLogGroupEncrypted',
+      reason: 'Execution logs are encrypted with the CloudWatch Logs service key.',
+    });
+    NagAcknowledgements.acknowledgeWildcardResource(role, `${this.workspaceFunction.functionArn}:*`,
+      'Step Functions may invoke any version of the workspace function (the grant CDK makes for lambda:invoke); it is this one function.');
+    NagAcknowledgements.acknowledgeWildcardResource(role, Stack.of(this).formatArn({ service: 'batch', resource: 'job', resourceName: '*' }),
+      'Step Functions terminates the run\'s Batch job when the process step times out; job ids are only known at run time, and the ARN is limited to this account and region.');
+  }
+
+  private validate(
+    props: PipelineStateMachineProps,
+    pollInterval: Duration,
+    stepTimeouts: Array<[string, Duration]>,
+    runTimeout: Duration,
+    stepsTotal: Duration,
+  ): void {
+    const name = `PipelineStateMachine '${this.node.id}'`;
+    if (!pollInterval.isUnresolved()) {
+      const seconds = pollInterval.toSeconds({ integral: false });
+      if (!Number.isInteger(seconds) || seconds < MIN_POLL_SECONDS || seconds > MAX_POLL_SECONDS) {
+        throw new Error(`${name}: 'pollInterval' ${pollInterval.toHumanString()} is not valid; allowed: whole seconds from ${MIN_POLL_SECONDS} to ${MAX_POLL_SECONDS}`);
+      }
+    }
+    for (const [prop, timeout] of stepTimeouts) {
+      if (!timeout.isUnresolved() && timeout.toSeconds({ integral: false }) < pollInterval.toSeconds({ integral: false })) {
+        throw new Error(`${name}: '${prop}' ${timeout.toHumanString()} is not valid; allowed: at least 'pollInterval' (${pollInterval.toHumanString()})`);
+      }
+    }
+    if (!runTimeout.isUnresolved() && runTimeout.toSeconds() < stepsTotal.toSeconds()) {
+      throw new Error(`${name}: 'runTimeout' ${runTimeout.toHumanString()} is shorter than the step timeouts together (${stepsTotal.toHumanString()}); allowed: at least that`);
+    }
+    if ((props.network === undefined) === (props.vpc === undefined)) {
+      throw new Error(`${name}: give exactly one of 'network' and 'vpc' for the workspace function; got ${props.network ? 'both' : 'neither'}`);
+    }
+    const stageOutSource = props.stageOut.sourceLocation.subdirectory;
+    if (!Token.isUnresolved(stageOutSource) && stageOutSource !== '/') {
+      throw new Error(`${name}: the stage-out transfer reads EFS from '${stageOutSource}'; allowed: '/' (the access point root), because run directories live under ${RunContract.RUNS_DIRECTORY}`);
+    }
+  }
+}
+
+/** IAM's way to say "every resource" for actions that cannot be scoped to one. */
+const NO_RESOURCE_LEVEL_PERMISSIONS = '*';

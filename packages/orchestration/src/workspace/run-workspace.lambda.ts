@@ -1,0 +1,80 @@
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import * as path from 'node:path';
+import { resolveUnderMount, runPathsFor } from './run-paths';
+
+/** Where the Lambda function mounts the pipeline's access point. */
+export const WORKSPACE_MOUNT_PATH = '/mnt/pipeline';
+
+/** Prepare: move the staged input into the run's own directory and create its output directory. */
+export interface PrepareRequest {
+  readonly action: 'prepare';
+  readonly runId: string;
+  /** Where stage-in put the file, relative to the access point root. */
+  readonly stagedPath: string;
+  /** File name the input gets inside the run's input directory. */
+  readonly fileName: string;
+}
+
+/** Clean up: remove the run's directory (and the staged file, should it still exist). */
+export interface CleanupRequest {
+  readonly action: 'cleanup';
+  readonly runId: string;
+  readonly stagedPath: string;
+}
+
+export type WorkspaceRequest = PrepareRequest | CleanupRequest;
+
+export interface WorkspaceResult {
+  /** The run's input file, relative to the access point root. */
+  readonly inputPath?: string;
+  /** The run's output directory, relative to the access point root. */
+  readonly outputDirectory?: string;
+  /** What was removed, relative to the access point root. */
+  readonly removed?: string[];
+}
+
+/**
+ * Lambda entry point. Keeps each run's files apart on the shared file system: before the job,
+ * the staged upload moves into `/runs/<runId>/in/` (a rename, so it costs no
+ * copy); after stage-out, `/runs/<runId>` is removed. A missing staged file
+ * is an error (`StagedFileMissing`) that fails the run with a clear cause.
+ */
+export async function handler(request: WorkspaceRequest): Promise<WorkspaceResult> {
+  return handleWorkspaceRequest(request, process.env.WORKSPACE_MOUNT_PATH ?? WORKSPACE_MOUNT_PATH);
+}
+
+/** The handler's work on a file system mounted at `mountPath` (a local directory in tests and local runs). */
+export async function handleWorkspaceRequest(request: WorkspaceRequest, mountPath: string): Promise<WorkspaceResult> {
+  const paths = runPathsFor(request.runId);
+  const staged = resolveUnderMount(mountPath, request.stagedPath);
+  switch (request.action) {
+    case 'prepare': {
+      if (request.fileName.includes('/') || request.fileName === '.' || request.fileName === '..' || request.fileName === '') {
+        throw new Error(`file name '${request.fileName}' is not valid; allowed: one path segment`);
+      }
+      const inputDirectory = resolveUnderMount(mountPath, paths.inputDirectory);
+      await mkdir(inputDirectory, { recursive: true });
+      await mkdir(resolveUnderMount(mountPath, paths.outputDirectory), { recursive: true });
+      const inputPath = `${paths.inputDirectory}/${request.fileName}`;
+      try {
+        await stat(staged);
+      } catch {
+        const error = new Error(`the staged file ${request.stagedPath} is not on the file system; stage-in reported success, so it was moved or removed by something else`);
+        error.name = 'StagedFileMissing';
+        throw error;
+      }
+      await rename(staged, path.join(inputDirectory, request.fileName));
+      console.log(JSON.stringify({ outcome: 'prepared', runId: request.runId, inputPath, outputDirectory: paths.outputDirectory }));
+      return { inputPath, outputDirectory: paths.outputDirectory };
+    }
+    case 'cleanup': {
+      await rm(resolveUnderMount(mountPath, paths.runDirectory), { recursive: true, force: true });
+      await rm(staged, { force: true });
+      const removed = [paths.runDirectory, request.stagedPath];
+      console.log(JSON.stringify({ outcome: 'cleaned-up', runId: request.runId, removed }));
+      return { removed };
+    }
+    default:
+      throw new Error(`action '${(request as { action?: unknown }).action}' is not valid; allowed: prepare, cleanup`);
+  }
+}

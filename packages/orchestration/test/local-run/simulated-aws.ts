@@ -1,0 +1,168 @@
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { handleWorkspaceRequest, WorkspaceRequest } from '../../src/workspace/run-workspace.lambda';
+
+/** How one DataSync stage behaves in a scenario. */
+export interface TransferBehaviour {
+  /** Seconds from start to the terminal status. */
+  readonly seconds: number;
+  /** SUCCESS, ERROR, or NEVER (the execution stays in TRANSFERRING). */
+  readonly outcome: 'SUCCESS' | 'ERROR' | 'NEVER';
+  /** How many start calls are throttled before one is accepted. */
+  readonly throttledStarts?: number;
+}
+
+export interface JobBehaviour {
+  readonly seconds: number;
+  readonly outcome: 'SUCCEEDED' | 'FAILED';
+}
+
+export interface Scenario {
+  readonly stageIn: TransferBehaviour;
+  readonly job: JobBehaviour;
+  readonly stageOut: TransferBehaviour;
+}
+
+/** Simulated latency of one AWS API call and of one Lambda invocation, in seconds. */
+export const API_CALL_SECONDS = 0.2;
+export const LAMBDA_CALL_SECONDS = 0.5;
+
+interface TransferExecution {
+  readonly stage: 'stageIn' | 'stageOut';
+  readonly startedAt: number;
+  readonly filter: string;
+  copied: boolean;
+}
+
+/**
+ * The AWS services a run touches, simulated on one clock: DataSync copies
+ * between an in-memory bucket and a real directory that stands for EFS, the
+ * Batch job is a local process-like function that honours the run contract,
+ * and the workspace function is the real handler on that directory.
+ */
+export class SimulatedAws {
+  /** Simulated seconds since the run started. */
+  public clock = 0;
+  public readonly uploads = new Map<string, string>();
+  public readonly reports = new Map<string, string>();
+  public readonly notifications: Array<Record<string, unknown>> = [];
+  public readonly fileSystem: string;
+  private readonly executions = new Map<string, TransferExecution>();
+  private readonly startAttempts = { stageIn: 0, stageOut: 0 };
+
+  constructor(
+    private readonly scenario: Scenario,
+    private readonly layout: {
+      readonly uploadPrefix: string;
+      readonly stagingDirectory: string;
+      readonly reportPrefix: string;
+      readonly jobMountPath: string;
+      readonly pollIntervalSeconds: number;
+      readonly startRetry: { readonly interval: number; readonly backoff: number; readonly maxDelay: number };
+    },
+  ) {
+    this.fileSystem = mkdtempSync(path.join(tmpdir(), 'simulated-efs-'));
+  }
+
+  public dispose(): void {
+    rmSync(this.fileSystem, { recursive: true, force: true });
+  }
+
+  /** Files on the simulated file system, relative to the access point root. */
+  public filesOnFileSystem(): string[] {
+    const list = (dir: string): string[] => readdirSync(dir, { withFileTypes: true })
+      .flatMap((entry) => entry.isDirectory() ? list(path.join(dir, entry.name)) : [path.join(dir, entry.name)]);
+    return list(this.fileSystem).map((file) => `/${path.relative(this.fileSystem, file)}`).sort();
+  }
+
+  public startTransfer(stage: 'stageIn' | 'stageOut', request: { Includes: Array<{ Value: string }> }): { TaskExecutionArn: string } {
+    const behaviour = this.scenario[stage];
+    this.startAttempts[stage]++;
+    const attempt = this.startAttempts[stage];
+    if (attempt > 1) {
+      // The retrier waited before this attempt; full jitter waits up to this long.
+      this.clock += Math.min(this.layout.startRetry.maxDelay, this.layout.startRetry.interval * this.layout.startRetry.backoff ** (attempt - 2));
+    }
+    this.clock += API_CALL_SECONDS;
+    if (attempt <= (behaviour.throttledStarts ?? 0)) {
+      throw namedError('DataSync.ThrottlingException', 'Rate exceeded');
+    }
+    const arn = `arn:aws:datasync:eu-west-2:123456789012:task/task-${stage}/execution/exec-${this.executions.size}`;
+    this.executions.set(arn, { stage, startedAt: this.clock, filter: request.Includes[0].Value, copied: false });
+    return { TaskExecutionArn: arn };
+  }
+
+  /** DescribeTaskExecution, after the Wait state that always precedes it. */
+  public describeTransfer(request: { TaskExecutionArn: string }): Record<string, unknown> {
+    this.clock += this.layout.pollIntervalSeconds + API_CALL_SECONDS;
+    const execution = this.executions.get(request.TaskExecutionArn)!;
+    const behaviour = this.scenario[execution.stage];
+    const finished = behaviour.outcome !== 'NEVER' && this.clock - execution.startedAt >= behaviour.seconds;
+    if (!finished) {
+      return { TaskExecutionArn: request.TaskExecutionArn, Status: 'TRANSFERRING' };
+    }
+    if (behaviour.outcome === 'ERROR') {
+      return { TaskExecutionArn: request.TaskExecutionArn, Status: 'ERROR', Result: { ErrorCode: 'SyncTaskErrorLocationNotAdded', ErrorDetail: 'simulated transfer error' } };
+    }
+    if (!execution.copied) {
+      this.copy(execution);
+      execution.copied = true;
+    }
+    return { TaskExecutionArn: request.TaskExecutionArn, Status: 'SUCCESS', Result: { ErrorCode: '' } };
+  }
+
+  public async invokeWorkspace(request: { Payload: WorkspaceRequest }): Promise<{ Payload: unknown }> {
+    this.clock += LAMBDA_CALL_SECONDS;
+    return { Payload: await handleWorkspaceRequest(request.Payload, this.fileSystem) };
+  }
+
+  /** Batch SubmitJob `.sync`: runs a job that reads only the run contract's environment. */
+  public runJob(request: { ContainerOverrides: { Environment: Array<{ Name: string; Value: string }> } }): Record<string, unknown> {
+    this.clock += API_CALL_SECONDS + this.scenario.job.seconds;
+    const env = Object.fromEntries(request.ContainerOverrides.Environment.map((entry) => [entry.Name, entry.Value]));
+    if (this.scenario.job.outcome === 'FAILED') {
+      throw namedError('States.TaskFailed', JSON.stringify({ Status: 'FAILED', StatusReason: 'Essential container in task exited', Container: { ExitCode: 2 } }));
+    }
+    const onFileSystem = (containerPath: string) => path.join(this.fileSystem, path.relative(this.layout.jobMountPath, containerPath));
+    const input = readFileSync(onFileSystem(env.PIPELINE_INPUT_PATH), 'utf-8');
+    writeFileSync(path.join(onFileSystem(env.PIPELINE_OUTPUT_DIR), 'report.txt'),
+      `run ${env.PIPELINE_RUN_ID} of s3://${env.PIPELINE_SOURCE_BUCKET}/${env.PIPELINE_SOURCE_KEY}: ${input.length} bytes\n`);
+    return { JobId: 'job-1', JobName: env.PIPELINE_RUN_ID, Status: 'SUCCEEDED' };
+  }
+
+  public publish(request: { Message: Record<string, unknown> }): { MessageId: string } {
+    this.clock += API_CALL_SECONDS;
+    this.notifications.push(request.Message);
+    return { MessageId: `message-${this.notifications.length}` };
+  }
+
+  private copy(execution: TransferExecution): void {
+    if (execution.stage === 'stageIn') {
+      // Includes '/<key relative to the upload prefix>': exactly one object.
+      const relativeKey = execution.filter.slice(1);
+      const body = this.uploads.get(`${this.layout.uploadPrefix}${relativeKey}`);
+      if (body !== undefined) {
+        const target = path.join(this.fileSystem, this.layout.stagingDirectory, relativeKey);
+        mkdirSync(path.dirname(target), { recursive: true });
+        writeFileSync(target, body);
+      }
+      return;
+    }
+    // Includes '/runs/<runId>/out/*': one run's output directory.
+    const directory = execution.filter.replace(/\*$/, '');
+    const source = path.join(this.fileSystem, directory);
+    if (!existsSync(source)) {
+      return;
+    }
+    for (const file of readdirSync(source)) {
+      this.reports.set(`${this.layout.reportPrefix}${directory.slice(1)}${file}`, readFileSync(path.join(source, file), 'utf-8'));
+    }
+  }
+}
+
+function namedError(name: string, message: string): Error {
+  const error = new Error(message);
+  error.name = name;
+  return error;
+}

@@ -1,0 +1,56 @@
+import { BatchProcessor, JobImage } from '@batch-pipeline/batch';
+import { StageInTransfer, StageOutTransfer } from '@batch-pipeline/datasync';
+import { EgressMode, PipelineNetwork } from '@batch-pipeline/network';
+import { PipelineStorage } from '@batch-pipeline/storage';
+import { testStack } from '@batch-pipeline/test-support';
+import { Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { PipelineStateMachine, PipelineStateMachineProps } from '../src';
+
+export const WATCH_PREFIX = 'incoming/';
+
+/** The parts of the pipeline the state machine orchestrates, composed from the sibling packages. */
+export interface PipelineParts {
+  readonly stack: Stack;
+  readonly network: PipelineNetwork;
+  readonly storage: PipelineStorage;
+  readonly stageIn: StageInTransfer;
+  readonly stageOut: StageOutTransfer;
+  readonly processor: BatchProcessor;
+}
+
+export function pipelineParts(stack: Stack = testStack()): PipelineParts {
+  const network = new PipelineNetwork(stack, 'Network', { egress: EgressMode.PUBLIC_SUBNETS });
+  const storage = new PipelineStorage(stack, 'Storage', { network, uploads: { watchPrefix: WATCH_PREFIX } });
+  const fileSystem = storage.fileSystem.fileSystem;
+  const accessPoint = storage.fileSystem.accessPoint;
+  const stageIn = new StageInTransfer(stack, 'StageIn', {
+    network, sourceBucket: storage.uploads.bucket, sourcePrefix: WATCH_PREFIX, fileSystem, accessPoint, destinationDirectory: '/staging',
+  });
+  const stageOut = new StageOutTransfer(stack, 'StageOut', {
+    network, fileSystem, accessPoint, destinationBucket: storage.reports.bucket, destinationPrefix: 'reports/',
+  });
+  const processor = new BatchProcessor(stack, 'Processor', {
+    network, fileSystem, accessPoint, image: JobImage.fromRegistry('public.ecr.aws/docker/library/busybox:latest'),
+  });
+  return { stack, network, storage, stageIn, stageOut, processor };
+}
+
+/** A stack with the whole pipeline and its state machine. */
+export interface PipelineUnderTest extends PipelineParts {
+  readonly pipeline: PipelineStateMachine;
+  readonly template: Template;
+}
+
+export function pipelineStateMachine(props: Partial<PipelineStateMachineProps> = {}): PipelineUnderTest {
+  const parts = pipelineParts();
+  const pipeline = new PipelineStateMachine(parts.stack, 'Pipeline', {
+    stageIn: parts.stageIn,
+    stageOut: parts.stageOut,
+    processor: parts.processor,
+    accessPoint: parts.storage.fileSystem.accessPoint,
+    network: parts.network,
+    ...props,
+  });
+  return { ...parts, pipeline, template: Template.fromStack(parts.stack) };
+}
