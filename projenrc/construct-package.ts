@@ -120,6 +120,9 @@ export class ConstructPackage extends awscdk.AwsCdkConstructLibrary {
     this.packageTask.reset();
     this.packageTask.spawn(this.tasks.tryFind('package:js')!);
 
+    // ts-jest only transpiles (isolatedModules), so the tests are type-checked first.
+    this.testTask.prependExec('tsc -p test/tsconfig.json', { name: 'type-check the tests' });
+
     // jsii-docgen cannot find hoisted dependency assemblies by itself.
     this.tasks.tryFind('docgen')!.reset('node ../../scripts/docgen.mjs API.md');
 
