@@ -31,9 +31,12 @@ export class ExampleApp extends typescript.TypeScriptProject {
       eslint: false,
       package: false,
       tsconfig: { compilerOptions: { module: 'node16', moduleResolution: javascript.TypeScriptModuleResolution.NODE16 } },
+      // ts-jest transpiles only (fast); the tests are type-checked by their own step.
+      tsconfigDev: { compilerOptions: { isolatedModules: true } },
     });
     this.package.addField('private', true);
     pinToolchain(this);
+    this.testTask.prependExec('tsc -p test/tsconfig.json', { name: 'type-check the app and its tests' });
     skipOwnInstall(this);
 
     new JsonFile(this, 'cdk.json', {

@@ -42,7 +42,7 @@ export interface ExamplePipelineStackProps extends StackProps {
    * Reserving concurrency needs an account Lambda concurrency quota above the
    * 100 it keeps unreserved (the default quota is 1000; some new accounts start at 10).
    *
-   * @default 5
+   * @default - no reservation
    */
   readonly triggerReservedConcurrency?: number;
 
@@ -115,7 +115,7 @@ export class ExamplePipelineStack extends Stack {
       network: this.network,
       suffixes: props.suffixes,
       // A cap keeps a burst of uploads from taking the account's whole Lambda concurrency.
-      reservedConcurrency: props.triggerReservedConcurrency ?? 5,
+      reservedConcurrency: props.triggerReservedConcurrency,
     });
 
     if (props.notificationEmail) {

@@ -84,10 +84,10 @@ describe('ExamplePipelineStack with its defaults', () => {
     });
   });
 
-  test('caps the trigger function at 5 concurrent invocations', () => {
+  test('reserves no concurrency for the trigger function, so it deploys in accounts with a low quota', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ WATCH_PREFIX: 'incoming/' }) },
-      ReservedConcurrentExecutions: 5,
+      ReservedConcurrentExecutions: Match.absent(),
     });
   });
 
@@ -116,6 +116,14 @@ describe('ExamplePipelineStack with props', () => {
     template.hasResourceProperties('AWS::DataSync::LocationS3', { Subdirectory: '/uploads/' });
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ WATCH_PREFIX: 'uploads/', WATCH_SUFFIXES: '[".csv"]' }) },
+    });
+  });
+
+  test('caps the trigger function at the given reserved concurrency', () => {
+    const { template } = exampleStack({ triggerReservedConcurrency: 5 });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ WATCH_PREFIX: 'incoming/' }) },
+      ReservedConcurrentExecutions: 5,
     });
   });
 

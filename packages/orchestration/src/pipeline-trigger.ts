@@ -166,6 +166,12 @@ export class PipelineTrigger extends Construct {
       },
     });
     this.function = fn;
+    if (props.reservedConcurrency === undefined) {
+      Validations.of(fn).acknowledge({
+        id: 'NIST.800.53.R5-LambdaConcurrency',
+        reason: 'No reservation by default: reserving concurrency fails deployment in accounts with a low concurrency quota, and a burst of uploads is absorbed by the asynchronous invocation queue; set reservedConcurrency to cap it.',
+      });
+    }
     Validations.of(fn).acknowledge({
       id: 'NIST.800.53.R5-LambdaDLQ',
       reason: 'Failed invocations go to an SQS on-failure destination (EventInvokeConfig), which keeps the error and request context with the event; a dead-letter config would duplicate it.',

@@ -163,12 +163,15 @@ describe('PipelineTrigger validation', () => {
 });
 
 describe('PipelineTrigger passes cdk-nag (AwsSolutions, NIST 800-53 R5)', () => {
-  test.each([false, true])('with nothing unacknowledged, the bucket-notifications handler included (log key: %s)', (withKey) => {
+  test.each([
+    [false, undefined],
+    [true, 5],
+  ])('with nothing unacknowledged, the bucket-notifications handler included (log key: %s, reserved concurrency: %s)', (withKey, reservedConcurrency) => {
     const stack = testStack();
     const uploadBucket = new s3.Bucket(stack, 'Uploads');
     const stateMachine = new sfn.StateMachine(stack, 'Pipeline', { definitionBody: sfn.DefinitionBody.fromChainable(new sfn.Pass(stack, 'Run')) });
     const logEncryptionKey = withKey ? new kms.Key(stack, 'Key', { enableKeyRotation: true }) : undefined;
-    new PipelineTrigger(stack, 'Trigger', { uploadBucket, stateMachine, reservedConcurrency: 5, logEncryptionKey });
+    new PipelineTrigger(stack, 'Trigger', { uploadBucket, stateMachine, reservedConcurrency, logEncryptionKey });
     // The fixtures' own bucket and state machine are not the trigger's to fix.
     const findings = nagFindings(stack).filter((finding) => !/ at Test\/(Uploads|Pipeline|Key)\//.test(finding));
     expect(findings).toEqual([]);
