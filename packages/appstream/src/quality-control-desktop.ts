@@ -1,4 +1,4 @@
-import { EgressMode, IPipelineNetwork } from '@batch-pipeline/network';
+import { EgressMode, IPipelineNetwork, NagAcknowledgements } from '@batch-pipeline/network';
 import { Annotations, Duration, Names, Stack, Token } from 'aws-cdk-lib';
 import * as appstream from 'aws-cdk-lib/aws-appstream';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -6,7 +6,6 @@ import * as efs from 'aws-cdk-lib/aws-efs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct, IConstruct } from 'constructs';
-import { acknowledgeNagFinding, nagResourceText } from './private/nag';
 import { userSettingsFor } from './private/user-settings';
 import {
   APPSTREAM_NAME,
@@ -401,9 +400,11 @@ export class QualityControlDesktop extends Construct implements IQualityControlD
     if (!vpc) {
       throw new Error(`${errorPrefix(this.node.id)} neither 'network' nor 'vpc' was given; allowed: a pipeline network or a VPC with private subnets`);
     }
-    if (props.network?.egress === EgressMode.PUBLIC_SUBNETS) {
+    // A new pipeline VPC has an S3 gateway endpoint in every egress mode; an existing
+    // one in PUBLIC_SUBNETS mode has no NAT gateway and maybe no endpoint either.
+    if (props.network?.egress === EgressMode.PUBLIC_SUBNETS && !props.network.s3Endpoint) {
       Annotations.of(this).addWarningV2('@batch-pipeline/appstream:noS3Route',
-        'In egress mode PUBLIC_SUBNETS the private subnets have no NAT gateway and no S3 gateway endpoint, so the desktop cannot reach its home folders or the pipeline buckets; add an S3 gateway endpoint to the VPC or use another egress mode.');
+        'In egress mode PUBLIC_SUBNETS the private subnets have no NAT gateway, and the pipeline network created no S3 gateway endpoint (it uses an existing VPC), so unless that VPC routes its private subnets to S3 the desktop cannot reach its home folders or the pipeline buckets; add an S3 gateway endpoint to the VPC or use another egress mode.');
     }
     return vpc;
   }
@@ -440,8 +441,7 @@ export class QualityControlDesktop extends Construct implements IQualityControlD
   /** Reading objects needs '<bucket ARN>/*': acknowledges exactly that finding, once per bucket. */
   private acknowledgeObjectWildcards(props: QualityControlDesktopProps): void {
     for (const [bucket, kind] of this.readableBuckets(props)) {
-      acknowledgeNagFinding(this.policy,
-        `AwsSolutions-IAM5[Resource::${nagResourceText(Stack.of(this), bucket.arnForObjects('*'))}]`,
+      NagAcknowledgements.acknowledgeWildcardResource(this.policy, bucket.arnForObjects('*'),
         `The desktop reads any object of the ${kind} bucket (s3:GetObject, s3:GetObjectVersion on <bucket ARN>/*): quality control opens any ${kind === 'reports' ? 'report' : 'upload'}, whose keys are not known at deploy time. The wildcard is limited to the objects of this one bucket.`);
     }
   }

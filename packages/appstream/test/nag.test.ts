@@ -24,7 +24,7 @@ function importedStorage(stack: Stack) {
 }
 
 describe('QualityControlDesktop passes cdk-nag (AwsSolutions, NIST 800-53 R5)', () => {
-  test.each([EgressMode.NAT_GATEWAY, EgressMode.VPC_ENDPOINTS])('in a pipeline network with egress %s, with every bucket and the file system', (egress) => {
+  test.each([EgressMode.NAT_GATEWAY, EgressMode.VPC_ENDPOINTS, EgressMode.PUBLIC_SUBNETS])('in a pipeline network with egress %s, with every bucket and the file system', (egress) => {
     const stack = testStack();
     const network = new PipelineNetwork(stack, 'Network', { egress });
     new QualityControlDesktop(stack, 'Desktop', { imageName: 'qc-image', network, ...importedStorage(stack) });

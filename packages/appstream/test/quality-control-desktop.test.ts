@@ -400,12 +400,21 @@ describe('QualityControlDesktop settings', () => {
     Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', { Roles: [{ Ref: Stack.of(desktop).resolve((desktop.role.node.defaultChild as iam.CfnRole).ref).Ref }] });
   });
 
-  test('warns that egress PUBLIC_SUBNETS leaves the private subnets without a route to S3', () => {
-    const { stack } = synth({}, EgressMode.PUBLIC_SUBNETS);
-    Annotations.fromStack(stack).hasWarning('/Test/Desktop', Match.stringLikeRegexp('^In egress mode PUBLIC_SUBNETS the private subnets have no NAT gateway and no S3 gateway endpoint'));
+  test('warns that egress PUBLIC_SUBNETS in an existing VPC may leave the private subnets without a route to S3', () => {
+    const stack = testStack();
+    const vpc = new ec2.Vpc(stack, 'Existing', {
+      natGateways: 0,
+      subnetConfiguration: [
+        { name: 'Public', subnetType: ec2.SubnetType.PUBLIC },
+        { name: 'Isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+      ],
+    });
+    const network = new PipelineNetwork(stack, 'Network', { vpc, egress: EgressMode.PUBLIC_SUBNETS });
+    new QualityControlDesktop(stack, 'Desktop', { imageName: 'qc-image', network, reportsBucket: s3.Bucket.fromBucketName(stack, 'Reports', 'reports') });
+    Annotations.fromStack(stack).hasWarning('/Test/Desktop', Match.stringLikeRegexp('^In egress mode PUBLIC_SUBNETS the private subnets have no NAT gateway, and the pipeline network created no S3 gateway endpoint'));
   });
 
-  test.each([EgressMode.NAT_GATEWAY, EgressMode.VPC_ENDPOINTS])('does not warn with egress %s', (egress) => {
+  test.each([EgressMode.NAT_GATEWAY, EgressMode.VPC_ENDPOINTS, EgressMode.PUBLIC_SUBNETS])('does not warn with egress %s in a new VPC, whose private subnets have an S3 gateway endpoint', (egress) => {
     const { stack } = synth({}, egress);
     Annotations.fromStack(stack).hasNoWarning('/Test/Desktop', Match.anyValue());
   });

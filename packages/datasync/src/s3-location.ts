@@ -1,10 +1,10 @@
+import { NagAcknowledgements } from '@batch-pipeline/network';
 import { Token } from 'aws-cdk-lib';
 import * as datasync from 'aws-cdk-lib/aws-datasync';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { ITransferLocation, LocationAccess, LocationKind } from './location';
-import { acknowledgeWildcardResource } from './private/nag';
 import { SUBDIRECTORY_ALLOWED, normalizeSubdirectory } from './private/paths';
 import { createDataSyncRole } from './private/service-role';
 
@@ -129,7 +129,7 @@ export class S3Location extends Construct implements IS3Location {
     const { role, policy } = createDataSyncRole(this, 'BucketAccessRole',
       `DataSync ${readWrite ? 'read-write' : 'read-only'} access to one S3 location`, statements);
     this.bucketAccessRole = role;
-    acknowledgeWildcardResource(policy, objects,
+    NagAcknowledgements.acknowledgeWildcardResource(policy, objects,
       'DataSync reads (and, for a destination, writes) any object under the location prefix; object keys are not known at deploy time. The wildcard covers only this bucket and prefix.');
 
     const location = new datasync.CfnLocationS3(this, 'Resource', {

@@ -1,3 +1,4 @@
+import { NagAcknowledgements } from '@batch-pipeline/network';
 import { Duration, Fn, RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as datasync from 'aws-cdk-lib/aws-datasync';
@@ -5,7 +6,6 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct, IConstruct } from 'constructs';
 import { ITransferLocation, LocationAccess } from './location';
-import { acknowledgeWildcardResource } from './private/nag';
 import { SUBDIRECTORY_ALLOWED, normalizeSubdirectory } from './private/paths';
 import { DATASYNC_SERVICE, createDataSyncRole, datasyncSourceConditions } from './private/service-role';
 import {
@@ -118,7 +118,7 @@ export class TransferTask extends Construct implements ITransferTask {
         }));
       }
       const { role, policy } = createDataSyncRole(this, 'TaskReportRole', 'DataSync writes task reports under one S3 prefix', statements);
-      acknowledgeWildcardResource(policy, objects,
+      NagAcknowledgements.acknowledgeWildcardResource(policy, objects,
         'DataSync names each report object after the execution it reports on; the wildcard covers only the report prefix of this bucket.');
       this.taskReportRole = role;
       taskReportConfig = {
@@ -170,7 +170,7 @@ export class TransferTask extends Construct implements ITransferTask {
     // on the role (covering its default policy) or on the managed policy given.
     for (const holder of new Set<unknown>([grantee, grantee.grantPrincipal])) {
       if (Construct.isConstruct(holder)) {
-        acknowledgeWildcardResource(holder, executions,
+        NagAcknowledgements.acknowledgeWildcardResource(holder, executions,
           'DataSync generates the execution ID when an execution starts; DescribeTaskExecution is allowed on the executions of this one task only.');
       }
     }

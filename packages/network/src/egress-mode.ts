@@ -5,11 +5,14 @@
  * - `NAT_GATEWAY`: one NAT gateway, about 33 USD (0.045 USD per hour).
  * - `VPC_ENDPOINTS`: 3 interface endpoints in 2 AZs, about 44 USD (0.01 USD per endpoint per AZ per hour); the S3 gateway endpoint is free.
  * - `PUBLIC_SUBNETS`: nothing, 0 USD; jobs get public IPs and no ingress.
+ *
+ * In every mode a new VPC gets an S3 gateway endpoint (free) on its private subnets.
  */
 export enum EgressMode {
   /**
    * Jobs run in private subnets behind a single NAT gateway, as the original
-   * system did. Reaches every registry.
+   * system did. Reaches every registry; S3 traffic takes the S3 gateway endpoint
+   * and pays no NAT data processing.
    */
   NAT_GATEWAY = 'NAT_GATEWAY',
 
@@ -22,7 +25,8 @@ export enum EgressMode {
 
   /**
    * Jobs run in public subnets with a public IP and a security group without
-   * ingress. Reaches every registry. The cheapest mode when idle.
+   * ingress. Reaches every registry. The cheapest mode when idle. The isolated
+   * private subnets reach S3 only, through the S3 gateway endpoint.
    */
   PUBLIC_SUBNETS = 'PUBLIC_SUBNETS',
 }

@@ -35,6 +35,12 @@ export interface IPipelineNetwork {
   readonly fileSystemSecurityGroup: ec2.ISecurityGroup;
   /** The registries jobs can pull images from in this egress mode. */
   readonly reachableRegistries: RegistryKind[];
+  /**
+   * The S3 gateway endpoint on the route tables of the private subnets.
+   *
+   * @default - none created (an existing VPC); the private subnets reach S3 only if that VPC routes them there
+   */
+  readonly s3Endpoint?: ec2.IGatewayVpcEndpoint;
 
   /** Whether jobs can pull images from the given kind of registry; `UNKNOWN` is assumed reachable. */
   canPullFrom(registry: RegistryKind): boolean;
@@ -148,6 +154,11 @@ export class PipelineNetwork extends Construct implements IPipelineNetwork {
   public readonly reachableRegistries: RegistryKind[];
   /** The flow log group, when flow logs are on. */
   public readonly flowLogGroup?: logs.ILogGroup;
+  /**
+   * The S3 gateway endpoint of the private subnets, created with a new VPC in
+   * every egress mode (it is free); undefined with an existing VPC.
+   */
+  public readonly s3Endpoint?: ec2.IGatewayVpcEndpoint;
   /** The interface endpoints created for `VPC_ENDPOINTS` mode, by service name. */
   public readonly interfaceEndpoints: ec2.IInterfaceVpcEndpoint[];
 
@@ -176,6 +187,13 @@ export class PipelineNetwork extends Construct implements IPipelineNetwork {
     this.jobSubnets = props.jobSubnets ?? { subnetType: defaultJobType };
     this.privateSubnets = props.privateSubnets ?? { subnetType: defaultPrivateType };
 
+    // S3 through the gateway endpoint costs nothing: without it the private
+    // subnets have no route to S3 in PUBLIC_SUBNETS mode, and pay NAT data
+    // processing for it in NAT_GATEWAY mode.
+    this.s3Endpoint = props.vpc ? undefined : this.vpc.addGatewayEndpoint('S3Endpoint', {
+      service: ec2.GatewayVpcEndpointAwsService.S3,
+      subnets: [this.privateSubnets],
+    });
     this.interfaceEndpoints = !props.vpc && this.egress === EgressMode.VPC_ENDPOINTS
       ? this.createEndpoints(props.cidr ?? DEFAULT_CIDR, props.additionalInterfaceEndpoints ?? [])
       : [];
@@ -274,10 +292,6 @@ export class PipelineNetwork extends Construct implements IPipelineNetwork {
   }
 
   private createEndpoints(vpcCidr: string, additional: ec2.InterfaceVpcEndpointAwsService[]): ec2.IInterfaceVpcEndpoint[] {
-    this.vpc.addGatewayEndpoint('S3Endpoint', {
-      service: ec2.GatewayVpcEndpointAwsService.S3,
-      subnets: [this.privateSubnets],
-    });
     const services: Array<[string, ec2.InterfaceVpcEndpointAwsService]> = [
       ['EcrApiEndpoint', ec2.InterfaceVpcEndpointAwsService.ECR],
       ['EcrDockerEndpoint', ec2.InterfaceVpcEndpointAwsService.ECR_DOCKER],

@@ -152,8 +152,38 @@ describe('PipelineNetwork egress PUBLIC_SUBNETS', () => {
     expect(network.jobSubnets).toEqual({ subnetType: ec2.SubnetType.PUBLIC });
     expect(network.privateSubnets).toEqual({ subnetType: ec2.SubnetType.PRIVATE_ISOLATED });
     template.resourceCountIs('AWS::EC2::NatGateway', 0);
-    template.resourceCountIs('AWS::EC2::VPCEndpoint', 0);
+    template.resourceCountIs('AWS::EC2::VPCEndpoint', 1);
+    expect(template.findResources('AWS::EC2::VPCEndpoint', { Properties: { VpcEndpointType: 'Interface' } })).toEqual({});
     template.resourceCountIs('AWS::EC2::Subnet', 4);
+  });
+});
+
+describe('PipelineNetwork S3 gateway endpoint', () => {
+  test.each([EgressMode.NAT_GATEWAY, EgressMode.VPC_ENDPOINTS, EgressMode.PUBLIC_SUBNETS])(
+    'egress %s: a new VPC routes S3 traffic of its private subnets, and only theirs, through one S3 gateway endpoint', (egress) => {
+      // given a new VPC in this egress mode
+      const { stack, network, template } = synth({ egress });
+
+      // then there is exactly one gateway endpoint, for S3
+      const gateways = Object.values(template.findResources('AWS::EC2::VPCEndpoint', { Properties: { VpcEndpointType: 'Gateway' } }));
+      expect(gateways).toHaveLength(1);
+      expect(gateways[0].Properties.ServiceName).toEqual({ 'Fn::Join': ['', ['com.amazonaws.', { Ref: 'AWS::Region' }, '.s3']] });
+      expect(network.s3Endpoint).toBeDefined();
+
+      // and it is attached to the route tables of the private subnets, not to those of the public subnets
+      const routeTablesOf = (subnets: ec2.ISubnet[]) => subnets.map((subnet) => stack.resolve(subnet.routeTable.routeTableId));
+      const privateRouteTables = routeTablesOf(network.vpc.selectSubnets(network.privateSubnets).subnets);
+      expect(privateRouteTables).toHaveLength(2);
+      expect(gateways[0].Properties.RouteTableIds).toEqual(privateRouteTables);
+      for (const publicRouteTable of routeTablesOf(network.vpc.publicSubnets)) {
+        expect(gateways[0].Properties.RouteTableIds).not.toContainEqual(publicRouteTable);
+      }
+    });
+
+  test.each([EgressMode.NAT_GATEWAY, EgressMode.PUBLIC_SUBNETS])('egress %s creates no interface endpoint', (egress) => {
+    const { network, template } = synth({ egress });
+    expect(template.findResources('AWS::EC2::VPCEndpoint', { Properties: { VpcEndpointType: 'Interface' } })).toEqual({});
+    expect(network.interfaceEndpoints).toEqual([]);
   });
 });
 
@@ -203,6 +233,7 @@ describe('PipelineNetwork options', () => {
     expect(network.jobSubnets).toEqual({ subnetGroupName: 'Isolated' });
     template.resourceCountIs('AWS::EC2::VPC', 1);
     template.resourceCountIs('AWS::EC2::VPCEndpoint', 0);
+    expect(network.s3Endpoint).toBeUndefined();
     template.resourceCountIs('AWS::EC2::FlowLog', 1);
     template.resourceCountIs('AWS::EC2::SecurityGroup', 2);
   });
