@@ -3,7 +3,6 @@ import { StageInTransfer, StageOutTransfer, TransferFilter } from '@batch-pipeli
 import { IPipelineNetwork, NagAcknowledgements } from '@batch-pipeline/network';
 import { Duration, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as efs from 'aws-cdk-lib/aws-efs';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -16,6 +15,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { ALARM_PERIOD, atLeastOnceAlarm, routeAlarms } from './private/alarms';
 import { grantProcessJob, processJobState } from './private/process-job';
 import { TransferStage } from './private/transfer-stage';
 import { RunWorkspaceFunction } from './workspace/run-workspace-function';
@@ -227,13 +227,15 @@ export class PipelineStateMachine extends Construct {
     }
 
     const stagedPath = sfn.JsonPath.format(`${props.stageIn.destinationLocation.subdirectory}{}`, sfn.JsonPath.stringAt('$.relativeKey'));
-    const cleanUp = new tasks.LambdaInvoke(this, 'Clean up', {
-      lambdaFunction: this.workspaceFunction,
-      payload: sfn.TaskInput.fromObject({ action: 'cleanup', runId: sfn.JsonPath.stringAt('$.runId'), stagedPath }),
-      resultSelector: { 'removed.$': '$.Payload.removed' },
-      resultPath: '$.cleanUp',
-      taskTimeout: sfn.Timeout.duration(API_CALL_TIMEOUT),
-    });
+    const workspaceCall = (stateName: string, payload: Record<string, unknown>, resultSelector: Record<string, string>, resultPath: string) =>
+      new tasks.LambdaInvoke(this, stateName, {
+        lambdaFunction: this.workspaceFunction,
+        payload: sfn.TaskInput.fromObject({ runId: sfn.JsonPath.stringAt('$.runId'), stagedPath, ...payload }),
+        resultSelector,
+        resultPath,
+        taskTimeout: sfn.Timeout.duration(API_CALL_TIMEOUT),
+      });
+    const cleanUp = workspaceCall('Clean up', { action: 'cleanup' }, { 'removed.$': '$.Payload.removed' }, '$.cleanUp');
     cleanUp.addCatch(failedAt(PipelineStep.CLEAN_UP), { resultPath: '$.error' });
     cleanUp.next(afterCleanUp);
 
@@ -253,18 +255,8 @@ export class PipelineStateMachine extends Construct {
     processJob.addCatch(failedAt(PipelineStep.PROCESS), { resultPath: '$.error' });
     processJob.next(stageOut.startState);
 
-    const prepare = new tasks.LambdaInvoke(this, 'Prepare', {
-      lambdaFunction: this.workspaceFunction,
-      payload: sfn.TaskInput.fromObject({
-        action: 'prepare',
-        runId: sfn.JsonPath.stringAt('$.runId'),
-        stagedPath,
-        fileName: sfn.JsonPath.stringAt('$.fileName'),
-      }),
-      resultSelector: { 'inputPath.$': '$.Payload.inputPath', 'outputDirectory.$': '$.Payload.outputDirectory' },
-      resultPath: '$.workspace',
-      taskTimeout: sfn.Timeout.duration(API_CALL_TIMEOUT),
-    });
+    const prepare = workspaceCall('Prepare', { action: 'prepare', fileName: sfn.JsonPath.stringAt('$.fileName') },
+      { 'inputPath.$': '$.Payload.inputPath', 'outputDirectory.$': '$.Payload.outputDirectory' }, '$.workspace');
     prepare.addCatch(failedAt(PipelineStep.PREPARE), { resultPath: '$.error' });
     prepare.next(processJob);
 
@@ -298,39 +290,21 @@ export class PipelineStateMachine extends Construct {
     grantProcessJob(this.stateMachine.role, props.processor);
 
     this.notifyOnRunTimeout();
-    this.failedRunsAlarm = new cloudwatch.Alarm(this, 'FailedRunsAlarm', {
-      metric: this.stateMachine.metricFailed({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      alarmDescription: 'batch-pipeline: at least one run failed in the last 5 minutes (each also sent a notification)',
-    });
-    this.timedOutRunsAlarm = new cloudwatch.Alarm(this, 'TimedOutRunsAlarm', {
-      metric: new cloudwatch.MathExpression({
+    this.failedRunsAlarm = atLeastOnceAlarm(this, 'FailedRunsAlarm',
+      this.stateMachine.metricFailed({ period: ALARM_PERIOD, statistic: cloudwatch.Stats.SUM }),
+      'at least one run failed in the last 5 minutes (each also sent a notification)');
+    this.timedOutRunsAlarm = atLeastOnceAlarm(this, 'TimedOutRunsAlarm',
+      new cloudwatch.MathExpression({
         expression: 'timedOut + aborted',
         usingMetrics: {
           timedOut: this.stateMachine.metricTimedOut({ statistic: cloudwatch.Stats.SUM }),
           aborted: this.stateMachine.metricAborted({ statistic: cloudwatch.Stats.SUM }),
         },
-        period: Duration.minutes(5),
+        period: ALARM_PERIOD,
       }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      alarmDescription: 'batch-pipeline: at least one run hit the run timeout or was aborted in the last 5 minutes',
-    });
-    for (const alarm of [this.failedRunsAlarm, this.timedOutRunsAlarm]) {
-      if (props.alarmTopic) {
-        alarm.addAlarmAction(new cloudwatchActions.SnsAction(props.alarmTopic));
-      } else {
-        Validations.of(alarm).acknowledge({
-          id: 'NIST.800.53.R5-CloudWatchAlarmAction',
-          reason: 'Every failed run already sends its own notification; set alarmTopic to route the alarm as well.',
-        });
-      }
-    }
+      'at least one run hit the run timeout or was aborted in the last 5 minutes');
+    routeAlarms([this.failedRunsAlarm, this.timedOutRunsAlarm], props.alarmTopic,
+      'Every failed run already sends its own notification; set alarmTopic to route the alarm as well.');
     this.acknowledgeFindings();
   }
 

@@ -1,7 +1,6 @@
 import { NagAcknowledgements } from '@batch-pipeline/network';
 import { Duration, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -13,6 +12,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { ALARM_PERIOD, atLeastOnceAlarm, routeAlarms } from './private/alarms';
 import { StartRunFunction } from './trigger/start-run-function';
 import { TRIGGER_ENV } from './trigger/trigger-config';
 import { ZeroByteObjects } from './trigger/upload-filter';
@@ -186,32 +186,14 @@ export class PipelineTrigger extends Construct {
     const filters: s3.NotificationKeyFilter[] = suffixes.length > 0
       ? suffixes.map((suffix) => ({ prefix: prefix || undefined, suffix }))
       : [{ prefix: prefix || undefined }];
-    this.errorsAlarm = new cloudwatch.Alarm(this, 'ErrorsAlarm', {
-      metric: fn.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      alarmDescription: 'batch-pipeline: the trigger failed at least once in the last 5 minutes (Lambda retries it twice)',
-    });
-    this.deadLettersAlarm = new cloudwatch.Alarm(this, 'DeadLettersAlarm', {
-      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      alarmDescription: 'batch-pipeline: uploads whose run could not be started wait in the dead-letter queue',
-    });
-    for (const alarm of [this.errorsAlarm, this.deadLettersAlarm]) {
-      if (props.alarmTopic) {
-        alarm.addAlarmAction(new cloudwatchActions.SnsAction(props.alarmTopic));
-      } else {
-        Validations.of(alarm).acknowledge({
-          id: 'NIST.800.53.R5-CloudWatchAlarmAction',
-          reason: 'The alarm is exposed for the operator to route; set alarmTopic to send it to a topic.',
-        });
-      }
-    }
+    this.errorsAlarm = atLeastOnceAlarm(this, 'ErrorsAlarm',
+      fn.metricErrors({ period: ALARM_PERIOD, statistic: cloudwatch.Stats.SUM }),
+      'the trigger failed at least once in the last 5 minutes (Lambda retries it twice)');
+    this.deadLettersAlarm = atLeastOnceAlarm(this, 'DeadLettersAlarm',
+      this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: ALARM_PERIOD, statistic: cloudwatch.Stats.MAXIMUM }),
+      'uploads whose run could not be started wait in the dead-letter queue');
+    routeAlarms([this.errorsAlarm, this.deadLettersAlarm], props.alarmTopic,
+      'The alarm is exposed for the operator to route; set alarmTopic to send it to a topic.');
 
     for (const filter of filters) {
       const keyFilters = filter.prefix || filter.suffix ? [filter] : [];
