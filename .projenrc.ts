@@ -21,7 +21,6 @@ const root = new javascript.NodeProject({
   licensed: true,
   license: PROJECT.license,
   copyrightOwner: PROJECT.author,
-  gitignore: ['/.ci/work/'],
 });
 root.package.addField('private', true);
 // .projenrc.ts and projenrc/ run with ts-node on the pinned TypeScript.
