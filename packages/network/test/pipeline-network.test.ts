@@ -227,10 +227,12 @@ describe('PipelineNetwork options', () => {
       vpc,
       egress: EgressMode.VPC_ENDPOINTS,
       jobSubnets: { subnetGroupName: 'Isolated' },
+      privateSubnets: { subnetGroupName: 'Isolated' },
     });
     const template = Template.fromStack(stack);
     expect(network.vpc).toBe(vpc);
     expect(network.jobSubnets).toEqual({ subnetGroupName: 'Isolated' });
+    expect(network.privateSubnets).toEqual({ subnetGroupName: 'Isolated' });
     template.resourceCountIs('AWS::EC2::VPC', 1);
     template.resourceCountIs('AWS::EC2::VPCEndpoint', 0);
     expect(network.s3Endpoint).toBeUndefined();
