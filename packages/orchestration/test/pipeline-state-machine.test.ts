@@ -18,7 +18,7 @@ const getAtt = (pattern: RegExp, attribute: string) => ({ 'Fn::GetAtt': [expect.
 const accountArn = (service: string, resource: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:${service}:eu-west-2:123456789012:${resource}`]] });
 
 describe('PipelineStateMachine defaults', () => {
-  const { template, pipeline } = pipelineStateMachine();
+  const { stack, template, pipeline } = pipelineStateMachine();
   const definition = synthesizedDefinition(template);
 
   test('is a Standard workflow with X-Ray tracing, full execution logs kept a year, and a run timeout of the steps plus 15 minutes', () => {
@@ -160,7 +160,6 @@ describe('PipelineStateMachine defaults', () => {
   });
 
   test('passes cdk-nag with nothing unacknowledged', () => {
-    const { stack } = pipelineStateMachine();
     expect(nagFindings(stack)).toEqual([]);
   });
 });
