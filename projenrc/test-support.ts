@@ -17,6 +17,9 @@ export class TestSupport extends typescript.TypeScriptProject {
       typescriptVersion: VERSIONS.typescript,
       jestOptions: JEST_OPTIONS,
       peerDeps: [`aws-cdk-lib@^${VERSIONS.awsCdkLib}`, `constructs@^${VERSIONS.constructs}`, `cdk-nag@^${VERSIONS.cdkNag}`],
+      // The IAM check evaluates policies with iam-simulate. Its AGPL-3.0 license is fine for a
+      // test tool of this private package; nothing published depends on it.
+      deps: [`@cloud-copilot/iam-simulate@${VERSIONS.iamSimulate}`],
       devDeps: [`aws-cdk-lib@${VERSIONS.awsCdkLib}`, `constructs@${VERSIONS.constructs}`, `cdk-nag@${VERSIONS.cdkNag}`],
       sampleCode: false,
       eslint: false,

@@ -33,6 +33,8 @@ export const VERSIONS = {
   /** The only version served; needs Node 22 or newer. Runs the synthesized state machine in tests and locally. */
   awsLocalStepfunctions: '3.0.0',
   projen: '0.103.25',
+  /** IAM policy evaluator of the private test-support package (AGPL-3.0-or-later: a test-only tool, never shipped). */
+  iamSimulate: '0.1.173',
 } as const;
 
 /** The Node.js release line the project runs on (aws-local-stepfunctions needs 22 or newer). */
