@@ -123,6 +123,10 @@ export class StageOutTransfer extends Construct implements ITransferTask {
     return this.task.grantStartExecution(grantee);
   }
 
+  public grantCancelExecution(grantee: iam.IGrantable): iam.Grant {
+    return this.task.grantCancelExecution(grantee);
+  }
+
   public metric(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.task.metric(metricName, props);
   }

@@ -38,6 +38,13 @@ export interface ITransferTask extends IConstruct {
    */
   grantStartExecution(grantee: iam.IGrantable): iam.Grant;
 
+  /**
+   * Lets `grantee` cancel executions of this task (`datasync:CancelTaskExecution`
+   * on its executions only), so that whoever gives up on an execution can free
+   * the task's one execution slot.
+   */
+  grantCancelExecution(grantee: iam.IGrantable): iam.Grant;
+
   /** A metric of this task in the `AWS/DataSync` namespace. */
   metric(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric;
 }
@@ -166,15 +173,14 @@ export class TransferTask extends Construct implements ITransferTask {
       resourceArns: roles.map((role) => role.roleArn),
       conditions: { StringEquals: { 'iam:PassedToService': DATASYNC_SERVICE } },
     }));
-    // The execution wildcard lands in the grantee's policy: acknowledge it there,
-    // on the role (covering its default policy) or on the managed policy given.
-    for (const holder of new Set<unknown>([grantee, grantee.grantPrincipal])) {
-      if (Construct.isConstruct(holder)) {
-        NagAcknowledgements.acknowledgeWildcardResource(holder, executions,
-          'DataSync generates the execution ID when an execution starts; DescribeTaskExecution is allowed on the executions of this one task only.');
-      }
-    }
+    acknowledgeExecutionWildcard(grantee, executions);
     return passed;
+  }
+
+  public grantCancelExecution(grantee: iam.IGrantable): iam.Grant {
+    const executions = `${this.taskArn}/execution/*`;
+    acknowledgeExecutionWildcard(grantee, executions);
+    return iam.Grant.addToPrincipal({ grantee, actions: ['datasync:CancelTaskExecution'], resourceArns: [executions] });
   }
 
   public metric(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
@@ -230,6 +236,19 @@ export class TransferTask extends Construct implements ITransferTask {
       })],
     });
     return logGroup;
+  }
+}
+
+/**
+ * The execution wildcard lands in the grantee's policy: acknowledge it there,
+ * on the role (covering its default policy) or on the managed policy given.
+ */
+function acknowledgeExecutionWildcard(grantee: iam.IGrantable, executions: string): void {
+  for (const holder of new Set<unknown>([grantee, grantee.grantPrincipal])) {
+    if (Construct.isConstruct(holder)) {
+      NagAcknowledgements.acknowledgeWildcardResource(holder, executions,
+        'DataSync generates the execution ID when an execution starts; describing and cancelling are allowed on the executions of this one task only.');
+    }
   }
 }
 

@@ -216,6 +216,19 @@ describe('TransferTask.grantStartExecution', () => {
   });
 });
 
+describe('TransferTask.grantCancelExecution', () => {
+  test('allows cancelling the executions of this task only', () => {
+    const { f, source, destination } = s3ToEfs();
+    const task = new TransferTask(f.stack, 'Task', { source, destination });
+    const role = new iam.Role(f.stack, 'Caller', { assumedBy: new iam.ServicePrincipal('states.amazonaws.com') });
+    task.grantCancelExecution(role);
+    const template = Template.fromStack(f.stack);
+    expect(resourceStartingWith(template, 'AWS::IAM::Policy', 'CallerDefaultPolicy').Properties.PolicyDocument.Statement).toEqual([
+      { Effect: 'Allow', Action: 'datasync:CancelTaskExecution', Resource: { 'Fn::Join': ['', [cfn(f.stack, task.taskArn), '/execution/*']] } },
+    ]);
+  });
+});
+
 describe('TransferTask validation', () => {
   test('fails when the destination is read-only', () => {
     const stack = testStack();
