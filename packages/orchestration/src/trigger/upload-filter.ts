@@ -18,16 +18,20 @@ export interface UploadFilter {
 /** Why an S3 event record started nothing. */
 export type SkipReason = 'not-object-created' | 'folder-marker' | 'outside-prefix' | 'suffix-not-watched' | 'zero-byte-object' | 'unsupported-key';
 
+/** EFS (NFSv4.1) refuses a file or directory name longer than 255 bytes. */
+export const MAX_PATH_SEGMENT_BYTES = 255;
+
 /**
  * Keys the pipeline cannot stage exactly: DataSync filters read `*` as a
- * wildcard and `|` as a separator, and `.`/`..`/empty segments or control
- * characters do not map to one file on EFS.
+ * wildcard and `|` as a separator, and `.`/`..`/empty segments, segments
+ * longer than EFS allows, or control characters do not map to one file on EFS.
  */
 function isStageableKey(relativeKey: string): boolean {
   if (/[*|\u0000-\u001f\u007f]/.test(relativeKey)) {
     return false;
   }
-  return relativeKey.split('/').every((segment) => segment !== '' && segment !== '.' && segment !== '..');
+  return relativeKey.split('/').every((segment) => segment !== '' && segment !== '.' && segment !== '..'
+    && Buffer.byteLength(segment, 'utf8') <= MAX_PATH_SEGMENT_BYTES);
 }
 
 /** The reason an object must not start a run, or undefined when it should. */

@@ -1,7 +1,5 @@
 import * as path from 'node:path';
-
-/** Run ids as the trigger makes them: the Step Functions execution name. */
-const RUN_ID = /^[A-Za-z0-9_-]{1,80}$/;
+import { RUN_ID_PATTERN } from '../trigger/run-id';
 
 /** Directory, relative to the access point root, that holds one directory per run. */
 export const RUNS_DIRECTORY = '/runs';
@@ -14,8 +12,8 @@ export interface RunPaths {
 }
 
 export function runPathsFor(runId: string): RunPaths {
-  if (!RUN_ID.test(runId)) {
-    throw new Error(`run id '${runId}' is not valid; allowed: 1-80 characters of A-Z a-z 0-9 _ -`);
+  if (!RUN_ID_PATTERN.test(runId)) {
+    throw new Error(`run id '${runId}' is not valid; allowed: 1-80 characters of A-Z a-z 0-9 _ -, the first a letter or digit`);
   }
   const runDirectory = `${RUNS_DIRECTORY}/${runId}`;
   return { runDirectory, inputDirectory: `${runDirectory}/in`, outputDirectory: `${runDirectory}/out` };

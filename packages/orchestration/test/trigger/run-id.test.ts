@@ -1,4 +1,5 @@
-import { MAX_RUN_ID_LENGTH, runIdFor } from '../../src/trigger/run-id';
+import { batchJobNameError, stepFunctionsExecutionNameError } from '../local-run/service-rules';
+import { MAX_RUN_ID_LENGTH, RUN_ID_PATTERN, runIdFor } from '../../src/trigger/run-id';
 
 describe('runIdFor', () => {
   const upload = { bucket: 'uploads', key: 'incoming/sample 1.csv', versionId: 'v1' };
@@ -23,14 +24,31 @@ describe('runIdFor', () => {
     expect(first).not.toBe(second);
   });
 
-  test('starts with the file name made safe and uses only [A-Za-z0-9_-]', () => {
+  test('starts with the file name made safe: accents dropped, other characters one _ per run', () => {
     const id = runIdFor({ bucket: 'uploads', key: 'incoming/Résumé (final).pdf', versionId: 'v1' });
-    expect(id).toMatch(/^R_sum___final__pdf-[0-9a-f]{24}$/);
+    expect(id).toMatch(/^Resume_final_pdf-[0-9a-f]{24}$/);
+  });
+
+  test.each([
+    ['_notes.csv', /^notes_csv-/],
+    ['(1).csv', /^1_csv-/],
+    ['über.csv', /^uber_csv-/],
+    ['.env', /^env-/],
+    ['-dash.txt', /^dash_txt-/],
+    ['報告書.csv', /^csv-/],
+    ['報告書', /^upload-/],
+    ['???', /^upload-/],
+  ])('a file named %s gets a run id that Step Functions and Batch both accept', (fileName, readable) => {
+    const id = runIdFor({ bucket: 'uploads', key: `incoming/${fileName}`, versionId: 'v1' });
+    expect(id).toMatch(readable);
+    expect(id).toMatch(RUN_ID_PATTERN);
+    expect(stepFunctionsExecutionNameError(id)).toBeUndefined();
+    expect(batchJobNameError(id)).toBeUndefined();
   });
 
   test('is at most 80 characters even for a very long key', () => {
     const id = runIdFor({ bucket: 'uploads', key: `incoming/${'x'.repeat(500)}.csv`, versionId: 'v1' });
     expect(id.length).toBe(MAX_RUN_ID_LENGTH);
-    expect(id).toMatch(/^[A-Za-z0-9_-]+$/);
+    expect(id).toMatch(RUN_ID_PATTERN);
   });
 });

@@ -1,6 +1,7 @@
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { s3Event } from './s3-events';
+import { serviceError, stepFunctionsExecutionNameError } from '../local-run/service-rules';
 import { runIdFor } from '../../src/trigger/run-id';
 import { handler } from '../../src/trigger/start-run.lambda';
 
@@ -10,7 +11,14 @@ let logLines: Array<Record<string, unknown>>;
 
 beforeEach(() => {
   sfnMock.reset();
-  sfnMock.on(StartExecutionCommand).callsFake((input) => ({ executionArn: `${STATE_MACHINE_ARN}:${input.name}`, startDate: new Date() }));
+  // Step Functions refuses a name outside its rules with InvalidName.
+  sfnMock.on(StartExecutionCommand).callsFake((input) => {
+    const nameError = stepFunctionsExecutionNameError(input.name);
+    if (nameError) {
+      throw serviceError('InvalidName', nameError);
+    }
+    return { executionArn: `${STATE_MACHINE_ARN}:${input.name}`, startDate: new Date() };
+  });
   process.env.STATE_MACHINE_ARN = STATE_MACHINE_ARN;
   process.env.WATCH_PREFIX = 'incoming/';
   process.env.WATCH_SUFFIXES = '[]';
@@ -63,10 +71,31 @@ describe('trigger function', () => {
     'incoming/./a.csv',
     'incoming//a.csv',
     'incoming/tab%09name.csv',
+    `incoming/${'a'.repeat(256)}.csv`,
+    `incoming/${'%C3%BC'.repeat(128)}/a.csv`,
   ])('skips %s, which DataSync cannot stage as exactly one file', async (encodedKey) => {
     const summary = await handler(s3Event({ key: encodedKey }));
     expect(summary.skipped).toBe(1);
     expect(logLines).toEqual([expect.objectContaining({ outcome: 'skipped', reason: 'unsupported-key' })]);
+  });
+
+  test('accepts a key whose longest segment is exactly 255 bytes', async () => {
+    const summary = await handler(s3Event({ key: `incoming/${'a'.repeat(251)}.csv` }));
+    expect(summary.started).toBe(1);
+  });
+
+  test.each([
+    ['incoming/_notes.csv', 'incoming/_notes.csv'],
+    ['incoming/%281%29.csv', 'incoming/(1).csv'],
+    ['incoming/%C3%BCber.csv', 'incoming/über.csv'],
+    ['incoming/.env', 'incoming/.env'],
+    ['incoming/%E5%A0%B1%E5%91%8A%E6%9B%B8.csv', 'incoming/報告書.csv'],
+  ])('starts a run for %s with a name that Step Functions accepts and a run id that starts with a letter or digit', async (encoded, decoded) => {
+    const summary = await handler(s3Event({ key: encoded, versionId: 'v1' }));
+    expect(summary.started).toBe(1);
+    const [input] = startedInputs();
+    expect(input.key).toBe(decoded);
+    expect(input.runId).toMatch(/^[A-Za-z0-9][A-Za-z0-9_-]{0,79}$/);
   });
 
   test('starts one execution per record when an event carries several', async () => {
