@@ -1,16 +1,24 @@
+import { Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as efs from 'aws-cdk-lib/aws-efs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import { JsonPath } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { EfsConnectionOptions, EfsLocation } from './efs-location';
 import { LocationAccess } from './location';
+import { subdirectorySegments } from './private/paths';
 import { rejectRemove } from './private/stage-options';
 import { S3Location } from './s3-location';
 import { TransferOptions } from './task-options';
 import { TransferFilter } from './transfer-filter';
 import { ITransferTask, TransferTask } from './transfer-task';
+
+/** The stage-in directory unless one is given: out of the access point's root, where `/runs` lives. */
+const DEFAULT_DESTINATION_DIRECTORY = '/staging';
+/** Where run directories live on the file system (the run contract); stage in never writes there. */
+const RUNS_DIRECTORY = 'runs';
 
 export interface StageInTransferProps extends TransferOptions, EfsConnectionOptions {
   /** The bucket uploads arrive in. DataSync may only read it. */
@@ -31,9 +39,13 @@ export interface StageInTransferProps extends TransferOptions, EfsConnectionOpti
 
   /**
    * The directory, relative to the access point's root, that uploads are copied into
-   * (an object `uploads/a.csv` under `sourcePrefix` `uploads/` lands at `<destinationDirectory>/a.csv`).
+   * (an object `uploads/2026/a.csv` under `sourcePrefix` `uploads/` lands at
+   * `<destinationDirectory>/2026/a.csv`). It must not be `/runs` or under it, where run
+   * directories live. It must exist on the file system before the first execution:
+   * DataSync mounts it as the location's mount path and does not document creating it
+   * (the pipeline's workspace function creates it).
    *
-   * @default '/'
+   * @default '/staging'
    */
   readonly destinationDirectory?: string;
 
@@ -50,8 +62,9 @@ export interface StageInTransferProps extends TransferOptions, EfsConnectionOpti
  * The S3 location is read-only; the EFS location is mounted through the access
  * point with IAM authorization and TLS. Start each execution with an `Includes`
  * filter from `includeObject(key)` so that it copies only that object: the task
- * itself would copy everything under the prefix. Deleting files that are not in
- * the source (`PreserveDeletedFiles.REMOVE`) is refused.
+ * itself would copy everything under the prefix. Uploads land under
+ * `destinationDirectory` (`/staging` by default), never under `/runs`. Deleting
+ * files that are not in the source (`PreserveDeletedFiles.REMOVE`) is refused.
  *
  * @example
  * declare const network: IPipelineNetwork;
@@ -59,7 +72,7 @@ export interface StageInTransferProps extends TransferOptions, EfsConnectionOpti
  * declare const fileSystem: efs.IFileSystem;
  * declare const accessPoint: efs.IAccessPoint;
  * const stageIn = new StageInTransfer(this, 'StageIn', {
- *   network, sourceBucket: uploads, sourcePrefix: 'uploads/', fileSystem, accessPoint, destinationDirectory: '/inputs',
+ *   network, sourceBucket: uploads, sourcePrefix: 'uploads/', fileSystem, accessPoint, destinationDirectory: '/staging',
  * });
  */
 export class StageInTransfer extends Construct implements ITransferTask {
@@ -73,10 +86,22 @@ export class StageInTransfer extends Construct implements ITransferTask {
   public readonly destinationLocation: EfsLocation;
   /** The task's log group, unless logging is `OFF`. */
   public readonly logGroup?: logs.ILogGroup;
+  /**
+   * The normalized directory uploads land in, relative to the access point's root
+   * (`/staging/` by default); it must exist before the first execution.
+   */
+  public readonly destinationDirectory: string;
 
   constructor(scope: Construct, id: string, props: StageInTransferProps) {
     super(scope, id);
-    rejectRemove(`StageInTransfer '${id}'`, 'the upload bucket and the file system hold files of other runs', props.preserveDeletedFiles);
+    const who = `StageInTransfer '${id}'`;
+    rejectRemove(who, 'the upload bucket and the file system hold files of other runs', props.preserveDeletedFiles);
+    const given = props.destinationDirectory ?? DEFAULT_DESTINATION_DIRECTORY;
+    // A path that is not valid at all is reported by the EFS location, with the rules it breaks.
+    const segments = Token.isUnresolved(given) ? undefined : subdirectorySegments(given);
+    if (segments !== undefined && segments[0] === RUNS_DIRECTORY) {
+      throw new Error(`${who}: 'destinationDirectory' '${given}' is not valid; allowed: a directory outside '/runs', where run directories live, such as '${DEFAULT_DESTINATION_DIRECTORY}'`);
+    }
     this.sourceLocation = new S3Location(this, 'Source', {
       bucket: props.sourceBucket,
       subdirectory: props.sourcePrefix,
@@ -85,7 +110,7 @@ export class StageInTransfer extends Construct implements ITransferTask {
     this.destinationLocation = new EfsLocation(this, 'Destination', {
       fileSystem: props.fileSystem,
       accessPoint: props.accessPoint,
-      subdirectory: props.destinationDirectory,
+      subdirectory: given,
       access: LocationAccess.READ_WRITE,
       rootAccess: props.fileSystemRootAccess,
       network: props.network,
@@ -100,17 +125,35 @@ export class StageInTransfer extends Construct implements ITransferTask {
     });
     this.taskArn = this.task.taskArn;
     this.logGroup = this.task.logGroup;
+    this.destinationDirectory = this.destinationLocation.subdirectory;
   }
 
   /**
    * The `Includes` rule (`{ FilterType, Value }`) that limits one execution to the
-   * uploaded object `key`, made relative to `sourcePrefix`.
+   * uploaded object `key`. A plain key is the full S3 key (decoded) and is made
+   * relative to `sourcePrefix` (`uploads/2026/a.csv` gives `/2026/a.csv`). A JSONPath
+   * reference (`JsonPath.stringAt('$.relativeKey')`) cannot be cut at synth time, so by
+   * contract it must point at the key already relative to `sourcePrefix`
+   * (`2026/a.csv`), and becomes `States.Format('/{}', $.relativeKey)`.
    *
-   * @param key the object key as S3 has it (decoded), or a JSONPath reference to the key relative to `sourcePrefix`
+   * @param key the full object key as S3 has it (decoded), or a JSONPath reference to the key relative to `sourcePrefix`
    */
   public includeObject(key: string): { [key: string]: string } {
-    const subdirectory = this.sourceLocation.subdirectory;
-    return TransferFilter.includeObject(key, { locationSubdirectory: subdirectory === '/' ? undefined : subdirectory });
+    if (JsonPath.isEncodedJsonPath(key)) {
+      return TransferFilter.includeObject(key);
+    }
+    const prefix = this.sourceLocation.subdirectory;
+    if (prefix === '/') {
+      return TransferFilter.includeObject(key);
+    }
+    if (Token.isUnresolved(prefix)) {
+      return TransferFilter.includeObject(key, { locationSubdirectory: prefix });
+    }
+    const relativePrefix = prefix.slice(1);
+    if (!Token.isUnresolved(key) && !key.startsWith(relativePrefix)) {
+      throw new Error(`StageInTransfer '${this.node.id}': 'key' '${key}' is not under 'sourcePrefix' '${relativePrefix}'; allowed: the full key of an upload, starting with '${relativePrefix}', or a JSONPath reference to the key relative to it`);
+    }
+    return TransferFilter.includeObject(key, { locationSubdirectory: prefix });
   }
 
   public grantStartExecution(grantee: iam.IGrantable): iam.Grant {

@@ -128,7 +128,8 @@ export interface TransferOptions {
   readonly preserveDeletedFiles?: PreserveDeletedFiles;
 
   /**
-   * Bandwidth limit in bytes per second: -1 for no limit, or at least 1048576 (1 MiB/s).
+   * Bandwidth limit in bytes per second: -1 for no limit, or a whole number of at
+   * least 1 (for example 1048576 for 1 MiB/s).
    *
    * @default -1
    */
@@ -151,8 +152,8 @@ export interface TransferOptions {
   readonly logLevel?: TaskLogLevel;
 
   /**
-   * An existing log group for the task's logs. A resource policy letting
-   * DataSync write to it is added either way.
+   * An existing log group for the task's logs, in the task's account and region.
+   * It is added to the stack's `DataSyncLogPolicy` either way, so that DataSync may write to it.
    *
    * @default - a new log group
    */

@@ -76,7 +76,7 @@ export class TransferFilter {
     }
     if (JsonPath.isEncodedJsonPath(key)) {
       if (prefix !== '') {
-        throw new Error(`${where}: 'key' is a JSONPath reference, so the location subdirectory '${prefix}' cannot be removed from it at synth time; allowed: a reference to the key relative to '${prefix}', without 'locationSubdirectory'`);
+        throw new Error(`${where}: 'key' is a JSONPath reference and 'locationSubdirectory' '${subdirectory}' was given, but a reference cannot be made relative to '${prefix}' at synth time; allowed: a reference to the key already relative to '${prefix}', with no 'locationSubdirectory'`);
       }
       return JsonPath.format('/{}', key);
     }

@@ -5,9 +5,10 @@ import * as datasync from 'aws-cdk-lib/aws-datasync';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct, IConstruct } from 'constructs';
+import { DataSyncLogPolicy } from './datasync-log-policy';
 import { ITransferLocation, LocationAccess } from './location';
 import { SUBDIRECTORY_ALLOWED, normalizeSubdirectory } from './private/paths';
-import { DATASYNC_SERVICE, createDataSyncRole, datasyncSourceConditions } from './private/service-role';
+import { DATASYNC_SERVICE, createDataSyncRole } from './private/service-role';
 import {
   OverwriteMode,
   PreserveDeletedFiles,
@@ -19,8 +20,6 @@ import {
   VerifyMode,
 } from './task-options';
 
-/** The smallest bandwidth limit DataSync accepts: 1 MiB/s. */
-const MIN_BYTES_PER_SECOND = 1024 * 1024;
 /** DataSync task names: up to 256 of these characters. */
 const TASK_NAME = /^[a-zA-Z0-9\s+=._:@/-]{1,256}$/;
 const DEFAULT_REPORT_PREFIX = 'datasync-reports/';
@@ -58,8 +57,8 @@ export interface TransferTaskProps extends TransferOptions {
 
 /**
  * A DataSync task between two locations, with safe options, a log group that
- * DataSync may write to (and nothing else may write to through that policy),
- * optional task reports, and a grant for whoever starts its executions.
+ * DataSync may write to (through the stack's one `DataSyncLogPolicy`), optional
+ * task reports, and grants for whoever starts and cancels its executions.
  *
  * @example
  * declare const source: ITransferLocation;
@@ -78,6 +77,8 @@ export class TransferTask extends Construct implements ITransferTask {
   public readonly logGroup?: logs.ILogGroup;
   /** The role DataSync assumes to write task reports, when reports are on. */
   public readonly taskReportRole?: iam.IRole;
+  /** The stack's one DataSync log policy, which covers this task's log group, unless logging is `OFF`. */
+  public readonly logPolicy?: DataSyncLogPolicy;
 
   constructor(scope: Construct, id: string, props: TransferTaskProps) {
     super(scope, id);
@@ -89,9 +90,10 @@ export class TransferTask extends Construct implements ITransferTask {
     }
     validateTaskName(who, props.taskName);
     const bytesPerSecond = props.bytesPerSecond ?? -1;
-    const limitValid = bytesPerSecond === -1 || (Number.isInteger(bytesPerSecond) && bytesPerSecond >= MIN_BYTES_PER_SECOND);
+    // DataSync's Options.BytesPerSecond: an integer of at least -1, where -1 is no limit (0 would stop the transfer).
+    const limitValid = bytesPerSecond === -1 || (Number.isInteger(bytesPerSecond) && bytesPerSecond >= 1);
     if (!Token.isUnresolved(bytesPerSecond) && !limitValid) {
-      throw new Error(`${who}: 'bytesPerSecond' ${bytesPerSecond} is not valid; allowed: -1 (no limit) or a whole number of at least ${MIN_BYTES_PER_SECOND} (1 MiB/s)`);
+      throw new Error(`${who}: 'bytesPerSecond' ${bytesPerSecond} is not valid; allowed: -1 (no limit) or a whole number of bytes per second of at least 1`);
     }
     if (props.logGroup && (props.logRetention !== undefined || props.logEncryptionKey || props.logRemovalPolicy !== undefined)) {
       throw new Error(`${who}: 'logRetention', 'logEncryptionKey' and 'logRemovalPolicy' only apply to a new log group, but 'logGroup' was given; set them on that log group`);
@@ -103,7 +105,9 @@ export class TransferTask extends Construct implements ITransferTask {
         throw new Error(`${who}: ${logOnly.map((name) => `'${name}'`).join(', ')} only apply when the task logs, but 'logLevel' is OFF; remove them or choose BASIC or TRANSFER`);
       }
     } else {
-      this.logGroup = this.createLogging(props);
+      this.logGroup = this.createLogGroup(props);
+      this.logPolicy = DataSyncLogPolicy.of(this);
+      this.logPolicy.allowLogGroup(this.logGroup);
     }
 
     let taskReportConfig: datasync.CfnTask.TaskReportConfigProperty | undefined;
@@ -154,9 +158,9 @@ export class TransferTask extends Construct implements ITransferTask {
       },
       taskReportConfig,
     });
-    const logPolicy = this.node.tryFindChild('LogGroupPolicy');
-    if (logPolicy) {
-      task.node.addDependency(logPolicy);
+    if (this.logPolicy) {
+      // DataSync writes its first log lines as soon as an execution starts.
+      task.node.addDependency(this.logPolicy.resourcePolicy);
     }
     this.taskArn = task.attrTaskArn;
     this.taskId = Fn.select(1, Fn.split('/', this.taskArn));
@@ -209,7 +213,7 @@ export class TransferTask extends Construct implements ITransferTask {
     return this.metric('FilesVerified', props);
   }
 
-  private createLogging(props: TransferTaskProps): logs.ILogGroup {
+  private createLogGroup(props: TransferTaskProps): logs.ILogGroup {
     let logGroup = props.logGroup;
     if (!logGroup) {
       const created = new logs.LogGroup(this, 'LogGroup', {
@@ -225,16 +229,6 @@ export class TransferTask extends Construct implements ITransferTask {
       }
       logGroup = created;
     }
-    // DataSync writes task logs as the datasync.amazonaws.com service, which needs
-    // a CloudWatch Logs resource policy; this one covers this log group only.
-    new logs.ResourcePolicy(this, 'LogGroupPolicy', {
-      policyStatements: [new iam.PolicyStatement({
-        principals: [new iam.ServicePrincipal(DATASYNC_SERVICE)],
-        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        resources: [logGroup.logGroupArn],
-        conditions: datasyncSourceConditions(this, 'task/*'),
-      })],
-    });
     return logGroup;
   }
 }

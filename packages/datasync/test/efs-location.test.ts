@@ -167,7 +167,7 @@ describe('EfsLocation validation', () => {
   test('fails when the subdirectory is not valid', () => {
     const f = fixtures();
     expect(() => new EfsLocation(f.stack, 'Location', { network: f.network, fileSystem: f.fileSystem, accessPoint: f.accessPoint, subdirectory: '/runs/../etc' })).toThrow(
-      "EfsLocation 'Location': 'subdirectory' '/runs/../etc' is not valid; allowed: a path of letters, digits, spaces and _ - + . ( ) separated by single '/', without '.' or '..' segments, such as 'uploads/' or '/runs'",
+      "EfsLocation 'Location': 'subdirectory' '/runs/../etc' is not valid; allowed: a path of at most 4094 letters, digits, spaces and _ - + . ( ) separated by single '/', without '.' or '..' segments, such as 'uploads/' or '/runs'",
     );
   });
 });

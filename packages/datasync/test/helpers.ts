@@ -31,3 +31,17 @@ export const DATASYNC_TRUST = [{
     ArnLike: { 'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':datasync:eu-west-2:123456789012:*']] } },
   },
 }];
+
+/**
+ * The document of the stack's one AWS::Logs::ResourcePolicy, parsed, with each
+ * CloudFormation intrinsic in it shown as its JSON with single quotes.
+ */
+export function logPolicyDocument(template: Template): any {
+  const policies = Object.values(template.findResources('AWS::Logs::ResourcePolicy'));
+  expect(policies).toHaveLength(1);
+  const document = policies[0].Properties.PolicyDocument;
+  const text = typeof document === 'string'
+    ? document
+    : document['Fn::Join'][1].map((part: unknown) => typeof part === 'string' ? part : JSON.stringify(part).replace(/"/g, "'")).join('');
+  return JSON.parse(text);
+}

@@ -88,6 +88,29 @@ describe('S3Location options', () => {
     expect(location.subdirectory).toBe(expected);
   });
 
+  test('a subdirectory may hold a no-break space, a space separator of the DataSync pattern', () => {
+    const stack = testStack();
+    const location = new S3Location(stack, 'Location', { bucket: new s3.Bucket(stack, 'Bucket'), subdirectory: 'a\u00a0b' });
+    expect(location.subdirectory).toBe('/a\u00a0b/');
+  });
+
+  test.each([
+    ['a\tb', 'a tab'],
+    ['a\nb', 'a line break'],
+    ['x'.repeat(4095), 'more than 4096 characters once normalized'],
+  ])('fails when the subdirectory %#, holding %s, is outside the DataSync pattern', (subdirectory) => {
+    const stack = testStack();
+    expect(() => new S3Location(stack, 'Location', { bucket: new s3.Bucket(stack, 'Bucket'), subdirectory })).toThrow(
+      `S3Location 'Location': 'subdirectory' '${subdirectory}' is not valid; allowed: a path of at most 4094 letters, digits, spaces and _ - + . ( ) separated by single '/', without '.' or '..' segments, such as 'uploads/' or '/runs'`,
+    );
+  });
+
+  test('a subdirectory of 4094 characters is accepted', () => {
+    const stack = testStack();
+    const location = new S3Location(stack, 'Location', { bucket: new s3.Bucket(stack, 'Bucket'), subdirectory: 'x'.repeat(4094) });
+    expect(location.subdirectory.length).toBe(4096);
+  });
+
   test('an unresolved subdirectory is used as is', () => {
     const stack = testStack();
     const subdirectory = Lazy.string({ produce: () => '/late/' });
@@ -132,7 +155,7 @@ describe('S3Location validation', () => {
   test.each(['a//b', '../up', 'a/./b', 'star*', 'pipe|d', 'dollar$'])('fails when the subdirectory is %j', (subdirectory) => {
     const stack = testStack();
     expect(() => new S3Location(stack, 'Location', { bucket: new s3.Bucket(stack, 'Bucket'), subdirectory })).toThrow(
-      `S3Location 'Location': 'subdirectory' '${subdirectory}' is not valid; allowed: a path of letters, digits, spaces and _ - + . ( ) separated by single '/', without '.' or '..' segments, such as 'uploads/' or '/runs'`,
+      `S3Location 'Location': 'subdirectory' '${subdirectory}' is not valid; allowed: a path of at most 4094 letters, digits, spaces and _ - + . ( ) separated by single '/', without '.' or '..' segments, such as 'uploads/' or '/runs'`,
     );
   });
 });

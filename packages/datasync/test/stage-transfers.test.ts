@@ -1,6 +1,7 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { LocationAccess, PreserveDeletedFiles, S3StorageClass, StageInTransfer, StageOutTransfer, TaskLogLevel } from '../src';
 import { fixtures } from './fixtures';
 import { DATASYNC_TRUST, cfn, managedPolicyStatements, resourceStartingWith } from './helpers';
@@ -70,6 +71,66 @@ describe('StageInTransfer', () => {
     expect(stageIn.metricFilesTransferred().metricName).toBe('FilesTransferred');
     expect(stageIn.metricBytesTransferred().metricName).toBe('BytesTransferred');
     expect(stageIn.metric('FilesSkipped').namespace).toBe('AWS/DataSync');
+  });
+});
+
+describe('StageInTransfer with the upload prefix, as in the README', () => {
+  // given the README's stage in: uploads under 'uploads/', no destination directory
+  const f = fixtures();
+  const stageIn = new StageInTransfer(f.stack, 'StageIn', {
+    network: f.network, sourceBucket: f.uploads, sourcePrefix: 'uploads/', fileSystem: f.fileSystem, accessPoint: f.accessPoint,
+  });
+  const template = Template.fromStack(f.stack);
+
+  test("the README's StartTaskExecution call with a JSONPath key relative to the prefix synthesizes", () => {
+    // when the README example builds the state
+    const startStageIn = new tasks.CallAwsService(f.stack, 'StartStageIn', {
+      service: 'datasync',
+      action: 'startTaskExecution',
+      parameters: {
+        TaskArn: stageIn.taskArn,
+        // the key relative to the upload prefix, as the trigger computes it
+        Includes: [stageIn.includeObject(sfn.JsonPath.stringAt('$.relativeKey'))],
+      },
+      iamResources: [stageIn.taskArn],
+    });
+    // then the filter is the relative key from the root of the S3 location
+    const state = f.stack.resolve(startStageIn.toStateJson());
+    expect(state.Parameters.Includes).toEqual([{ 'FilterType': 'SIMPLE_PATTERN', 'Value.$': "States.Format('/{}', $.relativeKey)" }]);
+  });
+
+  test('a plain key is the full key, made relative to the prefix', () => {
+    expect(stageIn.includeObject('uploads/2026/data.csv')).toEqual({ FilterType: 'SIMPLE_PATTERN', Value: '/2026/data.csv' });
+  });
+
+  test('fails for a plain key outside the prefix, naming sourcePrefix', () => {
+    expect(() => stageIn.includeObject('2026/data.csv')).toThrow(
+      "StageInTransfer 'StageIn': 'key' '2026/data.csv' is not under 'sourcePrefix' 'uploads/'; allowed: the full key of an upload, starting with 'uploads/', or a JSONPath reference to the key relative to it",
+    );
+  });
+
+  test("uploads land in '/staging' by default, out of the access point root where '/runs' lives", () => {
+    template.hasResourceProperties('AWS::DataSync::LocationEFS', { Subdirectory: '/staging/' });
+    expect(stageIn.destinationDirectory).toBe('/staging/');
+  });
+});
+
+describe('StageInTransfer destination directory', () => {
+  test.each(['/runs', 'runs/', '/runs/in', 'runs/abc/in'])('fails when it is %p, /runs or under it', (destinationDirectory) => {
+    const f = fixtures();
+    expect(() => new StageInTransfer(f.stack, 'StageIn', {
+      network: f.network, sourceBucket: f.uploads, fileSystem: f.fileSystem, accessPoint: f.accessPoint, destinationDirectory,
+    })).toThrow(
+      `StageInTransfer 'StageIn': 'destinationDirectory' '${destinationDirectory}' is not valid; allowed: a directory outside '/runs', where run directories live, such as '/staging'`,
+    );
+  });
+
+  test('a directory whose name only starts with runs is accepted', () => {
+    const f = fixtures();
+    const stageIn = new StageInTransfer(f.stack, 'StageIn', {
+      network: f.network, sourceBucket: f.uploads, fileSystem: f.fileSystem, accessPoint: f.accessPoint, destinationDirectory: '/runs-in',
+    });
+    expect(stageIn.destinationDirectory).toBe('/runs-in/');
   });
 });
 

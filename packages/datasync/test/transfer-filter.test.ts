@@ -35,7 +35,7 @@ describe('TransferFilter.objectPattern', () => {
     ['a|b.csv', {}, "TransferFilter.objectPattern: key \"a|b.csv\" contains '|', which separates patterns in a DataSync filter; allowed: a path without '|'"],
     ['a\u0000b', {}, 'TransferFilter.objectPattern: key "a\\u0000b" contains a NUL character; allowed: a path without NUL characters'],
     ['other/a.csv', { locationSubdirectory: 'uploads' }, "TransferFilter.objectPattern: 'key' 'other/a.csv' is not under the location subdirectory 'uploads/'; allowed: a key starting with 'uploads/'"],
-    ['a.csv', { locationSubdirectory: 'a//b' }, "TransferFilter.objectPattern: 'locationSubdirectory' 'a//b' is not valid; allowed: a path of letters, digits, spaces and _ - + . ( ) separated by single '/', without '.' or '..' segments, such as 'uploads/' or '/runs'"],
+    ['a.csv', { locationSubdirectory: 'a//b' }, "TransferFilter.objectPattern: 'locationSubdirectory' 'a//b' is not valid; allowed: a path of at most 4094 letters, digits, spaces and _ - + . ( ) separated by single '/', without '.' or '..' segments, such as 'uploads/' or '/runs'"],
   ])('fails for key %j with %j', (key, options, message) => {
     expect(() => TransferFilter.objectPattern(key, options)).toThrow(message);
   });
@@ -49,7 +49,7 @@ describe('TransferFilter.objectPattern', () => {
 
   test('fails for a JSONPath key with a location subdirectory', () => {
     expect(() => TransferFilter.objectPattern(sfn.JsonPath.stringAt('$.key'), { locationSubdirectory: 'uploads/' })).toThrow(
-      "TransferFilter.objectPattern: 'key' is a JSONPath reference, so the location subdirectory 'uploads/' cannot be removed from it at synth time; allowed: a reference to the key relative to 'uploads/', without 'locationSubdirectory'",
+      "TransferFilter.objectPattern: 'key' is a JSONPath reference and 'locationSubdirectory' 'uploads/' was given, but a reference cannot be made relative to 'uploads/' at synth time; allowed: a reference to the key already relative to 'uploads/', with no 'locationSubdirectory'",
     );
   });
 
@@ -89,17 +89,17 @@ describe('TransferFilter.runOutputPattern and directoryPattern', () => {
 
   test('fails for bad runs and output directories', () => {
     expect(() => TransferFilter.runOutputPattern('r', { runsDirectory: '/' })).toThrow(
-      "TransferFilter.runOutputPattern: 'runsDirectory' '/' is not valid; allowed: a path of letters, digits, spaces and _ - + . ( ) separated by single '/', without '.' or '..' segments, such as 'uploads/' or '/runs', other than the root",
+      "TransferFilter.runOutputPattern: 'runsDirectory' '/' is not valid; allowed: a path of at most 4094 letters, digits, spaces and _ - + . ( ) separated by single '/', without '.' or '..' segments, such as 'uploads/' or '/runs', other than the root",
     );
     expect(() => TransferFilter.runOutputPattern('r', { outputDirectory: '../x' })).toThrow(
-      "TransferFilter.runOutputPattern: 'outputDirectory' '../x' is not valid; allowed: '' or a path of letters, digits, spaces and _ - + . ( ) separated by single '/', without '.' or '..' segments, such as 'uploads/' or '/runs'",
+      "TransferFilter.runOutputPattern: 'outputDirectory' '../x' is not valid; allowed: '' or a path of at most 4094 letters, digits, spaces and _ - + . ( ) separated by single '/', without '.' or '..' segments, such as 'uploads/' or '/runs'",
     );
   });
 
   test('a directory pattern matches everything in it', () => {
     expect(TransferFilter.directoryPattern('runs/abc/out/')).toBe('/runs/abc/out/*');
     expect(() => TransferFilter.directoryPattern('/')).toThrow(
-      "TransferFilter.directoryPattern: 'directory' '/' is not valid; allowed: a path of letters, digits, spaces and _ - + . ( ) separated by single '/', without '.' or '..' segments, such as 'uploads/' or '/runs', other than the root",
+      "TransferFilter.directoryPattern: 'directory' '/' is not valid; allowed: a path of at most 4094 letters, digits, spaces and _ - + . ( ) separated by single '/', without '.' or '..' segments, such as 'uploads/' or '/runs', other than the root",
     );
   });
 });

@@ -10,7 +10,7 @@ import {
   TaskReportOutputType, TransferMode, TransferTask, TransferTaskProps, VerifyMode,
 } from '../src';
 import { Fixtures, fixtures } from './fixtures';
-import { DATASYNC_TRUST, cfn, managedPolicyStatements, resourceStartingWith } from './helpers';
+import { DATASYNC_TRUST, cfn, logPolicyDocument, managedPolicyStatements, resourceStartingWith } from './helpers';
 
 function s3ToEfs(f: Fixtures = fixtures()): { f: Fixtures; source: S3Location; destination: EfsLocation } {
   const source = new S3Location(f.stack, 'Source', { bucket: f.uploads });
@@ -61,9 +61,9 @@ describe('TransferTask defaults', () => {
   });
 
   test('lets only DataSync tasks of this account and region write to that log group, and the task waits for it', () => {
-    const policy = resourceStartingWith(template, 'AWS::Logs::ResourcePolicy', 'TaskLogGroupPolicy');
-    const document = JSON.parse(cfn(f.stack, policy.Properties.PolicyDocument)['Fn::Join'][1].map((part: unknown) => typeof part === 'string' ? part : JSON.stringify(part).replace(/"/g, "'")).join(''));
+    const document = logPolicyDocument(template);
     expect(document.Statement).toEqual([{
+      Sid: 'DataSyncLogsToCloudWatchLogs',
       Effect: 'Allow',
       Principal: { Service: 'datasync.amazonaws.com' },
       Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
@@ -73,7 +73,7 @@ describe('TransferTask defaults', () => {
         ArnLike: { 'aws:SourceArn': "arn:{'Ref':'AWS::Partition'}:datasync:eu-west-2:123456789012:task/*" },
       },
     }]);
-    expect(resourceStartingWith(template, 'AWS::DataSync::Task', 'Task').DependsOn).toEqual([expect.stringMatching(/^TaskLogGroupPolicy/)]);
+    expect(resourceStartingWith(template, 'AWS::DataSync::Task', 'Task').DependsOn).toEqual([expect.stringMatching(/^DataSyncLogPolicy/)]);
   });
 
   test('has no task report role', () => {
@@ -129,6 +129,7 @@ describe('TransferTask options', () => {
     expect(task.logGroup).toBe(logGroup);
     template.resourceCountIs('AWS::Logs::LogGroup', 1); // the network's flow logs
     template.resourceCountIs('AWS::Logs::ResourcePolicy', 1);
+    expect(logPolicyDocument(template).Statement[0].Resource).toBe("arn:{'Ref':'AWS::Partition'}:logs:eu-west-2:123456789012:log-group:pipeline-transfers:*");
     template.hasResourceProperties('AWS::DataSync::Task', { CloudWatchLogGroupArn: cfn(stack, logGroup.logGroupArn) });
   });
 
@@ -239,10 +240,15 @@ describe('TransferTask validation', () => {
     );
   });
 
-  test.each([0, 1, 1048575, -2, 2097152.5])('fails when bytesPerSecond is %p', (bytesPerSecond) => {
+  test.each([0, -2, 0.5, 2097152.5])('fails when bytesPerSecond is %p', (bytesPerSecond) => {
     expect(() => synth({ bytesPerSecond })).toThrow(
-      `TransferTask 'Task': 'bytesPerSecond' ${bytesPerSecond} is not valid; allowed: -1 (no limit) or a whole number of at least 1048576 (1 MiB/s)`,
+      `TransferTask 'Task': 'bytesPerSecond' ${bytesPerSecond} is not valid; allowed: -1 (no limit) or a whole number of bytes per second of at least 1`,
     );
+  });
+
+  test('accepts 1000 bytes per second, the limit of the StartTaskExecution API example', () => {
+    const { template } = synth({ bytesPerSecond: 1000 });
+    template.hasResourceProperties('AWS::DataSync::Task', { Options: Match.objectLike({ BytesPerSecond: 1000 }) });
   });
 
   test('accepts -1 and an unresolved bytesPerSecond', () => {
@@ -285,7 +291,7 @@ describe('TransferTask validation', () => {
     const { source, destination } = s3ToEfs(fixtures(stack));
     const bucket = new s3.Bucket(stack, 'Audit');
     expect(() => new TransferTask(stack, 'Task', { source, destination, taskReport: { bucket, prefix: 'a//b' } })).toThrow(
-      "TransferTask 'Task': 'taskReport.prefix' 'a//b' is not valid; allowed: a path of letters, digits, spaces and _ - + . ( ) separated by single '/', without '.' or '..' segments, such as 'uploads/' or '/runs'",
+      "TransferTask 'Task': 'taskReport.prefix' 'a//b' is not valid; allowed: a path of at most 4094 letters, digits, spaces and _ - + . ( ) separated by single '/', without '.' or '..' segments, such as 'uploads/' or '/runs'",
     );
   });
 });

@@ -1,7 +1,13 @@
 import { Token } from 'aws-cdk-lib';
 
-/** Characters DataSync accepts in an S3 or EFS location subdirectory (CloudFormation pattern, without `$`). */
-const SUBDIRECTORY_CHARACTERS = /^[A-Za-z0-9_\-+./()\s]*$/;
+/**
+ * Characters DataSync accepts in an S3 or EFS location subdirectory: the API pattern
+ * `^[a-zA-Z0-9_\-\+\./\(\)\p{Zs}]*$` (CreateLocationEfs, CreateLocationS3), where
+ * `\p{Zs}` is a space separator, not a tab or a line break.
+ */
+const SUBDIRECTORY_CHARACTERS = /^[A-Za-z0-9_\-+./()\p{Zs}]*$/u;
+/** The longest subdirectory DataSync accepts (CreateLocationEfs, CreateLocationS3: 4096). */
+const MAX_SUBDIRECTORY_LENGTH = 4096;
 
 /**
  * Normalizes a location subdirectory to its segments: `'/runs/'`, `'runs'` and
@@ -12,7 +18,7 @@ export function subdirectorySegments(value: string | undefined): string[] | unde
   if (value === undefined) {
     return [];
   }
-  if (!SUBDIRECTORY_CHARACTERS.test(value) || value.includes('//')) {
+  if (!SUBDIRECTORY_CHARACTERS.test(value) || value.includes('//') || value.length > MAX_SUBDIRECTORY_LENGTH - 2) {
     return undefined;
   }
   const segments = value.split('/').filter((segment) => segment !== '');
@@ -23,7 +29,7 @@ export function subdirectorySegments(value: string | undefined): string[] | unde
 }
 
 /** What a subdirectory prop allows, for error messages. */
-export const SUBDIRECTORY_ALLOWED = "a path of letters, digits, spaces and _ - + . ( ) separated by single '/', without '.' or '..' segments, such as 'uploads/' or '/runs'";
+export const SUBDIRECTORY_ALLOWED = "a path of at most 4094 letters, digits, spaces and _ - + . ( ) separated by single '/', without '.' or '..' segments, such as 'uploads/' or '/runs'";
 
 /**
  * The normalized form of a location subdirectory, `/a/b/`, or `/` for the root.
