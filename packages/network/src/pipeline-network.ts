@@ -1,4 +1,4 @@
-import { Annotations, RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
+import { Annotations, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -33,7 +33,11 @@ export interface IPipelineNetwork {
   readonly jobSecurityGroup: ec2.ISecurityGroup;
   /** Security group of the EFS mount targets: NFS in from allowed security groups only. */
   readonly fileSystemSecurityGroup: ec2.ISecurityGroup;
-  /** The registries jobs can pull images from in this egress mode. */
+  /**
+   * The registries jobs can pull images from in this egress mode. With
+   * `VPC_ENDPOINTS`, `ECR_PRIVATE` means private ECR of the network's own
+   * region only: the interface endpoints serve that region (see `canPullFrom`).
+   */
   readonly reachableRegistries: RegistryKind[];
   /**
    * The S3 gateway endpoint on the route tables of the private subnets.
@@ -42,8 +46,18 @@ export interface IPipelineNetwork {
    */
   readonly s3Endpoint?: ec2.IGatewayVpcEndpoint;
 
-  /** Whether jobs can pull images from the given kind of registry; `UNKNOWN` is assumed reachable. */
-  canPullFrom(registry: RegistryKind): boolean;
+  /**
+   * Whether jobs can pull images from the given kind of registry; `UNKNOWN` is assumed reachable.
+   *
+   * With `VPC_ENDPOINTS`, a private ECR registry is reachable only in the
+   * network's own region (the stack's region): the ECR and S3 endpoints serve
+   * that region alone. The check is skipped (reachable) when `region` or the
+   * stack's region is an unresolved token.
+   *
+   * @param registry the kind of registry, for example `ImageRegistry.kindOf(imageName)`
+   * @param region the region of a private ECR registry, for example `ImageRegistry.regionOf(imageName)`; undefined means the network's own region
+   */
+  canPullFrom(registry: RegistryKind, region?: string): boolean;
 
   /** Lets the given security group reach the file system over NFS (TCP 2049), in both directions' rules. */
   allowFileSystemAccessFrom(peer: ec2.ISecurityGroup): void;
@@ -186,6 +200,9 @@ export class PipelineNetwork extends Construct implements IPipelineNetwork {
     }
     this.jobSubnets = props.jobSubnets ?? { subnetType: defaultJobType };
     this.privateSubnets = props.privateSubnets ?? { subnetType: defaultPrivateType };
+    if (props.vpc) {
+      this.validateExistingVpcSubnets(props);
+    }
 
     // S3 through the gateway endpoint costs nothing: without it the private
     // subnets have no route to S3 in PUBLIC_SUBNETS mode, and pay NAT data
@@ -237,8 +254,20 @@ export class PipelineNetwork extends Construct implements IPipelineNetwork {
     this.allowFileSystemAccessFrom(this.jobSecurityGroup);
   }
 
-  public canPullFrom(registry: RegistryKind): boolean {
-    return registry === RegistryKind.UNKNOWN || this.reachableRegistries.includes(registry);
+  public canPullFrom(registry: RegistryKind, region?: string): boolean {
+    if (registry === RegistryKind.UNKNOWN) {
+      return true;
+    }
+    if (!this.reachableRegistries.includes(registry)) {
+      return false;
+    }
+    if (registry === RegistryKind.ECR_PRIVATE && this.egress === EgressMode.VPC_ENDPOINTS && region !== undefined) {
+      const ownRegion = Stack.of(this).region;
+      if (!Token.isUnresolved(region) && !Token.isUnresolved(ownRegion)) {
+        return region === ownRegion;
+      }
+    }
+    return true;
   }
 
   public allowFileSystemAccessFrom(peer: ec2.ISecurityGroup): void {
@@ -313,11 +342,85 @@ export class PipelineNetwork extends Construct implements IPipelineNetwork {
     }));
   }
 
+  /**
+   * Fails early, naming the prop, when a subnet selection finds nothing in an
+   * existing VPC (aws-cdk-lib would fail later, naming neither construct nor prop).
+   * A VPC whose lookup is still pending (`Vpc.fromLookup` before the CLI filled in the context) is not checked.
+   */
+  private validateExistingVpcSubnets(props: PipelineNetworkProps): void {
+    const missing: Array<{ prop: string; kind: string }> = [];
+    for (const [prop, selection, given] of [
+      ['jobSubnets', this.jobSubnets, props.jobSubnets !== undefined],
+      ['privateSubnets', this.privateSubnets, props.privateSubnets !== undefined],
+    ] as const) {
+      let reason: string | undefined;
+      try {
+        const selected = this.vpc.selectSubnets(selection);
+        if (selected.isPendingLookup || selected.subnets.length > 0) {
+          continue;
+        }
+        reason = 'the selection is empty';
+      } catch (error) {
+        reason = (error as Error).message;
+      }
+      if (given) {
+        throw new Error(`PipelineNetwork '${this.node.id}': '${prop}' ${JSON.stringify(selection)} selects no subnets of the given 'vpc' (${reason}); allowed: a selection of subnets that VPC has`);
+      }
+      missing.push({ prop, kind: SUBNET_KIND[selection.subnetType!] });
+    }
+    if (missing.length === 0) {
+      return;
+    }
+    const what = missing.length === 2 && missing[0].kind === missing[1].kind
+      ? `no ${missing[0].kind} subnets for 'jobSubnets' and 'privateSubnets'`
+      : missing.map((entry) => `no ${entry.kind} subnets for '${entry.prop}'`).join(' and ');
+    const has = [ec2.SubnetType.PUBLIC, ec2.SubnetType.PRIVATE_WITH_EGRESS, ec2.SubnetType.PRIVATE_ISOLATED]
+      .filter((type) => subnetsOfType(this.vpc, type).length > 0);
+    const fittingModes = Object.values(EgressMode).filter((mode) => mode !== this.egress
+      && defaultSubnetTypesFor(mode).every((type) => has.includes(type)));
+    const choose = fittingModes.length > 0
+      ? `, or choose egress ${fittingModes.join(' or ')}, whose default subnets that VPC has`
+      : '';
+    throw new Error(`PipelineNetwork '${this.node.id}': the given 'vpc' has ${what} (egress ${this.egress});`
+      + ` allowed: give ${missing.map((entry) => `'${entry.prop}'`).join(' and ')} (for example { subnetGroupName: 'Jobs' })${choose}`
+      + ` (the VPC has ${has.length > 0 ? has.map((type) => SUBNET_KIND[type]).join(', ') : 'no'} subnets)`);
+  }
+
   private rejectNewVpcProps(props: PipelineNetworkProps): void {
     const newVpcOnly: Array<keyof PipelineNetworkProps> = ['cidr', 'maxAzs', 'additionalInterfaceEndpoints'];
     const given = newVpcOnly.filter((name) => props[name] !== undefined);
     if (given.length > 0) {
       throw new Error(`PipelineNetwork '${this.node.id}': ${given.map((name) => `'${name}'`).join(', ')} only apply to a new VPC, but 'vpc' was given; remove them or remove 'vpc'`);
     }
+  }
+}
+
+/** How subnet types read in messages. */
+const SUBNET_KIND: { [type: string]: string } = {
+  [ec2.SubnetType.PUBLIC]: 'public',
+  [ec2.SubnetType.PRIVATE_WITH_EGRESS]: 'private with egress',
+  [ec2.SubnetType.PRIVATE_ISOLATED]: 'isolated',
+};
+
+function subnetsOfType(vpc: ec2.IVpc, type: ec2.SubnetType): ec2.ISubnet[] {
+  switch (type) {
+    case ec2.SubnetType.PUBLIC:
+      return vpc.publicSubnets;
+    case ec2.SubnetType.PRIVATE_ISOLATED:
+      return vpc.isolatedSubnets;
+    default:
+      return vpc.privateSubnets;
+  }
+}
+
+/** The subnet types a mode selects by default: for jobs and for the private subnets. */
+function defaultSubnetTypesFor(egress: EgressMode): ec2.SubnetType[] {
+  switch (egress) {
+    case EgressMode.NAT_GATEWAY:
+      return [ec2.SubnetType.PRIVATE_WITH_EGRESS];
+    case EgressMode.VPC_ENDPOINTS:
+      return [ec2.SubnetType.PRIVATE_ISOLATED];
+    case EgressMode.PUBLIC_SUBNETS:
+      return [ec2.SubnetType.PUBLIC, ec2.SubnetType.PRIVATE_ISOLATED];
   }
 }

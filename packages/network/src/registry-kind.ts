@@ -14,7 +14,7 @@ export enum RegistryKind {
   UNKNOWN = 'UNKNOWN',
 }
 
-const PRIVATE_ECR_HOST = /^\d{12}\.dkr\.ecr(-fips)?\.[a-z0-9-]+\.amazonaws\.com(\.cn)?$/;
+const PRIVATE_ECR_HOST = /^\d{12}\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?$/;
 
 /** Classifies container image names by the registry they come from. */
 export class ImageRegistry {
@@ -46,6 +46,21 @@ export class ImageRegistry {
       return RegistryKind.ECR_PRIVATE;
     }
     return RegistryKind.OTHER_INTERNET;
+  }
+
+  /**
+   * The AWS region of a private ECR image (`us-east-1` for
+   * `123456789012.dkr.ecr.us-east-1.amazonaws.com/report:1`), or undefined
+   * when the image is not in private ECR or its name is an unresolved token.
+   *
+   * @param imageName for example `123456789012.dkr.ecr.eu-west-2.amazonaws.com/jobs/report:1`
+   */
+  public static regionOf(imageName: string): string | undefined {
+    if (ImageRegistry.kindOf(imageName) !== RegistryKind.ECR_PRIVATE) {
+      return undefined;
+    }
+    const host = imageName.slice(0, imageName.indexOf('/')).toLowerCase();
+    return PRIVATE_ECR_HOST.exec(host)?.[1];
   }
 
   private constructor() {}

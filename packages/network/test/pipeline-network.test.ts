@@ -1,10 +1,10 @@
 import { testStack } from '@batch-pipeline/test-support';
-import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { App, Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { EgressMode, PipelineNetwork, PipelineNetworkProps, RegistryKind } from '../src';
+import { EgressMode, ImageRegistry, PipelineNetwork, PipelineNetworkProps, RegistryKind } from '../src';
 
 function synth(props: PipelineNetworkProps = {}): { stack: Stack; network: PipelineNetwork; template: Template } {
   const stack = testStack();
@@ -99,6 +99,10 @@ describe('PipelineNetwork defaults', () => {
       expect(network.canPullFrom(registry)).toBe(true);
     }
   });
+
+  test('jobs can pull from private ECR of any region through the NAT gateway', () => {
+    expect(network.canPullFrom(RegistryKind.ECR_PRIVATE, 'us-east-1')).toBe(true);
+  });
 });
 
 describe('PipelineNetwork egress VPC_ENDPOINTS', () => {
@@ -135,6 +139,29 @@ describe('PipelineNetwork egress VPC_ENDPOINTS', () => {
     expect(network.canPullFrom(RegistryKind.DOCKER_HUB)).toBe(false);
     expect(network.canPullFrom(RegistryKind.OTHER_INTERNET)).toBe(false);
     expect(network.canPullFrom(RegistryKind.UNKNOWN)).toBe(true);
+  });
+
+  test('jobs can pull from private ECR of the stack region only', () => {
+    // given a VPC_ENDPOINTS network in an eu-west-2 stack
+    // when asked about private ECR images of this and of another region
+    const otherRegion = '123456789012.dkr.ecr.us-east-1.amazonaws.com/x:1';
+    const ownRegion = '123456789012.dkr.ecr.eu-west-2.amazonaws.com/x:1';
+
+    // then only this region's registry is reachable through the interface endpoints
+    expect(network.canPullFrom(ImageRegistry.kindOf(otherRegion), ImageRegistry.regionOf(otherRegion))).toBe(false);
+    expect(network.canPullFrom(ImageRegistry.kindOf(ownRegion), ImageRegistry.regionOf(ownRegion))).toBe(true);
+    expect(network.canPullFrom(RegistryKind.ECR_PRIVATE)).toBe(true);
+  });
+
+  test('the region check is skipped when the image region or the stack region is an unresolved token', () => {
+    // given an image region that is a token, and a stack without a region
+    const tokenRegion = Lazy.string({ produce: () => 'us-east-1' });
+    const agnostic = new Stack(new App(), 'Agnostic');
+    const agnosticNetwork = new PipelineNetwork(agnostic, 'Network', { egress: EgressMode.VPC_ENDPOINTS });
+
+    // then both are assumed reachable
+    expect(network.canPullFrom(RegistryKind.ECR_PRIVATE, tokenRegion)).toBe(true);
+    expect(agnosticNetwork.canPullFrom(RegistryKind.ECR_PRIVATE, 'us-east-1')).toBe(true);
   });
 
   test('additional interface endpoints are added next to the required ones', () => {
@@ -288,5 +315,90 @@ describe('PipelineNetwork validation', () => {
     expect(() => synth({ additionalInterfaceEndpoints: [ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER] })).toThrow(
       "PipelineNetwork 'Network': 'additionalInterfaceEndpoints' is only used with 'egress' VPC_ENDPOINTS, got egress NAT_GATEWAY; remove it or switch to VPC_ENDPOINTS",
     );
+  });
+});
+
+describe('PipelineNetwork in an existing VPC that lacks the subnets of its egress mode', () => {
+  /** An imported VPC with public and private-with-egress subnets only, as `Vpc.fromVpcAttributes` gives it. */
+  function importedVpc(stack: Stack): ec2.IVpc {
+    return ec2.Vpc.fromVpcAttributes(stack, 'Vpc', {
+      vpcId: 'vpc-0123456789abcdef0',
+      availabilityZones: ['eu-west-2a', 'eu-west-2b'],
+      publicSubnetIds: ['subnet-0aaaaaaaaaaaaaaa1', 'subnet-0aaaaaaaaaaaaaaa2'],
+      privateSubnetIds: ['subnet-0bbbbbbbbbbbbbbb1', 'subnet-0bbbbbbbbbbbbbbb2'],
+    });
+  }
+
+  test('fails early, naming the props, when an imported VPC has no isolated subnets for VPC_ENDPOINTS', () => {
+    // given an imported VPC without isolated subnets
+    const stack = testStack();
+    const vpc = importedVpc(stack);
+
+    // when the network uses it with VPC_ENDPOINTS and the default subnet selections
+    // then it fails naming the construct, the props, the mode and what would work
+    expect(() => new PipelineNetwork(stack, 'Network', { vpc, egress: EgressMode.VPC_ENDPOINTS })).toThrow(
+      "PipelineNetwork 'Network': the given 'vpc' has no isolated subnets for 'jobSubnets' and 'privateSubnets' (egress VPC_ENDPOINTS);"
+      + " allowed: give 'jobSubnets' and 'privateSubnets' (for example { subnetGroupName: 'Jobs' }), or choose egress NAT_GATEWAY, whose default subnets that VPC has"
+      + ' (the VPC has public, private with egress subnets)',
+    );
+  });
+
+  test('fails early when a new-style VPC with public and private-with-egress subnets is used with PUBLIC_SUBNETS', () => {
+    // given an ec2.Vpc with public and private-with-egress subnets only
+    const stack = testStack();
+    const vpc = new ec2.Vpc(stack, 'Existing', { natGateways: 1 });
+
+    // when the network uses it with PUBLIC_SUBNETS (jobs in public subnets, the rest in isolated ones)
+    // then the missing isolated subnets are named
+    expect(() => new PipelineNetwork(stack, 'Network', { vpc, egress: EgressMode.PUBLIC_SUBNETS })).toThrow(
+      "PipelineNetwork 'Network': the given 'vpc' has no isolated subnets for 'privateSubnets' (egress PUBLIC_SUBNETS);"
+      + " allowed: give 'privateSubnets' (for example { subnetGroupName: 'Jobs' }), or choose egress NAT_GATEWAY, whose default subnets that VPC has"
+      + ' (the VPC has public, private with egress subnets)',
+    );
+  });
+
+  test('fails early when a VPC with isolated subnets only is used with the default egress NAT_GATEWAY', () => {
+    const stack = testStack();
+    const vpc = new ec2.Vpc(stack, 'Existing', { natGateways: 0, subnetConfiguration: [{ name: 'Isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+    expect(() => new PipelineNetwork(stack, 'Network', { vpc })).toThrow(
+      "PipelineNetwork 'Network': the given 'vpc' has no private with egress subnets for 'jobSubnets' and 'privateSubnets' (egress NAT_GATEWAY);"
+      + " allowed: give 'jobSubnets' and 'privateSubnets' (for example { subnetGroupName: 'Jobs' }), or choose egress VPC_ENDPOINTS, whose default subnets that VPC has"
+      + ' (the VPC has isolated subnets)',
+    );
+  });
+
+  test('works when the subnets are given explicitly', () => {
+    // given the same imported VPC
+    const stack = testStack();
+    const vpc = importedVpc(stack);
+
+    // when jobs and the file system use its private subnets
+    const network = new PipelineNetwork(stack, 'Network', {
+      vpc,
+      egress: EgressMode.VPC_ENDPOINTS,
+      jobSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+      privateSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+    });
+
+    // then those are selected
+    expect(vpc.selectSubnets(network.jobSubnets).subnetIds).toEqual(['subnet-0bbbbbbbbbbbbbbb1', 'subnet-0bbbbbbbbbbbbbbb2']);
+    Template.fromStack(stack).resourceCountIs('AWS::EC2::SecurityGroup', 2);
+  });
+
+  test('fails when a given selection matches no subnet of the VPC', () => {
+    const stack = testStack();
+    const vpc = importedVpc(stack);
+    expect(() => new PipelineNetwork(stack, 'Network', { vpc, jobSubnets: { subnetGroupName: 'Jobs' } })).toThrow(
+      /^PipelineNetwork 'Network': 'jobSubnets' \{"subnetGroupName":"Jobs"\} selects no subnets of the given 'vpc' \(There are no subnet groups with name 'Jobs' in this VPC.*\); allowed: a selection of subnets that VPC has$/,
+    );
+  });
+
+  test('a VPC whose lookup is still pending is not checked, so the CDK CLI can fill in the context', () => {
+    // given Vpc.fromLookup before the CLI looked it up (aws-cdk-lib gives a dummy VPC)
+    const stack = testStack();
+    const vpc = ec2.Vpc.fromLookup(stack, 'Vpc', { vpcId: 'vpc-0123456789abcdef0' });
+
+    // then any egress mode synthesizes for now
+    expect(() => new PipelineNetwork(stack, 'Network', { vpc, egress: EgressMode.PUBLIC_SUBNETS })).not.toThrow();
   });
 });

@@ -21,3 +21,19 @@ describe('ImageRegistry.kindOf', () => {
     expect(ImageRegistry.kindOf(token)).toBe(RegistryKind.UNKNOWN);
   });
 });
+
+describe('ImageRegistry.regionOf', () => {
+  test.each([
+    ['123456789012.dkr.ecr.us-east-1.amazonaws.com/x:1', 'us-east-1'],
+    ['123456789012.dkr.ecr-fips.us-gov-west-1.amazonaws.com/report', 'us-gov-west-1'],
+    ['123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/report', 'cn-north-1'],
+    ['public.ecr.aws/docker/library/busybox:latest', undefined],
+    ['busybox', undefined],
+  ])('the region of %s is %s', (imageName, expected) => {
+    expect(ImageRegistry.regionOf(imageName)).toBe(expected);
+  });
+
+  test('an unresolved image name has no known region', () => {
+    expect(ImageRegistry.regionOf(Lazy.string({ produce: () => '123456789012.dkr.ecr.us-east-1.amazonaws.com/x:1' }))).toBeUndefined();
+  });
+});
