@@ -1,6 +1,7 @@
-import { IPipelineNetwork, RegistryKind } from '@batch-pipeline/network';
-import { Duration, RemovalPolicy, Size, Token, Validations } from 'aws-cdk-lib';
+import { IPipelineNetwork, PipelineNetwork, RegistryKind } from '@batch-pipeline/network';
+import { Duration, IResolvable, IResolveContext, RemovalPolicy, Size, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as batch from 'aws-cdk-lib/aws-batch';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as efs from 'aws-cdk-lib/aws-efs';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -9,6 +10,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { JobArchitecture, JobImage } from './job-image';
 import { FARGATE_VCPUS, fargateMemoryFor } from './private/fargate-sizes';
+import { SubnetCapacity, reservedAddressesFor, subnetCapacityOf } from './private/subnet-capacity';
 import { RunContract } from './run-contract';
 
 const MIN_TIMEOUT_SECONDS = 60;
@@ -18,6 +20,7 @@ const MAX_EPHEMERAL_GIB = 200;
 const MAX_RETRY_EXIT_CODES = 4;
 const EFS_VOLUME_NAME = 'pipeline';
 const EFS_PLATFORM_VERSIONS = [ecs.FargatePlatformVersion.LATEST, ecs.FargatePlatformVersion.VERSION1_4];
+const DEFAULT_MAX_VCPUS = 16;
 
 /** What orchestration needs to run a pipeline job. */
 export interface IBatchProcessor {
@@ -27,14 +30,79 @@ export interface IBatchProcessor {
   readonly jobDefinition: batch.IJobDefinition;
   /** Where the access point root of the pipeline file system is mounted in the container. */
   readonly mountPath: string;
+  /**
+   * How many times Batch attempts a job (the job definition's retry attempts, 1-10).
+   * A number token when `retryAttempts` was given as one.
+   */
+  readonly attempts: number;
+  /**
+   * How long one attempt may run before Batch stops it (the job definition's
+   * attempt timeout). Batch measures it from the attempt's start (RUNNING);
+   * time in the queue waiting for capacity does not count.
+   */
+  readonly attemptTimeout: Duration;
+  /**
+   * The longest a job can run in total: `attempts` x `attemptTimeout`. A caller
+   * that waits for the job (the orchestration's process step) should wait at
+   * least this long, plus the time jobs spend queued and starting between
+   * attempts. Unresolved when `attempts` or `attemptTimeout` is a token.
+   */
+  readonly maxJobDuration: Duration;
 
   /** Lets `grantee` submit jobs of this job definition to this queue (`batch:SubmitJob` on both, nothing else). */
   grantSubmitJob(grantee: iam.IGrantable): iam.Grant;
 }
 
 export interface BatchProcessorProps {
-  /** The network the jobs run in: its job subnets, job security group and public IP setting are used. */
-  readonly network: IPipelineNetwork;
+  /**
+   * The network the jobs run in: its job subnets, job security group and public
+   * IP setting are used, and the image must be reachable in its egress mode.
+   * Give either `network` or `vpc`.
+   *
+   * @default - none; `vpc` must be given
+   */
+  readonly network?: IPipelineNetwork;
+
+  /**
+   * An existing VPC to run the jobs in, instead of a `network`. Without a
+   * network the egress mode is not known, so the image is not checked for
+   * reachability: make sure `vpcSubnets` can reach its registry.
+   *
+   * @default - none; `network` must be given
+   */
+  readonly vpc?: ec2.IVpc;
+
+  /**
+   * The subnets of `vpc` the jobs run in. Only with `vpc`.
+   *
+   * @default - the VPC's private subnets with egress, else its isolated, else its public subnets (the aws-cdk-lib default)
+   */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+
+  /**
+   * Security groups of the jobs in `vpc`. NFS from each to the file system is allowed. Only with `vpc`.
+   *
+   * @default - a new security group without ingress that allows HTTPS (443) out to anywhere and NFS to the file system
+   */
+  readonly securityGroups?: ec2.ISecurityGroup[];
+
+  /**
+   * Give jobs in `vpc` a public IP, which they need in public subnets to reach the internet. Only with `vpc`.
+   *
+   * @default false
+   */
+  readonly assignPublicIp?: boolean;
+
+  /**
+   * Addresses in the job subnets (in total) that other network interfaces take,
+   * for the subnet capacity check: EFS mount targets, DataSync and Lambda
+   * interfaces, interface endpoints.
+   *
+   * @default - 0 when the job subnets are not the network's private subnets (`PUBLIC_SUBNETS`, or `vpc`);
+   * otherwise, per job subnet that is also a private subnet, 1 EFS mount target, 1 Lambda interface and one per
+   * interface endpoint of the network, plus 4 for the two DataSync tasks (2 interfaces each)
+   */
+  readonly reservedAddresses?: number;
 
   /** The pipeline's EFS file system. NFS from the job security group is allowed on its security groups. */
   readonly fileSystem: efs.IFileSystem;
@@ -117,10 +185,11 @@ export interface BatchProcessorProps {
   readonly spot?: boolean;
 
   /**
-   * The most vCPUs the compute environment runs at once; it bounds how many jobs run in parallel.
-   * At least `vcpu`.
+   * The most vCPUs the compute environment runs at once; it bounds how many jobs run in parallel
+   * (`maxvCpus` / `vcpu`). At least `vcpu`. Each running job takes one address in the job
+   * subnets, so when their CIDR blocks are known it must fit them too (checked at synth).
    *
-   * @default 16
+   * @default - 16, or less when the job subnets hold fewer concurrent jobs: the free addresses of the job subnets x `vcpu`, rounded down
    */
   readonly maxvCpus?: number;
 
@@ -232,12 +301,16 @@ export class BatchProcessor extends Construct implements IBatchProcessor {
   public readonly architecture: JobArchitecture;
   /** Whether jobs run on Fargate Spot. */
   public readonly spot: boolean;
+  public readonly attempts: number;
+  public readonly attemptTimeout: Duration;
+  public readonly maxJobDuration: Duration;
+  /** The most vCPUs the compute environment runs at once (given, or the default that fits the job subnets). */
+  public readonly maxvCpus: number;
 
   constructor(scope: Construct, id: string, props: BatchProcessorProps) {
     super(scope, id);
     const vcpu = props.vcpu ?? 1;
     const memoryMiB = props.memoryMiB ?? 2048;
-    const maxvCpus = props.maxvCpus ?? 16;
     const retryAttempts = props.retryAttempts ?? 3;
     const retryExitCodes = props.retryExitCodes ?? [];
     const timeout = props.timeout ?? Duration.hours(1);
@@ -248,7 +321,12 @@ export class BatchProcessor extends Construct implements IBatchProcessor {
     this.image = props.image;
 
     this.validateSize(vcpu, memoryMiB, props.ephemeralStorageGiB);
+    const placement = this.placementOf(props);
+    const capacity = this.jobSubnetCapacity(props, placement);
+    const maxvCpus = props.maxvCpus ?? this.defaultMaxvCpus(vcpu, capacity);
+    this.maxvCpus = maxvCpus;
     this.validateMaxvCpus(maxvCpus, vcpu);
+    this.validateSubnetCapacity(maxvCpus, vcpu, capacity, props.maxvCpus === undefined);
     this.validateRetry(retryAttempts, retryExitCodes);
     this.validateTimeout(timeout);
     this.validateMountPath(this.mountPath);
@@ -262,13 +340,19 @@ export class BatchProcessor extends Construct implements IBatchProcessor {
     if (!EFS_PLATFORM_VERSIONS.includes(platformVersion)) {
       throw this.error(`'platformVersion' ${platformVersion} is not valid: EFS volumes need Fargate platform version 1.4.0 or later; allowed: LATEST, 1.4.0`);
     }
-    this.validateImageIsReachable(props.network);
+    if (props.network) {
+      this.validateImageIsReachable(props.network);
+    }
+    this.attempts = retryAttempts;
+    this.attemptTimeout = timeout;
+    this.maxJobDuration = maxJobDurationOf(retryAttempts, timeout);
 
-    // Compute environment and queue, in the network's job subnets.
+    // Compute environment and queue, in the job subnets.
+    const securityGroups = placement.securityGroups ?? [this.createJobSecurityGroup(placement.vpc)];
     const computeEnvironment = new batch.FargateComputeEnvironment(this, 'ComputeEnvironment', {
-      vpc: props.network.vpc,
-      vpcSubnets: props.network.jobSubnets,
-      securityGroups: [props.network.jobSecurityGroup],
+      vpc: placement.vpc,
+      vpcSubnets: placement.subnets,
+      securityGroups,
       maxvCpus,
       spot: this.spot,
     });
@@ -277,7 +361,9 @@ export class BatchProcessor extends Construct implements IBatchProcessor {
       computeEnvironments: [{ computeEnvironment, order: 1 }],
     });
     // Idempotent when the file system uses the network's file-system security group.
-    props.fileSystem.connections.allowDefaultPortFrom(props.network.jobSecurityGroup, 'NFS from the pipeline jobs');
+    for (const securityGroup of securityGroups) {
+      props.fileSystem.connections.allowDefaultPortFrom(securityGroup, 'NFS from the pipeline jobs');
+    }
 
     // Logs.
     const logGroup = new logs.LogGroup(this, 'LogGroup', {
@@ -333,7 +419,7 @@ export class BatchProcessor extends Construct implements IBatchProcessor {
       fargateCpuArchitecture: this.architecture === JobArchitecture.ARM64 ? ecs.CpuArchitecture.ARM64 : ecs.CpuArchitecture.X86_64,
       fargateOperatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
       ephemeralStorageSize: props.ephemeralStorageGiB === undefined ? undefined : Size.gibibytes(props.ephemeralStorageGiB),
-      assignPublicIp: props.network.assignPublicIp,
+      assignPublicIp: placement.assignPublicIp,
       volumes: [
         batch.EcsVolume.efs({
           name: EFS_VOLUME_NAME,
@@ -394,6 +480,89 @@ export class BatchProcessor extends Construct implements IBatchProcessor {
         reason: 'ecr:GetAuthorizationToken does not support resource-level permissions and must be granted on *; the image pull actions are scoped to the one repository.',
       });
     }
+  }
+
+  /** Where the jobs run: from the network, or from `vpc` and its options; exactly one of them. */
+  private placementOf(props: BatchProcessorProps): JobPlacement {
+    const vpcOnly = (['vpcSubnets', 'securityGroups', 'assignPublicIp'] as const).filter((name) => props[name] !== undefined);
+    if (props.network && props.vpc) {
+      throw this.error("both 'network' and 'vpc' are given; allowed: exactly one of them (a PipelineNetwork as 'network', or an existing 'vpc' with optional 'vpcSubnets', 'securityGroups' and 'assignPublicIp')");
+    }
+    if (props.network) {
+      if (vpcOnly.length > 0) {
+        throw this.error(`${vpcOnly.map((name) => `'${name}'`).join(', ')} only apply with 'vpc', but 'network' was given; allowed: remove them (the network's job subnets, job security group and public IP setting are used), or give 'vpc' instead of 'network'`);
+      }
+      return {
+        vpc: props.network.vpc,
+        subnets: props.network.jobSubnets,
+        securityGroups: [props.network.jobSecurityGroup],
+        assignPublicIp: props.network.assignPublicIp,
+      };
+    }
+    if (props.vpc) {
+      return {
+        vpc: props.vpc,
+        subnets: props.vpcSubnets ?? {},
+        securityGroups: props.securityGroups?.length ? props.securityGroups : undefined,
+        assignPublicIp: props.assignPublicIp ?? false,
+      };
+    }
+    throw this.error("neither 'network' nor 'vpc' is given; allowed: exactly one of them (a PipelineNetwork as 'network', or an existing 'vpc' with optional 'vpcSubnets', 'securityGroups' and 'assignPublicIp')");
+  }
+
+  private createJobSecurityGroup(vpc: ec2.IVpc): ec2.ISecurityGroup {
+    const securityGroup = new ec2.SecurityGroup(this, 'JobSecurityGroup', {
+      vpc,
+      description: 'Batch jobs of the batch pipeline: HTTPS and NFS out, no ingress',
+      allowAllOutbound: false,
+    });
+    securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to registries and AWS APIs');
+    return securityGroup;
+  }
+
+  /** The known addresses of the job subnets, and what other interfaces take of them. */
+  private jobSubnetCapacity(props: BatchProcessorProps, placement: JobPlacement): SubnetCapacity | undefined {
+    const capacity = subnetCapacityOf(placement.vpc, placement.subnets);
+    if (!capacity) {
+      return undefined;
+    }
+    if (props.reservedAddresses !== undefined) {
+      if (!Token.isUnresolved(props.reservedAddresses) && (!Number.isInteger(props.reservedAddresses) || props.reservedAddresses < 0)) {
+        throw this.error(`'reservedAddresses' ${props.reservedAddresses} is not valid; allowed: a whole number of at least 0`);
+      }
+      return Token.isUnresolved(props.reservedAddresses) ? undefined : { ...capacity, reserved: props.reservedAddresses };
+    }
+    if (!props.network) {
+      return capacity;
+    }
+    const interfaceEndpoints = props.network instanceof PipelineNetwork ? props.network.interfaceEndpoints.length : 0;
+    return { ...capacity, reserved: reservedAddressesFor(placement.vpc, placement.subnets, props.network.privateSubnets, interfaceEndpoints) };
+  }
+
+  private defaultMaxvCpus(vcpu: number, capacity: SubnetCapacity | undefined): number {
+    if (!capacity || Token.isUnresolved(vcpu)) {
+      return DEFAULT_MAX_VCPUS;
+    }
+    const fitting = Math.floor((capacity.addresses - capacity.reserved) * vcpu);
+    // Below one job's vCPUs the capacity check names the problem.
+    return Math.max(Math.min(DEFAULT_MAX_VCPUS, fitting), Math.ceil(vcpu));
+  }
+
+  private validateSubnetCapacity(maxvCpus: number, vcpu: number, capacity: SubnetCapacity | undefined, defaulted: boolean): void {
+    if (!capacity || Token.isUnresolved(maxvCpus) || Token.isUnresolved(vcpu) || fargateMemoryFor(vcpu) === undefined) {
+      return;
+    }
+    const tasks = Math.floor(maxvCpus / vcpu);
+    const free = capacity.addresses - capacity.reserved;
+    if (tasks <= free) {
+      return;
+    }
+    const fitting = Math.floor(Math.max(free, 0) * vcpu);
+    const held = capacity.reserved > 0
+      ? `${capacity.addresses} addresses, ${capacity.reserved} of them taken by other network interfaces ('reservedAddresses': EFS mount targets, DataSync, Lambda, interface endpoints), so ${Math.max(free, 0)} are free`
+      : `${capacity.addresses} addresses`;
+    const allowed = fitting >= vcpu ? `at most ${fitting} maxvCpus here, or larger job subnets` : 'larger job subnets';
+    throw this.error(`'maxvCpus' ${maxvCpus}${defaulted ? ' (the default)' : ''} allows ${tasks} concurrent tasks of ${vcpu} vCPU, but the job subnets (${capacity.description}) hold ${held}; allowed: ${allowed}`);
   }
 
   private validateSize(vcpu: number, memoryMiB: number, ephemeralStorageGiB: number | undefined): void {
@@ -468,8 +637,15 @@ export class BatchProcessor extends Construct implements IBatchProcessor {
   }
 
   private validateImageIsReachable(network: IPipelineNetwork): void {
-    if (network.canPullFrom(this.image.registryKind)) {
+    const region = this.image.registryRegion;
+    if (network.canPullFrom(this.image.registryKind, region)) {
       return;
+    }
+    if (this.image.registryKind === RegistryKind.ECR_PRIVATE && network.canPullFrom(this.image.registryKind)) {
+      const ownRegion = Stack.of(this).region;
+      throw this.error(`'image' ${this.image.description} is in private ECR of ${region}, which jobs cannot reach with egress ${network.egress}:`
+        + ` its ECR and S3 endpoints serve only this stack's region ${ownRegion}; allowed: an image in a private ECR repository of ${ownRegion}`
+        + ' (ECR cross-region replication, an ECR pull-through cache, JobImage.fromAsset), or an egress mode with internet access (NAT_GATEWAY, PUBLIC_SUBNETS)');
     }
     throw this.error(`'image' ${this.image.description} comes from ${this.image.registryKind}, which jobs cannot reach with egress ${network.egress}`
       + ` (reachable: ${network.reachableRegistries.join(', ')}); allowed: an image in a private ECR repository of this region`
@@ -479,4 +655,33 @@ export class BatchProcessor extends Construct implements IBatchProcessor {
   private error(message: string): Error {
     return new Error(`BatchProcessor '${this.node.id}': ${message}`);
   }
+}
+
+/** Where the jobs run. */
+interface JobPlacement {
+  readonly vpc: ec2.IVpc;
+  readonly subnets: ec2.SubnetSelection;
+  /** Undefined: create one. */
+  readonly securityGroups?: ec2.ISecurityGroup[];
+  readonly assignPublicIp: boolean;
+}
+
+/** `attempts` x `timeout`, or a duration that resolves to it when either is a token. */
+function maxJobDurationOf(attempts: number, timeout: Duration): Duration {
+  if (!Token.isUnresolved(attempts) && !timeout.isUnresolved()) {
+    return Duration.seconds(attempts * timeout.toSeconds({ integral: false }));
+  }
+  const product: IResolvable = {
+    creationStack: [],
+    resolve: (context: IResolveContext) => {
+      const count = context.resolve(attempts);
+      const seconds = context.resolve(timeout.toSeconds());
+      if (typeof count !== 'number' || typeof seconds !== 'number') {
+        throw new Error("BatchProcessor: 'maxJobDuration' is not known until deploy time ('retryAttempts' or 'timeout' is a CloudFormation value); compare it only when both are known at synth time");
+      }
+      return count * seconds;
+    },
+    toString: () => 'BatchProcessor.maxJobDuration',
+  };
+  return Duration.seconds(Token.asNumber(product));
 }

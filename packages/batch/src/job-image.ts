@@ -118,6 +118,16 @@ export abstract class JobImage {
   /** The kind of registry jobs pull the image from. */
   public abstract readonly registryKind: RegistryKind;
 
+  /**
+   * The AWS region of the private ECR registry the image is pulled from, when
+   * it is known and may differ from the stack's region: an image named
+   * `<account>.dkr.ecr.<region>.amazonaws.com/...` or an imported repository
+   * with a region in its ARN.
+   *
+   * @default - the stack's region (an image asset, a repository of this stack), or not private ECR
+   */
+  public readonly registryRegion?: string;
+
   /** How the image reads in messages: its name, repository and tag, or build directory. */
   public abstract readonly description: string;
 
@@ -131,11 +141,13 @@ export abstract class JobImage {
 class RegistryImage extends JobImage {
   public readonly source = JobImageSource.REGISTRY;
   public readonly registryKind: RegistryKind;
+  public readonly registryRegion?: string;
   public readonly description: string;
 
   constructor(private readonly imageName: string) {
     super();
     this.registryKind = ImageRegistry.kindOf(imageName);
+    this.registryRegion = ImageRegistry.regionOf(imageName);
     this.description = imageName;
   }
 
@@ -171,11 +183,14 @@ function privateEcrImage(scope: Construct, imageName: string): ecs.ContainerImag
 class EcrRepositoryImage extends JobImage {
   public readonly source = JobImageSource.ECR_REPOSITORY;
   public readonly registryKind = RegistryKind.ECR_PRIVATE;
+  public readonly registryRegion?: string;
   public readonly description: string;
 
   constructor(private readonly repository: ecr.IRepository, private readonly tag: string) {
     super();
     this.description = `ECR repository ${repository.node.path}:${tag}`;
+    // An imported repository carries the region of its ARN; one of this stack carries the stack's.
+    this.registryRegion = repository.env.region;
   }
 
   public bind(_scope: Construct, _options: JobImageBindOptions): JobImageConfig {

@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { EgressMode } from '@batch-pipeline/network';
+import { EgressMode, PipelineNetworkProps } from '@batch-pipeline/network';
 import { App, Duration, Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as batch from 'aws-cdk-lib/aws-batch';
@@ -37,8 +37,12 @@ function dockerImageSources(stack: Stack): { [hash: string]: any } {
   return sources;
 }
 
-function fails(props: PartialProps, egress?: EgressMode): () => void {
-  return () => synth(props, egress);
+function fails(props: PartialProps, egress?: EgressMode, networkProps?: PipelineNetworkProps): () => void {
+  return () => synth(props, egress, networkProps);
+}
+
+function computeResourcesOf(template: Template): any {
+  return onlyResource(template, 'AWS::Batch::ComputeEnvironment').Properties.ComputeResources;
 }
 
 describe('BatchProcessor defaults', () => {
@@ -309,7 +313,7 @@ describe('BatchProcessor options', () => {
   });
 
   test('a private ECR image given by name is pulled from that repository by tag or digest', () => {
-    const byTag = containerOf(synth({ image: JobImage.fromRegistry('210987654321.dkr.ecr.eu-west-1.amazonaws.com/team/report:7') }, EgressMode.VPC_ENDPOINTS).template).Image;
+    const byTag = containerOf(synth({ image: JobImage.fromRegistry('210987654321.dkr.ecr.eu-west-1.amazonaws.com/team/report:7') }).template).Image;
     expect(JSON.stringify(byTag)).toContain('210987654321.dkr.ecr.eu-west-1.');
     expect(JSON.stringify(byTag)).toContain('/team/report:7');
     const digest = 'sha256:' + 'a'.repeat(64);
@@ -508,5 +512,217 @@ describe('BatchProcessor validation', () => {
     for (const egress of [EgressMode.NAT_GATEWAY, EgressMode.PUBLIC_SUBNETS]) {
       expect(fails({ image: JobImage.fromRegistry('busybox') }, egress)).not.toThrow();
     }
+  });
+});
+
+describe('BatchProcessor refuses a private ECR image of another region with VPC_ENDPOINTS', () => {
+  const OTHER_REGION_IMAGE = '123456789012.dkr.ecr.us-east-1.amazonaws.com/x:1';
+
+  test('fails naming the image, its region and the stack region', () => {
+    // given a VPC_ENDPOINTS network in an eu-west-2 stack
+    // when the job image is in private ECR of us-east-1
+    // then synth fails: the interface endpoints serve eu-west-2 only
+    expect(fails({ image: JobImage.fromRegistry(OTHER_REGION_IMAGE) }, EgressMode.VPC_ENDPOINTS)).toThrow(
+      `BatchProcessor 'Job': 'image' ${OTHER_REGION_IMAGE} is in private ECR of us-east-1, which jobs cannot reach with egress VPC_ENDPOINTS:`
+      + " its ECR and S3 endpoints serve only this stack's region eu-west-2; allowed: an image in a private ECR repository of eu-west-2"
+      + ' (ECR cross-region replication, an ECR pull-through cache, JobImage.fromAsset), or an egress mode with internet access (NAT_GATEWAY, PUBLIC_SUBNETS)',
+    );
+  });
+
+  test('fails for an imported repository of another region too', () => {
+    const f = fixture(EgressMode.VPC_ENDPOINTS);
+    const repository = ecr.Repository.fromRepositoryArn(f.stack, 'Imported', 'arn:aws:ecr:us-east-1:123456789012:repository/x');
+    expect(() => new BatchProcessor(f.stack, 'Job', {
+      network: f.network, fileSystem: f.fileSystem, accessPoint: f.accessPoint, image: JobImage.fromEcrRepository(repository, '1'),
+    })).toThrow(/^BatchProcessor 'Job': 'image' ECR repository .* is in private ECR of us-east-1, which jobs cannot reach with egress VPC_ENDPOINTS/);
+  });
+
+  test('accepts a private ECR image of the stack region, and any region with internet egress', () => {
+    expect(fails({ image: JobImage.fromRegistry('123456789012.dkr.ecr.eu-west-2.amazonaws.com/x:1') }, EgressMode.VPC_ENDPOINTS)).not.toThrow();
+    expect(fails({ image: JobImage.fromRegistry(OTHER_REGION_IMAGE) }, EgressMode.NAT_GATEWAY)).not.toThrow();
+    expect(JobImage.fromRegistry(OTHER_REGION_IMAGE).registryRegion).toBe('us-east-1');
+  });
+});
+
+describe('BatchProcessor in an existing VPC without a PipelineNetwork', () => {
+  function existingVpc(): { stack: Stack; vpc: ec2.Vpc; fileSystem: efs.FileSystem; accessPoint: efs.AccessPoint } {
+    const f = fixture(EgressMode.VPC_ENDPOINTS);
+    return { stack: f.stack, vpc: f.network.vpc as ec2.Vpc, fileSystem: f.fileSystem, accessPoint: f.accessPoint };
+  }
+
+  test('runs jobs in the given subnets with a new security group that allows HTTPS and NFS out, and no ingress', () => {
+    // given an existing VPC and file system
+    const { stack, vpc, fileSystem, accessPoint } = existingVpc();
+
+    // when the processor gets the VPC instead of a network
+    const processor = new BatchProcessor(stack, 'Job', {
+      vpc,
+      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+      fileSystem,
+      accessPoint,
+      image: JobImage.fromAsset(JOB_DIR),
+    });
+
+    // then the compute environment uses those subnets and a security group of its own
+    const template = Template.fromStack(stack);
+    const computeResources = computeResourcesOf(template);
+    expect(computeResources.Subnets).toEqual(vpc.isolatedSubnets.map((subnet) => stack.resolve(subnet.subnetId)));
+    expect(computeResources.SecurityGroupIds).toEqual([{ 'Fn::GetAtt': [expect.stringMatching(/^JobJobSecurityGroup/), 'GroupId'] }]);
+    template.hasResourceProperties('AWS::EC2::SecurityGroup', {
+      GroupDescription: 'Batch jobs of the batch pipeline: HTTPS and NFS out, no ingress',
+      SecurityGroupEgress: [{ CidrIp: '0.0.0.0/0', FromPort: 443, ToPort: 443, IpProtocol: 'tcp', Description: 'HTTPS to registries and AWS APIs' }],
+      SecurityGroupIngress: Match.absent(),
+    });
+    template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      FromPort: 2049,
+      SourceSecurityGroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^JobJobSecurityGroup'), 'GroupId'] },
+    });
+    expect(containerOf(template).NetworkConfiguration).toEqual({ AssignPublicIp: 'DISABLED' });
+    expect(processor.computeEnvironment.securityGroups).toHaveLength(1);
+  });
+
+  test('uses the given security groups and public IP setting', () => {
+    const { stack, vpc, fileSystem, accessPoint } = existingVpc();
+    const own = new ec2.SecurityGroup(stack, 'Own', { vpc, allowAllOutbound: false });
+    new BatchProcessor(stack, 'Job', {
+      vpc, securityGroups: [own], assignPublicIp: true, fileSystem, accessPoint, image: JobImage.fromRegistry(PUBLIC_IMAGE), vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+    });
+    const template = Template.fromStack(stack);
+    expect(computeResourcesOf(template).SecurityGroupIds).toEqual([{ 'Fn::GetAtt': [expect.stringMatching(/^Own/), 'GroupId'] }]);
+    expect(containerOf(template).NetworkConfiguration).toEqual({ AssignPublicIp: 'ENABLED' });
+  });
+
+  test('does not check the image against an egress mode, which it does not know', () => {
+    // given an isolated VPC, but no network that says so
+    const { stack, vpc, fileSystem, accessPoint } = existingVpc();
+
+    // then a Docker Hub image is accepted (the README says the caller must make it reachable)
+    expect(() => new BatchProcessor(stack, 'Job', {
+      vpc, vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED }, fileSystem, accessPoint, image: JobImage.fromRegistry('busybox'),
+    })).not.toThrow();
+  });
+
+  test('fails when both network and vpc are given', () => {
+    const f = fixture();
+    expect(() => new BatchProcessor(f.stack, 'Job', {
+      network: f.network, vpc: f.network.vpc, fileSystem: f.fileSystem, accessPoint: f.accessPoint, image: JobImage.fromRegistry(PUBLIC_IMAGE),
+    })).toThrow("BatchProcessor 'Job': both 'network' and 'vpc' are given; allowed: exactly one of them (a PipelineNetwork as 'network', or an existing 'vpc' with optional 'vpcSubnets', 'securityGroups' and 'assignPublicIp')");
+  });
+
+  test('fails when neither network nor vpc is given', () => {
+    const f = fixture();
+    expect(() => new BatchProcessor(f.stack, 'Job', { fileSystem: f.fileSystem, accessPoint: f.accessPoint, image: JobImage.fromRegistry(PUBLIC_IMAGE) }))
+      .toThrow("BatchProcessor 'Job': neither 'network' nor 'vpc' is given; allowed: exactly one of them (a PipelineNetwork as 'network', or an existing 'vpc' with optional 'vpcSubnets', 'securityGroups' and 'assignPublicIp')");
+  });
+
+  test('fails when vpc options are given with a network', () => {
+    expect(fails({ vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC }, assignPublicIp: true })).toThrow(
+      "BatchProcessor 'Job': 'vpcSubnets', 'assignPublicIp' only apply with 'vpc', but 'network' was given; allowed: remove them (the network's job subnets, job security group and public IP setting are used), or give 'vpc' instead of 'network'",
+    );
+  });
+});
+
+describe('BatchProcessor fits its concurrent jobs into the job subnets', () => {
+  // The example's layout: 10.0.0.0/25 in PUBLIC_SUBNETS mode gives two /27 job subnets, 2 x (32 - 5) = 54 usable addresses.
+  const EXAMPLE_NETWORK: PipelineNetworkProps = { cidr: '10.0.0.0/25' };
+
+  test('fails when maxvCpus allows more concurrent tasks than the job subnets have addresses', () => {
+    // given two /27 public job subnets
+    // when 16 vCPUs of 0.25-vCPU jobs may run at once (64 tasks, one address each)
+    // then synth fails, naming the largest maxvCpus that fits
+    expect(fails({ vcpu: 0.25, memoryMiB: 512, maxvCpus: 16 }, EgressMode.PUBLIC_SUBNETS, EXAMPLE_NETWORK)).toThrow(
+      "BatchProcessor 'Job': 'maxvCpus' 16 allows 64 concurrent tasks of 0.25 vCPU, but the job subnets (2 x /27) hold 54 addresses; allowed: at most 13 maxvCpus here, or larger job subnets",
+    );
+  });
+
+  test('accepts a maxvCpus that fits', () => {
+    const { template } = synth({ vcpu: 0.25, memoryMiB: 512, maxvCpus: 13 }, EgressMode.PUBLIC_SUBNETS, EXAMPLE_NETWORK);
+    expect(computeResourcesOf(template).MaxvCpus).toBe(13);
+  });
+
+  test('without maxvCpus, the default of 16 is lowered to what the job subnets hold', () => {
+    // given the same subnets and 0.25-vCPU jobs, and no maxvCpus
+    const { template, processor } = synth({ vcpu: 0.25, memoryMiB: 512 }, EgressMode.PUBLIC_SUBNETS, EXAMPLE_NETWORK);
+
+    // then the compute environment runs at most 13 vCPUs (52 tasks in 54 addresses)
+    expect(computeResourcesOf(template).MaxvCpus).toBe(13);
+    expect(processor.maxvCpus).toBe(13);
+  });
+
+  test('counts the addresses that the EFS mount targets, DataSync and Lambda take when job subnets are the private subnets', () => {
+    // given NAT_GATEWAY, where jobs share the two /27 private subnets with the other pipeline interfaces:
+    // 2 x (1 mount target + 1 Lambda interface) + 4 DataSync interfaces = 8 of 54 addresses
+    // when 12 vCPUs of 0.25-vCPU jobs may run at once (48 tasks)
+    // then synth fails
+    expect(fails({ vcpu: 0.25, memoryMiB: 512, maxvCpus: 12 }, EgressMode.NAT_GATEWAY, EXAMPLE_NETWORK)).toThrow(
+      "BatchProcessor 'Job': 'maxvCpus' 12 allows 48 concurrent tasks of 0.25 vCPU, but the job subnets (2 x /27) hold 54 addresses,"
+      + " 8 of them taken by other network interfaces ('reservedAddresses': EFS mount targets, DataSync, Lambda, interface endpoints), so 46 are free;"
+      + ' allowed: at most 11 maxvCpus here, or larger job subnets',
+    );
+    expect(fails({ vcpu: 0.25, memoryMiB: 512, maxvCpus: 11 }, EgressMode.NAT_GATEWAY, EXAMPLE_NETWORK)).not.toThrow();
+  });
+
+  test('counts the interface endpoints with VPC_ENDPOINTS', () => {
+    // given VPC_ENDPOINTS in a /26: two /27 isolated subnets with 3 interface endpoints each:
+    // 2 x (1 + 1 + 3) + 4 = 14 of 54 addresses taken, 40 free
+    expect(fails({ vcpu: 0.25, memoryMiB: 512, maxvCpus: 11 }, EgressMode.VPC_ENDPOINTS, { cidr: '10.0.0.0/26' })).toThrow(
+      /hold 54 addresses, 14 of them taken by other network interfaces .*, so 40 are free; allowed: at most 10 maxvCpus here, or larger job subnets$/,
+    );
+  });
+
+  test('reservedAddresses overrides the estimate', () => {
+    expect(fails({ vcpu: 0.25, memoryMiB: 512, maxvCpus: 13, reservedAddresses: 0 }, EgressMode.NAT_GATEWAY, EXAMPLE_NETWORK)).not.toThrow();
+    expect(fails({ reservedAddresses: -1 })).toThrow("BatchProcessor 'Job': 'reservedAddresses' -1 is not valid; allowed: a whole number of at least 0");
+  });
+
+  test('skips the check when the job subnets have no known CIDR block', () => {
+    // given an imported VPC whose subnets were imported without their CIDR blocks
+    const f = fixture();
+    const vpc = ec2.Vpc.fromVpcAttributes(f.stack, 'Imported', {
+      vpcId: 'vpc-0123456789abcdef0',
+      availabilityZones: ['eu-west-2a', 'eu-west-2b'],
+      privateSubnetIds: ['subnet-0bbbbbbbbbbbbbbb1', 'subnet-0bbbbbbbbbbbbbbb2'],
+    });
+
+    // then any maxvCpus is accepted
+    const processor = new BatchProcessor(f.stack, 'Job', {
+      vpc, fileSystem: f.fileSystem, accessPoint: f.accessPoint, image: JobImage.fromRegistry(PUBLIC_IMAGE), vcpu: 0.25, memoryMiB: 512, maxvCpus: 256,
+    });
+    expect(processor.maxvCpus).toBe(256);
+  });
+
+  test('checks the subnets of a plain vpc with known CIDR blocks', () => {
+    const f = fixture();
+    const vpc = ec2.Vpc.fromVpcAttributes(f.stack, 'Imported', {
+      vpcId: 'vpc-0123456789abcdef0',
+      availabilityZones: ['eu-west-2a'],
+      privateSubnetIds: ['subnet-0bbbbbbbbbbbbbbb1'],
+      privateSubnetIpv4CidrBlocks: ['10.1.0.0/28'],
+    });
+    expect(() => new BatchProcessor(f.stack, 'Job', {
+      vpc, fileSystem: f.fileSystem, accessPoint: f.accessPoint, image: JobImage.fromRegistry(PUBLIC_IMAGE), maxvCpus: 16,
+    })).toThrow("BatchProcessor 'Job': 'maxvCpus' 16 allows 16 concurrent tasks of 1 vCPU, but the job subnets (1 x /28) hold 11 addresses; allowed: at most 11 maxvCpus here, or larger job subnets");
+  });
+});
+
+describe('BatchProcessor tells its callers how long a job can take', () => {
+  test('by default 3 attempts of at most an hour: 3 hours', () => {
+    const { processor } = synth();
+    expect(processor.attempts).toBe(3);
+    expect(processor.attemptTimeout.toSeconds()).toBe(3600);
+    expect(processor.maxJobDuration.toSeconds()).toBe(3 * 3600);
+  });
+
+  test('from retryAttempts and timeout', () => {
+    const { processor } = synth({ retryAttempts: 10, timeout: Duration.minutes(90) });
+    expect(processor.attempts).toBe(10);
+    expect(processor.attemptTimeout.toMinutes()).toBe(90);
+    expect(processor.maxJobDuration.toMinutes()).toBe(900);
+  });
+
+  test('unresolved when an attempt count is a token, resolving to the product when the token does', () => {
+    const { stack, processor } = synth({ retryAttempts: Lazy.number({ produce: () => 2 }) });
+    expect(processor.maxJobDuration.isUnresolved()).toBe(true);
+    expect(stack.resolve(processor.maxJobDuration.toSeconds())).toBe(7200);
   });
 });

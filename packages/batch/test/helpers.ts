@@ -1,4 +1,4 @@
-import { EgressMode, PipelineNetwork } from '@batch-pipeline/network';
+import { EgressMode, PipelineNetwork, PipelineNetworkProps } from '@batch-pipeline/network';
 import { testStack } from '@batch-pipeline/test-support';
 import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -18,9 +18,9 @@ export interface Fixture {
  * A stack with the pipeline network and an EFS file system with an access
  * point, built with aws-cdk-lib directly (the storage package owns the real one).
  */
-export function fixture(egress: EgressMode = EgressMode.NAT_GATEWAY): Fixture {
+export function fixture(egress: EgressMode = EgressMode.NAT_GATEWAY, networkProps: PipelineNetworkProps = {}): Fixture {
   const stack = testStack();
-  const network = new PipelineNetwork(stack, 'Network', { egress });
+  const network = new PipelineNetwork(stack, 'Network', { egress, ...networkProps });
   const fileSystem = new efs.FileSystem(stack, 'FileSystem', {
     vpc: network.vpc,
     vpcSubnets: network.privateSubnets,
@@ -43,8 +43,8 @@ export function fixture(egress: EgressMode = EgressMode.NAT_GATEWAY): Fixture {
 export type PartialProps = Partial<BatchProcessorProps>;
 
 /** A BatchProcessor with id 'Job' in a fresh fixture, with `props` over the required ones. */
-export function synth(props: PartialProps = {}, egress?: EgressMode): Fixture & { processor: BatchProcessor; template: Template } {
-  const f = fixture(egress);
+export function synth(props: PartialProps = {}, egress?: EgressMode, networkProps?: PipelineNetworkProps): Fixture & { processor: BatchProcessor; template: Template } {
+  const f = fixture(egress, networkProps);
   const processor = new BatchProcessor(f.stack, 'Job', {
     network: f.network,
     fileSystem: f.fileSystem,

@@ -2,6 +2,7 @@ import * as path from 'path';
 import { EgressMode } from '@batch-pipeline/network';
 import { nagFindings } from '@batch-pipeline/test-support';
 import * as batch from 'aws-cdk-lib/aws-batch';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
@@ -34,6 +35,18 @@ describe('BatchProcessor passes cdk-nag (AwsSolutions, NIST 800-53 R5)', () => {
       spot: true,
       secrets: { SETTING: batch.Secret.fromSsmParameter(parameter) },
       logEncryptionKey: key,
+    });
+    expect(nagFindings(f.stack)).toEqual([]);
+  });
+
+  test('in an existing VPC with a security group of its own', () => {
+    const f = fixture(EgressMode.VPC_ENDPOINTS);
+    new BatchProcessor(f.stack, 'Job', {
+      vpc: f.network.vpc,
+      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+      fileSystem: f.fileSystem,
+      accessPoint: f.accessPoint,
+      image: JobImage.fromAsset(JOB_DIR),
     });
     expect(nagFindings(f.stack)).toEqual([]);
   });
