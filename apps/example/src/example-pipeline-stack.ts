@@ -106,6 +106,12 @@ export class ExamplePipelineStack extends Stack {
       // The sample job only reads one file and writes two small ones.
       vcpu: 0.25,
       memoryMiB: 512,
+      // Each running job takes one address in the job subnets. 10.0.0.0/25 (the original
+      // system's block) gives two /27 job subnets, 2 x (32 - 5 reserved by AWS) = 54 addresses,
+      // and in NAT_GATEWAY mode the EFS mount targets, DataSync and the workspace function
+      // take 8 of them. 11 vCPUs = 44 concurrent 0.25-vCPU jobs fit every egress mode;
+      // the default of 16 would allow 64. For more, give the network a larger 'cidr'.
+      maxvCpus: 11,
     });
     this.orchestration = new PipelineOrchestration(this, 'Orchestration', {
       stageIn: this.stageIn,

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { EgressMode } from '@batch-pipeline/network';
 import { TEST_ENV, nagFindings } from '@batch-pipeline/test-support';
 import { summarizeAssembly } from '../src/assembly-summary';
 import { ExamplePipelineStack, ExamplePipelineStackProps } from '../src/example-pipeline-stack';
@@ -109,6 +110,16 @@ describe('ExamplePipelineStack with its defaults', () => {
 });
 
 describe('ExamplePipelineStack with props', () => {
+  test.each([EgressMode.PUBLIC_SUBNETS, EgressMode.NAT_GATEWAY, EgressMode.VPC_ENDPOINTS])(
+    'egress %s: the concurrent jobs fit the addresses of the job subnets', (egress) => {
+      // Given the example in this egress mode (its /25 gives /27 or /26 job subnets)
+      // When it synthesizes, BatchProcessor checks maxvCpus / vcpu against the job subnets' free addresses
+      const { stack } = exampleStack({ egress });
+      // Then 11 vCPUs of 0.25-vCPU jobs (44 tasks) fit
+      expect(stack.processor.maxvCpus).toBe(11);
+      Template.fromStack(stack).hasResourceProperties('AWS::Batch::ComputeEnvironment', { ComputeResources: Match.objectLike({ MaxvCpus: 11 }) });
+    });
+
   test('watches the given prefix and suffixes', () => {
     // When a user changes what starts a run
     const { template } = exampleStack({ watchPrefix: 'uploads/', suffixes: ['.csv'] });
