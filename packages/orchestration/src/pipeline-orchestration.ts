@@ -1,7 +1,7 @@
-import { Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { PipelineStateMachine, PipelineStateMachineProps } from './pipeline-state-machine';
 import { PipelineTrigger } from './pipeline-trigger';
+import { markComposite } from './private/construct-label';
 import { ZeroByteObjects } from './trigger/upload-filter';
 
 export interface PipelineOrchestrationProps extends PipelineStateMachineProps {
@@ -30,6 +30,7 @@ export interface PipelineOrchestrationProps extends PipelineStateMachineProps {
 /**
  * The trigger and the state machine, wired so that they cannot disagree:
  * the trigger watches exactly the bucket and prefix that stage-in reads.
+ * Validation errors of either part name this construct.
  *
  * @example
  * new PipelineOrchestration(this, 'Orchestration', {
@@ -42,16 +43,12 @@ export class PipelineOrchestration extends Construct {
 
   constructor(scope: Construct, id: string, props: PipelineOrchestrationProps) {
     super(scope, id);
+    markComposite(this, 'PipelineOrchestration');
     this.stateMachine = new PipelineStateMachine(this, 'Workflow', props);
-    const subdirectory = props.stageIn.sourceLocation.subdirectory;
-    if (Token.isUnresolved(subdirectory)) {
-      throw new Error(`PipelineOrchestration '${id}': the stage-in prefix is an unresolved token; allowed: a plain prefix such as 'incoming/', which the trigger must know at synth time`);
-    }
     this.trigger = new PipelineTrigger(this, 'Trigger', {
-      uploadBucket: props.stageIn.sourceLocation.bucket,
+      uploadBucket: this.stateMachine.uploadBucket,
       stateMachine: this.stateMachine.stateMachine,
-      // Stage-in's S3 subdirectory is '/incoming/' (or '/'); the trigger's prefix is its key form.
-      prefix: subdirectory.slice(1),
+      prefix: this.stateMachine.uploadPrefix,
       suffixes: props.suffixes,
       zeroByteObjects: props.zeroByteObjects,
       reservedConcurrency: props.reservedConcurrency,

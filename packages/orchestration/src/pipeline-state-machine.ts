@@ -1,7 +1,7 @@
 import { IBatchProcessor, RunContract } from '@batch-pipeline/batch';
 import { StageInTransfer, StageOutTransfer, TransferFilter } from '@batch-pipeline/datasync';
 import { IPipelineNetwork, NagAcknowledgements } from '@batch-pipeline/network';
-import { Duration, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Aws, Duration, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as efs from 'aws-cdk-lib/aws-efs';
@@ -11,11 +11,13 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { ALARM_PERIOD, atLeastOnceAlarm, routeAlarms } from './private/alarms';
+import { ALARM_PERIOD, atLeastOnceAlarm, allowServicesToPublish, routeAlarms } from './private/alarms';
+import { constructLabel } from './private/construct-label';
 import { grantProcessJob, processJobState } from './private/process-job';
 import { TransferStage } from './private/transfer-stage';
 import { RunWorkspaceFunction } from './workspace/run-workspace-function';
@@ -127,7 +129,33 @@ export interface PipelineStateMachineProps {
    * @default logs.RetentionDays.ONE_YEAR
    */
   readonly logRetention?: logs.RetentionDays;
+
+  /**
+   * Whether a stage-in that reads the whole upload bucket (no `sourcePrefix`)
+   * is meant: then every object uploaded anywhere in that bucket starts a run.
+   *
+   * @default false - a stage-in without `sourcePrefix` is refused
+   */
+  readonly watchWholeBucket?: boolean;
 }
+
+/** Where the metric of failure notifications that could not be published lives. */
+export const UNDELIVERED_NOTIFICATIONS_METRIC = { namespace: 'BatchPipeline', metricName: 'UndeliveredNotifications' } as const;
+
+const EVENTBRIDGE_SERVICE = 'events.amazonaws.com';
+
+/**
+ * Retries of a publish: the service faults and KMS throttling that SNS's API
+ * model declares for Publish, an unmodelled service error (how throttling of the
+ * optimized integration surfaces), and a call that timed out.
+ */
+const SNS_PUBLISH_RETRY: sfn.RetryProps = {
+  errors: ['SNS.InternalErrorException', 'SNS.KMSThrottlingException', 'SNS.AmazonSNSException', sfn.Errors.TIMEOUT],
+  interval: Duration.seconds(2),
+  maxAttempts: 3,
+  backoffRate: 2,
+  jitterStrategy: sfn.JitterType.FULL,
+};
 
 const MIN_POLL_SECONDS = 1;
 const MAX_POLL_SECONDS = 300;
@@ -158,6 +186,12 @@ export class PipelineStateMachine extends Construct {
   public readonly failedRunsAlarm: cloudwatch.Alarm;
   /** Alarm on runs that hit the run timeout or were aborted. */
   public readonly timedOutRunsAlarm: cloudwatch.Alarm;
+  /** Alarm on failure notifications that could not be published to the notification topic. */
+  public readonly undeliveredNotificationsAlarm: cloudwatch.Alarm;
+  /** The bucket whose uploads start runs: the stage-in's source. */
+  public readonly uploadBucket: s3.IBucket;
+  /** The key prefix whose uploads start runs (`incoming/`, or `''` for the whole bucket): the stage-in's source prefix. */
+  public readonly uploadPrefix: string;
   /** Polls after which each DataSync stage gives up (its timeout divided by the poll interval). */
   public readonly stageInMaxPolls: number;
   public readonly stageOutMaxPolls: number;
@@ -171,10 +205,23 @@ export class PipelineStateMachine extends Construct {
     const stepsTotal = Duration.seconds(stageInTimeout.toSeconds() + processTimeout.toSeconds() + stageOutTimeout.toSeconds());
     const runTimeout = props.runTimeout ?? stepsTotal.plus(RUN_TIMEOUT_MARGIN);
     this.validate(props, pollInterval, [['stageInTimeout', stageInTimeout], ['processTimeout', processTimeout], ['stageOutTimeout', stageOutTimeout]], runTimeout, stepsTotal);
+    this.uploadBucket = props.stageIn.sourceLocation.bucket;
+    // Stage-in's S3 subdirectory is '/incoming/' (or '/'); the upload prefix is its key form.
+    this.uploadPrefix = props.stageIn.sourceLocation.subdirectory.slice(1);
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_YEAR;
 
     this.notificationTopic = props.notificationTopic ?? this.createTopic();
     this.workspaceFunction = this.createWorkspaceFunction(props, logRetention);
+
+    const stagedPath = sfn.JsonPath.format(`${props.stageIn.destinationLocation.subdirectory}{}`, sfn.JsonPath.stringAt('$.relativeKey'));
+    const workspaceCall = (stateName: string, payload: Record<string, unknown>, resultSelector: Record<string, string>, resultPath: string) =>
+      new tasks.LambdaInvoke(this, stateName, {
+        lambdaFunction: this.workspaceFunction,
+        payload: sfn.TaskInput.fromObject({ runId: sfn.JsonPath.stringAt('$.runId'), stagedPath, ...payload }),
+        resultSelector,
+        resultPath,
+        taskTimeout: sfn.Timeout.duration(API_CALL_TIMEOUT),
+      });
 
     // The chain is built from its end, so that each step knows where it continues.
     const runFailed = new sfn.Fail(this, 'Run failed', { errorPath: '$.error.Error', causePath: '$.error.Cause' });
@@ -189,19 +236,36 @@ export class PipelineStateMachine extends Construct {
         failedStep: sfn.JsonPath.stringAt('$.failedStep'),
         error: sfn.JsonPath.stringAt('$.error.Error'),
         cause: sfn.JsonPath.stringAt('$.error.Cause'),
+        cleanUp: sfn.JsonPath.objectAt('$.failureCleanUp'),
         execution: sfn.JsonPath.executionId,
       }),
       resultPath: sfn.JsonPath.DISCARD,
       taskTimeout: sfn.Timeout.duration(API_CALL_TIMEOUT),
     });
-    notifyFailure.addRetry({ errors: ['SNS.ThrottledException', 'SNS.InternalErrorException', 'States.Timeout'], interval: Duration.seconds(2), maxAttempts: 3, backoffRate: 2 });
-    // Even when the notification cannot be sent the run must end.
-    notifyFailure.addCatch(runFailed, { resultPath: '$.notificationError' });
+    notifyFailure.addRetry(SNS_PUBLISH_RETRY);
+    // A notification that cannot be published must not vanish: the error stays in the
+    // execution's data and logs, a metric counts it and an alarm watches that metric.
+    // Even then the run ends.
+    notifyFailure.addCatch(this.countUndeliveredNotification(runFailed), { resultPath: '$.notificationError' });
     notifyFailure.next(runFailed);
-    const failedAt = (step: PipelineStep) => new sfn.Pass(this, `Failed: ${step}`, {
-      result: sfn.Result.fromString(step),
-      resultPath: '$.failedStep',
-    }).next(notifyFailure);
+
+    // A failed run leaves nothing on EFS: its staged file and run directory go before the
+    // notification (the upload stays in S3, so the run can be started again). A clean-up that
+    // fails is reported in the notification instead.
+    const cleanUpAfterFailure = workspaceCall('Clean up after failure', { action: 'cleanup' },
+      { 'removed.$': '$.Payload.removed' }, '$.failureCleanUp');
+    cleanUpAfterFailure.addCatch(notifyFailure, { resultPath: '$.failureCleanUp' });
+    cleanUpAfterFailure.next(notifyFailure);
+    // One 'Failed: <step>' state per step, however many states of that step fail into it.
+    const failedStates = new Map<PipelineStep, sfn.State>();
+    const failedAt = (step: PipelineStep): sfn.State => {
+      if (!failedStates.has(step)) {
+        const failed = new sfn.Pass(this, `Failed: ${step}`, { result: sfn.Result.fromString(step), resultPath: '$.failedStep' });
+        failed.next(cleanUpAfterFailure);
+        failedStates.set(step, failed);
+      }
+      return failedStates.get(step)!;
+    };
 
     const runSucceeded = new sfn.Succeed(this, 'Run succeeded');
     const reportPrefix = `${props.stageOut.destinationLocation.subdirectory.slice(1)}runs/`;
@@ -226,15 +290,6 @@ export class PipelineStateMachine extends Construct {
       afterCleanUp = notifySuccess.next(runSucceeded);
     }
 
-    const stagedPath = sfn.JsonPath.format(`${props.stageIn.destinationLocation.subdirectory}{}`, sfn.JsonPath.stringAt('$.relativeKey'));
-    const workspaceCall = (stateName: string, payload: Record<string, unknown>, resultSelector: Record<string, string>, resultPath: string) =>
-      new tasks.LambdaInvoke(this, stateName, {
-        lambdaFunction: this.workspaceFunction,
-        payload: sfn.TaskInput.fromObject({ runId: sfn.JsonPath.stringAt('$.runId'), stagedPath, ...payload }),
-        resultSelector,
-        resultPath,
-        taskTimeout: sfn.Timeout.duration(API_CALL_TIMEOUT),
-      });
     const cleanUp = workspaceCall('Clean up', { action: 'cleanup' }, { 'removed.$': '$.Payload.removed' }, '$.cleanUp');
     cleanUp.addCatch(failedAt(PipelineStep.CLEAN_UP), { resultPath: '$.error' });
     cleanUp.next(afterCleanUp);
@@ -251,7 +306,7 @@ export class PipelineStateMachine extends Construct {
     });
     this.stageOutMaxPolls = stageOut.maxPolls;
 
-    const processJob = processJobState(this, props.processor, processTimeout);
+    const processJob = processJobState(this, constructLabel(this, 'PipelineStateMachine'), props.processor, processTimeout);
     processJob.addCatch(failedAt(PipelineStep.PROCESS), { resultPath: '$.error' });
     processJob.next(stageOut.startState);
 
@@ -272,6 +327,11 @@ export class PipelineStateMachine extends Construct {
       next: prepare,
     });
     this.stageInMaxPolls = stageIn.maxPolls;
+    const prepareStaging = workspaceCall('Prepare staging',
+      { action: 'prepare-staging', stagingDirectory: props.stageIn.destinationLocation.subdirectory },
+      { 'stagingDirectory.$': '$.Payload.stagingDirectory' }, sfn.JsonPath.DISCARD);
+    prepareStaging.addCatch(failedAt(PipelineStep.STAGE_IN), { resultPath: '$.error' });
+    prepareStaging.next(stageIn.startState);
 
     this.logGroup = new logs.LogGroup(this, 'ExecutionLogs', {
       logGroupName: `/aws/vendedlogs/states/${Stack.of(this).stackName}-${this.node.addr}`,
@@ -279,15 +339,28 @@ export class PipelineStateMachine extends Construct {
     });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineType: sfn.StateMachineType.STANDARD,
-      definitionBody: sfn.DefinitionBody.fromChainable(stageIn.startState),
+      definitionBody: sfn.DefinitionBody.fromChainable(prepareStaging),
       comment: 'batch-pipeline: one upload, one run (stage in, prepare, process, stage out, clean up)',
       timeout: runTimeout,
       tracingEnabled: true,
       logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
     });
     props.stageIn.grantStartExecution(this.stateMachine);
+    props.stageIn.grantCancelExecution(this.stateMachine);
     props.stageOut.grantStartExecution(this.stateMachine);
+    props.stageOut.grantCancelExecution(this.stateMachine);
     grantProcessJob(this.stateMachine.role, props.processor);
+    // SnsPublish grants sns:Publish only; the L2 grant adds the key half
+    // (kms:GenerateDataKey*, kms:Decrypt) that SNS requires of a publisher to an encrypted topic.
+    this.notificationTopic.grantPublish(this.stateMachine);
+    props.successTopic?.grantPublish(this.stateMachine);
+    // Run timeouts reach the topic through EventBridge, whose service principal needs the key too.
+    allowServicesToPublish(this.notificationTopic, [EVENTBRIDGE_SERVICE]);
+    this.stateMachine.addToRolePolicy(new iam.PolicyStatement({
+      actions: ['cloudwatch:PutMetricData'],
+      resources: [NO_RESOURCE_LEVEL_PERMISSIONS],
+      conditions: { StringEquals: { 'cloudwatch:namespace': UNDELIVERED_NOTIFICATIONS_METRIC.namespace } },
+    }));
 
     this.notifyOnRunTimeout();
     this.failedRunsAlarm = atLeastOnceAlarm(this, 'FailedRunsAlarm',
@@ -303,9 +376,23 @@ export class PipelineStateMachine extends Construct {
         period: ALARM_PERIOD,
       }),
       'at least one run hit the run timeout or was aborted in the last 5 minutes');
-    routeAlarms([this.failedRunsAlarm, this.timedOutRunsAlarm], props.alarmTopic,
+    this.undeliveredNotificationsAlarm = atLeastOnceAlarm(this, 'UndeliveredNotificationsAlarm',
+      this.metricUndeliveredNotifications(),
+      'a failure notification could not be published to the notification topic (the run\'s error is in its execution history)');
+    routeAlarms([this.failedRunsAlarm, this.timedOutRunsAlarm, this.undeliveredNotificationsAlarm], props.alarmTopic,
       'Every failed run already sends its own notification; set alarmTopic to route the alarm as well.');
     this.acknowledgeFindings();
+  }
+
+  /** Failure notifications that could not be published, summed over 5 minutes. */
+  public metricUndeliveredNotifications(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      ...UNDELIVERED_NOTIFICATIONS_METRIC,
+      dimensionsMap: { StateMachineArn: this.stateMachine.stateMachineArn },
+      statistic: cloudwatch.Stats.SUM,
+      period: ALARM_PERIOD,
+      ...props,
+    });
   }
 
   /** Lets `grantee` start runs by hand, for example to re-run an upload. */
@@ -318,8 +405,6 @@ export class PipelineStateMachine extends Construct {
       enableKeyRotation: true,
       description: 'batch-pipeline failure notifications',
     });
-    // EventBridge publishes run timeouts to the topic and must be able to use its key.
-    key.grant(new iam.ServicePrincipal('events.amazonaws.com'), 'kms:GenerateDataKey*', 'kms:Decrypt');
     return new sns.Topic(this, 'NotificationTopic', {
       displayName: 'batch-pipeline failures',
       masterKey: key,
@@ -392,6 +477,35 @@ export class PipelineStateMachine extends Construct {
   }
 
   /**
+   * The path of a failure notification that could not be published: one data
+   * point of `UndeliveredNotifications` for this state machine, then the run fails
+   * with its own error. If even the metric cannot be written, the run still fails.
+   */
+  private countUndeliveredNotification(runFailed: sfn.Fail): sfn.State {
+    // A custom state, because the CDK task would grant PutMetricData without the namespace condition.
+    const count = new sfn.CustomState(this, 'Count undelivered notification', {
+      stateJson: {
+        Type: 'Task',
+        Resource: `arn:${Aws.PARTITION}:states:::aws-sdk:cloudwatch:putMetricData`,
+        Parameters: {
+          Namespace: UNDELIVERED_NOTIFICATIONS_METRIC.namespace,
+          MetricData: [{
+            MetricName: UNDELIVERED_NOTIFICATIONS_METRIC.metricName,
+            Dimensions: [{ 'Name': 'StateMachineArn', 'Value.$': '$$.StateMachine.Id' }],
+            Value: 1,
+            Unit: 'Count',
+          }],
+        },
+        ResultPath: null,
+        TimeoutSeconds: API_CALL_TIMEOUT.toSeconds(),
+      },
+    });
+    count.addCatch(runFailed, { resultPath: '$.metricError' });
+    count.next(runFailed);
+    return count;
+  }
+
+  /**
    * A run that hits the run timeout, or is aborted by hand, ends without
    * reaching the failure states; EventBridge reports it to the same topic.
    * Failed runs are not matched: they already sent their notification.
@@ -421,7 +535,7 @@ export class PipelineStateMachine extends Construct {
     const role = this.stateMachine.role;
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'X-Ray trace upload, CloudWatch Logs delivery management and batch:DescribeJobs/TerminateJob (for .sync) have no resource-level permissions.',
+      reason: 'X-Ray trace upload, CloudWatch Logs delivery management, batch:DescribeJobs (for .sync) and cloudwatch:PutMetricData (limited to the BatchPipeline namespace by a condition) have no resource-level permissions.',
     });
     Validations.of(role).acknowledge({
       id: 'NIST.800.53.R5-IAMNoInlinePolicy',
@@ -430,6 +544,10 @@ export class PipelineStateMachine extends Construct {
     Validations.of(this.logGroup).acknowledge({
       id: 'NIST.800.53.R5-CloudWatchLogGroupEncrypted',
       reason: 'Execution logs are encrypted with the CloudWatch Logs service key.',
+    });
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
+      reason: 'The key half of topic.grantPublish: SNS generates a data key as the publisher of an encrypted topic; the grant is on the topic\'s own key only.',
     });
     NagAcknowledgements.acknowledgeWildcardResource(role, `${this.workspaceFunction.functionArn}:*`,
       'Step Functions may invoke any version of the workspace function (the grant CDK makes for lambda:invoke); it is this one function.');
@@ -444,7 +562,7 @@ export class PipelineStateMachine extends Construct {
     runTimeout: Duration,
     stepsTotal: Duration,
   ): void {
-    const name = `PipelineStateMachine '${this.node.id}'`;
+    const name = constructLabel(this, 'PipelineStateMachine');
     if (!pollInterval.isUnresolved()) {
       const seconds = pollInterval.toSeconds({ integral: false });
       if (!Number.isInteger(seconds) || seconds < MIN_POLL_SECONDS || seconds > MAX_POLL_SECONDS) {
@@ -461,6 +579,18 @@ export class PipelineStateMachine extends Construct {
     }
     if ((props.network === undefined) === (props.vpc === undefined)) {
       throw new Error(`${name}: give exactly one of 'network' and 'vpc' for the workspace function; got ${props.network ? 'both' : 'neither'}`);
+    }
+    const stageInSource = props.stageIn.sourceLocation.subdirectory;
+    if (Token.isUnresolved(stageInSource)) {
+      throw new Error(`${name}: the stage-in prefix of ${props.stageIn.node.path} is an unresolved token; allowed: a plain prefix such as 'incoming/', which the trigger must know at synth time`);
+    }
+    if (stageInSource === '/' && !props.watchWholeBucket) {
+      throw new Error(`${name}: the stage-in ${props.stageIn.node.path} reads the whole upload bucket (it has no 'sourcePrefix'), so every object uploaded anywhere in it would start a run; `
+        + 'allowed: a stage-in with a \'sourcePrefix\' such as \'incoming/\', or \'watchWholeBucket\' true if that is meant');
+    }
+    const stagingDirectory = props.stageIn.destinationLocation.subdirectory;
+    if (!Token.isUnresolved(stagingDirectory) && (stagingDirectory === '/' || stagingDirectory === `${RunContract.RUNS_DIRECTORY}/` || stagingDirectory.startsWith(`${RunContract.RUNS_DIRECTORY}/`))) {
+      throw new Error(`${name}: the stage-in ${props.stageIn.node.path} writes to '${stagingDirectory}', where an upload could land inside a run directory; allowed: a directory outside ${RunContract.RUNS_DIRECTORY}, such as '/staging'`);
     }
     const stageOutSource = props.stageOut.sourceLocation.subdirectory;
     if (!Token.isUnresolved(stageOutSource) && stageOutSource !== '/') {

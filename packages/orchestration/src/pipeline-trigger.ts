@@ -12,7 +12,9 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { PipelineStateMachine } from './pipeline-state-machine';
 import { ALARM_PERIOD, atLeastOnceAlarm, routeAlarms } from './private/alarms';
+import { constructLabel } from './private/construct-label';
 import { StartRunFunction } from './trigger/start-run-function';
 import { TRIGGER_ENV } from './trigger/trigger-config';
 import { ZeroByteObjects } from './trigger/upload-filter';
@@ -26,13 +28,17 @@ export interface PipelineTriggerProps {
   /** The bucket users upload to. */
   readonly uploadBucket: s3.IBucket;
 
-  /** The state machine that processes one upload per execution. */
+  /**
+   * The state machine that processes one upload per execution. When it is the
+   * `stateMachine` of a `PipelineStateMachine`, `uploadBucket` and `prefix` must
+   * be the ones its stage-in reads.
+   */
   readonly stateMachine: sfn.IStateMachine;
 
   /**
    * Only keys under this prefix start a run. Must end with `/`.
    *
-   * @default - every key
+   * @default - the stage-in prefix of a `PipelineStateMachine`; for any other state machine, every key
    */
   readonly prefix?: string;
 
@@ -111,9 +117,13 @@ export class PipelineTrigger extends Construct {
 
   constructor(scope: Construct, id: string, props: PipelineTriggerProps) {
     super(scope, id);
-    const prefix = props.prefix ?? '';
+    const pipeline = props.stateMachine.node.scope instanceof PipelineStateMachine ? props.stateMachine.node.scope : undefined;
+    const prefix = props.prefix ?? pipeline?.uploadPrefix ?? '';
     const suffixes = props.suffixes ?? [];
     this.validate(prefix, suffixes, props.reservedConcurrency);
+    if (pipeline) {
+      this.validateAgreement(pipeline, props.uploadBucket, prefix);
+    }
 
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
@@ -228,8 +238,26 @@ export class PipelineTrigger extends Construct {
     }
   }
 
+  /**
+   * The trigger must watch exactly what the state machine's stage-in reads:
+   * another prefix would start runs whose stage-in copies nothing, another bucket
+   * runs on objects stage-in cannot see.
+   */
+  private validateAgreement(pipeline: PipelineStateMachine, uploadBucket: s3.IBucket, prefix: string): void {
+    const name = constructLabel(this, 'PipelineTrigger');
+    const stack = Stack.of(this);
+    const sameBucket = uploadBucket === pipeline.uploadBucket
+      || JSON.stringify(stack.resolve(uploadBucket.bucketName)) === JSON.stringify(stack.resolve(pipeline.uploadBucket.bucketName));
+    if (!sameBucket) {
+      throw new Error(`${name}: 'uploadBucket' ${uploadBucket.node.path} is not the bucket the state machine's stage-in reads (${pipeline.uploadBucket.node.path}); allowed: that bucket`);
+    }
+    if (!Token.isUnresolved(prefix) && prefix !== pipeline.uploadPrefix) {
+      throw new Error(`${name}: 'prefix' '${prefix}' is not the prefix the state machine's stage-in reads ('${pipeline.uploadPrefix}'); allowed: '${pipeline.uploadPrefix}', or leave 'prefix' out to use it`);
+    }
+  }
+
   private validate(prefix: string, suffixes: string[], reservedConcurrency?: number): void {
-    const name = `PipelineTrigger '${this.node.id}'`;
+    const name = constructLabel(this, 'PipelineTrigger');
     if (!Token.isUnresolved(prefix) && prefix !== '' && (!prefix.endsWith('/') || prefix.startsWith('/'))) {
       throw new Error(`${name}: 'prefix' ${prefix} is not valid; allowed: a key prefix that ends with '/' and does not start with '/', such as incoming/`);
     }

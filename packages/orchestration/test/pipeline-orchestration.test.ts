@@ -1,5 +1,6 @@
 import { StageInTransfer } from '@batch-pipeline/datasync';
 import { nagFindings } from '@batch-pipeline/test-support';
+import { Duration } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { PipelineOrchestration, ZeroByteObjects } from '../src';
 import { pipelineParts } from './pipeline-fixture';
@@ -44,7 +45,7 @@ describe('PipelineOrchestration', () => {
     expect(nagFindings(parts.stack)).toEqual([]);
   });
 
-  test('a stage-in over the whole bucket makes the trigger watch every key', () => {
+  function wholeBucketStageIn() {
     const whole = pipelineParts();
     const stageIn = new StageInTransfer(whole.stack, 'WholeBucket', {
       network: whole.network,
@@ -53,11 +54,36 @@ describe('PipelineOrchestration', () => {
       accessPoint: whole.storage.fileSystem.accessPoint,
       destinationDirectory: '/staging',
     });
-    new PipelineOrchestration(whole.stack, 'Orchestration', {
-      stageIn, stageOut: whole.stageOut, processor: whole.processor, accessPoint: whole.storage.fileSystem.accessPoint, network: whole.network,
-    });
+    const props = { stageIn, stageOut: whole.stageOut, processor: whole.processor, accessPoint: whole.storage.fileSystem.accessPoint, network: whole.network };
+    return { whole, props };
+  }
+
+  test('fails when the stage-in reads the whole bucket and that was not asked for, naming the construct the user built', () => {
+    const { whole, props } = wholeBucketStageIn();
+    expect(() => new PipelineOrchestration(whole.stack, 'Orchestration', props)).toThrow(
+      "PipelineOrchestration 'Orchestration': the stage-in Test/WholeBucket reads the whole upload bucket (it has no 'sourcePrefix'), so every object uploaded anywhere in it would start a run; "
+      + "allowed: a stage-in with a 'sourcePrefix' such as 'incoming/', or 'watchWholeBucket' true if that is meant",
+    );
+  });
+
+  test('a stage-in over the whole bucket, with watchWholeBucket, makes the trigger watch every key', () => {
+    const { whole, props } = wholeBucketStageIn();
+    new PipelineOrchestration(whole.stack, 'Orchestration', { ...props, watchWholeBucket: true });
     Template.fromStack(whole.stack).hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ WATCH_PREFIX: '' }) },
     });
+  });
+
+  test('errors of its parts name the orchestration, not the inner id', () => {
+    const other = pipelineParts();
+    expect(() => new PipelineOrchestration(other.stack, 'Orchestration', {
+      stageIn: other.stageIn, stageOut: other.stageOut, processor: other.processor, accessPoint: other.storage.fileSystem.accessPoint, network: other.network,
+      suffixes: ['reports/'],
+    })).toThrow("PipelineOrchestration 'Orchestration': 'suffixes' entry 'reports/' is not valid");
+    const third = pipelineParts();
+    expect(() => new PipelineOrchestration(third.stack, 'Orchestration', {
+      stageIn: third.stageIn, stageOut: third.stageOut, processor: third.processor, accessPoint: third.storage.fileSystem.accessPoint, network: third.network,
+      pollInterval: Duration.minutes(6),
+    })).toThrow("PipelineOrchestration 'Orchestration': 'pollInterval' 6 minutes is not valid");
   });
 });

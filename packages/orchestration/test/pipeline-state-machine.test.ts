@@ -1,6 +1,8 @@
+import { StageInTransfer } from '@batch-pipeline/datasync';
 import { nagFindings } from '@batch-pipeline/test-support';
 import { Duration } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { PipelineStateMachine } from '../src';
@@ -43,15 +45,24 @@ describe('PipelineStateMachine defaults', () => {
     expect(definition.States['Stage in: done?'].Choices[2]).toEqual({ Variable: '$.stageIn.polls', NumericGreaterThanEquals: 239, Next: 'Stage in: timed out' });
   });
 
-  test('retries throttled, failing and queue-full starts with backoff, a bounded number of times', () => {
+  test('retries what DataSync returns (its model declares InternalException and InvalidRequestException), with backoff and jitter, a bounded number of times', () => {
     expect(definition.States['Stage in: start'].Retry).toEqual([{
-      ErrorEquals: ['DataSync.ThrottlingException', 'DataSync.InternalException', 'DataSync.InvalidRequestException'],
+      ErrorEquals: ['DataSync.InternalException', 'DataSync.InvalidRequestException', 'DataSync.DataSyncException'],
       IntervalSeconds: 5,
       MaxAttempts: 6,
       BackoffRate: 2,
       MaxDelaySeconds: 60,
       JitterStrategy: 'FULL',
     }]);
+    for (const state of ['Stage in: check', 'Stage out: check', 'Stage in: check cancel']) {
+      expect(definition.States[state].Retry).toEqual([expect.objectContaining({
+        ErrorEquals: ['DataSync.InternalException', 'DataSync.InvalidRequestException', 'DataSync.DataSyncException', 'States.Timeout'],
+        JitterStrategy: 'FULL',
+      })]);
+    }
+    const everyRetriedError = Object.values(definition.States).flatMap((state: any) => (state.Retry ?? []).flatMap((retry: any) => retry.ErrorEquals));
+    expect(everyRetriedError).not.toContain('DataSync.ThrottlingException');
+    expect(everyRetriedError).not.toContain('SNS.ThrottledException');
   });
 
   test('submits the job with the run contract as its environment and the process timeout', () => {
@@ -111,14 +122,18 @@ describe('PipelineStateMachine defaults', () => {
     });
   });
 
-  test('the state machine role may do exactly what the workflow needs', () => {
-    expect(policyStatementsOf(template, /^PipelineStateMachineRole/)).toEqual([
+  test('the state machine role may do exactly what the workflow needs, the key half of publishing included', () => {
+    const executionsOf = (task: RegExp) => ({ 'Fn::Join': ['', [getAtt(task, 'TaskArn'), '/execution/*']] });
+    const expected = [
       { Action: 'datasync:StartTaskExecution', Effect: 'Allow', Resource: getAtt(/^StageInTask/, 'TaskArn') },
-      { Action: 'datasync:DescribeTaskExecution', Effect: 'Allow', Resource: { 'Fn::Join': ['', [getAtt(/^StageInTask/, 'TaskArn'), '/execution/*']] } },
+      { Action: 'datasync:DescribeTaskExecution', Effect: 'Allow', Resource: executionsOf(/^StageInTask/) },
+      { Action: 'datasync:CancelTaskExecution', Effect: 'Allow', Resource: executionsOf(/^StageInTask/) },
       { Action: 'lambda:InvokeFunction', Effect: 'Allow', Resource: [getAtt(/^PipelineWorkspaceFunction/, 'Arn'), { 'Fn::Join': ['', [getAtt(/^PipelineWorkspaceFunction/, 'Arn'), ':*']] }] },
       { Action: 'datasync:StartTaskExecution', Effect: 'Allow', Resource: getAtt(/^StageOutTask/, 'TaskArn') },
-      { Action: 'datasync:DescribeTaskExecution', Effect: 'Allow', Resource: { 'Fn::Join': ['', [getAtt(/^StageOutTask/, 'TaskArn'), '/execution/*']] } },
+      { Action: 'datasync:DescribeTaskExecution', Effect: 'Allow', Resource: executionsOf(/^StageOutTask/) },
+      { Action: 'datasync:CancelTaskExecution', Effect: 'Allow', Resource: executionsOf(/^StageOutTask/) },
       { Action: 'sns:Publish', Effect: 'Allow', Resource: ref(/^PipelineNotificationTopic/) },
+      { Action: ['kms:Decrypt', 'kms:GenerateDataKey*'], Effect: 'Allow', Resource: getAtt(/^PipelineNotificationKey/, 'Arn') },
       {
         Action: ['logs:CreateLogDelivery', 'logs:GetLogDelivery', 'logs:UpdateLogDelivery', 'logs:DeleteLogDelivery',
           'logs:ListLogDeliveries', 'logs:PutResourcePolicy', 'logs:DescribeResourcePolicies', 'logs:DescribeLogGroups'],
@@ -132,7 +147,49 @@ describe('PipelineStateMachine defaults', () => {
       { Action: 'batch:DescribeJobs', Effect: 'Allow', Resource: '*' },
       { Action: 'batch:TerminateJob', Effect: 'Allow', Resource: accountArn('batch', 'job/*') },
       { Action: ['events:PutTargets', 'events:PutRule', 'events:DescribeRule'], Effect: 'Allow', Resource: accountArn('events', 'rule/StepFunctionsGetEventsForBatchJobsRule') },
-    ]);
+      { Action: 'cloudwatch:PutMetricData', Condition: { StringEquals: { 'cloudwatch:namespace': 'BatchPipeline' } }, Effect: 'Allow', Resource: '*' },
+    ];
+    const statements = policyStatementsOf(template, /^PipelineStateMachineRole/);
+    expect(statements).toEqual(expect.arrayContaining(expected));
+    expect(statements).toHaveLength(expected.length);
+  });
+
+  test('EventBridge, which reports run timeouts, may use the notification topic\'s key', () => {
+    template.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: { Statement: Match.arrayWith([{ Action: ['kms:GenerateDataKey*', 'kms:Decrypt'], Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Resource: '*' }]) },
+    });
+  });
+
+  test('a failure notification SNS refuses is counted in a metric with an alarm on it', () => {
+    expect(definition.States['Notify failure'].Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.notificationError', Next: 'Count undelivered notification' }]);
+    expect(definition.States['Count undelivered notification'].Parameters.MetricData[0]).toEqual({
+      MetricName: 'UndeliveredNotifications', Dimensions: [{ 'Name': 'StateMachineArn', 'Value.$': '$$.StateMachine.Id' }], Value: 1, Unit: 'Count',
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'BatchPipeline',
+      MetricName: 'UndeliveredNotifications',
+      Dimensions: [{ Name: 'StateMachineArn', Value: { Ref: Match.stringLikeRegexp('^PipelineStateMachine') } }],
+      Threshold: 1,
+    });
+  });
+
+  test('a stage that gives up cancels its DataSync execution and waits, a bounded number of checks, until it stopped', () => {
+    expect(definition.States['Stage in: timed out'].Next).toBe('Stage in: cancel');
+    expect(definition.States['Stage in: check'].Catch[0].Next).toBe('Stage in: cancel');
+    expect(definition.States['Stage in: cancel'].Resource).toBe('arn:aws:states:::aws-sdk:datasync:cancelTaskExecution');
+    expect(definition.States['Stage in: stopped?'].Choices[0].And[1]).toEqual({ Variable: '$.stageIn.cancel.checks', NumericLessThan: 7 });
+  });
+
+  test('a failed run removes its files from EFS before it notifies', () => {
+    expect(definition.States['Failed: process'].Next).toBe('Clean up after failure');
+    expect(definition.States['Clean up after failure'].Next).toBe('Notify failure');
+    expect(definition.States['Clean up after failure'].Catch[0]).toEqual({ ErrorEquals: ['States.ALL'], ResultPath: '$.failureCleanUp', Next: 'Notify failure' });
+  });
+
+  test('creates the stage-in directory before DataSync writes to it', () => {
+    expect(definition.StartAt).toBe('Prepare staging');
+    expect(definition.States['Prepare staging'].Parameters.Payload).toEqual(expect.objectContaining({ action: 'prepare-staging', stagingDirectory: '/staging/' }));
+    expect(definition.States['Prepare staging'].Next).toBe('Stage in: start');
   });
 
   test('the workspace role may write its logs, manage its network interfaces and mount the access point, nothing else', () => {
@@ -217,7 +274,51 @@ describe('PipelineStateMachine options', () => {
       network: parts.network,
       alarmTopic,
     });
-    Template.fromStack(parts.stack).resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { AlarmActions: [{ Ref: Match.stringLikeRegexp('^Alarms') }] }, 2);
+    const template = Template.fromStack(parts.stack);
+    template.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { AlarmActions: [{ Ref: Match.stringLikeRegexp('^Alarms') }] }, 3);
+    // CloudWatch publishes as its service principal: the topic's policy must allow it.
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({
+        Action: 'sns:Publish', Principal: { Service: 'cloudwatch.amazonaws.com' }, Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } },
+      })]) },
+    });
+  });
+
+  test('an encrypted alarm topic lets CloudWatch use its key', () => {
+    const parts = pipelineParts();
+    const alarmTopic = new sns.Topic(parts.stack, 'Alarms', { masterKey: new kms.Key(parts.stack, 'AlarmKey') });
+    new PipelineStateMachine(parts.stack, 'Pipeline', {
+      stageIn: parts.stageIn, stageOut: parts.stageOut, processor: parts.processor,
+      accessPoint: parts.storage.fileSystem.accessPoint, network: parts.network, alarmTopic,
+    });
+    Template.fromStack(parts.stack).hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: { Statement: Match.arrayWith([{ Action: ['kms:GenerateDataKey*', 'kms:Decrypt'], Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Resource: '*' }]) },
+    });
+  });
+
+  test('the state machine may publish to an encrypted success topic and use its key', () => {
+    const parts = pipelineParts();
+    const successTopic = new sns.Topic(parts.stack, 'Successes', { masterKey: new kms.Key(parts.stack, 'SuccessKey') });
+    new PipelineStateMachine(parts.stack, 'Pipeline', {
+      stageIn: parts.stageIn, stageOut: parts.stageOut, processor: parts.processor,
+      accessPoint: parts.storage.fileSystem.accessPoint, network: parts.network, successTopic,
+    });
+    const statements = policyStatementsOf(Template.fromStack(parts.stack), /^PipelineStateMachineRole/);
+    expect(statements).toEqual(expect.arrayContaining([
+      { Action: 'sns:Publish', Effect: 'Allow', Resource: ref(/^Successes/) },
+      { Action: ['kms:Decrypt', 'kms:GenerateDataKey*'], Effect: 'Allow', Resource: getAtt(/^SuccessKey/, 'Arn') },
+    ]));
+  });
+
+  test('fails when stage-in writes to the access point root, where uploads could land in run directories', () => {
+    const parts = pipelineParts();
+    const stageIn = new StageInTransfer(parts.stack, 'RootStageIn', {
+      network: parts.network, sourceBucket: parts.storage.uploads.bucket, sourcePrefix: 'incoming/',
+      fileSystem: parts.storage.fileSystem.fileSystem, accessPoint: parts.storage.fileSystem.accessPoint, destinationDirectory: '/',
+    });
+    expect(() => new PipelineStateMachine(parts.stack, 'Pipeline', {
+      stageIn, stageOut: parts.stageOut, processor: parts.processor, accessPoint: parts.storage.fileSystem.accessPoint, network: parts.network,
+    })).toThrow("PipelineStateMachine 'Pipeline': the stage-in Test/RootStageIn writes to '/', where an upload could land inside a run directory; allowed: a directory outside /runs, such as '/staging'");
   });
 
   test('places the workspace function in a given VPC without a network construct', () => {

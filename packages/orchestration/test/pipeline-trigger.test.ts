@@ -8,6 +8,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { PipelineTrigger, PipelineTriggerProps, ZeroByteObjects } from '../src';
+import { WATCH_PREFIX, pipelineStateMachine } from './pipeline-fixture';
 
 function givenTrigger(props: Partial<PipelineTriggerProps> = {}): { stack: Stack; trigger: PipelineTrigger } {
   const stack = testStack();
@@ -159,6 +160,42 @@ describe('PipelineTrigger validation', () => {
     expect(() => given({ reservedConcurrency })).toThrow(
       `PipelineTrigger 'Trigger': 'reservedConcurrency' ${reservedConcurrency} is not valid; allowed: a whole number of at least 1`,
     );
+  });
+});
+
+describe('PipelineTrigger over a PipelineStateMachine', () => {
+  function pipelineAndBucket() {
+    const { stack, storage, pipeline } = pipelineStateMachine();
+    return { stack, uploads: storage.uploads.bucket, pipeline };
+  }
+
+  test('watches the stage-in prefix when no prefix is given', () => {
+    const { stack, uploads, pipeline } = pipelineAndBucket();
+    new PipelineTrigger(stack, 'Trigger', { uploadBucket: uploads, stateMachine: pipeline.stateMachine });
+    Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ WATCH_PREFIX: WATCH_PREFIX }) },
+    });
+  });
+
+  test('fails when its prefix is not the one the stage-in reads, naming both', () => {
+    const { stack, uploads, pipeline } = pipelineAndBucket();
+    expect(() => new PipelineTrigger(stack, 'Trigger', { uploadBucket: uploads, stateMachine: pipeline.stateMachine, prefix: 'uploads/' })).toThrow(
+      "PipelineTrigger 'Trigger': 'prefix' 'uploads/' is not the prefix the state machine's stage-in reads ('incoming/'); allowed: 'incoming/', or leave 'prefix' out to use it",
+    );
+  });
+
+  test('fails when its bucket is not the one the stage-in reads, naming both', () => {
+    const { stack, pipeline } = pipelineAndBucket();
+    const other = new s3.Bucket(stack, 'Other');
+    expect(() => new PipelineTrigger(stack, 'Trigger', { uploadBucket: other, stateMachine: pipeline.stateMachine })).toThrow(
+      "PipelineTrigger 'Trigger': 'uploadBucket' Test/Other is not the bucket the state machine's stage-in reads (Test/Storage/Uploads/Bucket); allowed: that bucket",
+    );
+  });
+
+  test('accepts the same bucket imported by name', () => {
+    const { stack, uploads, pipeline } = pipelineAndBucket();
+    const imported = s3.Bucket.fromBucketName(stack, 'Imported', uploads.bucketName);
+    expect(() => new PipelineTrigger(stack, 'Trigger', { uploadBucket: imported, stateMachine: pipeline.stateMachine })).not.toThrow();
   });
 });
 

@@ -1,6 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import { PipelineStep } from '../src';
-import { runPipeline, RunOutcome } from './local-run/run-pipeline';
+import { runPipeline, RunOptions, RunOutcome } from './local-run/run-pipeline';
 import { Scenario } from './local-run/simulated-aws';
 import { synthesizedDefinition } from './local-run/synthesized-definition';
 import { WATCH_PREFIX, pipelineStateMachine } from './pipeline-fixture';
@@ -14,8 +14,8 @@ const happy: Scenario = {
   stageOut: { seconds: 60, outcome: 'SUCCESS' },
 };
 
-async function run(scenario: Scenario): Promise<RunOutcome> {
-  return runPipeline(definition, scenario, { uploadPrefix: WATCH_PREFIX, reportPrefix: 'reports/', jobMountPath: '/mnt/pipeline' });
+async function run(scenario: Scenario, options: Partial<RunOptions> = {}): Promise<RunOutcome> {
+  return runPipeline(definition, scenario, { uploadPrefix: WATCH_PREFIX, reportPrefix: 'reports/', jobMountPath: '/mnt/pipeline', ...options });
 }
 
 const outcomes: RunOutcome[] = [];
@@ -26,8 +26,8 @@ afterAll(() => {
   outcomes.forEach((outcome) => outcome.aws.dispose());
 });
 
-async function given(scenario: Scenario): Promise<RunOutcome> {
-  const outcome = await run(scenario);
+async function given(scenario: Scenario, options: Partial<RunOptions> = {}): Promise<RunOutcome> {
+  const outcome = await run(scenario, options);
   outcomes.push(outcome);
   return outcome;
 }
@@ -42,10 +42,12 @@ function expectOneFailureNotification(outcome: RunOutcome, failedStep: PipelineS
     failedStep,
     error: expect.stringMatching(error),
     cause: expect.stringMatching(cause),
+    cleanUp: { removed: [`/runs/${outcome.input.runId}`, `/staging/${outcome.input.relativeKey}`] },
     execution: expect.any(String),
   }]);
-  // The upload is never touched by a failed run.
+  // The upload is never touched by a failed run, and the run leaves nothing on EFS.
   expect(outcome.aws.uploads.get(outcome.input.key)).toBeDefined();
+  expect(outcome.aws.filesOnFileSystem()).toEqual([]);
 }
 
 describe('the synthesized state machine, run locally', () => {
@@ -66,13 +68,10 @@ describe('the synthesized state machine, run locally', () => {
     expect(outcome.error).toBe('DataSync.TaskExecutionError');
   });
 
-  test('stage-out ERROR ends the run with one notification and keeps the run files for inspection', async () => {
+  test('stage-out ERROR ends the run with one notification and removes the run\'s files from EFS', async () => {
     const outcome = await given({ ...happy, stageOut: { seconds: 30, outcome: 'ERROR' } });
     expectOneFailureNotification(outcome, PipelineStep.STAGE_OUT, 'DataSync.TaskExecutionError', /SyncTaskErrorLocationNotAdded/);
-    expect(outcome.aws.filesOnFileSystem()).toEqual([
-      `/runs/${outcome.input.runId}/in/scan 1.csv`,
-      `/runs/${outcome.input.runId}/out/report.txt`,
-    ]);
+    expect(outcome.aws.cancelledExecutions).toEqual([]);
   });
 
   test('a FAILED Batch job ends the run with one notification', async () => {
@@ -81,12 +80,27 @@ describe('the synthesized state machine, run locally', () => {
     expect(outcome.aws.reports.size).toBe(0);
   });
 
-  test('a DataSync execution that never ends stops the run at the stage timeout', async () => {
-    const outcome = await given({ ...happy, stageIn: { seconds: 0, outcome: 'NEVER' } });
+  test('a DataSync execution that never ends is cancelled at the stage timeout, and the run ends once it stopped', async () => {
+    const outcome = await given({ ...happy, stageIn: { seconds: 0, outcome: 'NEVER', cancelSeconds: 20 } });
     expectOneFailureNotification(outcome, PipelineStep.STAGE_IN, 'Pipeline.StepTimeout', /Stage in did not finish within 300 seconds \(20 polls\)/);
     expect(pipeline.stageInMaxPolls).toBe(20);
-    expect(outcome.simulatedSeconds).toBeGreaterThanOrEqual(300);
-    expect(outcome.simulatedSeconds).toBeLessThan(310);
+    // The task's one execution slot is freed: the execution was cancelled and seen to stop.
+    expect(outcome.aws.cancelledExecutions).toHaveLength(1);
+    expect(outcome.output ?? {}).toEqual({});
+    expect(outcome.simulatedSeconds).toBeGreaterThanOrEqual(300 + 20);
+    expect(outcome.simulatedSeconds).toBeLessThan(300 + 2 * 15 + 10);
+  });
+
+  test('a stage-out that never ends is cancelled too, and its output is removed with the run directory', async () => {
+    const outcome = await given({ ...happy, stageOut: { seconds: 0, outcome: 'NEVER' } });
+    expectOneFailureNotification(outcome, PipelineStep.STAGE_OUT, 'Pipeline.StepTimeout', /Stage out did not finish within 300 seconds/);
+    expect(outcome.aws.cancelledExecutions).toEqual([expect.stringContaining('task-stageOut/execution/')]);
+  });
+
+  test('a cancelled execution that never stops still ends the run after a bounded number of checks, with one notification', async () => {
+    const outcome = await given({ ...happy, stageIn: { seconds: 0, outcome: 'NEVER', cancelSeconds: 'NEVER' } });
+    expectOneFailureNotification(outcome, PipelineStep.STAGE_IN, 'Pipeline.StepTimeout', /Stage in did not finish/);
+    expect(outcome.simulatedSeconds).toBeLessThan(300 + 8 * 15 + 10);
   });
 
   test('a start throttled twice is retried and the run succeeds', async () => {
@@ -98,7 +112,23 @@ describe('the synthesized state machine, run locally', () => {
 
   test('a start that stays throttled fails the run after its retries, with one notification', async () => {
     const outcome = await given({ ...happy, stageOut: { ...happy.stageOut, throttledStarts: 100 } });
-    expectOneFailureNotification(outcome, PipelineStep.STAGE_OUT, 'DataSync.ThrottlingException', /Rate exceeded/);
+    expectOneFailureNotification(outcome, PipelineStep.STAGE_OUT, 'DataSync.InvalidRequestException', /Rate exceeded/);
+  });
+
+  test('a notification SNS refuses (the publisher may not use the topic key) is counted in a metric, and the run still fails with its own error', async () => {
+    const outcome = await given({ ...happy, job: { seconds: 30, outcome: 'FAILED' }, notification: 'KMS_ACCESS_DENIED' });
+    expect(outcome.status).toBe('FAILED');
+    expect(outcome.error).toBe('States.TaskFailed');
+    expect(outcome.aws.notifications).toEqual([]);
+    expect(outcome.aws.refusedNotifications).toHaveLength(1);
+    expect(outcome.aws.metrics.get('BatchPipeline/UndeliveredNotifications')).toBe(1);
+  });
+
+  test.each(['_notes.csv', '(1).csv', 'über.csv', '.env', '報告書.csv', '-'])('an upload named %s gets a job name Batch accepts and produces its report', async (fileName) => {
+    const outcome = await given(happy, { key: `${WATCH_PREFIX}${fileName}` });
+    expect(outcome.status).toBe('SUCCEEDED');
+    expect(outcome.aws.submittedJobNames).toEqual([outcome.input.runId]);
+    expect([...outcome.aws.reports.keys()]).toEqual([`reports/runs/${outcome.input.runId}/out/report.txt`]);
   });
 
   test('an upload deleted before stage-in fails the run at prepare, with one notification', async () => {
@@ -110,5 +140,6 @@ describe('the synthesized state machine, run locally', () => {
     expect(outcome.aws.notifications).toEqual([expect.objectContaining({
       runId: outcome.input.runId, failedStep: PipelineStep.PREPARE, error: 'StagedFileMissing', cause: expect.stringContaining('/staging/2026/scan 1.csv'),
     })]);
+    expect(outcome.aws.filesOnFileSystem()).toEqual([]);
   });
 });

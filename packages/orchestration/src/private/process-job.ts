@@ -13,10 +13,10 @@ const BATCH_SYNC_RULE = 'StepFunctionsGetEventsForBatchJobsRule';
  * `batch:SubmitJob` on every job definition of the account; `grantProcessJob`
  * grants exactly what this state needs instead.
  */
-export function processJobState(scope: Construct, processor: IBatchProcessor, timeout: Duration): sfn.CustomState {
+export function processJobState(scope: Construct, who: string, processor: IBatchProcessor, timeout: Duration): sfn.CustomState {
   const mountPath = processor.mountPath;
   if (/['{}\\]/.test(mountPath)) {
-    throw new Error(`PipelineStateMachine: the job's mount path ${mountPath} contains ' { } or \\, which States.Format cannot hold; allowed: a path without them`);
+    throw new Error(`${who}: the job's mount path ${mountPath} contains ' { } or \\, which States.Format cannot hold; allowed: a path without them`);
   }
   const environment: Array<Record<string, string>> = [
     { 'Name': RunContract.RUN_ID, 'Value.$': '$.runId' },

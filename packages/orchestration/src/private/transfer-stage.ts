@@ -4,14 +4,56 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 
 /**
- * Errors of DataSync's StartTaskExecution worth retrying: throttling, service
- * faults, and InvalidRequestException, which DataSync also returns while a
- * task's execution queue is full. A configuration error fails the run after
- * the last attempt, so it cannot loop.
+ * The errors DataSync's API model declares for StartTaskExecution,
+ * DescribeTaskExecution and CancelTaskExecution: `InternalException` (a
+ * service fault) and `InvalidRequestException` (which also carries throttling
+ * and a full execution queue). Step Functions names SDK errors
+ * `<Service>.<ErrorShape>`, so these are the names a retrier can match; a
+ * `DataSync.ThrottlingException` is never raised.
  */
-export const TRANSIENT_START_ERRORS = ['DataSync.ThrottlingException', 'DataSync.InternalException', 'DataSync.InvalidRequestException'];
-const TRANSIENT_DESCRIBE_ERRORS = ['DataSync.ThrottlingException', 'DataSync.InternalException'];
+export const DATASYNC_ERRORS = {
+  INTERNAL: 'DataSync.InternalException',
+  INVALID_REQUEST: 'DataSync.InvalidRequestException',
+  /**
+   * Errors outside the model, such as the common `ThrottlingException`, reach
+   * Step Functions as the SDK's service exception of DataSync (as S3 throttling
+   * arrives as `S3.S3Exception`); not documented for DataSync, so matched as well.
+   */
+  UNMODELLED: 'DataSync.DataSyncException',
+} as const;
+
+/** Statuses of a task execution that has not ended yet (DataSync TaskExecutionStatus). */
+export const UNFINISHED_EXECUTION_STATUSES = ['QUEUED', 'LAUNCHING', 'PREPARING', 'TRANSFERRING', 'VERIFYING', 'CANCELLING'];
+
+/** How often a stage checks that a cancelled execution has stopped before it reports the failure. */
+export const MAX_CANCEL_CHECKS = 8;
+
 const API_CALL_TIMEOUT = Duration.seconds(60);
+
+/**
+ * Retries of the start call: a fault, and InvalidRequestException, which
+ * DataSync returns for throttling and a full queue as well as for a bad
+ * request; a bad request fails the run after the last attempt, so it cannot
+ * loop. A start that timed out is not retried: it may have started.
+ */
+const START_RETRY: sfn.RetryProps = {
+  errors: [DATASYNC_ERRORS.INTERNAL, DATASYNC_ERRORS.INVALID_REQUEST, DATASYNC_ERRORS.UNMODELLED],
+  interval: Duration.seconds(5),
+  backoffRate: 2,
+  maxAttempts: 6,
+  maxDelay: Duration.seconds(60),
+  jitterStrategy: sfn.JitterType.FULL,
+};
+
+/** Retries of status checks and cancels: both are safe to repeat. */
+const READ_RETRY: sfn.RetryProps = {
+  errors: [DATASYNC_ERRORS.INTERNAL, DATASYNC_ERRORS.INVALID_REQUEST, DATASYNC_ERRORS.UNMODELLED, sfn.Errors.TIMEOUT],
+  interval: Duration.seconds(2),
+  backoffRate: 2,
+  maxAttempts: 4,
+  maxDelay: Duration.seconds(30),
+  jitterStrategy: sfn.JitterType.FULL,
+};
 
 export interface TransferStageProps {
   /** Human name of the step, used in state names and notifications, such as 'Stage in'. */
@@ -31,9 +73,15 @@ export interface TransferStageProps {
 
 /**
  * Start a DataSync task execution for one run, then poll it until SUCCESS
- * (on to `next`) or ERROR, or until the stage's timeout in polls has
- * passed (both go to `onFailure`). Each poll is Wait, Describe, Choice and a
- * counting Pass, so the loop is bounded by a number of polls, not by hope.
+ * (on to `next`) or ERROR, or until the stage's timeout in polls has passed.
+ * Each poll is Wait, Describe, Choice and a counting Pass, so the loop is
+ * bounded by a number of polls, not by hope.
+ *
+ * A stage that gives up (its timeout, or status checks that keep failing)
+ * cancels its execution, so that it frees the task's one execution slot and
+ * stops writing, and checks up to `MAX_CANCEL_CHECKS` times that it stopped
+ * before it reports the failure. The cancel's outcome is kept at
+ * `<statePath>.cancel` for the notification.
  */
 export class TransferStage extends Construct {
   public readonly startState: sfn.State;
@@ -45,6 +93,7 @@ export class TransferStage extends Construct {
     const name = props.stepName;
     const path = props.statePath;
     this.maxPolls = Math.ceil(props.timeout.toSeconds() / props.pollInterval.toSeconds());
+    const executions = `${props.taskArn}/execution/*`;
 
     const start = new tasks.CallAwsService(this, `${name}: start`, {
       service: 'datasync',
@@ -56,29 +105,14 @@ export class TransferStage extends Construct {
       resultPath: path,
       taskTimeout: sfn.Timeout.duration(API_CALL_TIMEOUT),
     });
-    start.addRetry({
-      errors: TRANSIENT_START_ERRORS,
-      interval: Duration.seconds(5),
-      backoffRate: 2,
-      maxAttempts: 6,
-      maxDelay: Duration.seconds(60),
-      jitterStrategy: sfn.JitterType.FULL,
-    });
+    start.addRetry(START_RETRY);
     start.addCatch(props.onFailure, { resultPath: '$.error' });
 
+    const cancel = this.cancelAndSettle(name, path, executions, props);
+
     const wait = new sfn.Wait(this, `${name}: wait`, { time: sfn.WaitTime.duration(props.pollInterval) });
-    const describe = new tasks.CallAwsService(this, `${name}: check`, {
-      service: 'datasync',
-      action: 'describeTaskExecution',
-      iamAction: 'datasync:DescribeTaskExecution',
-      iamResources: [`${props.taskArn}/execution/*`],
-      parameters: { 'TaskExecutionArn.$': `${path}.executionArn` },
-      resultSelector: { 'status.$': '$.Status', 'response.$': '$' },
-      resultPath: `${path}.check`,
-      taskTimeout: sfn.Timeout.duration(API_CALL_TIMEOUT),
-    });
-    describe.addRetry({ errors: TRANSIENT_DESCRIBE_ERRORS, interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 4 });
-    describe.addCatch(props.onFailure, { resultPath: '$.error' });
+    const describe = this.describe(`${name}: check`, path, executions);
+    describe.addCatch(cancel, { resultPath: '$.error' });
 
     const executionFailed = new sfn.Pass(this, `${name}: execution failed`, {
       parameters: { 'Error': 'DataSync.TaskExecutionError', 'Cause.$': `States.JsonToString(${path}.check.response)` },
@@ -87,7 +121,7 @@ export class TransferStage extends Construct {
     const timedOut = new sfn.Pass(this, `${name}: timed out`, {
       parameters: { Error: 'Pipeline.StepTimeout', Cause: `${name} did not finish within ${props.timeout.toSeconds()} seconds (${this.maxPolls} polls)` },
       resultPath: '$.error',
-    }).next(props.onFailure);
+    }).next(cancel);
     const count = new sfn.Pass(this, `${name}: count poll`, {
       parameters: { 'executionArn.$': `${path}.executionArn`, 'polls.$': `States.MathAdd(${path}.polls, 1)` },
       resultPath: path,
@@ -101,5 +135,57 @@ export class TransferStage extends Construct {
 
     this.startState = start;
     start.next(wait).next(describe).next(done);
+  }
+
+  private describe(stateName: string, path: string, executions: string): tasks.CallAwsService {
+    const describe = new tasks.CallAwsService(this, stateName, {
+      service: 'datasync',
+      action: 'describeTaskExecution',
+      iamAction: 'datasync:DescribeTaskExecution',
+      iamResources: [executions],
+      parameters: { 'TaskExecutionArn.$': `${path}.executionArn` },
+      resultSelector: { 'status.$': '$.Status', 'response.$': '$' },
+      resultPath: `${path}.check`,
+      taskTimeout: sfn.Timeout.duration(API_CALL_TIMEOUT),
+    });
+    describe.addRetry(READ_RETRY);
+    return describe;
+  }
+
+  /**
+   * Cancel -> wait -> check -> stopped? (loop at most MAX_CANCEL_CHECKS times) -> onFailure.
+   * A cancel that DataSync refuses (the execution already ended) or a check
+   * that fails goes to onFailure as well: the run's own error is kept in `$.error`.
+   */
+  private cancelAndSettle(name: string, path: string, executions: string, props: TransferStageProps): sfn.State {
+    const cancel = new tasks.CallAwsService(this, `${name}: cancel`, {
+      service: 'datasync',
+      action: 'cancelTaskExecution',
+      iamAction: 'datasync:CancelTaskExecution',
+      iamResources: [executions],
+      parameters: { 'TaskExecutionArn.$': `${path}.executionArn` },
+      resultSelector: { requested: true, checks: 0 },
+      resultPath: `${path}.cancel`,
+      taskTimeout: sfn.Timeout.duration(API_CALL_TIMEOUT),
+    });
+    // A refused cancel (InvalidRequestException: the execution has already ended) is not retried.
+    cancel.addRetry({ ...READ_RETRY, errors: [DATASYNC_ERRORS.INTERNAL, DATASYNC_ERRORS.UNMODELLED, sfn.Errors.TIMEOUT] });
+    cancel.addCatch(props.onFailure, { resultPath: `${path}.cancel` });
+
+    const wait = new sfn.Wait(this, `${name}: wait for cancel`, { time: sfn.WaitTime.duration(props.pollInterval) });
+    const check = this.describe(`${name}: check cancel`, path, executions);
+    check.addCatch(props.onFailure, { resultPath: `${path}.cancel.checkError` });
+    const count = new sfn.Pass(this, `${name}: count cancel check`, {
+      parameters: { 'requested': true, 'checks.$': `States.MathAdd(${path}.cancel.checks, 1)` },
+      resultPath: `${path}.cancel`,
+    });
+    const stopped = new sfn.Choice(this, `${name}: stopped?`)
+      .when(sfn.Condition.and(
+        sfn.Condition.or(...UNFINISHED_EXECUTION_STATUSES.map((status) => sfn.Condition.stringEquals(`${path}.check.status`, status))),
+        sfn.Condition.numberLessThan(`${path}.cancel.checks`, MAX_CANCEL_CHECKS - 1),
+      ), count.next(wait))
+      .otherwise(props.onFailure);
+    cancel.next(wait).next(check).next(stopped);
+    return cancel;
   }
 }

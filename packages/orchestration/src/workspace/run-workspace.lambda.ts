@@ -1,6 +1,6 @@
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import * as path from 'node:path';
-import { resolveUnderMount, runPathsFor } from './run-paths';
+import { RUNS_DIRECTORY, resolveUnderMount, runPathsFor } from './run-paths';
 
 /** Where the Lambda function mounts the pipeline's access point. */
 export const WORKSPACE_MOUNT_PATH = '/mnt/pipeline';
@@ -22,7 +22,21 @@ export interface CleanupRequest {
   readonly stagedPath: string;
 }
 
-export type WorkspaceRequest = PrepareRequest | CleanupRequest;
+/**
+ * Prepare staging: create the directory stage-in writes to. DataSync does not
+ * document that it creates a destination location's subdirectory, so it must
+ * exist before the first transfer; creating it before every DataSync stage-in
+ * also brings it back if someone removed it.
+ */
+export interface PrepareStagingRequest {
+  readonly action: 'prepare-staging';
+  readonly runId: string;
+  readonly stagedPath: string;
+  /** The stage-in destination directory, relative to the access point root, such as `/staging/`. */
+  readonly stagingDirectory: string;
+}
+
+export type WorkspaceRequest = PrepareRequest | CleanupRequest | PrepareStagingRequest;
 
 export interface WorkspaceResult {
   /** The run's input file, relative to the access point root. */
@@ -31,6 +45,8 @@ export interface WorkspaceResult {
   readonly outputDirectory?: string;
   /** What was removed, relative to the access point root. */
   readonly removed?: string[];
+  /** The staging directory that now exists, relative to the access point root. */
+  readonly stagingDirectory?: string;
 }
 
 /**
@@ -74,7 +90,16 @@ export async function handleWorkspaceRequest(request: WorkspaceRequest, mountPat
       console.log(JSON.stringify({ outcome: 'cleaned-up', runId: request.runId, removed }));
       return { removed };
     }
+    case 'prepare-staging': {
+      const directory = resolveUnderMount(mountPath, request.stagingDirectory);
+      const runs = resolveUnderMount(mountPath, RUNS_DIRECTORY);
+      if (directory === mountPath || directory === runs || directory.startsWith(`${runs}/`)) {
+        throw new Error(`staging directory '${request.stagingDirectory}' is not valid; allowed: a directory below the access point root, outside ${RUNS_DIRECTORY}`);
+      }
+      await mkdir(directory, { recursive: true });
+      return { stagingDirectory: request.stagingDirectory };
+    }
     default:
-      throw new Error(`action '${(request as { action?: unknown }).action}' is not valid; allowed: prepare, cleanup`);
+      throw new Error(`action '${(request as { action?: unknown }).action}' is not valid; allowed: prepare, cleanup, prepare-staging`);
   }
 }

@@ -30,6 +30,8 @@ export interface RunOptions {
   readonly jobMountPath: string;
   /** Simulate an upload deleted by its owner before stage-in read it. */
   readonly uploadDeletedBeforeStageIn?: boolean;
+  /** The object version the trigger saw. */
+  readonly versionId?: string;
 }
 
 /** A local task handler: the simulated service's answer, as the JSON Step Functions would see. */
@@ -54,7 +56,9 @@ export async function runPipeline(definition: Record<string, any>, scenario: Sce
   // The simulated clock advances by the poll interval on each status check,
   // which is right only while every check follows its stage's Wait state.
   const wait = stateOf(definition, 'Stage in: wait');
-  if (wait.Next !== 'Stage in: check' || stateOf(definition, 'Stage out: wait').Next !== 'Stage out: check') {
+  const checksFollowWaits = ['Stage in', 'Stage out'].every((stage) => stateOf(definition, `${stage}: wait`).Next === `${stage}: check`
+    && stateOf(definition, `${stage}: wait for cancel`).Next === `${stage}: check cancel`);
+  if (!checksFollowWaits) {
     throw new Error('local run: each DataSync status check must follow its Wait state');
   }
   const startRetry = stateOf(definition, 'Stage in: start').Retry[0];
@@ -73,7 +77,7 @@ export async function runPipeline(definition: Record<string, any>, scenario: Sce
   if (!options.uploadDeletedBeforeStageIn) {
     aws.uploads.set(key, options.body ?? 'a,b\n1,2\n');
   }
-  const versionId = 'v1';
+  const versionId = options.versionId ?? 'v1';
   const relativeKey = key.slice(options.uploadPrefix.length);
   const input: RunInput = {
     runId: runIdFor({ bucket, key, versionId }),
@@ -100,18 +104,25 @@ export async function runPipeline(definition: Record<string, any>, scenario: Sce
     },
     overrides: {
       taskResourceLocalHandlers: {
+        'Prepare staging': answer((request) => aws.invokeWorkspace(request)),
         'Stage in: start': answer((request) => aws.startTransfer('stageIn', request)),
         'Stage in: check': answer((request) => aws.describeTransfer(request)),
+        'Stage in: cancel': answer((request) => aws.cancelTransfer(request)),
+        'Stage in: check cancel': answer((request) => aws.describeTransfer(request)),
         'Prepare': answer((request) => aws.invokeWorkspace(request)),
         'Process': answer((request) => aws.runJob(request)),
         'Stage out: start': answer((request) => aws.startTransfer('stageOut', request)),
         'Stage out: check': answer((request) => aws.describeTransfer(request)),
+        'Stage out: cancel': answer((request) => aws.cancelTransfer(request)),
+        'Stage out: check cancel': answer((request) => aws.describeTransfer(request)),
         'Clean up': answer((request) => aws.invokeWorkspace(request)),
+        'Clean up after failure': answer((request) => aws.invokeWorkspace(request)),
         'Notify failure': answer((request) => aws.publish(request)),
+        'Count undelivered notification': answer((request) => aws.putMetricData(request)),
         'Notify success': answer((request) => aws.publish(request)),
       },
-      waitTimeOverrides: { 'Stage in: wait': 0, 'Stage out: wait': 0 },
-      retryIntervalOverrides: { 'Stage in: start': 0, 'Stage out: start': 0 },
+      waitTimeOverrides: { 'Stage in: wait': 0, 'Stage out: wait': 0, 'Stage in: wait for cancel': 0, 'Stage out: wait for cancel': 0 },
+      retryIntervalOverrides: { 'Stage in: start': 0, 'Stage out: start': 0, 'Notify failure': 0, 'Stage in: check': 0, 'Stage out: check': 0 },
     },
   });
 

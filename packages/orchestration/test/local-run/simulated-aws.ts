@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { batchJobNameError, serviceError } from './service-rules';
 import { handleWorkspaceRequest, WorkspaceRequest } from '../../src/workspace/run-workspace.lambda';
 
 /** How one DataSync stage behaves in a scenario. */
@@ -11,6 +12,8 @@ export interface TransferBehaviour {
   readonly outcome: 'SUCCESS' | 'ERROR' | 'NEVER';
   /** How many start calls are throttled before one is accepted. */
   readonly throttledStarts?: number;
+  /** Seconds a cancelled execution stays CANCELLING before it ends in ERROR; NEVER keeps it cancelling. */
+  readonly cancelSeconds?: number | 'NEVER';
 }
 
 export interface JobBehaviour {
@@ -22,6 +25,8 @@ export interface Scenario {
   readonly stageIn: TransferBehaviour;
   readonly job: JobBehaviour;
   readonly stageOut: TransferBehaviour;
+  /** Whether SNS accepts the publish, or refuses it as it does when the publisher may not use the topic's key. */
+  readonly notification?: 'DELIVERED' | 'KMS_ACCESS_DENIED';
 }
 
 /** Simulated latency of one AWS API call and of one Lambda invocation, in seconds. */
@@ -33,7 +38,13 @@ interface TransferExecution {
   readonly startedAt: number;
   readonly filter: string;
   copied: boolean;
+  cancelledAt?: number;
+  /** The last status DescribeTaskExecution reported. */
+  status: string;
 }
+
+/** How long a cancelled execution stays CANCELLING when the scenario does not say. */
+const DEFAULT_CANCEL_SECONDS = 10;
 
 /**
  * The AWS services a run touches, simulated on one clock: DataSync copies
@@ -47,6 +58,14 @@ export class SimulatedAws {
   public readonly uploads = new Map<string, string>();
   public readonly reports = new Map<string, string>();
   public readonly notifications: Array<Record<string, unknown>> = [];
+  /** Publishes SNS refused, with the error it returned. */
+  public readonly refusedNotifications: string[] = [];
+  /** CloudWatch data points written with PutMetricData: `<namespace>/<metric>` -> sum. */
+  public readonly metrics = new Map<string, number>();
+  /** Execution ARNs CancelTaskExecution was called for. */
+  public readonly cancelledExecutions: string[] = [];
+  /** Job names SubmitJob accepted. */
+  public readonly submittedJobNames: string[] = [];
   public readonly fileSystem: string;
   private readonly executions = new Map<string, TransferExecution>();
   private readonly startAttempts = { stageIn: 0, stageOut: 0 };
@@ -86,28 +105,56 @@ export class SimulatedAws {
     }
     this.clock += API_CALL_SECONDS;
     if (attempt <= (behaviour.throttledStarts ?? 0)) {
-      throw namedError('DataSync.ThrottlingException', 'Rate exceeded');
+      // DataSync's API model has no throttling error: it answers InvalidRequestException.
+      throw serviceError('DataSync.InvalidRequestException', 'Rate exceeded');
     }
     const arn = `arn:aws:datasync:eu-west-2:123456789012:task/task-${stage}/execution/exec-${this.executions.size}`;
-    this.executions.set(arn, { stage, startedAt: this.clock, filter: request.Includes[0].Value, copied: false });
+    this.executions.set(arn, { stage, startedAt: this.clock, filter: request.Includes[0].Value, copied: false, status: 'LAUNCHING' });
     return { TaskExecutionArn: arn };
+  }
+
+  /** CancelTaskExecution: an execution that already ended is refused with InvalidRequestException. */
+  public cancelTransfer(request: { TaskExecutionArn: string }): Record<string, never> {
+    this.clock += API_CALL_SECONDS;
+    const execution = this.executions.get(request.TaskExecutionArn);
+    if (!execution || execution.status === 'SUCCESS' || execution.status === 'ERROR') {
+      throw serviceError('DataSync.InvalidRequestException', `execution ${request.TaskExecutionArn} is not running`);
+    }
+    this.cancelledExecutions.push(request.TaskExecutionArn);
+    execution.cancelledAt = this.clock;
+    return {};
   }
 
   /** DescribeTaskExecution, after the Wait state that always precedes it. */
   public describeTransfer(request: { TaskExecutionArn: string }): Record<string, unknown> {
     this.clock += this.layout.pollIntervalSeconds + API_CALL_SECONDS;
-    const execution = this.executions.get(request.TaskExecutionArn)!;
+    const execution = this.executions.get(request.TaskExecutionArn);
+    if (!execution) {
+      throw serviceError('DataSync.InvalidRequestException', `no execution ${request.TaskExecutionArn}`);
+    }
     const behaviour = this.scenario[execution.stage];
+    if (execution.cancelledAt !== undefined) {
+      const cancelSeconds = behaviour.cancelSeconds ?? DEFAULT_CANCEL_SECONDS;
+      const stopped = cancelSeconds !== 'NEVER' && this.clock - execution.cancelledAt >= cancelSeconds;
+      execution.status = stopped ? 'ERROR' : 'CANCELLING';
+      return { TaskExecutionArn: request.TaskExecutionArn, Status: execution.status, ...(stopped ? { Result: { ErrorCode: 'OpCancelled', ErrorDetail: 'Cancelled' } } : {}) };
+    }
     const finished = behaviour.outcome !== 'NEVER' && this.clock - execution.startedAt >= behaviour.seconds;
     if (!finished) {
+      execution.status = 'TRANSFERRING';
       return { TaskExecutionArn: request.TaskExecutionArn, Status: 'TRANSFERRING' };
     }
     if (behaviour.outcome === 'ERROR') {
+      execution.status = 'ERROR';
       return { TaskExecutionArn: request.TaskExecutionArn, Status: 'ERROR', Result: { ErrorCode: 'SyncTaskErrorLocationNotAdded', ErrorDetail: 'simulated transfer error' } };
     }
+    execution.status = 'SUCCESS';
     if (!execution.copied) {
       this.copy(execution);
       execution.copied = true;
+    }
+    if (execution.status === 'ERROR') {
+      return { TaskExecutionArn: request.TaskExecutionArn, Status: 'ERROR', Result: { ErrorCode: 'SyncTaskErrorLocationNotFound', ErrorDetail: `the mount path ${this.layout.stagingDirectory} does not exist` } };
     }
     return { TaskExecutionArn: request.TaskExecutionArn, Status: 'SUCCESS', Result: { ErrorCode: '' } };
   }
@@ -118,11 +165,17 @@ export class SimulatedAws {
   }
 
   /** Batch SubmitJob `.sync`: runs a job that reads only the run contract's environment. */
-  public runJob(request: { ContainerOverrides: { Environment: Array<{ Name: string; Value: string }> } }): Record<string, unknown> {
+  public runJob(request: { JobName: string; ContainerOverrides: { Environment: Array<{ Name: string; Value: string }> } }): Record<string, unknown> {
+    const nameError = batchJobNameError(request.JobName);
+    if (nameError) {
+      // SubmitJob refuses the name before any job exists: a client error, as Batch returns it.
+      throw serviceError('Batch.ClientException', nameError);
+    }
+    this.submittedJobNames.push(request.JobName);
     this.clock += API_CALL_SECONDS + this.scenario.job.seconds;
     const env = Object.fromEntries(request.ContainerOverrides.Environment.map((entry) => [entry.Name, entry.Value]));
     if (this.scenario.job.outcome === 'FAILED') {
-      throw namedError('States.TaskFailed', JSON.stringify({ Status: 'FAILED', StatusReason: 'Essential container in task exited', Container: { ExitCode: 2 } }));
+      throw serviceError('States.TaskFailed', JSON.stringify({ Status: 'FAILED', StatusReason: 'Essential container in task exited', Container: { ExitCode: 2 } }));
     }
     const onFileSystem = (containerPath: string) => path.join(this.fileSystem, path.relative(this.layout.jobMountPath, containerPath));
     const input = readFileSync(onFileSystem(env.PIPELINE_INPUT_PATH), 'utf-8');
@@ -133,8 +186,22 @@ export class SimulatedAws {
 
   public publish(request: { Message: Record<string, unknown> }): { MessageId: string } {
     this.clock += API_CALL_SECONDS;
+    if (this.scenario.notification === 'KMS_ACCESS_DENIED') {
+      this.refusedNotifications.push(JSON.stringify(request.Message));
+      throw serviceError('SNS.KMSAccessDeniedException', 'User is not authorized to perform kms:GenerateDataKey on the topic\'s key');
+    }
     this.notifications.push(request.Message);
     return { MessageId: `message-${this.notifications.length}` };
+  }
+
+  /** CloudWatch PutMetricData: sums each data point under `<namespace>/<metric name>`. */
+  public putMetricData(request: { Namespace: string; MetricData: Array<{ MetricName: string; Value: number }> }): Record<string, never> {
+    this.clock += API_CALL_SECONDS;
+    for (const datum of request.MetricData) {
+      const name = `${request.Namespace}/${datum.MetricName}`;
+      this.metrics.set(name, (this.metrics.get(name) ?? 0) + datum.Value);
+    }
+    return {};
   }
 
   private copy(execution: TransferExecution): void {
@@ -144,6 +211,11 @@ export class SimulatedAws {
       const body = this.uploads.get(`${this.layout.uploadPrefix}${relativeKey}`);
       if (body !== undefined) {
         const target = path.join(this.fileSystem, this.layout.stagingDirectory, relativeKey);
+        if (!existsSync(path.join(this.fileSystem, this.layout.stagingDirectory))) {
+          // The location's subdirectory is a mount path; nothing says DataSync creates it.
+          execution.status = 'ERROR';
+          return;
+        }
         mkdirSync(path.dirname(target), { recursive: true });
         writeFileSync(target, body);
       }
@@ -161,8 +233,3 @@ export class SimulatedAws {
   }
 }
 
-function namedError(name: string, message: string): Error {
-  const error = new Error(message);
-  error.name = name;
-  return error;
-}

@@ -62,4 +62,16 @@ describe('run workspace function', () => {
     await expect(handleWorkspaceRequest({ action: 'format', runId: 'r1', stagedPath: '/x' } as never, mount))
       .rejects.toThrow("action 'format' is not valid; allowed: prepare, cleanup");
   });
+
+  test('prepare-staging creates the stage-in directory, and again when it exists', async () => {
+    const request = { action: 'prepare-staging', runId: 'r1', stagedPath: '/uploads/a.csv', stagingDirectory: '/uploads/' } as const;
+    await expect(handleWorkspaceRequest(request, mount)).resolves.toEqual({ stagingDirectory: '/uploads/' });
+    await expect(handleWorkspaceRequest(request, mount)).resolves.toEqual({ stagingDirectory: '/uploads/' });
+    expect(existsSync(path.join(mount, 'uploads'))).toBe(true);
+  });
+
+  test.each(['/', '/runs/', '/runs/x', '/..'])('prepare-staging refuses %s, which would mix uploads with run directories', async (stagingDirectory) => {
+    await expect(handleWorkspaceRequest({ action: 'prepare-staging', runId: 'r1', stagedPath: '/a', stagingDirectory }, mount))
+      .rejects.toThrow(`staging directory '${stagingDirectory}' is not valid`);
+  });
 });
