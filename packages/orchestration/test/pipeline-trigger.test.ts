@@ -7,8 +7,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { PipelineTrigger, PipelineTriggerProps, ZeroByteObjects } from '../src';
-import { WATCH_PREFIX, pipelineStateMachine } from './pipeline-fixture';
+import { PipelineStateMachine, PipelineTrigger, PipelineTriggerProps, ZeroByteObjects } from '../src';
+import { WATCH_PREFIX, pipelineParts } from './pipeline-fixture';
 
 function givenTrigger(props: Partial<PipelineTriggerProps> = {}): { stack: Stack; trigger: PipelineTrigger } {
   const stack = testStack();
@@ -165,8 +165,11 @@ describe('PipelineTrigger validation', () => {
 
 describe('PipelineTrigger over a PipelineStateMachine', () => {
   function pipelineAndBucket() {
-    const { stack, storage, pipeline } = pipelineStateMachine();
-    return { stack, uploads: storage.uploads.bucket, pipeline };
+    const parts = pipelineParts();
+    const pipeline = new PipelineStateMachine(parts.stack, 'Pipeline', {
+      stageIn: parts.stageIn, stageOut: parts.stageOut, processor: parts.processor, accessPoint: parts.storage.fileSystem.accessPoint, network: parts.network,
+    });
+    return { stack: parts.stack, uploads: parts.storage.uploads.bucket, pipeline };
   }
 
   test('watches the stage-in prefix when no prefix is given', () => {
