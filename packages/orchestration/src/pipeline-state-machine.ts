@@ -96,9 +96,11 @@ export interface PipelineStateMachineProps {
   readonly stageInTimeout?: Duration;
 
   /**
-   * How long the Batch job may take, waiting for capacity included.
+   * How long the Batch job may take, waiting for capacity included. It must be at
+   * least the processor's `maxJobDuration` (attempts x attempt timeout): a shorter
+   * step would stop a job that Batch is still allowed to run or retry.
    *
-   * @default Duration.hours(2)
+   * @default - the processor's `maxJobDuration` plus 30 minutes for queueing (2 hours when that is a deploy-time value)
    */
   readonly processTimeout?: Duration;
 
@@ -157,6 +159,16 @@ const SNS_PUBLISH_RETRY: sfn.RetryProps = {
   jitterStrategy: sfn.JitterType.FULL,
 };
 
+/** Time a job may spend queued and starting, over all its attempts, on top of its attempts' run time. */
+const PROCESS_QUEUE_MARGIN = Duration.minutes(30);
+/** The process step's timeout when the processor's job duration is only known at deploy time. */
+const FALLBACK_PROCESS_TIMEOUT = Duration.hours(2);
+
+/** Every attempt of the job may run to its timeout, and then some time goes to queueing. */
+function defaultProcessTimeout(processor: IBatchProcessor): Duration {
+  return processor.maxJobDuration.isUnresolved() ? FALLBACK_PROCESS_TIMEOUT : processor.maxJobDuration.plus(PROCESS_QUEUE_MARGIN);
+}
+
 const MIN_POLL_SECONDS = 1;
 const MAX_POLL_SECONDS = 300;
 const API_CALL_TIMEOUT = Duration.seconds(60);
@@ -200,11 +212,12 @@ export class PipelineStateMachine extends Construct {
     super(scope, id);
     const pollInterval = props.pollInterval ?? Duration.seconds(15);
     const stageInTimeout = props.stageInTimeout ?? Duration.hours(1);
-    const processTimeout = props.processTimeout ?? Duration.hours(2);
+    const processTimeout = props.processTimeout ?? defaultProcessTimeout(props.processor);
     const stageOutTimeout = props.stageOutTimeout ?? Duration.hours(1);
     const stepsTotal = Duration.seconds(stageInTimeout.toSeconds() + processTimeout.toSeconds() + stageOutTimeout.toSeconds());
     const runTimeout = props.runTimeout ?? stepsTotal.plus(RUN_TIMEOUT_MARGIN);
     this.validate(props, pollInterval, [['stageInTimeout', stageInTimeout], ['processTimeout', processTimeout], ['stageOutTimeout', stageOutTimeout]], runTimeout, stepsTotal);
+    this.validateProcessTimeout(props.processor, processTimeout);
     this.uploadBucket = props.stageIn.sourceLocation.bucket;
     // Stage-in's S3 subdirectory is '/incoming/' (or '/'); the upload prefix is its key form.
     this.uploadPrefix = props.stageIn.sourceLocation.subdirectory.slice(1);
@@ -553,6 +566,25 @@ export class PipelineStateMachine extends Construct {
       'Step Functions may invoke any version of the workspace function (the grant CDK makes for lambda:invoke); it is this one function.');
     NagAcknowledgements.acknowledgeWildcardResource(role, Stack.of(this).formatArn({ service: 'batch', resource: 'job', resourceName: '*' }),
       'Step Functions terminates the run\'s Batch job when the process step times out; job ids are only known at run time, and the ARN is limited to this account and region.');
+  }
+
+  /**
+   * The process step waits for the whole job: every attempt Batch makes may run
+   * for the attempt timeout, so a shorter step would give up on a job that is
+   * still allowed to run (and stop it while Batch would still retry it).
+   */
+  private validateProcessTimeout(processor: IBatchProcessor, processTimeout: Duration): void {
+    const jobMaximum = processor.maxJobDuration;
+    if (processTimeout.isUnresolved() || jobMaximum.isUnresolved()) {
+      return;
+    }
+    if (processTimeout.toSeconds({ integral: false }) < jobMaximum.toSeconds({ integral: false })) {
+      const name = constructLabel(this, 'PipelineStateMachine');
+      const processorPath = Construct.isConstruct(processor) ? processor.node.path : processor.jobDefinition.node.path;
+      throw new Error(`${name}: 'processTimeout' ${processTimeout.toHumanString()} is shorter than the job may run `
+        + `(${processor.attempts} attempts x ${processor.attemptTimeout.toHumanString()} = ${jobMaximum.toHumanString()} on ${processorPath}); `
+        + `allowed: at least ${jobMaximum.toHumanString()} (leave it out for that plus ${PROCESS_QUEUE_MARGIN.toHumanString()} for queueing), or fewer 'retryAttempts' or a shorter 'timeout' on the processor`);
+    }
   }
 
   private validate(

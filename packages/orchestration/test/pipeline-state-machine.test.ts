@@ -1,3 +1,4 @@
+import { BatchProcessor, JobImage } from '@batch-pipeline/batch';
 import { StageInTransfer } from '@batch-pipeline/datasync';
 import { nagFindings } from '@batch-pipeline/test-support';
 import { Duration } from 'aws-cdk-lib';
@@ -29,7 +30,8 @@ describe('PipelineStateMachine defaults', () => {
       TracingConfiguration: { Enabled: true },
       LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: true, Destinations: [Match.anyValue()] },
     });
-    expect(definition.TimeoutSeconds).toBe((1 + 2 + 1) * 3600 + 15 * 60);
+    // Process: the job's 3 attempts of at most 1 hour, plus 30 minutes of queueing.
+    expect(definition.TimeoutSeconds).toBe((1 + 3.5 + 1) * 3600 + 15 * 60);
     template.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: Match.stringLikeRegexp('^/aws/vendedlogs/states/'), RetentionInDays: 365 });
   });
 
@@ -68,7 +70,7 @@ describe('PipelineStateMachine defaults', () => {
   test('submits the job with the run contract as its environment and the process timeout', () => {
     const process = definition.States.Process;
     expect(process.Resource).toBe('arn:aws:states:::batch:submitJob.sync');
-    expect(process.TimeoutSeconds).toBe(7200);
+    expect(process.TimeoutSeconds).toBe(3 * 3600 + 30 * 60);
     expect(process.Parameters.ContainerOverrides.Environment).toEqual([
       { 'Name': 'PIPELINE_RUN_ID', 'Value.$': '$.runId' },
       { 'Name': 'PIPELINE_INPUT_PATH', 'Value.$': "States.Format('/mnt/pipeline{}', $.workspace.inputPath)" },
@@ -221,22 +223,43 @@ describe('PipelineStateMachine defaults', () => {
   });
 });
 
+describe('PipelineStateMachine process timeout and the job\'s retries', () => {
+  test('fails when the process step would give up before the job\'s attempts could end', () => {
+    expect(() => pipelineStateMachine({ processTimeout: Duration.hours(2) })).toThrow(
+      "PipelineStateMachine 'Pipeline': 'processTimeout' 2 hours is shorter than the job may run (3 attempts x 1 hour = 3 hours on Test/Processor); "
+      + "allowed: at least 3 hours (leave it out for that plus 30 minutes for queueing), or fewer 'retryAttempts' or a shorter 'timeout' on the processor",
+    );
+  });
+
+  test('follows a processor with fewer, shorter attempts', () => {
+    const parts = pipelineParts();
+    const processor = new BatchProcessor(parts.stack, 'Short', {
+      network: parts.network, fileSystem: parts.storage.fileSystem.fileSystem, accessPoint: parts.storage.fileSystem.accessPoint,
+      image: JobImage.fromRegistry('public.ecr.aws/docker/library/busybox:latest'), retryAttempts: 2, timeout: Duration.minutes(20),
+    });
+    new PipelineStateMachine(parts.stack, 'Pipeline', {
+      stageIn: parts.stageIn, stageOut: parts.stageOut, processor, accessPoint: parts.storage.fileSystem.accessPoint, network: parts.network,
+    });
+    expect(synthesizedDefinition(Template.fromStack(parts.stack)).States.Process.TimeoutSeconds).toBe(40 * 60 + 30 * 60);
+  });
+});
+
 describe('PipelineStateMachine options', () => {
   test('poll interval, step timeouts, run timeout and log retention are configurable', () => {
     const { template, pipeline } = pipelineStateMachine({
       pollInterval: Duration.seconds(10),
       stageInTimeout: Duration.minutes(10),
-      processTimeout: Duration.minutes(30),
+      processTimeout: Duration.hours(3),
       stageOutTimeout: Duration.minutes(20),
-      runTimeout: Duration.hours(2),
+      runTimeout: Duration.hours(4),
       logRetention: logs.RetentionDays.ONE_MONTH,
     });
     const definition = synthesizedDefinition(template);
     expect(definition.States['Stage out: wait'].Seconds).toBe(10);
     expect(pipeline.stageInMaxPolls).toBe(60);
     expect(pipeline.stageOutMaxPolls).toBe(120);
-    expect(definition.States.Process.TimeoutSeconds).toBe(1800);
-    expect(definition.TimeoutSeconds).toBe(7200);
+    expect(definition.States.Process.TimeoutSeconds).toBe(3 * 3600);
+    expect(definition.TimeoutSeconds).toBe(4 * 3600);
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
   });
 
@@ -350,7 +373,7 @@ describe('PipelineStateMachine validation', () => {
 
   test('fails when the run timeout is shorter than the steps together', () => {
     expect(() => pipelineStateMachine({ runTimeout: Duration.hours(1) })).toThrow(
-      "PipelineStateMachine 'Pipeline': 'runTimeout' 1 hour is shorter than the step timeouts together (4 hours); allowed: at least that",
+      "PipelineStateMachine 'Pipeline': 'runTimeout' 1 hour is shorter than the step timeouts together (5 hours 30 minutes); allowed: at least that",
     );
   });
 
