@@ -585,7 +585,13 @@ describe('BatchProcessor in an existing VPC without a PipelineNetwork', () => {
     const { stack, vpc, fileSystem, accessPoint } = existingVpc();
     const own = new ec2.SecurityGroup(stack, 'Own', { vpc, allowAllOutbound: false });
     new BatchProcessor(stack, 'Job', {
-      vpc, securityGroups: [own], assignPublicIp: true, fileSystem, accessPoint, image: JobImage.fromRegistry(PUBLIC_IMAGE), vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+      vpc,
+      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+      securityGroups: [own],
+      assignPublicIp: true,
+      fileSystem,
+      accessPoint,
+      image: JobImage.fromRegistry(PUBLIC_IMAGE),
     });
     const template = Template.fromStack(stack);
     expect(computeResourcesOf(template).SecurityGroupIds).toEqual([{ 'Fn::GetAtt': [expect.stringMatching(/^Own/), 'GroupId'] }]);
@@ -686,7 +692,13 @@ describe('BatchProcessor fits its concurrent jobs into the job subnets', () => {
 
     // then any maxvCpus is accepted
     const processor = new BatchProcessor(f.stack, 'Job', {
-      vpc, fileSystem: f.fileSystem, accessPoint: f.accessPoint, image: JobImage.fromRegistry(PUBLIC_IMAGE), vcpu: 0.25, memoryMiB: 512, maxvCpus: 256,
+      vpc,
+      fileSystem: f.fileSystem,
+      accessPoint: f.accessPoint,
+      image: JobImage.fromRegistry(PUBLIC_IMAGE),
+      vcpu: 0.25,
+      memoryMiB: 512,
+      maxvCpus: 256,
     });
     expect(processor.maxvCpus).toBe(256);
   });
@@ -701,7 +713,9 @@ describe('BatchProcessor fits its concurrent jobs into the job subnets', () => {
     });
     expect(() => new BatchProcessor(f.stack, 'Job', {
       vpc, fileSystem: f.fileSystem, accessPoint: f.accessPoint, image: JobImage.fromRegistry(PUBLIC_IMAGE), maxvCpus: 16,
-    })).toThrow("BatchProcessor 'Job': 'maxvCpus' 16 allows 16 concurrent tasks of 1 vCPU, but the job subnets (1 x /28) hold 11 addresses; allowed: at most 11 maxvCpus here, or larger job subnets");
+    })).toThrow(
+      "BatchProcessor 'Job': 'maxvCpus' 16 allows 16 concurrent tasks of 1 vCPU, but the job subnets (1 x /28) hold 11 addresses; allowed: at most 11 maxvCpus here, or larger job subnets",
+    );
   });
 });
 

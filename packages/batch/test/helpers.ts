@@ -43,7 +43,11 @@ export function fixture(egress: EgressMode = EgressMode.NAT_GATEWAY, networkProp
 export type PartialProps = Partial<BatchProcessorProps>;
 
 /** A BatchProcessor with id 'Job' in a fresh fixture, with `props` over the required ones. */
-export function synth(props: PartialProps = {}, egress?: EgressMode, networkProps?: PipelineNetworkProps): Fixture & { processor: BatchProcessor; template: Template } {
+export function synth(
+  props: PartialProps = {},
+  egress?: EgressMode,
+  networkProps?: PipelineNetworkProps,
+): Fixture & { processor: BatchProcessor; template: Template } {
   const f = fixture(egress, networkProps);
   const processor = new BatchProcessor(f.stack, 'Job', {
     network: f.network,

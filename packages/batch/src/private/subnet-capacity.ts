@@ -51,7 +51,12 @@ export function subnetCapacityOf(vpc: ec2.IVpc, selection: ec2.SubnetSelection):
  * EFS mount target, a Lambda interface and one per interface endpoint, plus the
  * DataSync tasks' interfaces. 0 when no job subnet is a private subnet.
  */
-export function reservedAddressesFor(vpc: ec2.IVpc, jobSubnets: ec2.SubnetSelection, privateSubnets: ec2.SubnetSelection, interfaceEndpoints: number): number {
+export function reservedAddressesFor(
+  vpc: ec2.IVpc,
+  jobSubnets: ec2.SubnetSelection,
+  privateSubnets: ec2.SubnetSelection,
+  interfaceEndpoints: number,
+): number {
   const jobs = selectedSubnets(vpc, jobSubnets) ?? [];
   const privateIds = new Set((selectedSubnets(vpc, privateSubnets) ?? []).map((subnet) => subnet.subnetId));
   const shared = jobs.filter((subnet) => privateIds.has(subnet.subnetId)).length;
