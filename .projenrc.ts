@@ -88,6 +88,9 @@ const orchestration = new ConstructPackage(root, {
   devDeps: [
     `esbuild@${VERSIONS.esbuild}`,
     `@aws-sdk/client-sfn@${VERSIONS.awsSdk}`,
+    // Bundled into the workspace function, which stages small objects directly.
+    `@aws-sdk/client-s3@${VERSIONS.awsSdk}`,
+    `@aws-sdk/lib-storage@${VERSIONS.awsSdk}`,
     `aws-sdk-client-mock@${VERSIONS.awsSdkClientMock}`,
     `@types/aws-lambda@${VERSIONS.typesAwsLambda}`,
     `aws-local-stepfunctions@${VERSIONS.awsLocalStepfunctions}`,
