@@ -1,2 +1,3 @@
+export * from './iam-check';
 export * from './nag-findings';
 export * from './test-stack';

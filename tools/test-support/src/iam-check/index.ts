@@ -1,0 +1,2 @@
+export { checkIamCalls } from './check-iam-calls';
+export * from './iam-call';
