@@ -126,8 +126,42 @@ export class ConstructPackage extends awscdk.AwsCdkConstructLibrary {
     // jsii-docgen cannot find hoisted dependency assemblies by itself.
     this.tasks.tryFind('docgen')!.reset('node ../../scripts/docgen.mjs API.md');
 
+    // Examples may also use the sibling packages the tests compose (orchestration's README
+    // shows storage); jsii-rosetta resolves them in the workspace, not on a registry.
+    const exampleDeps = (options.testDeps ?? []).filter((dep): dep is ConstructPackage => dep instanceof ConstructPackage);
+    addRosettaExtract(this, exampleDeps);
+
     skipOwnInstall(this);
   }
+}
+
+/**
+ * Compiles every TypeScript example of the package (the `ts` blocks of README.md and the
+ * `@example` blocks of the API docs, as jsii put them into `.jsii`) with jsii-rosetta in strict
+ * mode, against the fixtures in `rosetta/` (`default.ts-fixture`, or the one a block names with
+ * `fixture=<name>`). One example that does not compile fails the build. Runs after `compile`
+ * (it reads the assembly) and after docgen; needs no network. The tablet it writes,
+ * `.jsii.tabl.json` (the translations, shipped in the npm package as jsii libraries do), is also
+ * its cache: an unchanged example is not compiled again. `test/readme-examples.test.ts`
+ * synthesizes the README examples that build a stack.
+ */
+export function addRosettaExtract(project: awscdk.AwsCdkConstructLibrary, exampleDeps: javascript.NodeProject[] = []): void {
+  const extract = project.addTask('rosetta:extract', {
+    description: 'Compile every TypeScript example of README.md and of @example (jsii-rosetta --strict)',
+    // --batch compiles all examples in one TypeScript program: aws-cdk-lib's types load once.
+    // --directory . compiles them in the package, which resolves the workspace's packages and
+    // @types/node (`path`, `__dirname`) like the package's own code; without it rosetta links a
+    // closure of the dependencies into a temporary directory and runs `npm install` there.
+    exec: 'jsii-rosetta extract --strict --batch --directory .',
+  });
+  project.postCompileTask.spawn(extract);
+  if (exampleDeps.length > 0) {
+    project.package.addField('jsiiRosetta', {
+      exampleDependencies: Object.fromEntries(exampleDeps.map((dep) => [dep.package.packageName, WORKSPACE_VERSION])),
+    });
+  }
+  project.gitignore.exclude('/.jsii.tabl.json', '/rosetta/*.tabl.json');
+  project.addPackageIgnore('/rosetta/');
 }
 
 /**
