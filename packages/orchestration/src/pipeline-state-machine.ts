@@ -1,7 +1,7 @@
 import { IBatchProcessor, RunContract } from '@batch-pipeline/batch';
 import { StageInTransfer, StageOutTransfer, TransferFilter } from '@batch-pipeline/datasync';
 import { IPipelineNetwork, NagAcknowledgements } from '@batch-pipeline/network';
-import { Aws, Duration, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Duration, Size, SizeRoundingBehavior, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as efs from 'aws-cdk-lib/aws-efs';
@@ -18,10 +18,17 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { ALARM_PERIOD, atLeastOnceAlarm, allowServicesToPublish, routeAlarms } from './private/alarms';
 import { constructLabel } from './private/construct-label';
+import { FailurePath, UNDELIVERED_NOTIFICATIONS } from './private/failure-path';
+import { assertWithinHistoryLimit, HistoryPart, taskEvents } from './private/history-budget';
+import { PollSchedule } from './private/poll-schedule';
 import { grantProcessJob, processJobState } from './private/process-job';
 import { TransferStage } from './private/transfer-stage';
+import { FLOW_STATE_EVENTS, WORKSPACE_CALL_EVENTS, WorkspaceCalls } from './private/workspace-call';
+import { StagingStrategy } from './staging-strategy';
 import { RunWorkspaceFunction } from './workspace/run-workspace-function';
 import { WORKSPACE_MOUNT_PATH } from './workspace/run-workspace.lambda';
+
+export { StagingStrategy } from './staging-strategy';
 
 /** The steps of a run, as named in failure notifications (`failedStep`). */
 export enum PipelineStep {
@@ -33,14 +40,74 @@ export enum PipelineStep {
 }
 
 export interface PipelineStateMachineProps {
-  /** Copies the uploaded object onto EFS. Its S3 subdirectory must be the trigger's prefix. */
-  readonly stageIn: StageInTransfer;
-
   /** Runs the job. */
   readonly processor: IBatchProcessor;
 
-  /** Copies the run's output directory to the reports bucket. It must read EFS from the access point root. */
-  readonly stageOut: StageOutTransfer;
+  /**
+   * How runs copy uploads onto EFS and outputs to the reports bucket.
+   *
+   * @default StagingStrategy.AUTO
+   */
+  readonly staging?: StagingStrategy;
+
+  /**
+   * `AUTO` copies an upload of at most this size directly and a larger one with
+   * DataSync, and uploads an output directory of at most this size directly.
+   * A direct copy must fit the workspace function's 15-minute timeout twice over at
+   * 20 MiB/s, a conservative single-stream S3 rate: at most 9000 MiB.
+   *
+   * @default Size.gibibytes(4)
+   */
+  readonly directStagingThreshold?: Size;
+
+  /**
+   * Copies uploads onto EFS with DataSync. Its S3 subdirectory is the prefix the
+   * trigger watches. Required unless `staging` is `DIRECT`.
+   *
+   * @default - none: only with `StagingStrategy.DIRECT`, then give `uploadBucket`
+   */
+  readonly stageIn?: StageInTransfer;
+
+  /**
+   * Copies the run's output directory to the reports bucket with DataSync. It must
+   * read EFS from the access point root. Required unless `staging` is `DIRECT`.
+   *
+   * @default - none: only with `StagingStrategy.DIRECT`, then give `reportsBucket`
+   */
+  readonly stageOut?: StageOutTransfer;
+
+  /**
+   * The bucket uploads arrive in, when there is no `stageIn` (`DIRECT` staging).
+   * With a `stageIn`, it must be the stage-in's source bucket.
+   *
+   * @default - the stage-in's source bucket
+   */
+  readonly uploadBucket?: s3.IBucket;
+
+  /**
+   * The key prefix whose uploads start runs (ends with `/`), when there is no `stageIn`.
+   * With a `stageIn`, it must be the stage-in's source prefix.
+   *
+   * @default - the stage-in's source prefix; without a stage-in, the whole bucket (see `watchWholeBucket`)
+   */
+  readonly uploadPrefix?: string;
+
+  /**
+   * The bucket reports go to, when there is no `stageOut` (`DIRECT` staging).
+   * With a `stageOut`, it must be the stage-out's destination bucket.
+   *
+   * @default - the stage-out's destination bucket
+   */
+  readonly reportsBucket?: s3.IBucket;
+
+  /**
+   * The key prefix reports go under (ends with `/`); each run writes below
+   * `<reportsPrefix>runs/<runId>/out/`. With a `stageOut`, it must be the
+   * stage-out's destination prefix.
+   *
+   * @default - the stage-out's destination prefix; without a stage-out, 'reports/'
+   */
+  readonly reportsPrefix?: string;
 
   /** The access point every component mounts; the workspace function moves and removes run files through it. */
   readonly accessPoint: efs.IAccessPoint;
@@ -82,11 +149,19 @@ export interface PipelineStateMachineProps {
   readonly successTopic?: sns.ITopic;
 
   /**
-   * How long to wait between two status checks of a DataSync execution.
+   * How long to wait before the first status check of a DataSync execution.
+   * Each later wait doubles, up to `maxPollInterval`.
    *
-   * @default Duration.seconds(15)
+   * @default Duration.seconds(5)
    */
   readonly pollInterval?: Duration;
+
+  /**
+   * The longest wait between two status checks of a DataSync execution.
+   *
+   * @default Duration.minutes(5)
+   */
+  readonly maxPollInterval?: Duration;
 
   /**
    * How long stage-in may take, queueing included.
@@ -142,22 +217,9 @@ export interface PipelineStateMachineProps {
 }
 
 /** Where the metric of failure notifications that could not be published lives. */
-export const UNDELIVERED_NOTIFICATIONS_METRIC = { namespace: 'BatchPipeline', metricName: 'UndeliveredNotifications' } as const;
+export const UNDELIVERED_NOTIFICATIONS_METRIC = UNDELIVERED_NOTIFICATIONS;
 
 const EVENTBRIDGE_SERVICE = 'events.amazonaws.com';
-
-/**
- * Retries of a publish: the service faults and KMS throttling that SNS's API
- * model declares for Publish, an unmodelled service error (how throttling of the
- * optimized integration surfaces), and a call that timed out.
- */
-const SNS_PUBLISH_RETRY: sfn.RetryProps = {
-  errors: ['SNS.InternalErrorException', 'SNS.KMSThrottlingException', 'SNS.AmazonSNSException', sfn.Errors.TIMEOUT],
-  interval: Duration.seconds(2),
-  maxAttempts: 3,
-  backoffRate: 2,
-  jitterStrategy: sfn.JitterType.FULL,
-};
 
 /** Time a job may spend queued and starting, over all its attempts, on top of its attempts' run time. */
 const PROCESS_QUEUE_MARGIN = Duration.minutes(30);
@@ -170,27 +232,55 @@ function defaultProcessTimeout(processor: IBatchProcessor): Duration {
 }
 
 const MIN_POLL_SECONDS = 1;
-const MAX_POLL_SECONDS = 300;
+const MAX_POLL_SECONDS = 3600;
 const API_CALL_TIMEOUT = Duration.seconds(60);
 const RUN_TIMEOUT_MARGIN = Duration.minutes(15);
 
+/** The workspace function may run this long: the longest direct copy plus margin. Lambda allows at most 15 minutes. */
+const WORKSPACE_TIMEOUT = Duration.minutes(15);
+/** A direct copy's state waits for the function's own timeout, plus a minute for the invocation. */
+const DIRECT_COPY_CALL_TIMEOUT = WORKSPACE_TIMEOUT.plus(Duration.minutes(1));
+/**
+ * A conservative rate of one streamed copy between S3 and EFS in a Lambda
+ * function (one GetObject or PutObject stream; EFS elastic throughput is far
+ * higher): the direct threshold must copy within half the function timeout at it.
+ */
+const ASSUMED_DIRECT_COPY_MIB_PER_SECOND = 20;
+const DIRECT_COPY_SAFETY_FACTOR = 2;
+const MAX_DIRECT_THRESHOLD_MIB = ASSUMED_DIRECT_COPY_MIB_PER_SECOND * WORKSPACE_TIMEOUT.toSeconds() / DIRECT_COPY_SAFETY_FACTOR;
+const DEFAULT_DIRECT_THRESHOLD = Size.gibibytes(4);
+/** An output limit the direct stage-out never reaches: `DIRECT` uploads every output. */
+const NO_OUTPUT_LIMIT = Number.MAX_SAFE_INTEGER;
+
+/** Where a run's files are, what it reads and where it writes: derived once, so the parts cannot disagree. */
+interface RunLocations {
+  readonly uploadBucket: s3.IBucket;
+  readonly uploadPrefix: string;
+  readonly reportsBucket: s3.IBucket;
+  readonly reportsPrefix: string;
+}
+
 /**
  * The Standard workflow that turns one upload into one report:
- * stage in (DataSync S3 -> EFS, only the uploaded object) -> prepare (move the
- * file into `/runs/<runId>/in/`) -> process (Batch job, `.sync`) -> stage out
- * (DataSync EFS -> S3, only `/runs/<runId>/out/`) -> clean up (remove
- * `/runs/<runId>`). Every step has a timeout and the run has one; any failure
- * publishes exactly one notification naming the run, the input, the failed
- * step, the error and the cause, then fails the execution. The upload is never touched.
+ * stage in (the workspace function copies exactly the uploaded version into
+ * `/runs/<runId>/in/`, or DataSync copies it to the staging directory and the
+ * workspace function moves it there) -> process (Batch job, `.sync`) -> stage
+ * out (the workspace function uploads `/runs/<runId>/out/`, or DataSync copies
+ * it) -> clean up (remove `/runs/<runId>`). `staging` chooses per run (see
+ * `StagingStrategy`). Every step has a timeout and the run has one; the worst
+ * case of a configuration in history events is checked at synth time. Any
+ * failure removes the run's files, publishes exactly one notification naming the
+ * run, the input, the failed step, the error and the cause, then fails the
+ * execution. The upload is never touched.
  *
  * Executions are named after the run id and take the trigger's input:
- * `{ runId, bucket, key, versionId, size, relativeKey, fileName }`.
+ * `{ runId, bucket, key, versionId, size, relativeKey, fileName, transferSlot }`.
  */
 export class PipelineStateMachine extends Construct {
   public readonly stateMachine: sfn.StateMachine;
   /** The topic failure notifications go to. */
   public readonly notificationTopic: sns.ITopic;
-  /** The function that prepares and cleans up run directories on EFS. */
+  /** The function that stages files directly and prepares and cleans up run directories on EFS. */
   public readonly workspaceFunction: lambda.IFunction;
   /** Execution logs. */
   public readonly logGroup: logs.ILogGroup;
@@ -200,88 +290,61 @@ export class PipelineStateMachine extends Construct {
   public readonly timedOutRunsAlarm: cloudwatch.Alarm;
   /** Alarm on failure notifications that could not be published to the notification topic. */
   public readonly undeliveredNotificationsAlarm: cloudwatch.Alarm;
-  /** The bucket whose uploads start runs: the stage-in's source. */
+  /** The bucket whose uploads start runs. */
   public readonly uploadBucket: s3.IBucket;
-  /** The key prefix whose uploads start runs (`incoming/`, or `''` for the whole bucket): the stage-in's source prefix. */
+  /** The key prefix whose uploads start runs (`incoming/`, or `''` for the whole bucket). */
   public readonly uploadPrefix: string;
-  /** Polls after which each DataSync stage gives up (its timeout divided by the poll interval). */
+  /** The bucket reports go to. */
+  public readonly reportsBucket: s3.IBucket;
+  /** The key prefix reports go under; a run's report lands under `<reportsPrefix>runs/<runId>/out/`. */
+  public readonly reportsPrefix: string;
+  /** How runs stage their files. */
+  public readonly staging: StagingStrategy;
+  /** The size up to which `AUTO` stages directly. */
+  public readonly directStagingThreshold: Size;
+  /** Status checks after which each DataSync stage gives up (0 when the strategy has no DataSync stage). */
   public readonly stageInMaxPolls: number;
   public readonly stageOutMaxPolls: number;
+  /** The most execution history events a run of this configuration can write (a Standard execution may have 25,000). */
+  public readonly worstCaseHistoryEvents: number;
 
   constructor(scope: Construct, id: string, props: PipelineStateMachineProps) {
     super(scope, id);
-    const pollInterval = props.pollInterval ?? Duration.seconds(15);
+    const who = constructLabel(this, 'PipelineStateMachine');
+    this.staging = props.staging ?? StagingStrategy.AUTO;
+    this.directStagingThreshold = props.directStagingThreshold ?? DEFAULT_DIRECT_THRESHOLD;
+    const schedule = new PollSchedule(props.pollInterval ?? Duration.seconds(5), props.maxPollInterval ?? Duration.minutes(5));
     const stageInTimeout = props.stageInTimeout ?? Duration.hours(1);
     const processTimeout = props.processTimeout ?? defaultProcessTimeout(props.processor);
     const stageOutTimeout = props.stageOutTimeout ?? Duration.hours(1);
     const stepsTotal = Duration.seconds(stageInTimeout.toSeconds() + processTimeout.toSeconds() + stageOutTimeout.toSeconds());
     const runTimeout = props.runTimeout ?? stepsTotal.plus(RUN_TIMEOUT_MARGIN);
-    this.validate(props, pollInterval, [['stageInTimeout', stageInTimeout], ['processTimeout', processTimeout], ['stageOutTimeout', stageOutTimeout]], runTimeout, stepsTotal);
+    this.validate(who, props, schedule, [['stageInTimeout', stageInTimeout], ['processTimeout', processTimeout], ['stageOutTimeout', stageOutTimeout]], runTimeout, stepsTotal);
     this.validateProcessTimeout(props.processor, processTimeout);
-    this.uploadBucket = props.stageIn.sourceLocation.bucket;
-    // Stage-in's S3 subdirectory is '/incoming/' (or '/'); the upload prefix is its key form.
-    this.uploadPrefix = props.stageIn.sourceLocation.subdirectory.slice(1);
+    const locations = this.locationsOf(who, props);
+    this.uploadBucket = locations.uploadBucket;
+    this.uploadPrefix = locations.uploadPrefix;
+    this.reportsBucket = locations.reportsBucket;
+    this.reportsPrefix = locations.reportsPrefix;
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_YEAR;
+    const direct = this.staging !== StagingStrategy.DATASYNC;
+    const auto = this.staging === StagingStrategy.AUTO;
+    const thresholdBytes = this.directStagingThreshold.toBytes();
 
     this.notificationTopic = props.notificationTopic ?? this.createTopic();
-    this.workspaceFunction = this.createWorkspaceFunction(props, logRetention);
+    this.workspaceFunction = this.createWorkspaceFunction(props, logRetention, direct ? locations : undefined);
 
-    const stagedPath = sfn.JsonPath.format(`${props.stageIn.destinationLocation.subdirectory}{}`, sfn.JsonPath.stringAt('$.relativeKey'));
-    const workspaceCall = (stateName: string, payload: Record<string, unknown>, resultSelector: Record<string, string>, resultPath: string) =>
-      new tasks.LambdaInvoke(this, stateName, {
-        lambdaFunction: this.workspaceFunction,
-        payload: sfn.TaskInput.fromObject({ runId: sfn.JsonPath.stringAt('$.runId'), stagedPath, ...payload }),
-        resultSelector,
-        resultPath,
-        taskTimeout: sfn.Timeout.duration(API_CALL_TIMEOUT),
-      });
+    // Where a DataSync stage-in puts the upload; the direct path has no staged copy, so its
+    // clean-up names the run's own input instead.
+    const stagedPath = props.stageIn && this.staging !== StagingStrategy.DIRECT
+      ? sfn.JsonPath.format(`${props.stageIn.destinationLocation.subdirectory}{}`, sfn.JsonPath.stringAt('$.relativeKey'))
+      : sfn.JsonPath.format(`${RunContract.RUNS_DIRECTORY}/{}/in/{}`, sfn.JsonPath.stringAt('$.runId'), sfn.JsonPath.stringAt('$.fileName'));
+    const workspace = new WorkspaceCalls(this, this.workspaceFunction, stagedPath);
+    const failure = new FailurePath(this, { notificationTopic: this.notificationTopic, workspace });
+    const history: HistoryPart[] = [];
 
     // The chain is built from its end, so that each step knows where it continues.
-    const runFailed = new sfn.Fail(this, 'Run failed', { errorPath: '$.error.Error', causePath: '$.error.Cause' });
-    const notifyFailure = new tasks.SnsPublish(this, 'Notify failure', {
-      topic: this.notificationTopic,
-      subject: 'batch-pipeline run failed',
-      message: sfn.TaskInput.fromObject({
-        runId: sfn.JsonPath.stringAt('$.runId'),
-        bucket: sfn.JsonPath.stringAt('$.bucket'),
-        key: sfn.JsonPath.stringAt('$.key'),
-        versionId: sfn.JsonPath.stringAt('$.versionId'),
-        failedStep: sfn.JsonPath.stringAt('$.failedStep'),
-        error: sfn.JsonPath.stringAt('$.error.Error'),
-        cause: sfn.JsonPath.stringAt('$.error.Cause'),
-        cleanUp: sfn.JsonPath.objectAt('$.failureCleanUp'),
-        execution: sfn.JsonPath.executionId,
-      }),
-      resultPath: sfn.JsonPath.DISCARD,
-      taskTimeout: sfn.Timeout.duration(API_CALL_TIMEOUT),
-    });
-    notifyFailure.addRetry(SNS_PUBLISH_RETRY);
-    // A notification that cannot be published must not vanish: the error stays in the
-    // execution's data and logs, a metric counts it and an alarm watches that metric.
-    // Even then the run ends.
-    notifyFailure.addCatch(this.countUndeliveredNotification(runFailed), { resultPath: '$.notificationError' });
-    notifyFailure.next(runFailed);
-
-    // A failed run leaves nothing on EFS: its staged file and run directory go before the
-    // notification (the upload stays in S3, so the run can be started again). A clean-up that
-    // fails is reported in the notification instead.
-    const cleanUpAfterFailure = workspaceCall('Clean up after failure', { action: 'cleanup' },
-      { 'removed.$': '$.Payload.removed' }, '$.failureCleanUp');
-    cleanUpAfterFailure.addCatch(notifyFailure, { resultPath: '$.failureCleanUp' });
-    cleanUpAfterFailure.next(notifyFailure);
-    // One 'Failed: <step>' state per step, however many states of that step fail into it.
-    const failedStates = new Map<PipelineStep, sfn.State>();
-    const failedAt = (step: PipelineStep): sfn.State => {
-      if (!failedStates.has(step)) {
-        const failed = new sfn.Pass(this, `Failed: ${step}`, { result: sfn.Result.fromString(step), resultPath: '$.failedStep' });
-        failed.next(cleanUpAfterFailure);
-        failedStates.set(step, failed);
-      }
-      return failedStates.get(step)!;
-    };
-
     const runSucceeded = new sfn.Succeed(this, 'Run succeeded');
-    const reportPrefix = `${props.stageOut.destinationLocation.subdirectory.slice(1)}runs/`;
     let afterCleanUp: sfn.IChainable = runSucceeded;
     if (props.successTopic) {
       const notifySuccess = new tasks.SnsPublish(this, 'Notify success', {
@@ -291,8 +354,8 @@ export class PipelineStateMachine extends Construct {
           runId: sfn.JsonPath.stringAt('$.runId'),
           bucket: sfn.JsonPath.stringAt('$.bucket'),
           key: sfn.JsonPath.stringAt('$.key'),
-          reportBucket: props.stageOut.destinationLocation.bucket.bucketName,
-          reportPrefix: sfn.JsonPath.format(`${reportPrefix}{}/out/`, sfn.JsonPath.stringAt('$.runId')),
+          reportBucket: locations.reportsBucket.bucketName,
+          reportPrefix: sfn.JsonPath.format(`${locations.reportsPrefix}runs/{}/out/`, sfn.JsonPath.stringAt('$.runId')),
           execution: sfn.JsonPath.executionId,
         }),
         resultPath: sfn.JsonPath.DISCARD,
@@ -303,48 +366,129 @@ export class PipelineStateMachine extends Construct {
       afterCleanUp = notifySuccess.next(runSucceeded);
     }
 
-    const cleanUp = workspaceCall('Clean up', { action: 'cleanup' }, { 'removed.$': '$.Payload.removed' }, '$.cleanUp');
-    cleanUp.addCatch(failedAt(PipelineStep.CLEAN_UP), { resultPath: '$.error' });
+    const cleanUp = workspace.call('Clean up', { payload: { action: 'cleanup' }, resultSelector: { 'removed.$': '$.Payload.removed' }, resultPath: '$.cleanUp', timeout: API_CALL_TIMEOUT });
+    cleanUp.addCatch(failure.failedAt(PipelineStep.CLEAN_UP), { resultPath: '$.error' });
     cleanUp.next(afterCleanUp);
+    history.push({ step: 'clean up', events: WORKSPACE_CALL_EVENTS + taskEvents(0), remedy: 'it is fixed' });
 
-    const stageOut = new TransferStage(this, 'StageOut', {
+    // Stage out.
+    const transferStageOut = this.staging === StagingStrategy.DIRECT ? undefined : new TransferStage(this, 'StageOut', {
       stepName: 'Stage out',
       statePath: '$.stageOut',
-      taskArn: props.stageOut.taskArn,
-      includes: props.stageOut.includeRunOutput(sfn.JsonPath.stringAt('$.runId'), { runsDirectory: RunContract.RUNS_DIRECTORY }),
-      pollInterval,
+      taskArns: transferTaskArns(props.stageOut!),
+      includes: props.stageOut!.includeRunOutput(sfn.JsonPath.stringAt('$.runId'), { runsDirectory: RunContract.RUNS_DIRECTORY }),
+      schedule,
       timeout: stageOutTimeout,
-      onFailure: failedAt(PipelineStep.STAGE_OUT),
+      timeoutProp: 'stageOutTimeout',
+      onFailure: failure.failedAt(PipelineStep.STAGE_OUT),
       next: cleanUp,
     });
-    this.stageOutMaxPolls = stageOut.maxPolls;
+    this.stageOutMaxPolls = transferStageOut?.maxPolls ?? 0;
+    let stageOutStart: sfn.State;
+    if (!direct) {
+      stageOutStart = transferStageOut!.startState;
+      history.push(transferStageOut!.historyPart());
+    } else {
+      const stageOutDirectly = workspace.call('Stage out directly', {
+        payload: {
+          action: 'stage-out',
+          reportBucket: locations.reportsBucket.bucketName,
+          reportPrefix: sfn.JsonPath.format(`${locations.reportsPrefix}runs/{}/out/`, sfn.JsonPath.stringAt('$.runId')),
+          maxBytes: auto ? thresholdBytes : NO_OUTPUT_LIMIT,
+        },
+        resultSelector: { 'staged.$': '$.Payload.staged', 'bytes.$': '$.Payload.bytes', 'files.$': '$.Payload.files' },
+        resultPath: '$.stageOutDirectly',
+        timeout: DIRECT_COPY_CALL_TIMEOUT,
+      });
+      stageOutDirectly.addCatch(failure.failedAt(PipelineStep.STAGE_OUT), { resultPath: '$.error' });
+      if (auto) {
+        // An output over the threshold is left to DataSync: the function uploaded nothing.
+        stageOutDirectly.next(new sfn.Choice(this, 'Staged out?')
+          .when(sfn.Condition.booleanEquals('$.stageOutDirectly.staged', true), cleanUp)
+          .otherwise(transferStageOut!.startState));
+        const transferPart = transferStageOut!.historyPart();
+        history.push({ ...transferPart, events: WORKSPACE_CALL_EVENTS + FLOW_STATE_EVENTS + transferPart.events });
+      } else {
+        stageOutDirectly.next(cleanUp);
+        history.push({ step: 'stage out (direct)', events: WORKSPACE_CALL_EVENTS, remedy: 'it is fixed' });
+      }
+      stageOutStart = stageOutDirectly;
+    }
 
-    const processJob = processJobState(this, constructLabel(this, 'PipelineStateMachine'), props.processor, processTimeout);
-    processJob.addCatch(failedAt(PipelineStep.PROCESS), { resultPath: '$.error' });
-    processJob.next(stageOut.startState);
+    const processJob = processJobState(this, who, props.processor, processTimeout);
+    processJob.addCatch(failure.failedAt(PipelineStep.PROCESS), { resultPath: '$.error' });
+    processJob.next(stageOutStart);
+    history.push({ step: 'process', events: taskEvents(0, { sync: true }), remedy: 'it is fixed' });
 
-    const prepare = workspaceCall('Prepare', { action: 'prepare', fileName: sfn.JsonPath.stringAt('$.fileName') },
-      { 'inputPath.$': '$.Payload.inputPath', 'outputDirectory.$': '$.Payload.outputDirectory' }, '$.workspace');
-    prepare.addCatch(failedAt(PipelineStep.PREPARE), { resultPath: '$.error' });
-    prepare.next(processJob);
-
-    const stageIn = new TransferStage(this, 'StageIn', {
-      stepName: 'Stage in',
-      statePath: '$.stageIn',
-      taskArn: props.stageIn.taskArn,
-      // The trigger passes the key relative to the stage-in prefix, which is what the filter needs.
-      includes: TransferFilter.includeObject(sfn.JsonPath.stringAt('$.relativeKey')),
-      pollInterval,
-      timeout: stageInTimeout,
-      onFailure: failedAt(PipelineStep.STAGE_IN),
-      next: prepare,
-    });
-    this.stageInMaxPolls = stageIn.maxPolls;
-    const prepareStaging = workspaceCall('Prepare staging',
-      { action: 'prepare-staging', stagingDirectory: props.stageIn.destinationLocation.subdirectory },
-      { 'stagingDirectory.$': '$.Payload.stagingDirectory' }, sfn.JsonPath.DISCARD);
-    prepareStaging.addCatch(failedAt(PipelineStep.STAGE_IN), { resultPath: '$.error' });
-    prepareStaging.next(stageIn.startState);
+    // Stage in.
+    let dataSyncStageIn: sfn.State | undefined;
+    this.stageInMaxPolls = 0;
+    if (this.staging !== StagingStrategy.DIRECT) {
+      const prepare = workspace.call('Prepare', {
+        payload: { action: 'prepare', fileName: sfn.JsonPath.stringAt('$.fileName') },
+        resultSelector: { 'inputPath.$': '$.Payload.inputPath', 'outputDirectory.$': '$.Payload.outputDirectory' },
+        resultPath: '$.workspace',
+        timeout: API_CALL_TIMEOUT,
+      });
+      prepare.addCatch(failure.failedAt(PipelineStep.PREPARE), { resultPath: '$.error' });
+      prepare.next(processJob);
+      const transferStageIn = new TransferStage(this, 'StageIn', {
+        stepName: 'Stage in',
+        statePath: '$.stageIn',
+        taskArns: transferTaskArns(props.stageIn!),
+        // The trigger passes the key relative to the stage-in prefix, which is what the filter needs.
+        includes: TransferFilter.includeObject(sfn.JsonPath.stringAt('$.relativeKey')),
+        schedule,
+        timeout: stageInTimeout,
+        timeoutProp: 'stageInTimeout',
+        onFailure: failure.failedAt(PipelineStep.STAGE_IN),
+        next: prepare,
+      });
+      this.stageInMaxPolls = transferStageIn.maxPolls;
+      // DataSync does not document that it creates a location's subdirectory: make sure it exists.
+      const prepareStaging = workspace.call('Prepare staging', {
+        payload: { action: 'prepare-staging', stagingDirectory: props.stageIn!.destinationLocation.subdirectory },
+        resultSelector: { 'stagingDirectory.$': '$.Payload.stagingDirectory' },
+        resultPath: sfn.JsonPath.DISCARD,
+        timeout: API_CALL_TIMEOUT,
+      });
+      prepareStaging.addCatch(failure.failedAt(PipelineStep.STAGE_IN), { resultPath: '$.error' });
+      prepareStaging.next(transferStageIn.startState);
+      dataSyncStageIn = prepareStaging;
+      const transferPart = transferStageIn.historyPart();
+      history.push({ ...transferPart, events: (auto ? FLOW_STATE_EVENTS : 0) + 2 * WORKSPACE_CALL_EVENTS + transferPart.events });
+    }
+    let start: sfn.State;
+    if (!direct) {
+      start = dataSyncStageIn!;
+    } else {
+      const stageInDirectly = workspace.call('Stage in directly', {
+        payload: {
+          action: 'stage-in',
+          bucket: sfn.JsonPath.stringAt('$.bucket'),
+          key: sfn.JsonPath.stringAt('$.key'),
+          versionId: sfn.JsonPath.stringAt('$.versionId'),
+          size: sfn.JsonPath.numberAt('$.size'),
+          fileName: sfn.JsonPath.stringAt('$.fileName'),
+        },
+        resultSelector: { 'inputPath.$': '$.Payload.inputPath', 'outputDirectory.$': '$.Payload.outputDirectory' },
+        resultPath: '$.workspace',
+        timeout: DIRECT_COPY_CALL_TIMEOUT,
+      });
+      stageInDirectly.addCatch(failure.failedAt(PipelineStep.STAGE_IN), { resultPath: '$.error' });
+      stageInDirectly.next(processJob);
+      if (auto) {
+        start = new sfn.Choice(this, 'Stage in how?')
+          .when(sfn.Condition.numberLessThanEquals('$.size', thresholdBytes), stageInDirectly)
+          .otherwise(dataSyncStageIn!);
+      } else {
+        start = stageInDirectly;
+        history.push({ step: 'stage in (direct)', events: WORKSPACE_CALL_EVENTS, remedy: 'it is fixed' });
+      }
+    }
+    history.push(failure.historyPart());
+    assertWithinHistoryLimit(who, direct && !auto ? '' : 'that stages through DataSync', history);
+    this.worstCaseHistoryEvents = history.reduce((sum, part) => sum + part.events, 2);
 
     this.logGroup = new logs.LogGroup(this, 'ExecutionLogs', {
       logGroupName: `/aws/vendedlogs/states/${Stack.of(this).stackName}-${this.node.addr}`,
@@ -352,16 +496,18 @@ export class PipelineStateMachine extends Construct {
     });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineType: sfn.StateMachineType.STANDARD,
-      definitionBody: sfn.DefinitionBody.fromChainable(prepareStaging),
-      comment: 'batch-pipeline: one upload, one run (stage in, prepare, process, stage out, clean up)',
+      definitionBody: sfn.DefinitionBody.fromChainable(start),
+      comment: `batch-pipeline: one upload, one run (stage in, process, stage out, clean up; ${this.staging} staging)`,
       timeout: runTimeout,
       tracingEnabled: true,
       logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
     });
-    props.stageIn.grantStartExecution(this.stateMachine);
-    props.stageIn.grantCancelExecution(this.stateMachine);
-    props.stageOut.grantStartExecution(this.stateMachine);
-    props.stageOut.grantCancelExecution(this.stateMachine);
+    if (this.staging !== StagingStrategy.DIRECT) {
+      for (const transfer of [props.stageIn!, props.stageOut!]) {
+        transfer.grantStartExecution(this.stateMachine);
+        transfer.grantCancelExecution(this.stateMachine);
+      }
+    }
     grantProcessJob(this.stateMachine.role, props.processor);
     // SnsPublish grants sns:Publish only; the L2 grant adds the key half
     // (kms:GenerateDataKey*, kms:Decrypt) that SNS requires of a publisher to an encrypted topic.
@@ -425,14 +571,22 @@ export class PipelineStateMachine extends Construct {
     });
   }
 
-  private createWorkspaceFunction(props: PipelineStateMachineProps, logRetention: logs.RetentionDays): lambda.IFunction {
+  private createWorkspaceFunction(props: PipelineStateMachineProps, logRetention: logs.RetentionDays, direct?: RunLocations): lambda.IFunction {
     const vpc = props.network?.vpc ?? props.vpc!;
     const vpcSubnets = props.network?.privateSubnets ?? props.vpcSubnets;
     const securityGroup = new ec2.SecurityGroup(this, 'WorkspaceSecurityGroup', {
       vpc,
-      description: 'batch-pipeline workspace function: NFS to the file system only',
+      description: direct
+        ? 'batch-pipeline workspace function: NFS to the file system, HTTPS to S3'
+        : 'batch-pipeline workspace function: NFS to the file system only',
       allowAllOutbound: false,
     });
+    if (direct) {
+      // Direct staging reaches S3 through the S3 gateway endpoint of the private subnets, which
+      // every egress mode has. A gateway endpoint has no fixed addresses to name here without a
+      // prefix-list lookup (which would need AWS access at synth time); the role allows S3 calls only.
+      securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to S3 through the gateway endpoint');
+    }
     const logGroup = new logs.LogGroup(this, 'WorkspaceLogs', { retention: logRetention });
     // An own role instead of the managed VPC access policy: network interface
     // calls are limited to this account and region, logs to this log group.
@@ -450,11 +604,30 @@ export class PipelineStateMachine extends Construct {
       actions: ['ec2:DescribeNetworkInterfaces'],
       resources: [NO_RESOURCE_LEVEL_PERMISSIONS],
     }));
+    if (direct) {
+      // Exactly the object versions under the watched prefix, and new report objects under the
+      // runs' report prefix; the key halves come from the L2 key grants.
+      role.addToPolicy(new iam.PolicyStatement({
+        actions: ['s3:GetObject', 's3:GetObjectVersion'],
+        resources: [direct.uploadBucket.arnForObjects(`${direct.uploadPrefix}*`)],
+      }));
+      direct.uploadBucket.encryptionKey?.grantDecrypt(role);
+      role.addToPolicy(new iam.PolicyStatement({
+        actions: ['s3:PutObject', 's3:AbortMultipartUpload'],
+        resources: [direct.reportsBucket.arnForObjects(`${direct.reportsPrefix}runs/*`)],
+      }));
+      direct.reportsBucket.encryptionKey?.grantEncryptDecrypt(role);
+      NagAcknowledgements.acknowledgeWildcardResource(role, direct.uploadBucket.arnForObjects(`${direct.uploadPrefix}*`),
+        'Direct stage-in reads the one object version that started the run; keys are known only at run time, and the wildcard covers only the watched prefix.');
+      NagAcknowledgements.acknowledgeWildcardResource(role, direct.reportsBucket.arnForObjects(`${direct.reportsPrefix}runs/*`),
+        'Direct stage-out writes the run\'s report objects under <reportsPrefix>runs/<runId>/out/; run ids are known only at run time.');
+    }
     const fn = new RunWorkspaceFunction(this, 'WorkspaceFunction', {
       role,
       architecture: lambda.Architecture.ARM_64,
-      memorySize: 256,
-      timeout: Duration.seconds(30),
+      // Lambda gives a function network bandwidth and CPU in proportion to its memory.
+      memorySize: direct ? 1024 : 256,
+      timeout: direct ? WORKSPACE_TIMEOUT : Duration.seconds(30),
       vpc,
       vpcSubnets,
       securityGroups: [securityGroup],
@@ -462,7 +635,7 @@ export class PipelineStateMachine extends Construct {
       logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
       environment: { WORKSPACE_MOUNT_PATH, NODE_OPTIONS: '--enable-source-maps' },
-      description: 'batch-pipeline: prepares and removes run directories on the pipeline file system',
+      description: 'batch-pipeline: stages small files directly, prepares and removes run directories on the pipeline file system',
     });
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
@@ -487,35 +660,6 @@ export class PipelineStateMachine extends Construct {
       reason: 'Concurrency follows the number of runs, which the trigger\'s reserved concurrency caps; a second cap here would fail runs instead of queueing them.',
     });
     return fn;
-  }
-
-  /**
-   * The path of a failure notification that could not be published: one data
-   * point of `UndeliveredNotifications` for this state machine, then the run fails
-   * with its own error. If even the metric cannot be written, the run still fails.
-   */
-  private countUndeliveredNotification(runFailed: sfn.Fail): sfn.State {
-    // A custom state, because the CDK task would grant PutMetricData without the namespace condition.
-    const count = new sfn.CustomState(this, 'Count undelivered notification', {
-      stateJson: {
-        Type: 'Task',
-        Resource: `arn:${Aws.PARTITION}:states:::aws-sdk:cloudwatch:putMetricData`,
-        Parameters: {
-          Namespace: UNDELIVERED_NOTIFICATIONS_METRIC.namespace,
-          MetricData: [{
-            MetricName: UNDELIVERED_NOTIFICATIONS_METRIC.metricName,
-            Dimensions: [{ 'Name': 'StateMachineArn', 'Value.$': '$$.StateMachine.Id' }],
-            Value: 1,
-            Unit: 'Count',
-          }],
-        },
-        ResultPath: null,
-        TimeoutSeconds: API_CALL_TIMEOUT.toSeconds(),
-      },
-    });
-    count.addCatch(runFailed, { resultPath: '$.metricError' });
-    count.next(runFailed);
-    return count;
   }
 
   /**
@@ -588,22 +732,28 @@ export class PipelineStateMachine extends Construct {
   }
 
   private validate(
+    name: string,
     props: PipelineStateMachineProps,
-    pollInterval: Duration,
+    schedule: PollSchedule,
     stepTimeouts: Array<[string, Duration]>,
     runTimeout: Duration,
     stepsTotal: Duration,
   ): void {
-    const name = constructLabel(this, 'PipelineStateMachine');
-    if (!pollInterval.isUnresolved()) {
-      const seconds = pollInterval.toSeconds({ integral: false });
-      if (!Number.isInteger(seconds) || seconds < MIN_POLL_SECONDS || seconds > MAX_POLL_SECONDS) {
-        throw new Error(`${name}: 'pollInterval' ${pollInterval.toHumanString()} is not valid; allowed: whole seconds from ${MIN_POLL_SECONDS} to ${MAX_POLL_SECONDS}`);
+    for (const [prop, interval] of [['pollInterval', schedule.first], ['maxPollInterval', schedule.max]] as Array<[string, Duration]>) {
+      const seconds = interval.toSeconds({ integral: false });
+      if (interval.isUnresolved() || !Number.isInteger(seconds) || seconds < MIN_POLL_SECONDS || seconds > MAX_POLL_SECONDS) {
+        throw new Error(`${name}: '${prop}' ${interval.isUnresolved() ? '(a token)' : interval.toHumanString()} is not valid; allowed: whole seconds from ${MIN_POLL_SECONDS} to ${MAX_POLL_SECONDS}, known at synth time`);
       }
     }
+    if (schedule.maxSeconds < schedule.firstSeconds) {
+      throw new Error(`${name}: 'maxPollInterval' ${schedule.max.toHumanString()} is shorter than 'pollInterval' ${schedule.first.toHumanString()}; allowed: at least 'pollInterval'`);
+    }
     for (const [prop, timeout] of stepTimeouts) {
-      if (!timeout.isUnresolved() && timeout.toSeconds({ integral: false }) < pollInterval.toSeconds({ integral: false })) {
-        throw new Error(`${name}: '${prop}' ${timeout.toHumanString()} is not valid; allowed: at least 'pollInterval' (${pollInterval.toHumanString()})`);
+      if (timeout.isUnresolved()) {
+        throw new Error(`${name}: '${prop}' is a token; allowed: a duration known at synth time, which bounds the run's history`);
+      }
+      if (timeout.toSeconds({ integral: false }) < schedule.firstSeconds) {
+        throw new Error(`${name}: '${prop}' ${timeout.toHumanString()} is not valid; allowed: at least 'pollInterval' (${schedule.first.toHumanString()})`);
       }
     }
     if (!runTimeout.isUnresolved() && runTimeout.toSeconds() < stepsTotal.toSeconds()) {
@@ -612,23 +762,86 @@ export class PipelineStateMachine extends Construct {
     if ((props.network === undefined) === (props.vpc === undefined)) {
       throw new Error(`${name}: give exactly one of 'network' and 'vpc' for the workspace function; got ${props.network ? 'both' : 'neither'}`);
     }
-    const stageInSource = props.stageIn.sourceLocation.subdirectory;
-    if (Token.isUnresolved(stageInSource)) {
-      throw new Error(`${name}: the stage-in prefix of ${props.stageIn.node.path} is an unresolved token; allowed: a plain prefix such as 'incoming/', which the trigger must know at synth time`);
+    const threshold = this.directStagingThreshold;
+    if (!Token.isUnresolved(threshold.toBytes()) && (threshold.toBytes() < 1 || threshold.toMebibytes({ rounding: SizeRoundingBehavior.NONE }) > MAX_DIRECT_THRESHOLD_MIB)) {
+      throw new Error(`${name}: 'directStagingThreshold' ${threshold.toMebibytes({ rounding: SizeRoundingBehavior.NONE })} MiB is not valid; allowed: 1 byte to ${MAX_DIRECT_THRESHOLD_MIB} MiB, `
+        + `which the workspace function copies within half its ${WORKSPACE_TIMEOUT.toMinutes()}-minute timeout at ${ASSUMED_DIRECT_COPY_MIB_PER_SECOND} MiB/s`);
     }
-    if (stageInSource === '/' && !props.watchWholeBucket) {
-      throw new Error(`${name}: the stage-in ${props.stageIn.node.path} reads the whole upload bucket (it has no 'sourcePrefix'), so every object uploaded anywhere in it would start a run; `
-        + 'allowed: a stage-in with a \'sourcePrefix\' such as \'incoming/\', or \'watchWholeBucket\' true if that is meant');
+    if (this.staging !== StagingStrategy.DIRECT) {
+      const missing = (['stageIn', 'stageOut'] as const).filter((prop) => props[prop] === undefined);
+      if (missing.length > 0) {
+        throw new Error(`${name}: ${missing.map((prop) => `'${prop}'`).join(' and ')} missing; allowed: give them, or 'staging' StagingStrategy.DIRECT, which needs no DataSync task (got ${this.staging})`);
+      }
     }
-    const stagingDirectory = props.stageIn.destinationLocation.subdirectory;
-    if (!Token.isUnresolved(stagingDirectory) && (stagingDirectory === '/' || stagingDirectory === `${RunContract.RUNS_DIRECTORY}/` || stagingDirectory.startsWith(`${RunContract.RUNS_DIRECTORY}/`))) {
-      throw new Error(`${name}: the stage-in ${props.stageIn.node.path} writes to '${stagingDirectory}', where an upload could land inside a run directory; allowed: a directory outside ${RunContract.RUNS_DIRECTORY}, such as '/staging'`);
+    if (props.stageIn) {
+      const stagingDirectory = props.stageIn.destinationLocation.subdirectory;
+      if (!Token.isUnresolved(stagingDirectory) && (stagingDirectory === '/' || stagingDirectory === `${RunContract.RUNS_DIRECTORY}/` || stagingDirectory.startsWith(`${RunContract.RUNS_DIRECTORY}/`))) {
+        throw new Error(`${name}: the stage-in ${props.stageIn.node.path} writes to '${stagingDirectory}', where an upload could land inside a run directory; allowed: a directory outside ${RunContract.RUNS_DIRECTORY}, such as '/staging'`);
+      }
     }
-    const stageOutSource = props.stageOut.sourceLocation.subdirectory;
-    if (!Token.isUnresolved(stageOutSource) && stageOutSource !== '/') {
+    const stageOutSource = props.stageOut?.sourceLocation.subdirectory;
+    if (stageOutSource !== undefined && !Token.isUnresolved(stageOutSource) && stageOutSource !== '/') {
       throw new Error(`${name}: the stage-out transfer reads EFS from '${stageOutSource}'; allowed: '/' (the access point root), because run directories live under ${RunContract.RUNS_DIRECTORY}`);
     }
   }
+
+  /**
+   * The buckets and prefixes of a run, from the transfers when there are any:
+   * a bucket or prefix given as well must be the same, so that the trigger, the
+   * direct copies and DataSync all agree.
+   */
+  private locationsOf(name: string, props: PipelineStateMachineProps): RunLocations {
+    const stack = Stack.of(this);
+    const sameBucket = (a: s3.IBucket, b: s3.IBucket) => a === b || JSON.stringify(stack.resolve(a.bucketName)) === JSON.stringify(stack.resolve(b.bucketName));
+    const fromStageIn = props.stageIn?.sourceLocation;
+    const fromStageOut = props.stageOut?.destinationLocation;
+    if (fromStageIn && Token.isUnresolved(fromStageIn.subdirectory)) {
+      throw new Error(`${name}: the stage-in prefix of ${props.stageIn!.node.path} is an unresolved token; allowed: a plain prefix such as 'incoming/', which the trigger must know at synth time`);
+    }
+    const uploadBucket = fromStageIn?.bucket ?? props.uploadBucket;
+    if (!uploadBucket) {
+      throw new Error(`${name}: no upload bucket; allowed: give 'stageIn' or 'uploadBucket'`);
+    }
+    const reportsBucket = fromStageOut?.bucket ?? props.reportsBucket;
+    if (!reportsBucket) {
+      throw new Error(`${name}: no reports bucket; allowed: give 'stageOut' or 'reportsBucket'`);
+    }
+    // A location's subdirectory is '/incoming/' (or '/'); the key prefix is its key form.
+    const uploadPrefix = fromStageIn ? fromStageIn.subdirectory.slice(1) : validKeyPrefix(name, 'uploadPrefix', props.uploadPrefix ?? '');
+    const reportsPrefix = fromStageOut ? fromStageOut.subdirectory.slice(1) : validKeyPrefix(name, 'reportsPrefix', props.reportsPrefix ?? 'reports/');
+    const agreements: Array<[string, boolean, string, string]> = [
+      ['uploadBucket', props.uploadBucket !== undefined && fromStageIn !== undefined && !sameBucket(props.uploadBucket, fromStageIn.bucket), props.uploadBucket?.node.path ?? '', fromStageIn?.bucket.node.path ?? ''],
+      ['uploadPrefix', props.uploadPrefix !== undefined && fromStageIn !== undefined && props.uploadPrefix !== uploadPrefix, `'${props.uploadPrefix}'`, `'${uploadPrefix}'`],
+      ['reportsBucket', props.reportsBucket !== undefined && fromStageOut !== undefined && !sameBucket(props.reportsBucket, fromStageOut.bucket), props.reportsBucket?.node.path ?? '', fromStageOut?.bucket.node.path ?? ''],
+      ['reportsPrefix', props.reportsPrefix !== undefined && fromStageOut !== undefined && props.reportsPrefix !== reportsPrefix, `'${props.reportsPrefix}'`, `'${reportsPrefix}'`],
+    ];
+    for (const [prop, disagrees, given, derived] of agreements) {
+      if (disagrees) {
+        const transfer = prop.startsWith('upload') ? 'stage-in reads' : 'stage-out writes';
+        throw new Error(`${name}: '${prop}' ${given} is not what the ${transfer} (${derived}); allowed: ${derived}, or leave '${prop}' out`);
+      }
+    }
+    if (uploadPrefix === '' && !props.watchWholeBucket) {
+      const source = props.stageIn ? `the stage-in ${props.stageIn.node.path} reads the whole upload bucket (it has no 'sourcePrefix')` : "no 'uploadPrefix' was given";
+      throw new Error(`${name}: ${source}, so every object uploaded anywhere in it would start a run; `
+        + `allowed: ${props.stageIn ? "a stage-in with a 'sourcePrefix'" : "an 'uploadPrefix'"} such as 'incoming/', or 'watchWholeBucket' true if that is meant`);
+    }
+    return { uploadBucket, uploadPrefix, reportsBucket, reportsPrefix };
+  }
+}
+
+/** A key prefix as S3 notifications and IAM use it: empty, or ending with '/' and not starting with one. */
+function validKeyPrefix(name: string, prop: string, prefix: string): string {
+  if (!Token.isUnresolved(prefix) && prefix !== '' && (!prefix.endsWith('/') || prefix.startsWith('/'))) {
+    throw new Error(`${name}: '${prop}' '${prefix}' is not valid; allowed: a key prefix that ends with '/' and does not start with '/', such as 'incoming/'`);
+  }
+  return prefix;
+}
+
+/** The task of a transfer, or every task of its pool. */
+function transferTaskArns(transfer: StageInTransfer | StageOutTransfer): string[] {
+  const pool = (transfer as { taskArns?: string[] }).taskArns;
+  return pool && pool.length > 0 ? pool : [transfer.taskArn];
 }
 
 /** IAM's way to say "every resource" for actions that cannot be scoped to one. */

@@ -83,7 +83,7 @@ describe('PipelineOrchestration', () => {
     const third = pipelineParts();
     expect(() => new PipelineOrchestration(third.stack, 'Orchestration', {
       stageIn: third.stageIn, stageOut: third.stageOut, processor: third.processor, accessPoint: third.storage.fileSystem.accessPoint, network: third.network,
-      pollInterval: Duration.minutes(6),
-    })).toThrow("PipelineOrchestration 'Orchestration': 'pollInterval' 6 minutes is not valid");
+      pollInterval: Duration.hours(2),
+    })).toThrow("PipelineOrchestration 'Orchestration': 'pollInterval' 2 hours is not valid");
   });
 });

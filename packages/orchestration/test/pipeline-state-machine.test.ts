@@ -40,11 +40,16 @@ describe('PipelineStateMachine defaults', () => {
     expect(definition.States['Stage out: start'].Parameters.Includes).toEqual([{ 'FilterType': 'SIMPLE_PATTERN', 'Value.$': "States.Format('/runs/{}/out/*', $.runId)" }]);
   });
 
-  test('polls DataSync every 15 seconds, at most the stage timeout long', () => {
-    expect(definition.States['Stage in: wait'].Seconds).toBe(15);
-    expect(pipeline.stageInMaxPolls).toBe(240);
-    expect(pipeline.stageOutMaxPolls).toBe(240);
-    expect(definition.States['Stage in: done?'].Choices[2]).toEqual({ Variable: '$.stageIn.polls', NumericGreaterThanEquals: 239, Next: 'Stage in: timed out' });
+  test('checks DataSync after 5 s, then after twice the last wait up to 5 minutes, as often as the stage timeout allows', () => {
+    expect(definition.States['Stage in: wait'].SecondsPath).toBe('$.stageIn.wait');
+    expect(definition.States['Stage in: start'].ResultSelector.wait).toBe(5);
+    expect(definition.States['Stage in: count poll'].Parameters['wait.$']).toBe('States.MathAdd($.stageIn.wait, $.stageIn.wait)');
+    expect(definition.States['Stage in: count poll (at cap)'].Parameters.wait).toBe(300);
+    // 5 + 10 + 20 + 40 + 80 + 160 = 315 s after 6 checks, then every 300 s: 17 checks reach one hour.
+    expect(pipeline.stageInMaxPolls).toBe(17);
+    expect(pipeline.stageOutMaxPolls).toBe(17);
+    expect(definition.States['Stage in: done?'].Choices[2]).toEqual({ Variable: '$.stageIn.polls', NumericGreaterThanEquals: 16, Next: 'Stage in: timed out' });
+    expect(definition.States['Stage in: done?'].Choices[3]).toEqual({ Variable: '$.stageIn.wait', NumericGreaterThan: 150, Next: 'Stage in: count poll (at cap)' });
   });
 
   test('retries what DataSync returns (its model declares InternalException and InvalidRequestException), with backoff and jitter, a bounded number of times', () => {
@@ -188,14 +193,24 @@ describe('PipelineStateMachine defaults', () => {
     expect(definition.States['Clean up after failure'].Catch[0]).toEqual({ ErrorEquals: ['States.ALL'], ResultPath: '$.failureCleanUp', Next: 'Notify failure' });
   });
 
+  test('chooses per run: up to 4 GiB directly, larger uploads through DataSync', () => {
+    expect(definition.StartAt).toBe('Stage in how?');
+    expect(definition.States['Stage in how?']).toEqual({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.size', NumericLessThanEquals: 4 * 1024 ** 3, Next: 'Stage in directly' }],
+      Default: 'Prepare staging',
+    });
+    expect(definition.States['Stage out directly'].Parameters.Payload.maxBytes).toBe(4 * 1024 ** 3);
+    expect(definition.States['Staged out?'].Default).toBe('Stage out: start');
+  });
+
   test('creates the stage-in directory before DataSync writes to it', () => {
-    expect(definition.StartAt).toBe('Prepare staging');
     expect(definition.States['Prepare staging'].Parameters.Payload).toEqual(expect.objectContaining({ action: 'prepare-staging', stagingDirectory: '/staging/' }));
     expect(definition.States['Prepare staging'].Next).toBe('Stage in: start');
   });
 
-  test('the workspace role may write its logs, manage its network interfaces and mount the access point, nothing else', () => {
-    expect(policyStatementsOf(template, /^PipelineWorkspaceRole/)).toEqual([
+  test('the workspace role may write its logs, manage its network interfaces, mount the access point, read the watched uploads and write reports, nothing else', () => {
+    const expected = [
       { Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Effect: 'Allow', Resource: getAtt(/^PipelineWorkspaceLogs/, 'Arn') },
       {
         Action: ['ec2:CreateNetworkInterface', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
@@ -207,10 +222,15 @@ describe('PipelineStateMachine defaults', () => {
         Action: 'elasticfilesystem:ClientMount',
         Condition: { StringEquals: { 'elasticfilesystem:AccessPointArn': expect.anything() } },
         Effect: 'Allow',
-        Resource: '*',
+        Resource: expect.anything(),
       },
       { Action: 'elasticfilesystem:ClientWrite', Effect: 'Allow', Resource: expect.anything() },
-    ]);
+      { Action: ['s3:GetObject', 's3:GetObjectVersion'], Effect: 'Allow', Resource: { 'Fn::Join': ['', [getAtt(/^StorageUploadsBucket/, 'Arn'), '/incoming/*']] } },
+      { Action: ['s3:PutObject', 's3:AbortMultipartUpload'], Effect: 'Allow', Resource: { 'Fn::Join': ['', [getAtt(/^StorageReportsBucket/, 'Arn'), '/reports/runs/*']] } },
+    ];
+    const statements = policyStatementsOf(template, /^PipelineWorkspaceRole/);
+    expect(statements).toEqual(expect.arrayContaining(expected));
+    expect(statements).toHaveLength(expected.length);
     template.hasResourceProperties('AWS::IAM::Role', {
       AssumeRolePolicyDocument: Match.objectLike({ Statement: [Match.objectLike({ Principal: { Service: 'lambda.amazonaws.com' } })] }),
       Description: Match.stringLikeRegexp('^batch-pipeline workspace function'),
@@ -248,6 +268,7 @@ describe('PipelineStateMachine options', () => {
   test('poll interval, step timeouts, run timeout and log retention are configurable', () => {
     const { template, pipeline } = pipelineStateMachine({
       pollInterval: Duration.seconds(10),
+      maxPollInterval: Duration.seconds(60),
       stageInTimeout: Duration.minutes(10),
       processTimeout: Duration.hours(3),
       stageOutTimeout: Duration.minutes(20),
@@ -255,9 +276,11 @@ describe('PipelineStateMachine options', () => {
       logRetention: logs.RetentionDays.ONE_MONTH,
     });
     const definition = synthesizedDefinition(template);
-    expect(definition.States['Stage out: wait'].Seconds).toBe(10);
-    expect(pipeline.stageInMaxPolls).toBe(60);
-    expect(pipeline.stageOutMaxPolls).toBe(120);
+    expect(definition.States['Stage out: start'].ResultSelector.wait).toBe(10);
+    expect(definition.States['Stage out: count poll (at cap)'].Parameters.wait).toBe(60);
+    // 10 + 20 + 40 = 70 s, then every 60 s: 12 checks reach 10 minutes, 22 reach 20.
+    expect(pipeline.stageInMaxPolls).toBe(12);
+    expect(pipeline.stageOutMaxPolls).toBe(22);
     expect(definition.States.Process.TimeoutSeconds).toBe(3 * 3600);
     expect(definition.TimeoutSeconds).toBe(4 * 3600);
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
@@ -359,10 +382,28 @@ describe('PipelineStateMachine options', () => {
 });
 
 describe('PipelineStateMachine validation', () => {
-  test.each([Duration.millis(500), Duration.seconds(0), Duration.minutes(6)])('fails on poll interval %s', (pollInterval) => {
+  test.each([Duration.millis(500), Duration.seconds(0), Duration.hours(2)])('fails on poll interval %s', (pollInterval) => {
     expect(() => pipelineStateMachine({ pollInterval })).toThrow(
-      `PipelineStateMachine 'Pipeline': 'pollInterval' ${pollInterval.toHumanString()} is not valid; allowed: whole seconds from 1 to 300`,
+      `PipelineStateMachine 'Pipeline': 'pollInterval' ${pollInterval.toHumanString()} is not valid; allowed: whole seconds from 1 to 3600, known at synth time`,
     );
+  });
+
+  test('fails when the longest poll interval is shorter than the first', () => {
+    expect(() => pipelineStateMachine({ pollInterval: Duration.minutes(6) })).toThrow(
+      "PipelineStateMachine 'Pipeline': 'maxPollInterval' 5 minutes is shorter than 'pollInterval' 6 minutes; allowed: at least 'pollInterval'",
+    );
+  });
+
+  test('fails when a configuration could pass the 25,000 history events of a Standard execution, saying what to change', () => {
+    expect(() => pipelineStateMachine({ stageInTimeout: Duration.days(30), runTimeout: Duration.days(40), maxPollInterval: Duration.seconds(60) })).toThrow(
+      /^PipelineStateMachine 'Pipeline': a run that stages through DataSync could write up to [\d,]+ execution history events, more than the 25,000 a Standard execution may have; stage in \(DataSync, 43,?\d+ status checks\) alone could write [\d,]+; allowed: at most 25,000: lower 'stageInTimeout' or raise 'maxPollInterval'$/,
+    );
+  });
+
+  test('accepts a 24-hour stage timeout with the default intervals, well within the history limit', () => {
+    const { pipeline } = pipelineStateMachine({ stageInTimeout: Duration.hours(24), stageOutTimeout: Duration.hours(24) });
+    expect(pipeline.worstCaseHistoryEvents).toBeLessThan(25_000);
+    expect(pipeline.stageInMaxPolls).toBe(6 + Math.ceil((24 * 3600 - 315) / 300));
   });
 
   test('fails when a step timeout is shorter than the poll interval', () => {

@@ -1,12 +1,13 @@
 import { Duration } from 'aws-cdk-lib';
-import { PipelineStep } from '../src';
+import { PipelineStep, StagingStrategy } from '../src';
 import { runPipeline, RunOptions, RunOutcome } from './local-run/run-pipeline';
 import { Scenario } from './local-run/simulated-aws';
 import { synthesizedDefinition } from './local-run/synthesized-definition';
 import { WATCH_PREFIX, pipelineStateMachine } from './pipeline-fixture';
 
 // The definition under test is the one in the synthesized template.
-const { template, pipeline } = pipelineStateMachine({ stageInTimeout: Duration.minutes(5), stageOutTimeout: Duration.minutes(5) });
+// The DataSync path: both stages through DataSync, as the original system ran them.
+const { template, pipeline } = pipelineStateMachine({ staging: StagingStrategy.DATASYNC, stageInTimeout: Duration.minutes(5), stageOutTimeout: Duration.minutes(5) });
 const definition = synthesizedDefinition(template);
 const happy: Scenario = {
   stageIn: { seconds: 60, outcome: 'SUCCESS' },
@@ -82,13 +83,14 @@ describe('the synthesized state machine, run locally', () => {
 
   test('a DataSync execution that never ends is cancelled at the stage timeout, and the run ends once it stopped', async () => {
     const outcome = await given({ ...happy, stageIn: { seconds: 0, outcome: 'NEVER', cancelSeconds: 20 } });
-    expectOneFailureNotification(outcome, PipelineStep.STAGE_IN, 'Pipeline.StepTimeout', /Stage in did not finish within 300 seconds \(20 polls\)/);
-    expect(pipeline.stageInMaxPolls).toBe(20);
+    // Checks after 5, 10, 20, 40, 80 and 160 s: the sixth passes the 300 s timeout.
+    expectOneFailureNotification(outcome, PipelineStep.STAGE_IN, 'Pipeline.StepTimeout', /Stage in did not finish within 300 seconds \(6 polls\)/);
+    expect(pipeline.stageInMaxPolls).toBe(6);
+    expect(outcome.aws.statusChecks).toBe(6 + 2);
     // The task's one execution slot is freed: the execution was cancelled and seen to stop.
     expect(outcome.aws.cancelledExecutions).toHaveLength(1);
-    expect(outcome.output ?? {}).toEqual({});
-    expect(outcome.simulatedSeconds).toBeGreaterThanOrEqual(300 + 20);
-    expect(outcome.simulatedSeconds).toBeLessThan(300 + 2 * 15 + 10);
+    expect(outcome.simulatedSeconds).toBeGreaterThanOrEqual(315 + 20);
+    expect(outcome.simulatedSeconds).toBeLessThan(315 + 2 * 15 + 10);
   });
 
   test('a stage-out that never ends is cancelled too, and its output is removed with the run directory', async () => {
@@ -100,7 +102,7 @@ describe('the synthesized state machine, run locally', () => {
   test('a cancelled execution that never stops still ends the run after a bounded number of checks, with one notification', async () => {
     const outcome = await given({ ...happy, stageIn: { seconds: 0, outcome: 'NEVER', cancelSeconds: 'NEVER' } });
     expectOneFailureNotification(outcome, PipelineStep.STAGE_IN, 'Pipeline.StepTimeout', /Stage in did not finish/);
-    expect(outcome.simulatedSeconds).toBeLessThan(300 + 8 * 15 + 10);
+    expect(outcome.simulatedSeconds).toBeLessThan(315 + 8 * 15 + 10);
   });
 
   test('a start throttled twice is retried and the run succeeds', async () => {

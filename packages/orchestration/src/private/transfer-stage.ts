@@ -2,6 +2,9 @@ import { Duration } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { flowEvents, HistoryPart, taskEvents } from './history-budget';
+import { TRANSFER_SLOTS } from '../trigger/run-id';
+import { PollSchedule } from './poll-schedule';
 
 /**
  * The errors DataSync's API model declares for StartTaskExecution,
@@ -27,6 +30,9 @@ export const UNFINISHED_EXECUTION_STATUSES = ['QUEUED', 'LAUNCHING', 'PREPARING'
 
 /** How often a stage checks that a cancelled execution has stopped before it reports the failure. */
 export const MAX_CANCEL_CHECKS = 8;
+/** The wait between two checks of a cancelled execution. */
+export const CANCEL_CHECK_INTERVAL = Duration.seconds(15);
+
 
 const API_CALL_TIMEOUT = Duration.seconds(60);
 
@@ -60,11 +66,15 @@ export interface TransferStageProps {
   readonly stepName: string;
   /** Where in the state the step keeps its execution ARN, poll count and last status, such as '$.stageIn'. */
   readonly statePath: string;
-  readonly taskArn: string;
+  /** The task, or the tasks of a pool (a run picks one by its transfer slot). */
+  readonly taskArns: string[];
   /** The per-execution `Includes` rule (`{ FilterType, Value }`, Value may be JSONPath). */
   readonly includes: { [key: string]: string };
-  readonly pollInterval: Duration;
+  /** When the execution is checked. */
+  readonly schedule: PollSchedule;
   readonly timeout: Duration;
+  /** The name of the prop that sets `timeout`, for errors. */
+  readonly timeoutProp: string;
   /** Where failures go; receives `$.error` = `{ Error, Cause }`. */
   readonly onFailure: sfn.IChainable;
   /** Where the run continues once the execution succeeded. */
@@ -75,7 +85,9 @@ export interface TransferStageProps {
  * Start a DataSync task execution for one run, then poll it until SUCCESS
  * (on to `next`) or ERROR, or until the stage's timeout in polls has passed.
  * Each poll is Wait, Describe, Choice and a counting Pass, so the loop is
- * bounded by a number of polls, not by hope.
+ * bounded by a number of polls, not by hope. The wait doubles from poll to
+ * poll up to a cap (see `PollSchedule`), so a short transfer is noticed within
+ * seconds and a long one costs few state transitions.
  *
  * A stage that gives up (its timeout, or status checks that keep failing)
  * cancels its execution, so that it frees the task's one execution slot and
@@ -87,21 +99,26 @@ export class TransferStage extends Construct {
   public readonly startState: sfn.State;
   /** The number of polls after which the stage gives up. */
   public readonly maxPolls: number;
+  private readonly stepName: string;
+  private readonly timeoutProp: string;
 
   constructor(scope: Construct, id: string, props: TransferStageProps) {
     super(scope, id);
     const name = props.stepName;
     const path = props.statePath;
-    this.maxPolls = Math.ceil(props.timeout.toSeconds() / props.pollInterval.toSeconds());
-    const executions = `${props.taskArn}/execution/*`;
+    this.stepName = name;
+    this.timeoutProp = props.timeoutProp;
+    const schedule = props.schedule;
+    this.maxPolls = schedule.checksWithin(props.timeout);
+    const executions = props.taskArns.map((taskArn) => `${taskArn}/execution/*`);
 
     const start = new tasks.CallAwsService(this, `${name}: start`, {
       service: 'datasync',
       action: 'startTaskExecution',
       iamAction: 'datasync:StartTaskExecution',
-      iamResources: [props.taskArn],
-      parameters: { TaskArn: props.taskArn, Includes: [props.includes] },
-      resultSelector: { 'executionArn.$': '$.TaskExecutionArn', 'polls': 0 },
+      iamResources: props.taskArns,
+      parameters: { ...taskArnParameter(props.taskArns), Includes: [props.includes] },
+      resultSelector: { 'executionArn.$': '$.TaskExecutionArn', 'polls': 0, 'wait': schedule.firstSeconds },
       resultPath: path,
       taskTimeout: sfn.Timeout.duration(API_CALL_TIMEOUT),
     });
@@ -110,7 +127,7 @@ export class TransferStage extends Construct {
 
     const cancel = this.cancelAndSettle(name, path, executions, props);
 
-    const wait = new sfn.Wait(this, `${name}: wait`, { time: sfn.WaitTime.duration(props.pollInterval) });
+    const wait = new sfn.Wait(this, `${name}: wait`, { time: sfn.WaitTime.secondsPath(`${path}.wait`) });
     const describe = this.describe(`${name}: check`, path, executions);
     describe.addCatch(cancel, { resultPath: '$.error' });
 
@@ -122,8 +139,13 @@ export class TransferStage extends Construct {
       parameters: { Error: 'Pipeline.StepTimeout', Cause: `${name} did not finish within ${props.timeout.toSeconds()} seconds (${this.maxPolls} polls)` },
       resultPath: '$.error',
     }).next(cancel);
+    // The next wait is twice this one (MathAdd of the wait to itself), or the cap once doubling would pass it.
     const count = new sfn.Pass(this, `${name}: count poll`, {
-      parameters: { 'executionArn.$': `${path}.executionArn`, 'polls.$': `States.MathAdd(${path}.polls, 1)` },
+      parameters: { 'executionArn.$': `${path}.executionArn`, 'polls.$': `States.MathAdd(${path}.polls, 1)`, 'wait.$': `States.MathAdd(${path}.wait, ${path}.wait)` },
+      resultPath: path,
+    });
+    const countAtCap = new sfn.Pass(this, `${name}: count poll (at cap)`, {
+      parameters: { 'executionArn.$': `${path}.executionArn`, 'polls.$': `States.MathAdd(${path}.polls, 1)`, 'wait': schedule.maxSeconds },
       resultPath: path,
     });
 
@@ -131,18 +153,35 @@ export class TransferStage extends Construct {
       .when(sfn.Condition.stringEquals(`${path}.check.status`, 'SUCCESS'), props.next)
       .when(sfn.Condition.stringEquals(`${path}.check.status`, 'ERROR'), executionFailed)
       .when(sfn.Condition.numberGreaterThanEquals(`${path}.polls`, this.maxPolls - 1), timedOut)
+      .when(sfn.Condition.numberGreaterThan(`${path}.wait`, schedule.maxSeconds / 2), countAtCap.next(wait))
       .otherwise(count.next(wait));
 
     this.startState = start;
     start.next(wait).next(describe).next(done);
   }
 
-  private describe(stateName: string, path: string, executions: string): tasks.CallAwsService {
+  /**
+   * The worst case of this stage in execution history events: every call
+   * retried to its last attempt, every poll used, the cancel and all its checks.
+   */
+  public historyPart(): HistoryPart {
+    const startEvents = taskEvents(START_RETRY.maxAttempts! - 1);
+    const checkEvents = taskEvents(READ_RETRY.maxAttempts! - 1);
+    const pollEvents = flowEvents() + checkEvents + flowEvents() + flowEvents();
+    const cancelEvents = taskEvents(READ_RETRY.maxAttempts! - 1) + MAX_CANCEL_CHECKS * pollEvents;
+    return {
+      step: `${this.stepName.toLowerCase()} (DataSync, ${this.maxPolls} status checks)`,
+      events: startEvents + this.maxPolls * pollEvents + flowEvents() + cancelEvents,
+      remedy: `lower '${this.timeoutProp}' or raise 'maxPollInterval'`,
+    };
+  }
+
+  private describe(stateName: string, path: string, executions: string[]): tasks.CallAwsService {
     const describe = new tasks.CallAwsService(this, stateName, {
       service: 'datasync',
       action: 'describeTaskExecution',
       iamAction: 'datasync:DescribeTaskExecution',
-      iamResources: [executions],
+      iamResources: executions,
       parameters: { 'TaskExecutionArn.$': `${path}.executionArn` },
       resultSelector: { 'status.$': '$.Status', 'response.$': '$' },
       resultPath: `${path}.check`,
@@ -157,12 +196,12 @@ export class TransferStage extends Construct {
    * A cancel that DataSync refuses (the execution already ended) or a check
    * that fails goes to onFailure as well: the run's own error is kept in `$.error`.
    */
-  private cancelAndSettle(name: string, path: string, executions: string, props: TransferStageProps): sfn.State {
+  private cancelAndSettle(name: string, path: string, executions: string[], props: TransferStageProps): sfn.State {
     const cancel = new tasks.CallAwsService(this, `${name}: cancel`, {
       service: 'datasync',
       action: 'cancelTaskExecution',
       iamAction: 'datasync:CancelTaskExecution',
-      iamResources: [executions],
+      iamResources: executions,
       parameters: { 'TaskExecutionArn.$': `${path}.executionArn` },
       resultSelector: { requested: true, checks: 0 },
       resultPath: `${path}.cancel`,
@@ -172,7 +211,7 @@ export class TransferStage extends Construct {
     cancel.addRetry({ ...READ_RETRY, errors: [DATASYNC_ERRORS.INTERNAL, DATASYNC_ERRORS.UNMODELLED, sfn.Errors.TIMEOUT] });
     cancel.addCatch(props.onFailure, { resultPath: `${path}.cancel` });
 
-    const wait = new sfn.Wait(this, `${name}: wait for cancel`, { time: sfn.WaitTime.duration(props.pollInterval) });
+    const wait = new sfn.Wait(this, `${name}: wait for cancel`, { time: sfn.WaitTime.duration(CANCEL_CHECK_INTERVAL) });
     const check = this.describe(`${name}: check cancel`, path, executions);
     check.addCatch(props.onFailure, { resultPath: `${path}.cancel.checkError` });
     const count = new sfn.Pass(this, `${name}: count cancel check`, {
@@ -188,4 +227,17 @@ export class TransferStage extends Construct {
     cancel.next(wait).next(check).next(stopped);
     return cancel;
   }
+}
+
+/**
+ * `TaskArn` of the start call: the task itself, or for a pool the task of
+ * this run's slot, picked with intrinsics from `$.transferSlot`.
+ */
+function taskArnParameter(taskArns: string[]): Record<string, string> {
+  if (taskArns.length === 1) {
+    return { TaskArn: taskArns[0] };
+  }
+  const slotToIndex = Array.from({ length: TRANSFER_SLOTS }, (_, slot) => slot % taskArns.length).join(', ');
+  const arns = taskArns.map((arn) => `'${arn}'`).join(', ');
+  return { 'TaskArn.$': `States.ArrayGetItem(States.Array(${arns}), States.ArrayGetItem(States.Array(${slotToIndex}), $.transferSlot))` };
 }

@@ -16,6 +16,13 @@ const READABLE_PART_LENGTH = MAX_RUN_ID_LENGTH - HASH_LENGTH - 1;
 /** The readable part when nothing of the file name survives (a name of only symbols or non-Latin script). */
 const FALLBACK_READABLE_PART = 'upload';
 
+/**
+ * How many transfer slots a run id maps to. A run uses DataSync task
+ * `transferSlot mod poolSize` of a pool; 60 has many divisors, so pools of
+ * 1-6, 10, 12, 15, 20 or 30 tasks get exactly even shares.
+ */
+export const TRANSFER_SLOTS = 60;
+
 /** What identifies one upload: the same object version always gets the same run id. */
 export interface UploadIdentity {
   readonly bucket: string;
@@ -56,4 +63,9 @@ export function runIdFor(upload: UploadIdentity): string {
     .slice(0, HASH_LENGTH);
   const fileName = upload.key.split('/').filter((part) => part.length > 0).pop() ?? '';
   return `${readablePart(fileName)}-${hash}`;
+}
+
+/** The transfer slot of a run (0 to TRANSFER_SLOTS - 1), from the hash at the end of its run id. */
+export function transferSlotFor(runId: string): number {
+  return parseInt(runId.slice(-8), 16) % TRANSFER_SLOTS;
 }

@@ -14,4 +14,6 @@ export interface RunInput {
   readonly relativeKey: string;
   /** The last segment of the key: the name the input file has in the run's directory. */
   readonly fileName: string;
+  /** 0-59, from the run id: which task of a DataSync pool the run uses (`transferSlot mod poolSize`). */
+  readonly transferSlot: number;
 }

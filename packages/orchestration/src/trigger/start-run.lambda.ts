@@ -1,5 +1,5 @@
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { runIdFor } from './run-id';
+import { runIdFor, transferSlotFor } from './run-id';
 import { RunInput } from './run-input';
 import { decodeS3EventKey } from './s3-object-key';
 import { readTriggerConfig } from './trigger-config';
@@ -72,7 +72,7 @@ export async function handler(event: unknown): Promise<TriggerSummary> {
     const runId = runIdFor({ bucket, key, versionId: versionId ?? undefined, sequencer });
     const relativeKey = key.slice(config.filter.prefix.length);
     const fileName = relativeKey.split('/').pop()!;
-    const input: RunInput = { runId, bucket, key, versionId, size, relativeKey, fileName };
+    const input: RunInput = { runId, bucket, key, versionId, size, relativeKey, fileName, transferSlot: transferSlotFor(runId) };
     try {
       const started = await sfn.send(new StartExecutionCommand({
         stateMachineArn: config.stateMachineArn,

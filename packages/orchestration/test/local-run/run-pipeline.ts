@@ -3,7 +3,7 @@
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { StateMachine } = require('aws-local-stepfunctions') as typeof import('aws-local-stepfunctions', { with: { 'resolution-mode': 'import' } });
 import { Scenario, SimulatedAws } from './simulated-aws';
-import { runIdFor } from '../../src/trigger/run-id';
+import { runIdFor, transferSlotFor } from '../../src/trigger/run-id';
 import { RunInput } from '../../src/trigger/run-input';
 
 /** What one simulated run did. */
@@ -53,22 +53,27 @@ function stateOf(definition: Record<string, any>, name: string): Record<string, 
  * the simulated clock instead of the real one.
  */
 export async function runPipeline(definition: Record<string, any>, scenario: Scenario, options: RunOptions): Promise<RunOutcome> {
-  // The simulated clock advances by the poll interval on each status check,
-  // which is right only while every check follows its stage's Wait state.
-  const wait = stateOf(definition, 'Stage in: wait');
-  const checksFollowWaits = ['Stage in', 'Stage out'].every((stage) => stateOf(definition, `${stage}: wait`).Next === `${stage}: check`
-    && stateOf(definition, `${stage}: wait for cancel`).Next === `${stage}: check cancel`);
+  // The simulated clock advances by the stage's wait on each status check, which is right
+  // only while every check follows its stage's Wait state; the waits are read from the definition.
+  const checksFollowWaits = ['Stage in', 'Stage out'].every((stage) => !definition.States[`${stage}: wait`]
+    || (stateOf(definition, `${stage}: wait`).Next === `${stage}: check`
+      && stateOf(definition, `${stage}: wait for cancel`).Next === `${stage}: check cancel`));
   if (!checksFollowWaits) {
     throw new Error('local run: each DataSync status check must follow its Wait state');
   }
-  const startRetry = stateOf(definition, 'Stage in: start').Retry[0];
-  const stagedPrefix = JSON.stringify(stateOf(definition, 'Prepare').Parameters.Payload['stagedPath.$']).match(/Format\('([^{]*)\{\}/)![1];
+  const dataSync = definition.States['Stage in: start'] ?? definition.States['Stage out: start'];
+  const stage = definition.States['Stage in: start'] ? 'Stage in' : 'Stage out';
+  const startRetry = dataSync?.Retry[0] ?? { IntervalSeconds: 0, BackoffRate: 1, MaxDelaySeconds: 0 };
+  const prepare = definition.States.Prepare;
+  const stagedPrefix = prepare ? JSON.stringify(prepare.Parameters.Payload['stagedPath.$']).match(/Format\('([^{]*)\{\}/)![1] : '/staging/';
   const aws = new SimulatedAws(scenario, {
     uploadPrefix: options.uploadPrefix,
     stagingDirectory: stagedPrefix,
     reportPrefix: options.reportPrefix,
     jobMountPath: options.jobMountPath,
-    pollIntervalSeconds: wait.Seconds,
+    firstPollSeconds: dataSync?.ResultSelector.wait ?? 0,
+    maxPollSeconds: definition.States[`${stage}: count poll (at cap)`]?.Parameters.wait ?? 0,
+    cancelCheckSeconds: definition.States[`${stage}: wait for cancel`]?.Seconds ?? 0,
     startRetry: { interval: startRetry.IntervalSeconds, backoff: startRetry.BackoffRate, maxDelay: startRetry.MaxDelaySeconds },
   });
 
@@ -87,6 +92,7 @@ export async function runPipeline(definition: Record<string, any>, scenario: Sce
     size: (options.body ?? 'a,b\n1,2\n').length,
     relativeKey,
     fileName: relativeKey.split('/').pop()!,
+    transferSlot: transferSlotFor(runIdFor({ bucket, key, versionId })),
   };
 
   const stateMachine = new StateMachine(definition as ConstructorParameters<typeof StateMachine>[0], { validationOptions: { checkArn: false } });
@@ -121,7 +127,7 @@ export async function runPipeline(definition: Record<string, any>, scenario: Sce
         'Count undelivered notification': answer((request) => aws.putMetricData(request)),
         'Notify success': answer((request) => aws.publish(request)),
       },
-      waitTimeOverrides: { 'Stage in: wait': 0, 'Stage out: wait': 0, 'Stage in: wait for cancel': 0, 'Stage out: wait for cancel': 0 },
+      waitTimeOverrides: Object.fromEntries(Object.entries(definition.States).filter(([, state]: [string, any]) => state.Type === 'Wait').map(([name]) => [name, 0])),
       retryIntervalOverrides: { 'Stage in: start': 0, 'Stage out: start': 0, 'Notify failure': 0, 'Stage in: check': 0, 'Stage out: check': 0 },
     },
   });

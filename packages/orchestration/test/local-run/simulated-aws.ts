@@ -39,6 +39,8 @@ interface TransferExecution {
   readonly filter: string;
   copied: boolean;
   cancelledAt?: number;
+  /** The wait before the next status check, as the state machine doubles it. */
+  nextWait: number;
   /** The last status DescribeTaskExecution reported. */
   status: string;
 }
@@ -66,6 +68,10 @@ export class SimulatedAws {
   public readonly cancelledExecutions: string[] = [];
   /** Job names SubmitJob accepted. */
   public readonly submittedJobNames: string[] = [];
+  /** The TaskArn of every accepted StartTaskExecution. */
+  public readonly startedTasks: string[] = [];
+  /** DescribeTaskExecution calls answered. */
+  public statusChecks = 0;
   public readonly fileSystem: string;
   private readonly executions = new Map<string, TransferExecution>();
   private readonly startAttempts = { stageIn: 0, stageOut: 0 };
@@ -77,7 +83,11 @@ export class SimulatedAws {
       readonly stagingDirectory: string;
       readonly reportPrefix: string;
       readonly jobMountPath: string;
-      readonly pollIntervalSeconds: number;
+      /** The first wait before a status check; each later one doubles up to `maxPollSeconds`. */
+      readonly firstPollSeconds: number;
+      readonly maxPollSeconds: number;
+      /** The wait before each check of a cancelled execution. */
+      readonly cancelCheckSeconds: number;
       readonly startRetry: { readonly interval: number; readonly backoff: number; readonly maxDelay: number };
     },
   ) {
@@ -109,7 +119,8 @@ export class SimulatedAws {
       throw serviceError('DataSync.InvalidRequestException', 'Rate exceeded');
     }
     const arn = `arn:aws:datasync:eu-west-2:123456789012:task/task-${stage}/execution/exec-${this.executions.size}`;
-    this.executions.set(arn, { stage, startedAt: this.clock, filter: request.Includes[0].Value, copied: false, status: 'LAUNCHING' });
+    this.executions.set(arn, { stage, startedAt: this.clock, filter: request.Includes[0].Value, copied: false, status: 'LAUNCHING', nextWait: this.layout.firstPollSeconds });
+    this.startedTasks.push((request as { TaskArn?: string }).TaskArn ?? '');
     return { TaskExecutionArn: arn };
   }
 
@@ -127,11 +138,18 @@ export class SimulatedAws {
 
   /** DescribeTaskExecution, after the Wait state that always precedes it. */
   public describeTransfer(request: { TaskExecutionArn: string }): Record<string, unknown> {
-    this.clock += this.layout.pollIntervalSeconds + API_CALL_SECONDS;
     const execution = this.executions.get(request.TaskExecutionArn);
     if (!execution) {
       throw serviceError('DataSync.InvalidRequestException', `no execution ${request.TaskExecutionArn}`);
     }
+    if (execution.cancelledAt !== undefined) {
+      this.clock += this.layout.cancelCheckSeconds;
+    } else {
+      this.clock += execution.nextWait;
+      execution.nextWait = execution.nextWait * 2 > this.layout.maxPollSeconds ? this.layout.maxPollSeconds : execution.nextWait * 2;
+    }
+    this.clock += API_CALL_SECONDS;
+    this.statusChecks++;
     const behaviour = this.scenario[execution.stage];
     if (execution.cancelledAt !== undefined) {
       const cancelSeconds = behaviour.cancelSeconds ?? DEFAULT_CANCEL_SECONDS;

@@ -1,5 +1,5 @@
 import { batchJobNameError, stepFunctionsExecutionNameError } from '../local-run/service-rules';
-import { MAX_RUN_ID_LENGTH, RUN_ID_PATTERN, runIdFor } from '../../src/trigger/run-id';
+import { MAX_RUN_ID_LENGTH, RUN_ID_PATTERN, runIdFor, transferSlotFor } from '../../src/trigger/run-id';
 
 describe('runIdFor', () => {
   const upload = { bucket: 'uploads', key: 'incoming/sample 1.csv', versionId: 'v1' };
@@ -50,5 +50,14 @@ describe('runIdFor', () => {
     const id = runIdFor({ bucket: 'uploads', key: `incoming/${'x'.repeat(500)}.csv`, versionId: 'v1' });
     expect(id.length).toBe(MAX_RUN_ID_LENGTH);
     expect(id).toMatch(RUN_ID_PATTERN);
+  });
+
+  test('spreads runs evenly over the transfer slots', () => {
+    const counts = new Array(60).fill(0);
+    for (let i = 0; i < 6000; i++) {
+      counts[transferSlotFor(runIdFor({ bucket: 'uploads', key: `incoming/${i}.csv`, versionId: 'v1' }))]++;
+    }
+    expect(Math.min(...counts)).toBeGreaterThan(50);
+    expect(Math.max(...counts)).toBeLessThan(150);
   });
 });

@@ -46,6 +46,7 @@ describe('trigger function', () => {
     expect(sfnMock.commandCalls(StartExecutionCommand)[0].args[0].input.stateMachineArn).toBe(STATE_MACHINE_ARN);
     expect(startedInputs()).toEqual([{
       name: runId, runId, bucket: 'uploads', key: 'incoming/report.csv', versionId: 'v1', size: 42, relativeKey: 'report.csv', fileName: 'report.csv',
+      transferSlot: parseInt(runId.slice(-8), 16) % 60,
     }]);
     expect(logLines).toEqual([expect.objectContaining({ outcome: 'started', runId, key: 'incoming/report.csv' })]);
   });
