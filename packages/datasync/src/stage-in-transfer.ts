@@ -10,6 +10,7 @@ import { EfsConnectionOptions, EfsLocation } from './efs-location';
 import { LocationAccess } from './location';
 import { subdirectorySegments } from './private/paths';
 import { rejectRemove } from './private/stage-options';
+import { validatePoolSize, validateTaskName } from './private/task-pool';
 import { S3Location } from './s3-location';
 import { TransferOptions } from './task-options';
 import { TransferFilter } from './transfer-filter';
@@ -76,10 +77,12 @@ export interface StageInTransferProps extends TransferOptions, EfsConnectionOpti
  * });
  */
 export class StageInTransfer extends Construct implements ITransferTask {
-  /** The task. */
+  /** The task, or the pool of tasks when `poolSize` is above 1. */
   public readonly task: TransferTask;
-  /** The ARN of the task. */
+  /** The ARN of the task; in a pool, of its first task. */
   public readonly taskArn: string;
+  /** The ARNs of every task of the pool, in order (one without a pool). */
+  public readonly taskArns: string[];
   /** The read-only S3 location of the uploads. */
   public readonly sourceLocation: S3Location;
   /** The read-write EFS location. */
@@ -96,6 +99,7 @@ export class StageInTransfer extends Construct implements ITransferTask {
     super(scope, id);
     const who = `StageInTransfer '${id}'`;
     rejectRemove(who, 'the upload bucket and the file system hold files of other runs', props.preserveDeletedFiles);
+    validateTaskName(who, props.taskName, validatePoolSize(who, props.poolSize));
     const given = props.destinationDirectory ?? DEFAULT_DESTINATION_DIRECTORY;
     // A path that is not valid at all is reported by the EFS location, with the rules it breaks.
     const segments = Token.isUnresolved(given) ? undefined : subdirectorySegments(given);
@@ -124,6 +128,7 @@ export class StageInTransfer extends Construct implements ITransferTask {
       destination: this.destinationLocation,
     });
     this.taskArn = this.task.taskArn;
+    this.taskArns = this.task.taskArns;
     this.logGroup = this.task.logGroup;
     this.destinationDirectory = this.destinationLocation.subdirectory;
   }
@@ -168,13 +173,32 @@ export class StageInTransfer extends Construct implements ITransferTask {
     return this.task.metric(metricName, props);
   }
 
-  /** Files transferred, summed over 5 minutes. */
+  /** Files transferred, summed over 5 minutes; in a pool, by its first task only (see `metricPoolFilesTransferred`). */
   public metricFilesTransferred(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.task.metricFilesTransferred(props);
   }
 
-  /** Bytes written to the destination, summed over 5 minutes. */
+  /** Bytes written to the destination, summed over 5 minutes; in a pool, by its first task only (see `metricPoolBytesTransferred`). */
   public metricBytesTransferred(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.task.metricBytesTransferred(props);
+  }
+
+  public metricPool(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.IMetric {
+    return this.task.metricPool(metricName, props);
+  }
+
+  /** The metric of each task of the pool, in the order of `taskArns`. */
+  public metricPerTask(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric[] {
+    return this.task.metricPerTask(metricName, props);
+  }
+
+  /** Files transferred by every task of the pool, summed over 5 minutes. */
+  public metricPoolFilesTransferred(props?: cloudwatch.MetricOptions): cloudwatch.IMetric {
+    return this.task.metricPoolFilesTransferred(props);
+  }
+
+  /** Bytes written to the destination by every task of the pool, summed over 5 minutes. */
+  public metricPoolBytesTransferred(props?: cloudwatch.MetricOptions): cloudwatch.IMetric {
+    return this.task.metricPoolBytesTransferred(props);
   }
 }

@@ -7,6 +7,7 @@ import { Construct } from 'constructs';
 import { EfsConnectionOptions, EfsLocation } from './efs-location';
 import { LocationAccess } from './location';
 import { rejectRemove } from './private/stage-options';
+import { validatePoolSize, validateTaskName } from './private/task-pool';
 import { S3Location, S3StorageClass } from './s3-location';
 import { TransferOptions } from './task-options';
 import { RunOutputFilterOptions, TransferFilter } from './transfer-filter';
@@ -69,10 +70,12 @@ export interface StageOutTransferProps extends TransferOptions, EfsConnectionOpt
  * new StageOutTransfer(this, 'StageOut', { network, fileSystem, accessPoint, destinationBucket: reports, destinationPrefix: 'reports/' });
  */
 export class StageOutTransfer extends Construct implements ITransferTask {
-  /** The task. */
+  /** The task, or the pool of tasks when `poolSize` is above 1. */
   public readonly task: TransferTask;
-  /** The ARN of the task. */
+  /** The ARN of the task; in a pool, of its first task. */
   public readonly taskArn: string;
+  /** The ARNs of every task of the pool, in order (one without a pool). */
+  public readonly taskArns: string[];
   /** The read-only EFS location. */
   public readonly sourceLocation: EfsLocation;
   /** The read-write S3 location of the reports. */
@@ -82,7 +85,9 @@ export class StageOutTransfer extends Construct implements ITransferTask {
 
   constructor(scope: Construct, id: string, props: StageOutTransferProps) {
     super(scope, id);
-    rejectRemove(`StageOutTransfer '${id}'`, 'the reports bucket holds the reports of other runs', props.preserveDeletedFiles);
+    const who = `StageOutTransfer '${id}'`;
+    rejectRemove(who, 'the reports bucket holds the reports of other runs', props.preserveDeletedFiles);
+    validateTaskName(who, props.taskName, validatePoolSize(who, props.poolSize));
     this.sourceLocation = new EfsLocation(this, 'Source', {
       fileSystem: props.fileSystem,
       accessPoint: props.accessPoint,
@@ -106,6 +111,7 @@ export class StageOutTransfer extends Construct implements ITransferTask {
       destination: this.destinationLocation,
     });
     this.taskArn = this.task.taskArn;
+    this.taskArns = this.task.taskArns;
     this.logGroup = this.task.logGroup;
   }
 
@@ -131,13 +137,32 @@ export class StageOutTransfer extends Construct implements ITransferTask {
     return this.task.metric(metricName, props);
   }
 
-  /** Files transferred, summed over 5 minutes. */
+  /** Files transferred, summed over 5 minutes; in a pool, by its first task only (see `metricPoolFilesTransferred`). */
   public metricFilesTransferred(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.task.metricFilesTransferred(props);
   }
 
-  /** Bytes written to the destination, summed over 5 minutes. */
+  /** Bytes written to the destination, summed over 5 minutes; in a pool, by its first task only (see `metricPoolBytesTransferred`). */
   public metricBytesTransferred(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.task.metricBytesTransferred(props);
+  }
+
+  public metricPool(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.IMetric {
+    return this.task.metricPool(metricName, props);
+  }
+
+  /** The metric of each task of the pool, in the order of `taskArns`. */
+  public metricPerTask(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric[] {
+    return this.task.metricPerTask(metricName, props);
+  }
+
+  /** Files transferred by every task of the pool, summed over 5 minutes. */
+  public metricPoolFilesTransferred(props?: cloudwatch.MetricOptions): cloudwatch.IMetric {
+    return this.task.metricPoolFilesTransferred(props);
+  }
+
+  /** Bytes written to the destination by every task of the pool, summed over 5 minutes. */
+  public metricPoolBytesTransferred(props?: cloudwatch.MetricOptions): cloudwatch.IMetric {
+    return this.task.metricPoolBytesTransferred(props);
   }
 }

@@ -9,6 +9,7 @@ import { DataSyncLogPolicy } from './datasync-log-policy';
 import { ITransferLocation, LocationAccess } from './location';
 import { SUBDIRECTORY_ALLOWED, normalizeSubdirectory } from './private/paths';
 import { DATASYNC_SERVICE, createDataSyncRole } from './private/service-role';
+import { poolTaskNames, validatePoolSize, validateTaskName } from './private/task-pool';
 import {
   OverwriteMode,
   PreserveDeletedFiles,
@@ -20,32 +21,51 @@ import {
   VerifyMode,
 } from './task-options';
 
-/** DataSync task names: up to 256 of these characters. */
-const TASK_NAME = /^[a-zA-Z0-9\s+=._:@/-]{1,256}$/;
 const DEFAULT_REPORT_PREFIX = 'datasync-reports/';
 
-/** A DataSync task whose executions someone starts and watches. */
+/**
+ * A DataSync task, or a pool of identical tasks between the same two locations,
+ * whose executions someone starts and watches.
+ */
 export interface ITransferTask extends IConstruct {
-  /** The ARN of the task. */
+  /** The ARN of the task; in a pool, of its first task (`taskArns[0]`). */
   readonly taskArn: string;
 
   /**
-   * Lets `grantee` start executions of this task (with per-execution filters) and
-   * describe them: `datasync:StartTaskExecution` on the task,
-   * `datasync:DescribeTaskExecution` on its executions, and `iam:PassRole` (to
-   * DataSync only) of the roles its locations pass when a task starts.
+   * The ARNs of every task of the pool, in order (`taskArns[0]` is `taskArn`); one
+   * ARN without a pool. A task runs one execution at a time, so whoever starts
+   * executions picks one of these per run, the same one for all calls of that run
+   * (start, describe, cancel), for example by its run id.
+   */
+  readonly taskArns: string[];
+
+  /**
+   * Lets `grantee` start executions of every task of the pool (with per-execution
+   * filters) and describe them: `datasync:StartTaskExecution` on each task,
+   * `datasync:DescribeTaskExecution` on each task's executions, and `iam:PassRole`
+   * (to DataSync only) of the roles its locations pass when a task starts.
    */
   grantStartExecution(grantee: iam.IGrantable): iam.Grant;
 
   /**
-   * Lets `grantee` cancel executions of this task (`datasync:CancelTaskExecution`
-   * on its executions only), so that whoever gives up on an execution can free
-   * the task's one execution slot.
+   * Lets `grantee` cancel executions of every task of the pool
+   * (`datasync:CancelTaskExecution` on each task's executions only), so that whoever
+   * gives up on an execution can free that task's one execution slot.
    */
   grantCancelExecution(grantee: iam.IGrantable): iam.Grant;
 
-  /** A metric of this task in the `AWS/DataSync` namespace. */
+  /**
+   * A metric of the task (in a pool, of its first task only) in the `AWS/DataSync`
+   * namespace. Use `metricPool` to watch a whole pool.
+   */
   metric(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+
+  /**
+   * A metric summed over every task of the pool: the first task's `metric` without a
+   * pool, else the math expression `SUM(FILL([task1, ...], 0))` over each task's
+   * metric, in which a task without executions in a period counts as 0.
+   */
+  metricPool(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.IMetric;
 }
 
 export interface TransferTaskProps extends TransferOptions {
@@ -67,8 +87,13 @@ export interface TransferTaskProps extends TransferOptions {
  */
 export class TransferTask extends Construct implements ITransferTask {
   public readonly taskArn: string;
-  /** The task ID (`task-0123456789abcdef0`), the `TaskId` dimension of its metrics. */
+  public readonly taskArns: string[];
+  /** The task ID (`task-0123456789abcdef0`), the `TaskId` dimension of its metrics; in a pool, of its first task. */
   public readonly taskId: string;
+  /** The task ID of every task of the pool, in the order of `taskArns`. */
+  public readonly taskIds: string[];
+  /** How many tasks the pool has (1 without a pool). */
+  public readonly poolSize: number;
   /** Where the task copies from. */
   public readonly source: ITransferLocation;
   /** Where the task copies to. */
@@ -88,7 +113,8 @@ export class TransferTask extends Construct implements ITransferTask {
     if (props.destination.access !== LocationAccess.READ_WRITE) {
       throw new Error(`${who}: 'destination' ${props.destination.node.path} has access ${props.destination.access}; allowed: a location with access READ_WRITE`);
     }
-    validateTaskName(who, props.taskName);
+    this.poolSize = validatePoolSize(who, props.poolSize);
+    validateTaskName(who, props.taskName, this.poolSize);
     const bytesPerSecond = props.bytesPerSecond ?? -1;
     // DataSync's Options.BytesPerSecond: an integer of at least -1, where -1 is no limit (0 would stop the transfer).
     const limitValid = bytesPerSecond === -1 || (Number.isInteger(bytesPerSecond) && bytesPerSecond >= 1);
@@ -140,36 +166,44 @@ export class TransferTask extends Construct implements ITransferTask {
     }
 
     const copyPosix = props.copyPosixMetadata ?? false;
-    const task = new datasync.CfnTask(this, 'Resource', {
-      name: props.taskName,
-      sourceLocationArn: props.source.locationArn,
-      destinationLocationArn: props.destination.locationArn,
-      cloudWatchLogGroupArn: this.logGroup?.logGroupArn,
-      options: {
-        transferMode: props.transferMode ?? TransferMode.CHANGED,
-        verifyMode: props.verifyMode ?? VerifyMode.ONLY_FILES_TRANSFERRED,
-        overwriteMode: props.overwriteMode ?? OverwriteMode.ALWAYS,
-        preserveDeletedFiles: props.preserveDeletedFiles ?? PreserveDeletedFiles.PRESERVE,
-        bytesPerSecond,
-        logLevel,
-        uid: copyPosix ? 'INT_VALUE' : 'NONE',
-        gid: copyPosix ? 'INT_VALUE' : 'NONE',
-        posixPermissions: copyPosix ? 'PRESERVE' : 'NONE',
-      },
-      taskReportConfig,
+    const options: datasync.CfnTask.OptionsProperty = {
+      transferMode: props.transferMode ?? TransferMode.CHANGED,
+      verifyMode: props.verifyMode ?? VerifyMode.ONLY_FILES_TRANSFERRED,
+      overwriteMode: props.overwriteMode ?? OverwriteMode.ALWAYS,
+      preserveDeletedFiles: props.preserveDeletedFiles ?? PreserveDeletedFiles.PRESERVE,
+      bytesPerSecond,
+      logLevel,
+      uid: copyPosix ? 'INT_VALUE' : 'NONE',
+      gid: copyPosix ? 'INT_VALUE' : 'NONE',
+      posixPermissions: copyPosix ? 'PRESERVE' : 'NONE',
+    };
+    // The first task keeps the id 'Resource' (and so its logical id) whatever the pool
+    // size: growing or shrinking a pool never replaces it.
+    const tasks = poolTaskNames(props.taskName, this.poolSize).map((name, index) => {
+      const task = new datasync.CfnTask(this, index === 0 ? 'Resource' : `Pool${index + 1}`, {
+        name,
+        sourceLocationArn: props.source.locationArn,
+        destinationLocationArn: props.destination.locationArn,
+        cloudWatchLogGroupArn: this.logGroup?.logGroupArn,
+        options,
+        taskReportConfig,
+      });
+      if (this.logPolicy) {
+        // DataSync writes its first log lines as soon as an execution starts.
+        task.node.addDependency(this.logPolicy.resourcePolicy);
+      }
+      return task;
     });
-    if (this.logPolicy) {
-      // DataSync writes its first log lines as soon as an execution starts.
-      task.node.addDependency(this.logPolicy.resourcePolicy);
-    }
-    this.taskArn = task.attrTaskArn;
-    this.taskId = Fn.select(1, Fn.split('/', this.taskArn));
+    this.taskArns = tasks.map((task) => task.attrTaskArn);
+    this.taskIds = this.taskArns.map((taskArn) => Fn.select(1, Fn.split('/', taskArn)));
+    this.taskArn = this.taskArns[0];
+    this.taskId = this.taskIds[0];
   }
 
   public grantStartExecution(grantee: iam.IGrantable): iam.Grant {
-    const executions = `${this.taskArn}/execution/*`;
-    const grant = iam.Grant.addToPrincipal({ grantee, actions: ['datasync:StartTaskExecution'], resourceArns: [this.taskArn] })
-      .combine(iam.Grant.addToPrincipal({ grantee, actions: ['datasync:DescribeTaskExecution'], resourceArns: [executions] }));
+    const executions = this.executionArnPatterns();
+    const grant = iam.Grant.addToPrincipal({ grantee, actions: ['datasync:StartTaskExecution'], resourceArns: [...this.taskArns] })
+      .combine(iam.Grant.addToPrincipal({ grantee, actions: ['datasync:DescribeTaskExecution'], resourceArns: executions }));
     const roles = [this.source.roleToPassOnStart, this.destination.roleToPassOnStart].filter((role): role is iam.IRole => role !== undefined);
     const passed = roles.length === 0 ? grant : grant.combine(iam.Grant.addToPrincipal({
       grantee,
@@ -177,40 +211,94 @@ export class TransferTask extends Construct implements ITransferTask {
       resourceArns: roles.map((role) => role.roleArn),
       conditions: { StringEquals: { 'iam:PassedToService': DATASYNC_SERVICE } },
     }));
-    acknowledgeExecutionWildcard(grantee, executions);
+    this.acknowledgeExecutionWildcards(grantee, executions);
     return passed;
   }
 
   public grantCancelExecution(grantee: iam.IGrantable): iam.Grant {
-    const executions = `${this.taskArn}/execution/*`;
-    acknowledgeExecutionWildcard(grantee, executions);
-    return iam.Grant.addToPrincipal({ grantee, actions: ['datasync:CancelTaskExecution'], resourceArns: [executions] });
+    const executions = this.executionArnPatterns();
+    this.acknowledgeExecutionWildcards(grantee, executions);
+    return iam.Grant.addToPrincipal({ grantee, actions: ['datasync:CancelTaskExecution'], resourceArns: executions });
   }
 
   public metric(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.taskMetric(this.taskId, metricName, props);
+  }
+
+  /**
+   * The metric of each task of the pool, in the order of `taskArns`; to see whether
+   * runs spread over the pool, or which task is busy.
+   */
+  public metricPerTask(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric[] {
+    return this.taskIds.map((taskId) => this.taskMetric(taskId, metricName, props));
+  }
+
+  public metricPool(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.IMetric {
+    if (this.poolSize === 1) {
+      return this.metric(metricName, props);
+    }
+    const { label, color, period, ...perTask } = props ?? {};
+    const usingMetrics: Record<string, cloudwatch.IMetric> = {};
+    this.metricPerTask(metricName, perTask).forEach((metric, index) => {
+      usingMetrics[`task${index + 1}`] = metric;
+    });
+    return new cloudwatch.MathExpression({
+      expression: `SUM(FILL([${Object.keys(usingMetrics).join(', ')}], 0))`,
+      usingMetrics,
+      label: label ?? `${metricName} (sum over ${this.poolSize} tasks)`,
+      color,
+      period: period ?? Duration.minutes(5),
+    });
+  }
+
+  /** Bytes written to the destination, summed over 5 minutes; in a pool, by its first task only (see `metricPoolBytesTransferred`). */
+  public metricBytesTransferred(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('BytesTransferred', props);
+  }
+
+  /** Files transferred, summed over 5 minutes; in a pool, by its first task only (see `metricPoolFilesTransferred`). */
+  public metricFilesTransferred(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('FilesTransferred', props);
+  }
+
+  /** Files verified, summed over 5 minutes; in a pool, by its first task only. */
+  public metricFilesVerified(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('FilesVerified', props);
+  }
+
+  /** Bytes written to the destination by every task of the pool, summed over 5 minutes. */
+  public metricPoolBytesTransferred(props?: cloudwatch.MetricOptions): cloudwatch.IMetric {
+    return this.metricPool('BytesTransferred', props);
+  }
+
+  /** Files transferred by every task of the pool, summed over 5 minutes. */
+  public metricPoolFilesTransferred(props?: cloudwatch.MetricOptions): cloudwatch.IMetric {
+    return this.metricPool('FilesTransferred', props);
+  }
+
+  private taskMetric(taskId: string, metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return new cloudwatch.Metric({
       namespace: 'AWS/DataSync',
       metricName,
-      dimensionsMap: { TaskId: this.taskId },
+      dimensionsMap: { TaskId: taskId },
       statistic: 'Sum',
       period: Duration.minutes(5),
       ...props,
     });
   }
 
-  /** Bytes written to the destination, summed over 5 minutes. */
-  public metricBytesTransferred(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.metric('BytesTransferred', props);
+  /** `<taskArn>/execution/*` of every task, in order. */
+  private executionArnPatterns(): string[] {
+    return this.taskArns.map((taskArn) => `${taskArn}/execution/*`);
   }
 
-  /** Files transferred, summed over 5 minutes. */
-  public metricFilesTransferred(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.metric('FilesTransferred', props);
-  }
-
-  /** Files verified, summed over 5 minutes. */
-  public metricFilesVerified(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.metric('FilesVerified', props);
+  private acknowledgeExecutionWildcards(grantee: iam.IGrantable, executions: string[]): void {
+    const reason = this.poolSize === 1
+      ? 'DataSync generates the execution ID when an execution starts; describing and cancelling are allowed on the executions of this one task only.'
+      : `DataSync generates the execution ID when an execution starts; describing and cancelling are allowed on the executions of this task only, one of the ${this.poolSize} tasks of the pool ${this.node.path}.`;
+    for (const execution of executions) {
+      acknowledgeExecutionWildcard(grantee, execution, reason);
+    }
   }
 
   private createLogGroup(props: TransferTaskProps): logs.ILogGroup {
@@ -237,17 +325,10 @@ export class TransferTask extends Construct implements ITransferTask {
  * The execution wildcard lands in the grantee's policy: acknowledge it there,
  * on the role (covering its default policy) or on the managed policy given.
  */
-function acknowledgeExecutionWildcard(grantee: iam.IGrantable, executions: string): void {
+function acknowledgeExecutionWildcard(grantee: iam.IGrantable, executions: string, reason: string): void {
   for (const holder of new Set<unknown>([grantee, grantee.grantPrincipal])) {
     if (Construct.isConstruct(holder)) {
-      NagAcknowledgements.acknowledgeWildcardResource(holder, executions,
-        'DataSync generates the execution ID when an execution starts; describing and cancelling are allowed on the executions of this one task only.');
+      NagAcknowledgements.acknowledgeWildcardResource(holder, executions, reason);
     }
-  }
-}
-
-function validateTaskName(who: string, name: string | undefined): void {
-  if (name !== undefined && !Token.isUnresolved(name) && !TASK_NAME.test(name)) {
-    throw new Error(`${who}: 'taskName' '${name}' is not valid; allowed: 1-256 letters, digits, spaces and + = . _ : @ / -`);
   }
 }

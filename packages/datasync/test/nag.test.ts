@@ -27,6 +27,23 @@ describe('the transfers pass cdk-nag (AwsSolutions, NIST 800-53 R5)', () => {
     expect(nagFindings(stack)).toEqual([]);
   });
 
+  test('stage in and stage out as pools of three tasks, whose caller may start and cancel each', () => {
+    const { fixtures: f, stack } = fixturesAndTestStack();
+    const stageIn = new StageInTransfer(stack, 'StageIn', {
+      network: f.network, sourceBucket: f.uploads, sourcePrefix: 'uploads/', fileSystem: f.fileSystem, accessPoint: f.accessPoint, poolSize: 3,
+    });
+    const stageOut = new StageOutTransfer(stack, 'StageOut', {
+      network: f.network, fileSystem: f.fileSystem, accessPoint: f.accessPoint, destinationBucket: f.reports, destinationPrefix: 'reports/', poolSize: 3,
+    });
+    const caller = new iam.Role(stack, 'Caller', { assumedBy: new iam.ServicePrincipal('states.amazonaws.com') });
+    const policy = new iam.ManagedPolicy(stack, 'CallerPolicy', { roles: [caller] });
+    for (const transfer of [stageIn, stageOut]) {
+      transfer.grantStartExecution(policy);
+      transfer.grantCancelExecution(policy);
+    }
+    expect(nagFindings(stack)).toEqual([]);
+  });
+
   test('with an imported bucket, whose ARN holds "::"', () => {
     const { fixtures: f, stack } = fixturesAndTestStack();
     new StageInTransfer(stack, 'StageIn', {

@@ -1,4 +1,5 @@
 import { Template } from 'aws-cdk-lib/assertions';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
@@ -235,5 +236,75 @@ describe('StageOutTransfer', () => {
       destinationBucket: g.reports,
       preserveDeletedFiles: PreserveDeletedFiles.REMOVE,
     })).toThrow("StageOutTransfer 'StageOut': 'preserveDeletedFiles' REMOVE is not allowed because the reports bucket holds the reports of other runs; allowed: PRESERVE");
+  });
+});
+
+describe('StageInTransfer and StageOutTransfer with a pool of tasks', () => {
+  // given a pool of three tasks for each transfer, and a caller that starts and cancels them
+  const f = fixtures();
+  const stageIn = new StageInTransfer(f.stack, 'StageIn', {
+    network: f.network, sourceBucket: f.uploads, sourcePrefix: 'uploads/', fileSystem: f.fileSystem, accessPoint: f.accessPoint, poolSize: 3,
+  });
+  const stageOut = new StageOutTransfer(f.stack, 'StageOut', {
+    network: f.network, fileSystem: f.fileSystem, accessPoint: f.accessPoint, destinationBucket: f.reports, destinationPrefix: 'reports/', poolSize: 3,
+  });
+  const caller = new iam.Role(f.stack, 'Caller', { assumedBy: new iam.ServicePrincipal('states.amazonaws.com') });
+  stageIn.grantStartExecution(caller);
+  stageIn.grantCancelExecution(caller);
+  const template = Template.fromStack(f.stack);
+  const stack = f.stack;
+
+  test('stage in is three tasks from the one S3 location to the one EFS location', () => {
+    const stageInTasks = Object.entries(template.findResources('AWS::DataSync::Task')).filter(([logicalId]) => logicalId.startsWith('StageIn'));
+    expect(stageInTasks).toHaveLength(3);
+    for (const [, task] of stageInTasks) {
+      expect(task.Properties.SourceLocationArn).toEqual(cfn(stack, stageIn.sourceLocation.locationArn));
+      expect(task.Properties.DestinationLocationArn).toEqual(cfn(stack, stageIn.destinationLocation.locationArn));
+      expect(task.Properties.CloudWatchLogGroupArn).toEqual(cfn(stack, stageIn.logGroup!.logGroupArn));
+    }
+    template.resourceCountIs('AWS::DataSync::LocationS3', 2); // stage in's source, stage out's destination
+    template.resourceCountIs('AWS::DataSync::LocationEFS', 2);
+    expect(stageIn.taskArns).toEqual(stageIn.task.taskArns);
+    expect(stageIn.taskArn).toBe(stageIn.taskArns[0]);
+  });
+
+  test('stage out is three tasks too, with its own log group', () => {
+    expect(Object.keys(template.findResources('AWS::DataSync::Task')).filter((logicalId) => logicalId.startsWith('StageOut'))).toHaveLength(3);
+    expect(stageOut.taskArns).toHaveLength(3);
+    expect(Object.keys(template.findResources('AWS::Logs::LogGroup')).filter((logicalId) => /^Stage(In|Out)/.test(logicalId))).toHaveLength(2);
+  });
+
+  test('the caller may start and describe every stage-in task and cancel its executions, and nothing of stage out', () => {
+    const statements = resourceStartingWith(template, 'AWS::IAM::Policy', 'CallerDefaultPolicy').Properties.PolicyDocument.Statement;
+    const executions = stageIn.taskArns.map((taskArn) => ({ 'Fn::Join': ['', [cfn(stack, taskArn), '/execution/*']] }));
+    expect(statements.map((statement: any) => [statement.Action, statement.Resource])).toEqual([
+      ['datasync:StartTaskExecution', stageIn.taskArns.map((taskArn) => cfn(stack, taskArn))],
+      ['datasync:DescribeTaskExecution', executions],
+      ['iam:PassRole', cfn(stack, stageIn.destinationLocation.fileSystemAccessRole.roleArn)],
+      ['datasync:CancelTaskExecution', executions],
+    ]);
+  });
+
+  test('metrics of the pool delegate to the task', () => {
+    expect(stageIn.metricPerTask('FilesTransferred')).toHaveLength(3);
+    expect(stageOut.metricPoolBytesTransferred()).toBeInstanceOf(cloudwatch.MathExpression);
+    expect((stageIn.metricPoolFilesTransferred() as cloudwatch.MathExpression).expression).toBe('SUM(FILL([task1, task2, task3], 0))');
+    expect(stageOut.metricPool('FilesSkipped')).toBeInstanceOf(cloudwatch.MathExpression);
+  });
+});
+
+describe('pool validation names the stage transfer', () => {
+  test('fails when the stage-in poolSize is not valid', () => {
+    const f = fixtures();
+    expect(() => new StageInTransfer(f.stack, 'StageIn', {
+      network: f.network, sourceBucket: f.uploads, fileSystem: f.fileSystem, accessPoint: f.accessPoint, poolSize: 0,
+    })).toThrow(/^StageInTransfer 'StageIn': 'poolSize' 0 is not valid; allowed: a whole number from 1 to 100/);
+  });
+
+  test('fails when a stage-out pool task name would be too long', () => {
+    const f = fixtures();
+    expect(() => new StageOutTransfer(f.stack, 'StageOut', {
+      network: f.network, fileSystem: f.fileSystem, accessPoint: f.accessPoint, destinationBucket: f.reports, poolSize: 10, taskName: 'a'.repeat(254),
+    })).toThrow(/^StageOutTransfer 'StageOut': 'taskName' 'a+' is not valid with 'poolSize' 10; allowed: 1-253 /);
   });
 });

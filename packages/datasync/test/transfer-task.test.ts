@@ -1,6 +1,7 @@
 import { testStack } from '@batch-pipeline/test-support';
-import { Lazy, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, Lazy, RemovalPolicy } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -292,6 +293,154 @@ describe('TransferTask validation', () => {
     const bucket = new s3.Bucket(stack, 'Audit');
     expect(() => new TransferTask(stack, 'Task', { source, destination, taskReport: { bucket, prefix: 'a//b' } })).toThrow(
       "TransferTask 'Task': 'taskReport.prefix' 'a//b' is not valid; allowed: a path of at most 4094 letters, digits, spaces and _ - + . ( ) separated by single '/', without '.' or '..' segments, such as 'uploads/' or '/runs'",
+    );
+  });
+});
+
+describe('TransferTask pool', () => {
+  // given a pool of three tasks from S3 to EFS, named, and a caller that starts and cancels them
+  const { f, task, template } = (() => {
+    const { f: fx, source, destination } = s3ToEfs();
+    const pool = new TransferTask(fx.stack, 'Task', { source, destination, poolSize: 3, taskName: 'stage-in', bytesPerSecond: 1048576 });
+    const role = new iam.Role(fx.stack, 'Caller', { assumedBy: new iam.ServicePrincipal('states.amazonaws.com') });
+    pool.grantStartExecution(role);
+    pool.grantCancelExecution(role);
+    return { f: fx, task: pool, template: Template.fromStack(fx.stack) };
+  })();
+  const tasks = Object.entries(template.findResources('AWS::DataSync::Task'));
+
+  test('is three tasks between the same two locations, with the same options', () => {
+    expect(tasks).toHaveLength(3);
+    const [first, ...others] = tasks.map(([, resource]) => resource.Properties);
+    expect(first.SourceLocationArn).toEqual(cfn(f.stack, task.source.locationArn));
+    expect(first.DestinationLocationArn).toEqual(cfn(f.stack, task.destination.locationArn));
+    expect(first.Options).toEqual(expect.objectContaining({ BytesPerSecond: 1048576, TransferMode: 'CHANGED' }));
+    for (const other of others) {
+      expect({ ...other, Name: undefined }).toEqual({ ...first, Name: undefined });
+    }
+    template.resourceCountIs('AWS::DataSync::LocationS3', 1);
+    template.resourceCountIs('AWS::DataSync::LocationEFS', 1);
+  });
+
+  test('shares one log group, listed once in the stack\'s one log policy, and every task waits for that policy', () => {
+    expect(Object.keys(template.findResources('AWS::Logs::LogGroup')).filter((logicalId) => logicalId.startsWith('Task'))).toHaveLength(1);
+    expect(logPolicyDocument(template).Statement[0].Resource).toEqual(expect.stringContaining('TaskLogGroup'));
+    for (const [, resource] of tasks) {
+      expect(resource.Properties.CloudWatchLogGroupArn).toEqual(cfn(f.stack, task.logGroup!.logGroupArn));
+      expect(resource.DependsOn).toEqual([expect.stringMatching(/^DataSyncLogPolicy/)]);
+    }
+  });
+
+  test('names its tasks <taskName>-1 to <taskName>-3', () => {
+    expect(tasks.map(([, resource]) => resource.Properties.Name)).toEqual(['stage-in-1', 'stage-in-2', 'stage-in-3']);
+  });
+
+  test('exposes the task ARNs in order, the first as taskArn', () => {
+    expect(task.poolSize).toBe(3);
+    expect(task.taskArns).toHaveLength(3);
+    expect(task.taskArn).toBe(task.taskArns[0]);
+    expect(task.taskId).toBe(task.taskIds[0]);
+    expect(task.taskArns.map((taskArn) => cfn(f.stack, taskArn)['Fn::GetAtt'][0])).toEqual(tasks.map(([logicalId]) => logicalId));
+  });
+
+  test('the caller may start every task of the pool and describe and cancel the executions of each', () => {
+    const executions = task.taskArns.map((taskArn) => ({ 'Fn::Join': ['', [cfn(f.stack, taskArn), '/execution/*']] }));
+    expect(resourceStartingWith(template, 'AWS::IAM::Policy', 'CallerDefaultPolicy').Properties.PolicyDocument.Statement).toEqual([
+      { Effect: 'Allow', Action: 'datasync:StartTaskExecution', Resource: task.taskArns.map((taskArn) => cfn(f.stack, taskArn)) },
+      { Effect: 'Allow', Action: 'datasync:DescribeTaskExecution', Resource: executions },
+      {
+        Effect: 'Allow',
+        Action: 'iam:PassRole',
+        Resource: cfn(f.stack, (task.destination as EfsLocation).fileSystemAccessRole.roleArn),
+        Condition: { StringEquals: { 'iam:PassedToService': 'datasync.amazonaws.com' } },
+      },
+      { Effect: 'Allow', Action: 'datasync:CancelTaskExecution', Resource: executions },
+    ]);
+  });
+
+  test('acknowledges the execution wildcard of each task on the caller, naming the pool', () => {
+    const caller = f.stack.node.findChild('Caller');
+    const acknowledged = caller.node.metadata
+      .filter((entry) => entry.type === 'aws:cdk:acknowledged-rules')
+      .flatMap((entry) => Object.entries(entry.data as Record<string, string>));
+    const ids = [...new Set(acknowledged.map(([id]) => id))];
+    expect(ids).toEqual([0, 1, 2].map(() => expect.stringMatching(/AwsSolutions-IAM5\[Resource::<Task\w+\.TaskArn>\/execution\/\*\]$/)));
+    expect(new Set(acknowledged.map(([, reason]) => reason))).toEqual(new Set([expect.stringContaining('one of the 3 tasks of the pool Test/Task')]));
+  });
+
+  test('metric stays the first task\'s, metricPerTask gives each task\'s, and metricPool sums the pool', () => {
+    expect(cfn(f.stack, task.metric('BytesTransferred').dimensions!.TaskId)).toEqual(cfn(f.stack, task.taskIds[0]));
+    const perTask = task.metricPerTask('FilesTransferred');
+    expect(perTask.map((metric) => cfn(f.stack, metric.dimensions!.TaskId))).toEqual(task.taskIds.map((taskId) => cfn(f.stack, taskId)));
+    const pool = task.metricPoolBytesTransferred() as cloudwatch.MathExpression;
+    expect(pool).toBeInstanceOf(cloudwatch.MathExpression);
+    expect(pool.expression).toBe('SUM(FILL([task1, task2, task3], 0))');
+    expect(pool.period.toMinutes()).toBe(5);
+    expect(pool.label).toBe('BytesTransferred (sum over 3 tasks)');
+    expect(Object.values(pool.usingMetrics).map((metric) => cfn(f.stack, (metric as cloudwatch.Metric).dimensions!.TaskId)))
+      .toEqual(task.taskIds.map((taskId) => cfn(f.stack, taskId)));
+    expect((task.metricPoolFilesTransferred({ label: 'files', period: Duration.minutes(1) }) as cloudwatch.MathExpression).label).toBe('files');
+  });
+
+  test('an alarm can watch the sum over the pool', () => {
+    const { f: fx, source, destination } = s3ToEfs();
+    const pool = new TransferTask(fx.stack, 'Task', { source, destination, poolSize: 3 });
+    new cloudwatch.Alarm(fx.stack, 'Quiet', { metric: pool.metricPoolBytesTransferred(), threshold: 1, evaluationPeriods: 1 });
+    const alarms = Template.fromStack(fx.stack).findResources('AWS::CloudWatch::Alarm');
+    const queries = Object.values(alarms)[0].Properties.Metrics;
+    expect(queries[0]).toEqual(expect.objectContaining({ Expression: 'SUM(FILL([task1, task2, task3], 0))' }));
+    expect(queries.slice(1).map((query: any) => [query.Id, query.MetricStat.Period, query.ReturnData])).toEqual([['task1', 300, false], ['task2', 300, false], ['task3', 300, false]]);
+  });
+});
+
+describe('TransferTask without a pool', () => {
+  test('poolSize 1 synthesizes exactly the template of no poolSize', () => {
+    expect(synth({ poolSize: 1, taskName: 'stage-in' }).template.toJSON()).toEqual(synth({ taskName: 'stage-in' }).template.toJSON());
+  });
+
+  test('the first task keeps its logical id and its name whatever the pool size', () => {
+    const single = Object.keys(synth().template.findResources('AWS::DataSync::Task'));
+    const pool = Object.keys(synth({ poolSize: 2 }).template.findResources('AWS::DataSync::Task'));
+    expect(single).toEqual([expect.stringMatching(/^Task[0-9A-F]{8}$/)]);
+    expect(pool[0]).toBe(single[0]);
+    expect(pool[1]).toMatch(/^TaskPool2[0-9A-F]{8}$/);
+    expect(synth({ taskName: 'stage-in' }).template.findResources('AWS::DataSync::Task')[single[0]].Properties.Name).toBe('stage-in');
+  });
+
+  test('metricPool of a single task is its metric', () => {
+    const { f, task } = synth();
+    const metric = task.metricPool('BytesTransferred') as cloudwatch.Metric;
+    expect(metric).toBeInstanceOf(cloudwatch.Metric);
+    expect(cfn(f.stack, metric.dimensions!.TaskId)).toEqual(cfn(f.stack, task.taskId));
+    expect(task.taskArns).toEqual([task.taskArn]);
+  });
+});
+
+describe('TransferTask pool validation', () => {
+  test.each([0, -1, 2.5, 101])('fails when poolSize is %p', (poolSize) => {
+    expect(() => synth({ poolSize })).toThrow(
+      `TransferTask 'Task': 'poolSize' ${poolSize} is not valid; allowed: a whole number from 1 to 100, known at synth time (100 is DataSync's default quota of tasks per account per AWS Region, which every task there shares)`,
+    );
+  });
+
+  test('fails when poolSize is not known at synth time', () => {
+    expect(() => synth({ poolSize: Lazy.number({ produce: () => 2 }) })).toThrow(/'poolSize' .* is not valid; allowed: a whole number from 1 to 100, known at synth time/);
+  });
+
+  test('accepts a pool of 100 tasks, the default quota', () => {
+    expect(synth({ poolSize: 100 }).template.findResources('AWS::DataSync::Task')).toEqual(expect.any(Object));
+  });
+
+  test('fails when a pool task name would be longer than DataSync allows', () => {
+    expect(() => synth({ poolSize: 3, taskName: 'a'.repeat(254) })).not.toThrow();
+    expect(() => synth({ poolSize: 3, taskName: 'a'.repeat(255) })).toThrow(
+      `TransferTask 'Task': 'taskName' '${'a'.repeat(255)}' is not valid with 'poolSize' 3; allowed: 1-254 letters, digits, spaces and + = . _ : @ / -, since the pool names its tasks '${'a'.repeat(255)}-1' to '${'a'.repeat(255)}-3'`,
+    );
+  });
+
+  test('fails when the task name of a pool has characters DataSync refuses', () => {
+    expect(() => synth({ poolSize: 12, taskName: 'stage*in' })).toThrow(
+      "TransferTask 'Task': 'taskName' 'stage*in' is not valid with 'poolSize' 12; allowed: 1-253 letters, digits, spaces and + = . _ : @ / -, since the pool names its tasks 'stage*in-1' to 'stage*in-12'",
     );
   });
 });
