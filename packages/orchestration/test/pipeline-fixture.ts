@@ -19,8 +19,8 @@ export interface PipelineParts {
   readonly processor: BatchProcessor;
 }
 
-export function pipelineParts(stack: Stack = testStack()): PipelineParts {
-  const network = new PipelineNetwork(stack, 'Network', { egress: EgressMode.PUBLIC_SUBNETS });
+export function pipelineParts(stack: Stack = testStack(), egress: EgressMode = EgressMode.PUBLIC_SUBNETS): PipelineParts {
+  const network = new PipelineNetwork(stack, 'Network', { egress });
   const storage = new PipelineStorage(stack, 'Storage', { network, uploads: { watchPrefix: WATCH_PREFIX } });
   const fileSystem = storage.fileSystem.fileSystem;
   const accessPoint = storage.fileSystem.accessPoint;
@@ -31,7 +31,11 @@ export function pipelineParts(stack: Stack = testStack()): PipelineParts {
     network, fileSystem, accessPoint, destinationBucket: storage.reports.bucket, destinationPrefix: 'reports/',
   });
   const processor = new BatchProcessor(stack, 'Processor', {
-    network, fileSystem, accessPoint, image: JobImage.fromRegistry('public.ecr.aws/docker/library/busybox:latest'),
+    network,
+    fileSystem,
+    accessPoint,
+    // Without internet access jobs reach only private ECR of the stack's region.
+    image: JobImage.fromRegistry(egress === EgressMode.VPC_ENDPOINTS ? '123456789012.dkr.ecr.eu-west-2.amazonaws.com/job:1' : 'public.ecr.aws/docker/library/busybox:latest'),
   });
   return { stack, network, storage, stageIn, stageOut, processor };
 }

@@ -1,6 +1,7 @@
 import { BatchProcessor, JobImage } from '@batch-pipeline/batch';
 import { StageInTransfer } from '@batch-pipeline/datasync';
-import { nagFindings } from '@batch-pipeline/test-support';
+import { EgressMode } from '@batch-pipeline/network';
+import { nagFindings, testStack } from '@batch-pipeline/test-support';
 import { Duration } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -241,6 +242,30 @@ describe('PipelineStateMachine defaults', () => {
   test('passes cdk-nag with nothing unacknowledged', () => {
     expect(nagFindings(stack)).toEqual([]);
   });
+});
+
+describe('direct staging in every egress mode', () => {
+  test.each([EgressMode.PUBLIC_SUBNETS, EgressMode.NAT_GATEWAY, EgressMode.VPC_ENDPOINTS])(
+    'with %s the workspace function runs in subnets whose route tables reach S3 through the gateway endpoint, and may send HTTPS', (egress) => {
+      const parts = pipelineParts(testStack(), egress);
+      new PipelineStateMachine(parts.stack, 'Pipeline', {
+        stageIn: parts.stageIn, stageOut: parts.stageOut, processor: parts.processor, accessPoint: parts.storage.fileSystem.accessPoint, network: parts.network,
+      });
+      const template = Template.fromStack(parts.stack);
+      const [workspace] = Object.values(template.findResources('AWS::Lambda::Function', { Properties: { FileSystemConfigs: Match.anyValue() } }));
+      const subnets: string[] = workspace.Properties.VpcConfig.SubnetIds.map((subnet: { Ref: string }) => subnet.Ref);
+      expect(subnets.length).toBeGreaterThanOrEqual(2);
+      const associations = Object.values(template.findResources('AWS::EC2::SubnetRouteTableAssociation'));
+      const routeTables = subnets.map((subnet) => associations.find((association) => association.Properties.SubnetId.Ref === subnet)!.Properties.RouteTableId.Ref);
+      const [endpoint] = Object.values(template.findResources('AWS::EC2::VPCEndpoint', { Properties: { VpcEndpointType: 'Gateway' } }));
+      expect(JSON.stringify(endpoint.Properties.ServiceName)).toContain('.s3');
+      const endpointTables = endpoint.Properties.RouteTableIds.map((table: { Ref: string }) => table.Ref);
+      expect(endpointTables).toEqual(expect.arrayContaining(routeTables));
+      const [securityGroupId] = workspace.Properties.VpcConfig.SecurityGroupIds.map((group: { 'Fn::GetAtt': [string, string] }) => group['Fn::GetAtt'][0]);
+      expect(template.toJSON().Resources[securityGroupId].Properties.SecurityGroupEgress).toEqual(expect.arrayContaining([
+        expect.objectContaining({ IpProtocol: 'tcp', FromPort: 443, ToPort: 443 }),
+      ]));
+    });
 });
 
 describe('PipelineStateMachine process timeout and the job\'s retries', () => {
