@@ -17,7 +17,7 @@ export class NxWorkspace {
       'lib/**', 'dist/**', '.jsii', '.jsii.gz', 'API.md', 'tsconfig.json', 'tsconfig.tsbuildinfo',
       'coverage/**', 'test-reports/**', 'cdk.out/**', 'assets/**',
     ];
-    const buildOutputs = ['lib', 'dist', '.jsii', 'API.md', 'tsconfig.json', 'coverage', 'test-reports', 'assets']
+    const buildOutputs = ['lib', 'dist', '.jsii', '.jsii.tabl.json', 'API.md', 'tsconfig.json', 'coverage', 'test-reports', 'assets']
       .map((path) => `{projectRoot}/${path}`);
 
     new JsonFile(root, 'nx.json', {

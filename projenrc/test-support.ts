@@ -19,7 +19,8 @@ export class TestSupport extends typescript.TypeScriptProject {
       peerDeps: [`aws-cdk-lib@^${VERSIONS.awsCdkLib}`, `constructs@^${VERSIONS.constructs}`, `cdk-nag@^${VERSIONS.cdkNag}`],
       // The IAM check evaluates policies with iam-simulate. Its AGPL-3.0 license is fine for a
       // test tool of this private package; nothing published depends on it.
-      deps: [`@cloud-copilot/iam-simulate@${VERSIONS.iamSimulate}`],
+      // The README-example test transpiles snippets with the pinned TypeScript.
+      deps: [`@cloud-copilot/iam-simulate@${VERSIONS.iamSimulate}`, `typescript@${VERSIONS.typescript}`],
       devDeps: [`aws-cdk-lib@${VERSIONS.awsCdkLib}`, `constructs@${VERSIONS.constructs}`, `cdk-nag@${VERSIONS.cdkNag}`],
       sampleCode: false,
       eslint: false,
