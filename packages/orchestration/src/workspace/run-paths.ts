@@ -30,3 +30,10 @@ export function resolveUnderMount(mountPath: string, relativePath: string): stri
   }
   return resolved;
 }
+
+/** A file name inside a run directory: exactly one path segment. */
+export function assertFileName(fileName: string): void {
+  if (fileName.includes('/') || fileName === '.' || fileName === '..' || fileName === '') {
+    throw new Error(`file name '${fileName}' is not valid; allowed: one path segment`);
+  }
+}

@@ -1,6 +1,14 @@
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import * as path from 'node:path';
-import { RUNS_DIRECTORY, resolveUnderMount, runPathsFor } from './run-paths';
+import { ObjectChecksum } from './response-checksum';
+import { assertFileName, RUNS_DIRECTORY, resolveUnderMount, runPathsFor } from './run-paths';
+import { s3Client } from './s3-client';
+import { stageIn, StageInRequest } from './stage-in';
+import { stageOut, StageOutRequest } from './stage-out';
+
+export type { StageInRequest, StageInResult } from './stage-in';
+export type { StageOutRequest, StageOutResult } from './stage-out';
+export type { ObjectChecksum } from './response-checksum';
 
 /** Where the Lambda function mounts the pipeline's access point. */
 export const WORKSPACE_MOUNT_PATH = '/mnt/pipeline';
@@ -36,7 +44,7 @@ export interface PrepareStagingRequest {
   readonly stagingDirectory: string;
 }
 
-export type WorkspaceRequest = PrepareRequest | CleanupRequest | PrepareStagingRequest;
+export type WorkspaceRequest = PrepareRequest | CleanupRequest | PrepareStagingRequest | StageInRequest | StageOutRequest;
 
 export interface WorkspaceResult {
   /** The run's input file, relative to the access point root. */
@@ -47,6 +55,16 @@ export interface WorkspaceResult {
   readonly removed?: string[];
   /** The staging directory that now exists, relative to the access point root. */
   readonly stagingDirectory?: string;
+  /** stage-in: bytes written; stage-out: total size of the output. */
+  readonly bytes?: number;
+  /** stage-in: the checksum S3 holds for the object (null: none), and whether the SDK validated it. */
+  readonly checksum?: ObjectChecksum | null;
+  /** stage-out: whether this function uploaded the output (false: larger than maxBytes, left to DataSync). */
+  readonly staged?: boolean;
+  /** stage-out: number of output files. */
+  readonly files?: number;
+  /** stage-out: keys written in the reports bucket. */
+  readonly objects?: string[];
 }
 
 /**
@@ -54,6 +72,8 @@ export interface WorkspaceResult {
  * the staged upload moves into `/runs/<runId>/in/` (a rename, so it costs no
  * copy); after stage-out, `/runs/<runId>` is removed. A missing staged file
  * is an error (`StagedFileMissing`) that fails the run with a clear cause.
+ * On the direct staging path it also copies a small upload in from S3 (`stage-in`) and a small
+ * output out to the reports bucket (`stage-out`), so those runs do not wait for DataSync.
  */
 export async function handler(request: WorkspaceRequest): Promise<WorkspaceResult> {
   return handleWorkspaceRequest(request, process.env.WORKSPACE_MOUNT_PATH ?? WORKSPACE_MOUNT_PATH);
@@ -65,9 +85,7 @@ export async function handleWorkspaceRequest(request: WorkspaceRequest, mountPat
   const staged = resolveUnderMount(mountPath, request.stagedPath);
   switch (request.action) {
     case 'prepare': {
-      if (request.fileName.includes('/') || request.fileName === '.' || request.fileName === '..' || request.fileName === '') {
-        throw new Error(`file name '${request.fileName}' is not valid; allowed: one path segment`);
-      }
+      assertFileName(request.fileName);
       const inputDirectory = resolveUnderMount(mountPath, paths.inputDirectory);
       await mkdir(inputDirectory, { recursive: true });
       await mkdir(resolveUnderMount(mountPath, paths.outputDirectory), { recursive: true });
@@ -99,7 +117,11 @@ export async function handleWorkspaceRequest(request: WorkspaceRequest, mountPat
       await mkdir(directory, { recursive: true });
       return { stagingDirectory: request.stagingDirectory };
     }
+    case 'stage-in':
+      return stageIn(request, mountPath, s3Client());
+    case 'stage-out':
+      return stageOut(request, mountPath, s3Client());
     default:
-      throw new Error(`action '${(request as { action?: unknown }).action}' is not valid; allowed: prepare, cleanup, prepare-staging`);
+      throw new Error(`action '${(request as { action?: unknown }).action}' is not valid; allowed: prepare, cleanup, prepare-staging, stage-in, stage-out`);
   }
 }

@@ -1,0 +1,224 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, lstatSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import { StoredChecksum } from './s3-checksums';
+import { s3Errors } from './s3-errors';
+
+/** One version of a key, or a delete marker. */
+export interface VersionRecord {
+  /** `null` (the string, as S3 names it) in a bucket that was never versioned. */
+  readonly versionId: string;
+  readonly deleteMarker: boolean;
+  readonly size: number;
+  /** Quoted, as S3 returns it. */
+  readonly etag: string;
+  readonly lastModified: string;
+  readonly contentType?: string;
+  readonly checksum?: StoredChecksum;
+}
+
+interface KeyIndex {
+  readonly key: string;
+  /** Newest first: the first is the current version. */
+  readonly versions: VersionRecord[];
+}
+
+export interface BucketOptions {
+  /** Whether the bucket keeps every version (S3 versioning `Enabled`). */
+  readonly versioned: boolean;
+}
+
+/** The folder of a bucket that holds what is not an object: versions, uploads, the bucket's settings. */
+export const SIDECAR = '.s3';
+
+/**
+ * Buckets as folders a user can open: the current version of `<key>` is the file
+ * `<root>/<bucket>/<key>`; the sidecar `<root>/<bucket>/.s3/` holds `bucket.json`,
+ * `versions/<sha256(key)>.json` (every version's metadata, newest first),
+ * `versions/<sha256(key)>/<versionId>` (bodies of noncurrent versions) and
+ * `uploads/<uploadId>/` (multipart uploads in progress). Bodies move by rename, never by copy.
+ *
+ * Keys a folder cannot hold are refused with NotImplemented (S3 accepts them): empty, `.` or `..`
+ * segments, a segment over 255 bytes, a first segment `.s3`, and a key that is also the folder
+ * of another key (`a` and `a/b`).
+ */
+export class LocalS3Store {
+  private commits: Promise<unknown> = Promise.resolve();
+
+  constructor(public readonly root: string) {
+    mkdirSync(root, { recursive: true });
+  }
+
+  public createBucket(bucket: string, options: BucketOptions): void {
+    mkdirSync(path.join(this.root, bucket, SIDECAR, 'tmp'), { recursive: true });
+    writeFileSync(path.join(this.root, bucket, SIDECAR, 'bucket.json'), JSON.stringify({ versioned: options.versioned }));
+  }
+
+  /** The bucket's settings; NoSuchBucket when it was not created. */
+  public bucket(bucket: string): BucketOptions {
+    const file = path.join(this.root, bucket, SIDECAR, 'bucket.json');
+    if (bucket === '' || bucket.includes('/') || bucket.startsWith('.') || !existsSync(file)) throw s3Errors.noSuchBucket(bucket);
+    return JSON.parse(readFileSync(file, 'utf-8')) as BucketOptions;
+  }
+
+  /** Where the current version of a key lives. */
+  public objectPath(bucket: string, key: string): string {
+    const segments = key.split('/');
+    if (segments[0] === SIDECAR || segments.some((s) => s === '' || s === '.' || s === '..' || Buffer.byteLength(s) > 255)) {
+      throw s3Errors.notImplemented(`the local endpoint cannot store key '${key}' as a file`);
+    }
+    const file = path.join(this.root, bucket, ...segments);
+    for (let parent = path.dirname(file); parent !== path.join(this.root, bucket); parent = path.dirname(parent)) {
+      if (existsSync(parent) && !statSync(parent).isDirectory()) {
+        throw s3Errors.notImplemented(`the local endpoint cannot store key '${key}': a parent folder is the object '${path.relative(path.join(this.root, bucket), parent)}'`);
+      }
+    }
+    if (existsSync(file) && lstatSync(file).isDirectory()) {
+      throw s3Errors.notImplemented(`the local endpoint cannot store key '${key}': it is the folder of other keys`);
+    }
+    return file;
+  }
+
+  /** The body of one version, current or not. */
+  public bodyPath(bucket: string, key: string, record: VersionRecord): string {
+    const index = this.index(bucket, key);
+    return index?.versions[0]?.versionId === record.versionId ? this.objectPath(bucket, key) : this.noncurrentPath(bucket, key, record.versionId);
+  }
+
+  /** Every version of a key, newest first (an empty list when the key never existed). */
+  public versions(bucket: string, key: string): readonly VersionRecord[] {
+    return this.index(bucket, key)?.versions ?? [];
+  }
+
+  /** A fresh file name for a body being received, in the bucket's sidecar (same file system, so it can be renamed). */
+  public temporaryPath(bucket: string): string {
+    return path.join(this.root, bucket, SIDECAR, 'tmp', randomBytes(12).toString('hex'));
+  }
+
+  public uploadDirectory(bucket: string, uploadId: string): string {
+    if (!/^[A-Za-z0-9_-]{1,100}$/.test(uploadId)) throw s3Errors.noSuchUpload(uploadId);
+    return path.join(this.root, bucket, SIDECAR, 'uploads', uploadId);
+  }
+
+  /**
+   * Makes a received body (or a delete marker, `body` undefined) the key's current version.
+   * Commits are serialised so that concurrent writers of one key cannot interleave renames.
+   */
+  public async commit(bucket: string, key: string, body: string | undefined, record: Omit<VersionRecord, 'versionId' | 'deleteMarker'>): Promise<VersionRecord> {
+    return this.serialised(async () => {
+      const { versioned } = this.bucket(bucket);
+      const file = this.objectPath(bucket, key);
+      const index = this.index(bucket, key) ?? { key, versions: [] };
+      const current = index.versions[0];
+      const next: VersionRecord = { ...record, versionId: versioned ? newVersionId() : 'null', deleteMarker: body === undefined };
+      if (versioned && current && !current.deleteMarker) {
+        mkdirSync(path.dirname(this.noncurrentPath(bucket, key, current.versionId)), { recursive: true });
+        await rename(file, this.noncurrentPath(bucket, key, current.versionId));
+      }
+      if (body === undefined) {
+        await rm(file, { force: true });
+        await this.removeEmptyParents(bucket, file);
+      } else {
+        mkdirSync(path.dirname(file), { recursive: true });
+        await rename(body, file);
+      }
+      // Without versioning a write replaces the one version, `null` (S3 User Guide, "Working with objects in a versioning-suspended bucket").
+      const versions = versioned ? [next, ...index.versions] : [next];
+      await this.writeIndex(bucket, { key, versions: body === undefined && !versioned ? [] : versions });
+      return next;
+    });
+  }
+
+  /** Removes one version for good; when it was the current one, the next newest becomes current. */
+  public async deleteVersion(bucket: string, key: string, versionId: string): Promise<VersionRecord | undefined> {
+    return this.serialised(async () => {
+      const index = this.index(bucket, key);
+      const position = index?.versions.findIndex((v) => v.versionId === versionId) ?? -1;
+      if (!index || position < 0) return undefined;
+      const removed = index.versions[position];
+      const file = this.objectPath(bucket, key);
+      if (position === 0) {
+        await rm(file, { force: true });
+        const promoted = index.versions[1];
+        if (promoted && !promoted.deleteMarker) {
+          mkdirSync(path.dirname(file), { recursive: true });
+          await rename(this.noncurrentPath(bucket, key, promoted.versionId), file);
+        } else {
+          await this.removeEmptyParents(bucket, file);
+        }
+      } else {
+        await rm(this.noncurrentPath(bucket, key, versionId), { force: true });
+      }
+      await this.writeIndex(bucket, { key, versions: index.versions.filter((_, i) => i !== position) });
+      return removed;
+    });
+  }
+
+  /** Keys whose current version is an object (not a delete marker), in UTF-8 binary order, as ListObjectsV2 returns them. */
+  public async list(bucket: string, prefix: string): Promise<Array<{ key: string; record: VersionRecord }>> {
+    const directory = path.join(this.root, bucket, SIDECAR, 'versions');
+    const names = existsSync(directory) ? (await readdir(directory)).filter((n) => n.endsWith('.json')) : [];
+    const found: Array<{ key: string; record: VersionRecord }> = [];
+    for (const name of names) {
+      const index = JSON.parse(await readFile(path.join(directory, name), 'utf-8')) as KeyIndex;
+      const current = index.versions[0];
+      if (current && !current.deleteMarker && index.key.startsWith(prefix)) found.push({ key: index.key, record: current });
+    }
+    return found.sort((a, b) => Buffer.compare(Buffer.from(a.key), Buffer.from(b.key)));
+  }
+
+  private index(bucket: string, key: string): KeyIndex | undefined {
+    const file = this.indexPath(bucket, key);
+    return existsSync(file) ? JSON.parse(readFileSync(file, 'utf-8')) as KeyIndex : undefined;
+  }
+
+  private async writeIndex(bucket: string, index: KeyIndex): Promise<void> {
+    const file = this.indexPath(bucket, index.key);
+    if (index.versions.length === 0) {
+      await rm(file, { force: true });
+      return;
+    }
+    mkdirSync(path.dirname(file), { recursive: true });
+    const temporary = this.temporaryPath(bucket);
+    await writeFile(temporary, JSON.stringify(index, undefined, 2));
+    await rename(temporary, file);
+  }
+
+  private keyHash(key: string): string {
+    return createHash('sha256').update(key).digest('hex');
+  }
+
+  private indexPath(bucket: string, key: string): string {
+    return path.join(this.root, bucket, SIDECAR, 'versions', `${this.keyHash(key)}.json`);
+  }
+
+  private noncurrentPath(bucket: string, key: string, versionId: string): string {
+    return path.join(this.root, bucket, SIDECAR, 'versions', this.keyHash(key), versionId);
+  }
+
+  /** Folders exist only to hold keys, as in S3's console view: remove the ones a delete left empty. */
+  private async removeEmptyParents(bucket: string, file: string): Promise<void> {
+    const top = path.join(this.root, bucket);
+    for (let parent = path.dirname(file); parent !== top; parent = path.dirname(parent)) {
+      try {
+        await rmdir(parent);
+      } catch {
+        return;
+      }
+    }
+  }
+
+  private serialised<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.commits.then(work);
+    this.commits = result.catch(() => undefined);
+    return result;
+  }
+}
+
+/** Version ids look like S3's: 32 URL-safe characters. */
+export const VERSION_ID_PATTERN = /^[A-Za-z0-9._-]{32}$/;
+
+function newVersionId(): string {
+  return randomBytes(24).toString('base64url');
+}
