@@ -1,9 +1,11 @@
 import { Duration } from 'aws-cdk-lib';
-import { PipelineStep, StagingStrategy } from '../src';
+import { StageInTransfer, StageOutTransfer } from '@batch-pipeline/datasync';
+import { Template } from 'aws-cdk-lib/assertions';
+import { PipelineStateMachine, PipelineStep, StagingStrategy } from '../src';
 import { runPipeline, RunOptions, RunOutcome } from './local-run/run-pipeline';
 import { Scenario } from './local-run/simulated-aws';
 import { synthesizedDefinition } from './local-run/synthesized-definition';
-import { WATCH_PREFIX, pipelineStateMachine } from './pipeline-fixture';
+import { WATCH_PREFIX, pipelineParts, pipelineStateMachine } from './pipeline-fixture';
 
 // The definition under test is the one in the synthesized template.
 // The DataSync path: both stages through DataSync, as the original system ran them.
@@ -143,5 +145,38 @@ describe('the synthesized state machine, run locally', () => {
       runId: outcome.input.runId, failedStep: PipelineStep.PREPARE, error: 'StagedFileMissing', cause: expect.stringContaining('/staging/2026/scan 1.csv'),
     })]);
     expect(outcome.aws.filesOnFileSystem()).toEqual([]);
+  });
+});
+
+describe('a DataSync pool, run locally', () => {
+  // Given stage-in and stage-out pools of 3 tasks each.
+  const parts = pipelineParts();
+  const stageIn = new StageInTransfer(parts.stack, 'PooledStageIn', {
+    network: parts.network, sourceBucket: parts.storage.uploads.bucket, sourcePrefix: WATCH_PREFIX,
+    fileSystem: parts.storage.fileSystem.fileSystem, accessPoint: parts.storage.fileSystem.accessPoint, poolSize: 3,
+  });
+  const stageOut = new StageOutTransfer(parts.stack, 'PooledStageOut', {
+    network: parts.network, fileSystem: parts.storage.fileSystem.fileSystem, accessPoint: parts.storage.fileSystem.accessPoint,
+    destinationBucket: parts.storage.reports.bucket, destinationPrefix: 'reports/', poolSize: 3,
+  });
+  new PipelineStateMachine(parts.stack, 'Pipeline', {
+    staging: StagingStrategy.DATASYNC, stageIn, stageOut, processor: parts.processor, accessPoint: parts.storage.fileSystem.accessPoint, network: parts.network,
+  });
+  const pooled = synthesizedDefinition(Template.fromStack(parts.stack));
+  const poolOf = (state: string) => [...(pooled.States[state].Parameters['TaskArn.$'] as string).matchAll(/'(<[^']+>)'/g)].map((match) => match[1]);
+
+  test('each run starts the task of its transfer slot, in both directions', async () => {
+    const stageInPool = poolOf('Stage in: start');
+    const stageOutPool = poolOf('Stage out: start');
+    expect(new Set(stageInPool).size).toBe(3);
+    const used = new Set<string>();
+    for (const file of ['a.csv', 'b.csv', 'c.csv', 'd.csv', 'e.csv', 'f.csv']) {
+      const outcome = await runPipeline(pooled, happy, { uploadPrefix: WATCH_PREFIX, reportPrefix: 'reports/', jobMountPath: '/mnt/pipeline', key: `${WATCH_PREFIX}${file}` });
+      outcomes.push(outcome);
+      expect(outcome.status).toBe('SUCCEEDED');
+      expect(outcome.aws.startedTasks).toEqual([stageInPool[outcome.input.transferSlot % 3], stageOutPool[outcome.input.transferSlot % 3]]);
+      used.add(outcome.aws.startedTasks[0]);
+    }
+    expect(used.size).toBeGreaterThan(1);
   });
 });

@@ -3,6 +3,7 @@
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { StateMachine } = require('aws-local-stepfunctions') as typeof import('aws-local-stepfunctions', { with: { 'resolution-mode': 'import' } });
 import { Scenario, SimulatedAws } from './simulated-aws';
+import { LocalS3Endpoint } from './local-s3-endpoint';
 import { runIdFor, transferSlotFor } from '../../src/trigger/run-id';
 import { RunInput } from '../../src/trigger/run-input';
 
@@ -31,7 +32,13 @@ export interface RunOptions {
   /** Simulate an upload deleted by its owner before stage-in read it. */
   readonly uploadDeletedBeforeStageIn?: boolean;
   /** The object version the trigger saw. */
-  readonly versionId?: string;
+  readonly versionId?: string | null;
+  /**
+   * A local S3 endpoint that holds the upload (put there by the test) and receives the reports:
+   * the workspace function's direct copies call it through the SDK, and simulated DataSync
+   * reads and writes its folders. Without it, uploads and reports are kept in memory.
+   */
+  readonly s3?: { readonly endpoint: LocalS3Endpoint; readonly reportsBucket: string; readonly size: number };
 }
 
 /** A local task handler: the simulated service's answer, as the JSON Step Functions would see. */
@@ -75,24 +82,24 @@ export async function runPipeline(definition: Record<string, any>, scenario: Sce
     maxPollSeconds: definition.States[`${stage}: count poll (at cap)`]?.Parameters.wait ?? 0,
     cancelCheckSeconds: definition.States[`${stage}: wait for cancel`]?.Seconds ?? 0,
     startRetry: { interval: startRetry.IntervalSeconds, backoff: startRetry.BackoffRate, maxDelay: startRetry.MaxDelaySeconds },
-  });
+  }, options.s3);
 
   const bucket = options.bucket ?? 'uploads';
   const key = options.key ?? `${options.uploadPrefix}2026/scan 1.csv`;
-  if (!options.uploadDeletedBeforeStageIn) {
+  if (!options.uploadDeletedBeforeStageIn && !options.s3) {
     aws.uploads.set(key, options.body ?? 'a,b\n1,2\n');
   }
-  const versionId = options.versionId ?? 'v1';
+  const versionId = options.versionId === undefined ? 'v1' : options.versionId;
   const relativeKey = key.slice(options.uploadPrefix.length);
   const input: RunInput = {
-    runId: runIdFor({ bucket, key, versionId }),
+    runId: runIdFor({ bucket, key, versionId: versionId ?? undefined, sequencer: '0001' }),
     bucket,
     key,
     versionId,
-    size: (options.body ?? 'a,b\n1,2\n').length,
+    size: options.s3?.size ?? (options.body ?? 'a,b\n1,2\n').length,
     relativeKey,
     fileName: relativeKey.split('/').pop()!,
-    transferSlot: transferSlotFor(runIdFor({ bucket, key, versionId })),
+    transferSlot: transferSlotFor(runIdFor({ bucket, key, versionId: versionId ?? undefined, sequencer: '0001' })),
   };
 
   const stateMachine = new StateMachine(definition as ConstructorParameters<typeof StateMachine>[0], { validationOptions: { checkArn: false } });
@@ -111,6 +118,8 @@ export async function runPipeline(definition: Record<string, any>, scenario: Sce
     overrides: {
       taskResourceLocalHandlers: {
         'Prepare staging': answer((request) => aws.invokeWorkspace(request)),
+        'Stage in directly': answer((request) => aws.invokeWorkspace(request)),
+        'Stage out directly': answer((request) => aws.invokeWorkspace(request)),
         'Stage in: start': answer((request) => aws.startTransfer('stageIn', request)),
         'Stage in: check': answer((request) => aws.describeTransfer(request)),
         'Stage in: cancel': answer((request) => aws.cancelTransfer(request)),

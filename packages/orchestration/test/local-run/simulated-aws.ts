@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { LocalS3Endpoint } from './local-s3-endpoint';
 import { batchJobNameError, serviceError } from './service-rules';
 import { handleWorkspaceRequest, WorkspaceRequest } from '../../src/workspace/run-workspace.lambda';
 
@@ -19,6 +20,8 @@ export interface TransferBehaviour {
 export interface JobBehaviour {
   readonly seconds: number;
   readonly outcome: 'SUCCEEDED' | 'FAILED';
+  /** Write a report of this many bytes instead of the one-line summary. */
+  readonly outputBytes?: number;
 }
 
 export interface Scenario {
@@ -72,6 +75,8 @@ export class SimulatedAws {
   public readonly startedTasks: string[] = [];
   /** DescribeTaskExecution calls answered. */
   public statusChecks = 0;
+  /** The bucket uploads are read from when a local S3 endpoint holds them. */
+  public uploadBucket = 'uploads';
   public readonly fileSystem: string;
   private readonly executions = new Map<string, TransferExecution>();
   private readonly startAttempts = { stageIn: 0, stageOut: 0 };
@@ -90,6 +95,8 @@ export class SimulatedAws {
       readonly cancelCheckSeconds: number;
       readonly startRetry: { readonly interval: number; readonly backoff: number; readonly maxDelay: number };
     },
+    /** A local S3 endpoint whose folders simulated DataSync reads uploads from and writes reports to. */
+    private readonly s3?: { readonly endpoint: LocalS3Endpoint; readonly reportsBucket: string },
   ) {
     this.fileSystem = mkdtempSync(path.join(tmpdir(), 'simulated-efs-'));
   }
@@ -197,8 +204,9 @@ export class SimulatedAws {
     }
     const onFileSystem = (containerPath: string) => path.join(this.fileSystem, path.relative(this.layout.jobMountPath, containerPath));
     const input = readFileSync(onFileSystem(env.PIPELINE_INPUT_PATH), 'utf-8');
-    writeFileSync(path.join(onFileSystem(env.PIPELINE_OUTPUT_DIR), 'report.txt'),
-      `run ${env.PIPELINE_RUN_ID} of s3://${env.PIPELINE_SOURCE_BUCKET}/${env.PIPELINE_SOURCE_KEY}: ${input.length} bytes\n`);
+    const report = this.scenario.job.outputBytes !== undefined ? 'r'.repeat(this.scenario.job.outputBytes)
+      : `run ${env.PIPELINE_RUN_ID} of s3://${env.PIPELINE_SOURCE_BUCKET}/${env.PIPELINE_SOURCE_KEY}: ${input.length} bytes\n`;
+    writeFileSync(path.join(onFileSystem(env.PIPELINE_OUTPUT_DIR), 'report.txt'), report);
     return { JobId: 'job-1', JobName: env.PIPELINE_RUN_ID, Status: 'SUCCEEDED' };
   }
 
@@ -226,7 +234,9 @@ export class SimulatedAws {
     if (execution.stage === 'stageIn') {
       // Includes '/<key relative to the upload prefix>': exactly one object.
       const relativeKey = execution.filter.slice(1);
-      const body = this.uploads.get(`${this.layout.uploadPrefix}${relativeKey}`);
+      const uploadKey = `${this.layout.uploadPrefix}${relativeKey}`;
+      const stored = this.s3 ? this.s3.endpoint.objectPath(this.uploadBucket, uploadKey) : undefined;
+      const body = stored ? (existsSync(stored) ? readFileSync(stored, 'utf-8') : undefined) : this.uploads.get(uploadKey);
       if (body !== undefined) {
         const target = path.join(this.fileSystem, this.layout.stagingDirectory, relativeKey);
         if (!existsSync(path.join(this.fileSystem, this.layout.stagingDirectory))) {
@@ -246,7 +256,13 @@ export class SimulatedAws {
       return;
     }
     for (const file of readdirSync(source)) {
-      this.reports.set(`${this.layout.reportPrefix}${directory.slice(1)}${file}`, readFileSync(path.join(source, file), 'utf-8'));
+      const reportKey = `${this.layout.reportPrefix}${directory.slice(1)}${file}`;
+      this.reports.set(reportKey, readFileSync(path.join(source, file), 'utf-8'));
+      if (this.s3) {
+        const target = this.s3.endpoint.objectPath(this.s3.reportsBucket, reportKey);
+        mkdirSync(path.dirname(target), { recursive: true });
+        writeFileSync(target, readFileSync(path.join(source, file)));
+      }
     }
   }
 }
