@@ -2,12 +2,13 @@ import { BatchProcessor, JobImage } from '@batch-pipeline/batch';
 import { StageInTransfer } from '@batch-pipeline/datasync';
 import { EgressMode } from '@batch-pipeline/network';
 import { nagFindings, testStack } from '@batch-pipeline/test-support';
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Size, SizeRoundingBehavior } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { PipelineStateMachine } from '../src';
+import { PipelineStateMachine, StagingStrategy } from '../src';
 import { synthesizedDefinition } from './local-run/synthesized-definition';
 import { pipelineParts, pipelineStateMachine } from './pipeline-fixture';
 
@@ -286,6 +287,62 @@ describe('PipelineStateMachine process timeout and the job\'s retries', () => {
       stageIn: parts.stageIn, stageOut: parts.stageOut, processor, accessPoint: parts.storage.fileSystem.accessPoint, network: parts.network,
     });
     expect(synthesizedDefinition(Template.fromStack(parts.stack)).States.Process.TimeoutSeconds).toBe(40 * 60 + 30 * 60);
+  });
+});
+
+describe('PipelineStateMachine staging validation', () => {
+  test('fails without DataSync transfers unless staging is DIRECT', () => {
+    const parts = pipelineParts();
+    expect(() => new PipelineStateMachine(parts.stack, 'Pipeline', {
+      stageIn: parts.stageIn, processor: parts.processor, accessPoint: parts.storage.fileSystem.accessPoint, network: parts.network,
+    })).toThrow("PipelineStateMachine 'Pipeline': 'stageOut' missing; allowed: give them, or 'staging' StagingStrategy.DIRECT, which needs no DataSync task (got AUTO)");
+  });
+
+  test('DIRECT without transfers needs an upload and a reports bucket', () => {
+    const parts = pipelineParts();
+    expect(() => new PipelineStateMachine(parts.stack, 'Pipeline', {
+      staging: StagingStrategy.DIRECT, processor: parts.processor, accessPoint: parts.storage.fileSystem.accessPoint, network: parts.network,
+    })).toThrow("PipelineStateMachine 'Pipeline': no upload bucket; allowed: give 'stageIn' or 'uploadBucket'");
+  });
+
+  test('fails when a given prefix disagrees with what the stage-in reads, naming both', () => {
+    expect(() => pipelineStateMachine({ uploadPrefix: 'uploads/' })).toThrow(
+      "PipelineStateMachine 'Pipeline': 'uploadPrefix' 'uploads/' is not what the stage-in reads ('incoming/'); allowed: 'incoming/', or leave 'uploadPrefix' out",
+    );
+    expect(() => pipelineStateMachine({ reportsPrefix: 'out/' })).toThrow(
+      "PipelineStateMachine 'Pipeline': 'reportsPrefix' 'out/' is not what the stage-out writes ('reports/'); allowed: 'reports/', or leave 'reportsPrefix' out",
+    );
+  });
+
+  test.each([Size.gibibytes(9), Size.bytes(0)])('fails on a direct threshold the workspace function could not copy in time: %s', (directStagingThreshold) => {
+    expect(() => pipelineStateMachine({ directStagingThreshold })).toThrow(
+      `PipelineStateMachine 'Pipeline': 'directStagingThreshold' ${directStagingThreshold.toMebibytes({ rounding: SizeRoundingBehavior.NONE })} MiB is not valid; allowed: 1 byte to 9000 MiB, which the workspace function copies within half its 15-minute timeout at 20 MiB/s`,
+    );
+  });
+
+  test('DATASYNC stages exactly as the original: DataSync both ways, no direct states, no S3 access for the workspace function', () => {
+    const { template } = pipelineStateMachine({ staging: StagingStrategy.DATASYNC });
+    const definition = synthesizedDefinition(template);
+    expect(definition.StartAt).toBe('Prepare staging');
+    expect(Object.keys(definition.States).filter((name) => name.includes('directly') || name === 'Stage in how?')).toEqual([]);
+    const workspaceActions = policyStatementsOf(template, /^PipelineWorkspaceRole/).flatMap((statement: any) => [statement.Action].flat());
+    expect(workspaceActions.filter((action: string) => action.startsWith('s3:'))).toEqual([]);
+  });
+
+  test('an encrypted upload bucket and reports bucket give the workspace role the key halves through the L2 grants', () => {
+    const parts = pipelineParts();
+    const key = new kms.Key(parts.stack, 'BucketKey');
+    const uploads = new s3.Bucket(parts.stack, 'EncryptedUploads', { encryptionKey: key, enforceSSL: true });
+    const reports = new s3.Bucket(parts.stack, 'EncryptedReports', { encryptionKey: key, enforceSSL: true });
+    new PipelineStateMachine(parts.stack, 'Pipeline', {
+      staging: StagingStrategy.DIRECT, uploadBucket: uploads, uploadPrefix: 'in/', reportsBucket: reports,
+      processor: parts.processor, accessPoint: parts.storage.fileSystem.accessPoint, network: parts.network,
+    });
+    const statements = policyStatementsOf(Template.fromStack(parts.stack), /^PipelineWorkspaceRole/);
+    expect(statements).toEqual(expect.arrayContaining([
+      expect.objectContaining({ Action: 'kms:Decrypt', Resource: getAtt(/^BucketKey/, 'Arn') }),
+      expect.objectContaining({ Action: expect.arrayContaining(['kms:Decrypt', 'kms:GenerateDataKey*']), Resource: getAtt(/^BucketKey/, 'Arn') }),
+    ]));
   });
 });
 
