@@ -26,7 +26,7 @@ import { TransferStage } from './private/transfer-stage';
 import { FLOW_STATE_EVENTS, WORKSPACE_CALL_EVENTS, WorkspaceCalls } from './private/workspace-call';
 import { StagingStrategy } from './staging-strategy';
 import { RunWorkspaceFunction } from './workspace/run-workspace-function';
-import { WORKSPACE_MOUNT_PATH } from './workspace/run-workspace.lambda';
+import { WORKSPACE_MOUNT_PATH } from './workspace/workspace-mount';
 
 export { StagingStrategy } from './staging-strategy';
 
@@ -763,7 +763,8 @@ export class PipelineStateMachine extends Construct {
       throw new Error(`${name}: give exactly one of 'network' and 'vpc' for the workspace function; got ${props.network ? 'both' : 'neither'}`);
     }
     const threshold = this.directStagingThreshold;
-    if (!Token.isUnresolved(threshold.toBytes()) && (threshold.toBytes() < 1 || threshold.toMebibytes({ rounding: SizeRoundingBehavior.NONE }) > MAX_DIRECT_THRESHOLD_MIB)) {
+    const thresholdMiB = threshold.toMebibytes({ rounding: SizeRoundingBehavior.NONE });
+    if (!Token.isUnresolved(threshold.toBytes()) && (threshold.toBytes() < 1 || thresholdMiB > MAX_DIRECT_THRESHOLD_MIB)) {
       throw new Error(`${name}: 'directStagingThreshold' ${threshold.toMebibytes({ rounding: SizeRoundingBehavior.NONE })} MiB is not valid; allowed: 1 byte to ${MAX_DIRECT_THRESHOLD_MIB} MiB, `
         + `which the workspace function copies within half its ${WORKSPACE_TIMEOUT.toMinutes()}-minute timeout at ${ASSUMED_DIRECT_COPY_MIB_PER_SECOND} MiB/s`);
     }
@@ -792,7 +793,8 @@ export class PipelineStateMachine extends Construct {
    */
   private locationsOf(name: string, props: PipelineStateMachineProps): RunLocations {
     const stack = Stack.of(this);
-    const sameBucket = (a: s3.IBucket, b: s3.IBucket) => a === b || JSON.stringify(stack.resolve(a.bucketName)) === JSON.stringify(stack.resolve(b.bucketName));
+    const sameBucket = (a: s3.IBucket, b: s3.IBucket) => a === b
+      || JSON.stringify(stack.resolve(a.bucketName)) === JSON.stringify(stack.resolve(b.bucketName));
     const fromStageIn = props.stageIn?.sourceLocation;
     const fromStageOut = props.stageOut?.destinationLocation;
     if (fromStageIn && Token.isUnresolved(fromStageIn.subdirectory)) {

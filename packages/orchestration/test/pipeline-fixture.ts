@@ -40,6 +40,17 @@ export function pipelineParts(stack: Stack = testStack(), egress: EgressMode = E
   return { stack, network, storage, stageIn, stageOut, processor };
 }
 
+/** The props every state machine of these parts takes: the transfers, the processor, the access point and the network. */
+export function pipelineProps(parts: PipelineParts): PipelineStateMachineProps {
+  return {
+    stageIn: parts.stageIn,
+    stageOut: parts.stageOut,
+    processor: parts.processor,
+    accessPoint: parts.storage.fileSystem.accessPoint,
+    network: parts.network,
+  };
+}
+
 /** A stack with the whole pipeline and its state machine. */
 export interface PipelineUnderTest extends PipelineParts {
   readonly pipeline: PipelineStateMachine;

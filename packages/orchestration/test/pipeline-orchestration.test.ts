@@ -3,7 +3,7 @@ import { nagFindings } from '@batch-pipeline/test-support';
 import { Duration } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { PipelineOrchestration, ZeroByteObjects } from '../src';
-import { pipelineParts } from './pipeline-fixture';
+import { pipelineParts, pipelineProps } from './pipeline-fixture';
 
 describe('PipelineOrchestration', () => {
   const parts = pipelineParts();
@@ -54,7 +54,7 @@ describe('PipelineOrchestration', () => {
       accessPoint: whole.storage.fileSystem.accessPoint,
       destinationDirectory: '/staging',
     });
-    const props = { stageIn, stageOut: whole.stageOut, processor: whole.processor, accessPoint: whole.storage.fileSystem.accessPoint, network: whole.network };
+    const props = { ...pipelineProps(whole), stageIn };
     return { whole, props };
   }
 
@@ -77,12 +77,20 @@ describe('PipelineOrchestration', () => {
   test('errors of its parts name the orchestration, not the inner id', () => {
     const other = pipelineParts();
     expect(() => new PipelineOrchestration(other.stack, 'Orchestration', {
-      stageIn: other.stageIn, stageOut: other.stageOut, processor: other.processor, accessPoint: other.storage.fileSystem.accessPoint, network: other.network,
+      stageIn: other.stageIn,
+      stageOut: other.stageOut,
+      processor: other.processor,
+      accessPoint: other.storage.fileSystem.accessPoint,
+      network: other.network,
       suffixes: ['reports/'],
     })).toThrow("PipelineOrchestration 'Orchestration': 'suffixes' entry 'reports/' is not valid");
     const third = pipelineParts();
     expect(() => new PipelineOrchestration(third.stack, 'Orchestration', {
-      stageIn: third.stageIn, stageOut: third.stageOut, processor: third.processor, accessPoint: third.storage.fileSystem.accessPoint, network: third.network,
+      stageIn: third.stageIn,
+      stageOut: third.stageOut,
+      processor: third.processor,
+      accessPoint: third.storage.fileSystem.accessPoint,
+      network: third.network,
       pollInterval: Duration.hours(2),
     })).toThrow("PipelineOrchestration 'Orchestration': 'pollInterval' 2 hours is not valid");
   });

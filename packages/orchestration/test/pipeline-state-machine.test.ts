@@ -10,7 +10,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { PipelineStateMachine, StagingStrategy } from '../src';
 import { synthesizedDefinition } from './local-run/synthesized-definition';
-import { pipelineParts, pipelineStateMachine } from './pipeline-fixture';
+import { pipelineParts, pipelineProps, pipelineStateMachine } from './pipeline-fixture';
 
 function policyStatementsOf(template: Template, rolePattern: RegExp): unknown[] {
   return Object.values(template.findResources('AWS::IAM::Policy'))
@@ -69,7 +69,8 @@ describe('PipelineStateMachine defaults', () => {
         JitterStrategy: 'FULL',
       })]);
     }
-    const everyRetriedError = Object.values(definition.States).flatMap((state: any) => (state.Retry ?? []).flatMap((retry: any) => retry.ErrorEquals));
+    const everyRetriedError = Object.values(definition.States)
+      .flatMap((state: any) => (state.Retry ?? []).flatMap((retry: any) => retry.ErrorEquals));
     expect(everyRetriedError).not.toContain('DataSync.ThrottlingException');
     expect(everyRetriedError).not.toContain('SNS.ThrottledException');
   });
@@ -250,14 +251,15 @@ describe('direct staging in every egress mode', () => {
     'with %s the workspace function runs in subnets whose route tables reach S3 through the gateway endpoint, and may send HTTPS', (egress) => {
       const parts = pipelineParts(testStack(), egress);
       new PipelineStateMachine(parts.stack, 'Pipeline', {
-        stageIn: parts.stageIn, stageOut: parts.stageOut, processor: parts.processor, accessPoint: parts.storage.fileSystem.accessPoint, network: parts.network,
+        ...pipelineProps(parts),
       });
       const template = Template.fromStack(parts.stack);
       const [workspace] = Object.values(template.findResources('AWS::Lambda::Function', { Properties: { FileSystemConfigs: Match.anyValue() } }));
       const subnets: string[] = workspace.Properties.VpcConfig.SubnetIds.map((subnet: { Ref: string }) => subnet.Ref);
       expect(subnets.length).toBeGreaterThanOrEqual(2);
       const associations = Object.values(template.findResources('AWS::EC2::SubnetRouteTableAssociation'));
-      const routeTables = subnets.map((subnet) => associations.find((association) => association.Properties.SubnetId.Ref === subnet)!.Properties.RouteTableId.Ref);
+      const routeTables = subnets
+        .map((subnet) => associations.find((association) => association.Properties.SubnetId.Ref === subnet)!.Properties.RouteTableId.Ref);
       const [endpoint] = Object.values(template.findResources('AWS::EC2::VPCEndpoint', { Properties: { VpcEndpointType: 'Gateway' } }));
       expect(JSON.stringify(endpoint.Properties.ServiceName)).toContain('.s3');
       const endpointTables = endpoint.Properties.RouteTableIds.map((table: { Ref: string }) => table.Ref);
@@ -280,8 +282,12 @@ describe('PipelineStateMachine process timeout and the job\'s retries', () => {
   test('follows a processor with fewer, shorter attempts', () => {
     const parts = pipelineParts();
     const processor = new BatchProcessor(parts.stack, 'Short', {
-      network: parts.network, fileSystem: parts.storage.fileSystem.fileSystem, accessPoint: parts.storage.fileSystem.accessPoint,
-      image: JobImage.fromRegistry('public.ecr.aws/docker/library/busybox:latest'), retryAttempts: 2, timeout: Duration.minutes(20),
+      network: parts.network,
+      fileSystem: parts.storage.fileSystem.fileSystem,
+      accessPoint: parts.storage.fileSystem.accessPoint,
+      image: JobImage.fromRegistry('public.ecr.aws/docker/library/busybox:latest'),
+      retryAttempts: 2,
+      timeout: Duration.minutes(20),
     });
     new PipelineStateMachine(parts.stack, 'Pipeline', {
       stageIn: parts.stageIn, stageOut: parts.stageOut, processor, accessPoint: parts.storage.fileSystem.accessPoint, network: parts.network,
@@ -335,8 +341,13 @@ describe('PipelineStateMachine staging validation', () => {
     const uploads = new s3.Bucket(parts.stack, 'EncryptedUploads', { encryptionKey: key, enforceSSL: true });
     const reports = new s3.Bucket(parts.stack, 'EncryptedReports', { encryptionKey: key, enforceSSL: true });
     new PipelineStateMachine(parts.stack, 'Pipeline', {
-      staging: StagingStrategy.DIRECT, uploadBucket: uploads, uploadPrefix: 'in/', reportsBucket: reports,
-      processor: parts.processor, accessPoint: parts.storage.fileSystem.accessPoint, network: parts.network,
+      staging: StagingStrategy.DIRECT,
+      uploadBucket: uploads,
+      uploadPrefix: 'in/',
+      reportsBucket: reports,
+      processor: parts.processor,
+      accessPoint: parts.storage.fileSystem.accessPoint,
+      network: parts.network,
     });
     const statements = policyStatementsOf(Template.fromStack(parts.stack), /^PipelineWorkspaceRole/);
     expect(statements).toEqual(expect.arrayContaining([
@@ -406,9 +417,11 @@ describe('PipelineStateMachine options', () => {
     template.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { AlarmActions: [{ Ref: Match.stringLikeRegexp('^Alarms') }] }, 3);
     // CloudWatch publishes as its service principal: the topic's policy must allow it.
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
-      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({
-        Action: 'sns:Publish', Principal: { Service: 'cloudwatch.amazonaws.com' }, Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } },
-      })]) },
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({
+          Action: 'sns:Publish', Principal: { Service: 'cloudwatch.amazonaws.com' }, Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } },
+        })]),
+      },
     });
   });
 
@@ -416,8 +429,12 @@ describe('PipelineStateMachine options', () => {
     const parts = pipelineParts();
     const alarmTopic = new sns.Topic(parts.stack, 'Alarms', { masterKey: new kms.Key(parts.stack, 'AlarmKey') });
     new PipelineStateMachine(parts.stack, 'Pipeline', {
-      stageIn: parts.stageIn, stageOut: parts.stageOut, processor: parts.processor,
-      accessPoint: parts.storage.fileSystem.accessPoint, network: parts.network, alarmTopic,
+      stageIn: parts.stageIn,
+      stageOut: parts.stageOut,
+      processor: parts.processor,
+      accessPoint: parts.storage.fileSystem.accessPoint,
+      network: parts.network,
+      alarmTopic,
     });
     Template.fromStack(parts.stack).hasResourceProperties('AWS::KMS::Key', {
       KeyPolicy: { Statement: Match.arrayWith([{ Action: ['kms:GenerateDataKey*', 'kms:Decrypt'], Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Resource: '*' }]) },
@@ -428,8 +445,12 @@ describe('PipelineStateMachine options', () => {
     const parts = pipelineParts();
     const successTopic = new sns.Topic(parts.stack, 'Successes', { masterKey: new kms.Key(parts.stack, 'SuccessKey') });
     new PipelineStateMachine(parts.stack, 'Pipeline', {
-      stageIn: parts.stageIn, stageOut: parts.stageOut, processor: parts.processor,
-      accessPoint: parts.storage.fileSystem.accessPoint, network: parts.network, successTopic,
+      stageIn: parts.stageIn,
+      stageOut: parts.stageOut,
+      processor: parts.processor,
+      accessPoint: parts.storage.fileSystem.accessPoint,
+      network: parts.network,
+      successTopic,
     });
     const statements = policyStatementsOf(Template.fromStack(parts.stack), /^PipelineStateMachineRole/);
     expect(statements).toEqual(expect.arrayContaining([
@@ -441,8 +462,12 @@ describe('PipelineStateMachine options', () => {
   test('fails when stage-in writes to the access point root, where uploads could land in run directories', () => {
     const parts = pipelineParts();
     const stageIn = new StageInTransfer(parts.stack, 'RootStageIn', {
-      network: parts.network, sourceBucket: parts.storage.uploads.bucket, sourcePrefix: 'incoming/',
-      fileSystem: parts.storage.fileSystem.fileSystem, accessPoint: parts.storage.fileSystem.accessPoint, destinationDirectory: '/',
+      network: parts.network,
+      sourceBucket: parts.storage.uploads.bucket,
+      sourcePrefix: 'incoming/',
+      fileSystem: parts.storage.fileSystem.fileSystem,
+      accessPoint: parts.storage.fileSystem.accessPoint,
+      destinationDirectory: '/',
     });
     expect(() => new PipelineStateMachine(parts.stack, 'Pipeline', {
       stageIn, stageOut: parts.stageOut, processor: parts.processor, accessPoint: parts.storage.fileSystem.accessPoint, network: parts.network,
@@ -477,7 +502,8 @@ describe('PipelineStateMachine validation', () => {
   });
 
   test('fails when a configuration could pass the 25,000 history events of a Standard execution, saying what to change', () => {
-    expect(() => pipelineStateMachine({ stageInTimeout: Duration.days(30), runTimeout: Duration.days(40), maxPollInterval: Duration.seconds(60) })).toThrow(
+    const monthLong = { stageInTimeout: Duration.days(30), runTimeout: Duration.days(40), maxPollInterval: Duration.seconds(60) };
+    expect(() => pipelineStateMachine(monthLong)).toThrow(
       /^PipelineStateMachine 'Pipeline': a run that stages through DataSync could write up to [\d,]+ execution history events, more than the 25,000 a Standard execution may have; stage in \(DataSync, 43,?\d+ status checks\) alone could write [\d,]+; allowed: at most 25,000: lower 'stageInTimeout' or raise 'maxPollInterval'$/,
     );
   });

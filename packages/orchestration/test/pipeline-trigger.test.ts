@@ -8,7 +8,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { PipelineStateMachine, PipelineTrigger, PipelineTriggerProps, ZeroByteObjects } from '../src';
-import { WATCH_PREFIX, pipelineParts } from './pipeline-fixture';
+import { WATCH_PREFIX, pipelineParts, pipelineProps } from './pipeline-fixture';
 
 function givenTrigger(props: Partial<PipelineTriggerProps> = {}): { stack: Stack; trigger: PipelineTrigger } {
   const stack = testStack();
@@ -167,7 +167,7 @@ describe('PipelineTrigger over a PipelineStateMachine', () => {
   function pipelineAndBucket() {
     const parts = pipelineParts();
     const pipeline = new PipelineStateMachine(parts.stack, 'Pipeline', {
-      stageIn: parts.stageIn, stageOut: parts.stageOut, processor: parts.processor, accessPoint: parts.storage.fileSystem.accessPoint, network: parts.network,
+      ...pipelineProps(parts),
     });
     return { stack: parts.stack, uploads: parts.storage.uploads.bucket, pipeline };
   }

@@ -59,11 +59,18 @@ async function deleteVersion(key: string, versionId: string): Promise<void> {
 }
 
 /** Given an upload (its current version unless `versionId` says otherwise), when its run executes. */
-async function run(definition: Record<string, any>, key: string, body: string, options: Partial<RunOptions> = {}, scenario: Scenario = happy): Promise<RunOutcome> {
+async function run(
+  definition: Record<string, any>, key: string, body: string, options: Partial<RunOptions> = {}, scenario: Scenario = happy,
+): Promise<RunOutcome> {
   const versionId = await upload(key, body);
   const outcome = await runPipeline(definition, scenario, {
-    uploadPrefix: WATCH_PREFIX, reportPrefix: 'reports/', jobMountPath: '/mnt/pipeline', key, versionId,
-    s3: { endpoint: s3.endpoint, reportsBucket: REPORTS, size: Buffer.byteLength(body) }, ...options,
+    uploadPrefix: WATCH_PREFIX,
+    reportPrefix: 'reports/',
+    jobMountPath: '/mnt/pipeline',
+    key,
+    versionId,
+    s3: { endpoint: s3.endpoint, reportsBucket: REPORTS, size: Buffer.byteLength(body) },
+    ...options,
   });
   outcomes.push(outcome);
   return outcome;
@@ -110,7 +117,11 @@ describe('AUTO staging, run locally against a local S3 endpoint', () => {
     const first = await upload(key, firstBody);
     await upload(key, 'second');
     const outcome = await runPipeline(auto, happy, {
-      uploadPrefix: WATCH_PREFIX, reportPrefix: 'reports/', jobMountPath: '/mnt/pipeline', key, versionId: first,
+      uploadPrefix: WATCH_PREFIX,
+      reportPrefix: 'reports/',
+      jobMountPath: '/mnt/pipeline',
+      key,
+      versionId: first,
       s3: { endpoint: s3.endpoint, reportsBucket: REPORTS, size: Buffer.byteLength(firstBody) },
     });
     outcomes.push(outcome);
@@ -124,7 +135,11 @@ describe('AUTO staging, run locally against a local S3 endpoint', () => {
     const versionId = await upload(key, 'abc');
     await deleteVersion(key, versionId);
     const outcome = await runPipeline(auto, happy, {
-      uploadPrefix: WATCH_PREFIX, reportPrefix: 'reports/', jobMountPath: '/mnt/pipeline', key, versionId,
+      uploadPrefix: WATCH_PREFIX,
+      reportPrefix: 'reports/',
+      jobMountPath: '/mnt/pipeline',
+      key,
+      versionId,
       s3: { endpoint: s3.endpoint, reportsBucket: REPORTS, size: 3 },
     });
     outcomes.push(outcome);

@@ -1,15 +1,17 @@
-import { Duration } from 'aws-cdk-lib';
 import { StageInTransfer, StageOutTransfer } from '@batch-pipeline/datasync';
+import { Duration } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { PipelineStateMachine, PipelineStep, StagingStrategy } from '../src';
 import { runPipeline, RunOptions, RunOutcome } from './local-run/run-pipeline';
 import { Scenario } from './local-run/simulated-aws';
 import { synthesizedDefinition } from './local-run/synthesized-definition';
-import { WATCH_PREFIX, pipelineParts, pipelineStateMachine } from './pipeline-fixture';
+import { WATCH_PREFIX, pipelineParts, pipelineProps, pipelineStateMachine } from './pipeline-fixture';
 
 // The definition under test is the one in the synthesized template.
 // The DataSync path: both stages through DataSync, as the original system ran them.
-const { template, pipeline } = pipelineStateMachine({ staging: StagingStrategy.DATASYNC, stageInTimeout: Duration.minutes(5), stageOutTimeout: Duration.minutes(5) });
+const { template, pipeline } = pipelineStateMachine({
+  staging: StagingStrategy.DATASYNC, stageInTimeout: Duration.minutes(5), stageOutTimeout: Duration.minutes(5),
+});
 const definition = synthesizedDefinition(template);
 const happy: Scenario = {
   stageIn: { seconds: 60, outcome: 'SUCCESS' },
@@ -152,15 +154,23 @@ describe('a DataSync pool, run locally', () => {
   // Given stage-in and stage-out pools of 3 tasks each.
   const parts = pipelineParts();
   const stageIn = new StageInTransfer(parts.stack, 'PooledStageIn', {
-    network: parts.network, sourceBucket: parts.storage.uploads.bucket, sourcePrefix: WATCH_PREFIX,
-    fileSystem: parts.storage.fileSystem.fileSystem, accessPoint: parts.storage.fileSystem.accessPoint, poolSize: 3,
+    network: parts.network,
+    sourceBucket: parts.storage.uploads.bucket,
+    sourcePrefix: WATCH_PREFIX,
+    fileSystem: parts.storage.fileSystem.fileSystem,
+    accessPoint: parts.storage.fileSystem.accessPoint,
+    poolSize: 3,
   });
   const stageOut = new StageOutTransfer(parts.stack, 'PooledStageOut', {
-    network: parts.network, fileSystem: parts.storage.fileSystem.fileSystem, accessPoint: parts.storage.fileSystem.accessPoint,
-    destinationBucket: parts.storage.reports.bucket, destinationPrefix: 'reports/', poolSize: 3,
+    network: parts.network,
+    fileSystem: parts.storage.fileSystem.fileSystem,
+    accessPoint: parts.storage.fileSystem.accessPoint,
+    destinationBucket: parts.storage.reports.bucket,
+    destinationPrefix: 'reports/',
+    poolSize: 3,
   });
   new PipelineStateMachine(parts.stack, 'Pipeline', {
-    staging: StagingStrategy.DATASYNC, stageIn, stageOut, processor: parts.processor, accessPoint: parts.storage.fileSystem.accessPoint, network: parts.network,
+    ...pipelineProps(parts), staging: StagingStrategy.DATASYNC, stageIn, stageOut,
   });
   const pooled = synthesizedDefinition(Template.fromStack(parts.stack));
   const poolOf = (state: string) => [...(pooled.States[state].Parameters['TaskArn.$'] as string).matchAll(/'(<[^']+>)'/g)].map((match) => match[1]);

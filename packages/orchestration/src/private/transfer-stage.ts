@@ -3,8 +3,8 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { flowEvents, HistoryPart, taskEvents } from './history-budget';
-import { TRANSFER_SLOTS } from '../trigger/run-id';
 import { PollSchedule } from './poll-schedule';
+import { TRANSFER_SLOTS } from '../trigger/run-id';
 
 /**
  * The errors DataSync's API model declares for StartTaskExecution,

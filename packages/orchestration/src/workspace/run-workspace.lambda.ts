@@ -5,13 +5,13 @@ import { assertFileName, RUNS_DIRECTORY, resolveUnderMount, runPathsFor } from '
 import { s3Client } from './s3-client';
 import { stageIn, StageInRequest } from './stage-in';
 import { stageOut, StageOutRequest } from './stage-out';
+import { WORKSPACE_MOUNT_PATH } from './workspace-mount';
 
 export type { StageInRequest, StageInResult } from './stage-in';
 export type { StageOutRequest, StageOutResult } from './stage-out';
 export type { ObjectChecksum } from './response-checksum';
 
-/** Where the Lambda function mounts the pipeline's access point. */
-export const WORKSPACE_MOUNT_PATH = '/mnt/pipeline';
+export { WORKSPACE_MOUNT_PATH } from './workspace-mount';
 
 /** Prepare: move the staged input into the run's own directory and create its output directory. */
 export interface PrepareRequest {

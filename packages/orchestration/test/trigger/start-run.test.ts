@@ -1,9 +1,9 @@
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { s3Event } from './s3-events';
-import { serviceError, stepFunctionsExecutionNameError } from '../local-run/service-rules';
 import { runIdFor } from '../../src/trigger/run-id';
 import { handler } from '../../src/trigger/start-run.lambda';
+import { serviceError, stepFunctionsExecutionNameError } from '../local-run/service-rules';
 
 const STATE_MACHINE_ARN = 'arn:aws:states:eu-west-2:123456789012:stateMachine:Pipeline';
 const sfnMock = mockClient(SFNClient);
@@ -45,7 +45,14 @@ describe('trigger function', () => {
     expect(summary).toEqual({ started: 1, duplicates: 0, skipped: 0, malformed: 0 });
     expect(sfnMock.commandCalls(StartExecutionCommand)[0].args[0].input.stateMachineArn).toBe(STATE_MACHINE_ARN);
     expect(startedInputs()).toEqual([{
-      name: runId, runId, bucket: 'uploads', key: 'incoming/report.csv', versionId: 'v1', size: 42, relativeKey: 'report.csv', fileName: 'report.csv',
+      name: runId,
+      runId,
+      bucket: 'uploads',
+      key: 'incoming/report.csv',
+      versionId: 'v1',
+      size: 42,
+      relativeKey: 'report.csv',
+      fileName: 'report.csv',
       transferSlot: parseInt(runId.slice(-8), 16) % 60,
     }]);
     expect(logLines).toEqual([expect.objectContaining({ outcome: 'started', runId, key: 'incoming/report.csv' })]);
