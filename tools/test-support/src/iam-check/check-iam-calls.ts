@@ -1,5 +1,6 @@
 import { batchCalls } from './batch-calls';
 import { CallList } from './call-list';
+import { codeCalls } from './code-calls';
 import { dataSyncCalls } from './datasync-calls';
 import { evaluateCall } from './evaluate-call';
 import { functionCalls } from './function-calls';
@@ -27,6 +28,7 @@ export async function checkIamCalls(templates: Record<string, any> | Record<stri
     region: options.region ?? 'eu-west-2',
   });
   const calls = deriveIamCalls(set);
+  codeCalls(calls, options.codeCalls ?? []);
   const policies = new PolicyIndex(set);
   const checked = distinct(calls.calls);
   const denied: DeniedCall[] = [];

@@ -29,8 +29,28 @@ export interface IamCheckResult {
   readonly denied: DeniedCall[];
 }
 
+/** A call a function's handler code makes, which the template cannot show. */
+export interface CodeCall {
+  /** The function whose code makes it: the start of its logical id, such as 'PipelineWorkspaceFunction'. */
+  readonly functionLogicalIdPrefix: string;
+  /** The IAM action, `service:Action`. */
+  readonly action: string;
+  /** The resource as the template writes values: a string or an intrinsic (`stack.resolve(bucket.arnForObjects('a.csv'))`). */
+  readonly resource: unknown;
+  /** Extra request context keys. */
+  readonly context?: Record<string, string>;
+  /** Which code makes it and why. */
+  readonly reason: string;
+}
+
 /** Where the check places the template's resources when the template leaves them unresolved. */
 export interface IamCheckOptions {
+  /**
+   * Calls that handler code makes, checked like the derived ones.
+   *
+   * @default - none
+   */
+  readonly codeCalls?: readonly CodeCall[];
   /**
    * The account of `AWS::AccountId` references.
    *
