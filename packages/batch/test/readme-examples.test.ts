@@ -1,58 +1,38 @@
 import * as path from 'path';
 import { PipelineNetwork } from '@batch-pipeline/network';
-import { testStack } from '@batch-pipeline/test-support';
-import { missingResources, readmeExamples, runExample } from '@batch-pipeline/test-support/lib/readme-examples';
+import { describeReadmeExamples } from '@batch-pipeline/test-support/lib/readme-example-suite';
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as efs from 'aws-cdk-lib/aws-efs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as self from '../src';
 
-// jsii-rosetta compiles every example of the README in the build (`rosetta:extract`);
-// this runs the ones that build something, with concrete values for the inputs they
-// declare, and synthesizes their stack.
 const packageDir = path.join(__dirname, '..');
-const examples = readmeExamples(packageDir).filter((example) => example.synthesizes);
 
-describe('README examples synthesize', () => {
-  test.each(examples.map((example) => [`README.md:${example.line} (${example.heading})`, example] as const))('%s', (_name, example) => {
-    // GIVEN a stack, and concrete values for the inputs the example declares
-    const stack = testStack();
-    // WHEN the example runs in it
-    runExample(example, {
-      packageDir,
-      stack,
-      // The example's imports load through jest's registry, so it shares the test's aws-cdk-lib.
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      require: (id) => (id === '@batch-pipeline/batch' ? self : require(id)),
-      // `path.join(__dirname, 'job')` is the sample job of the tests.
-      dirname: path.join(__dirname, 'fixtures'),
-      given: {
-        network: (scope) => new PipelineNetwork(scope, 'GivenNetwork'),
-        vpc: (scope) => new ec2.Vpc(scope, 'GivenVpc', { maxAzs: 2 }),
-        fileSystem: (scope, given) => {
-          const network = given('network') as PipelineNetwork;
-          return new efs.FileSystem(scope, 'GivenFileSystem', {
-            vpc: network.vpc,
-            vpcSubnets: network.privateSubnets,
-            securityGroup: network.fileSystemSecurityGroup,
-            removalPolicy: RemovalPolicy.DESTROY,
-          });
-        },
-        accessPoint: (_scope, given) => (given('fileSystem') as efs.FileSystem).addAccessPoint('AccessPoint', {
-          path: '/pipeline',
-          posixUser: { uid: '1000', gid: '1000' },
-          createAcl: { ownerUid: '1000', ownerGid: '1000', permissions: '750' },
-        }),
-        stateMachineRole: (scope) => new iam.Role(scope, 'GivenStateMachineRole', { assumedBy: new iam.ServicePrincipal('states.amazonaws.com') }),
-      },
-    });
-    // THEN the stack synthesizes with the resources the example promises
-    expect(missingResources(example, stack)).toEqual([]);
-  });
-
-  test('every README example that builds a construct names the resources it promises', () => {
-    const unnamed = examples.filter((example) => /\bnew\s/.test(example.source) && example.resources.length === 0);
-    expect(unnamed.map((example) => `README.md:${example.line}`)).toEqual([]);
-  });
+describeReadmeExamples({
+  packageDir,
+  // The example's imports load through jest's registry, so it shares the test's aws-cdk-lib.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  require: (id) => (id === '@batch-pipeline/batch' ? self : require(id)),
+  // `path.join(__dirname, 'job')` is the sample job of the tests.
+  dirname: path.join(__dirname, 'fixtures'),
+  given: {
+    network: (scope) => new PipelineNetwork(scope, 'GivenNetwork'),
+    vpc: (scope) => new ec2.Vpc(scope, 'GivenVpc', { maxAzs: 2 }),
+    fileSystem: (scope, given) => {
+      const network = given('network') as PipelineNetwork;
+      return new efs.FileSystem(scope, 'GivenFileSystem', {
+        vpc: network.vpc,
+        vpcSubnets: network.privateSubnets,
+        securityGroup: network.fileSystemSecurityGroup,
+        removalPolicy: RemovalPolicy.DESTROY,
+      });
+    },
+    accessPoint: (_scope, given) => (given('fileSystem') as efs.FileSystem).addAccessPoint('AccessPoint', {
+      path: '/pipeline',
+      posixUser: { uid: '1000', gid: '1000' },
+      createAcl: { ownerUid: '1000', ownerGid: '1000', permissions: '750' },
+    }),
+    stateMachineRole: (scope) => new iam.Role(scope, 'GivenStateMachineRole', { assumedBy: new iam.ServicePrincipal('states.amazonaws.com') }),
+  },
 });

@@ -1,73 +1,53 @@
 import * as path from 'path';
 import { PipelineNetwork } from '@batch-pipeline/network';
-import { testStack } from '@batch-pipeline/test-support';
-import { missingResources, readmeExamples, runExample } from '@batch-pipeline/test-support/lib/readme-examples';
+import { describeReadmeExamples } from '@batch-pipeline/test-support/lib/readme-example-suite';
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as efs from 'aws-cdk-lib/aws-efs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as self from '../src';
 
-// jsii-rosetta compiles every example of the README in the build (`rosetta:extract`);
-// this runs the ones that build something, with concrete values for the inputs they
-// declare, and synthesizes their stack.
 const packageDir = path.join(__dirname, '..');
-const examples = readmeExamples(packageDir).filter((example) => example.synthesizes);
 
-describe('README examples synthesize', () => {
-  test.each(examples.map((example) => [`README.md:${example.line} (${example.heading})`, example] as const))('%s', (_name, example) => {
-    // GIVEN a stack, and concrete values for the inputs the example declares
-    const stack = testStack();
-    // WHEN the example runs in it
-    runExample(example, {
-      packageDir,
-      stack,
-      // The example's imports load through jest's registry, so it shares the test's aws-cdk-lib.
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      require: (id) => (id === '@batch-pipeline/datasync' ? self : require(id)),
-      given: {
-        network: (scope) => new PipelineNetwork(scope, 'GivenNetwork'),
-        fileSystem: (scope, given) => {
-          const network = given('network') as PipelineNetwork;
-          return new efs.FileSystem(scope, 'GivenFileSystem', {
-            vpc: network.vpc,
-            vpcSubnets: network.privateSubnets,
-            securityGroup: network.fileSystemSecurityGroup,
-            removalPolicy: RemovalPolicy.DESTROY,
-          });
-        },
-        accessPoint: (_scope, given) => (given('fileSystem') as efs.FileSystem).addAccessPoint('AccessPoint', {
-          path: '/pipeline',
-          posixUser: { uid: '1000', gid: '1000' },
-          createAcl: { ownerUid: '1000', ownerGid: '1000', permissions: '750' },
-        }),
-        uploads: (scope) => new s3.Bucket(scope, 'GivenUploads', { enforceSSL: true }),
-        reports: (scope) => new s3.Bucket(scope, 'GivenReports', { enforceSSL: true }),
-        auditBucket: (scope) => new s3.Bucket(scope, 'GivenAudit', { enforceSSL: true }),
-        stageIn: (scope, given) => new self.StageInTransfer(scope, 'GivenStageIn', {
-          network: given('network') as PipelineNetwork,
-          sourceBucket: given('uploads') as s3.IBucket,
-          sourcePrefix: 'uploads/',
-          fileSystem: given('fileSystem') as efs.IFileSystem,
-          accessPoint: given('accessPoint') as efs.IAccessPoint,
-          destinationDirectory: '/inputs',
-        }),
-        stageOut: (scope, given) => new self.StageOutTransfer(scope, 'GivenStageOut', {
-          network: given('network') as PipelineNetwork,
-          fileSystem: given('fileSystem') as efs.IFileSystem,
-          accessPoint: given('accessPoint') as efs.IAccessPoint,
-          destinationBucket: given('reports') as s3.IBucket,
-          destinationPrefix: 'reports/',
-        }),
-        stateMachineRole: (scope) => new iam.Role(scope, 'GivenStateMachineRole', { assumedBy: new iam.ServicePrincipal('states.amazonaws.com') }),
-      },
-    });
-    // THEN the stack synthesizes with the resources the example promises
-    expect(missingResources(example, stack)).toEqual([]);
-  });
-
-  test('every README example that builds a construct names the resources it promises', () => {
-    const unnamed = examples.filter((example) => /\bnew\s/.test(example.source) && example.resources.length === 0);
-    expect(unnamed.map((example) => `README.md:${example.line}`)).toEqual([]);
-  });
+describeReadmeExamples({
+  packageDir,
+  // The example's imports load through jest's registry, so it shares the test's aws-cdk-lib.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  require: (id) => (id === '@batch-pipeline/datasync' ? self : require(id)),
+  given: {
+    network: (scope) => new PipelineNetwork(scope, 'GivenNetwork'),
+    fileSystem: (scope, given) => {
+      const network = given('network') as PipelineNetwork;
+      return new efs.FileSystem(scope, 'GivenFileSystem', {
+        vpc: network.vpc,
+        vpcSubnets: network.privateSubnets,
+        securityGroup: network.fileSystemSecurityGroup,
+        removalPolicy: RemovalPolicy.DESTROY,
+      });
+    },
+    accessPoint: (_scope, given) => (given('fileSystem') as efs.FileSystem).addAccessPoint('AccessPoint', {
+      path: '/pipeline',
+      posixUser: { uid: '1000', gid: '1000' },
+      createAcl: { ownerUid: '1000', ownerGid: '1000', permissions: '750' },
+    }),
+    uploads: (scope) => new s3.Bucket(scope, 'GivenUploads', { enforceSSL: true }),
+    reports: (scope) => new s3.Bucket(scope, 'GivenReports', { enforceSSL: true }),
+    auditBucket: (scope) => new s3.Bucket(scope, 'GivenAudit', { enforceSSL: true }),
+    stageIn: (scope, given) => new self.StageInTransfer(scope, 'GivenStageIn', {
+      network: given('network') as PipelineNetwork,
+      sourceBucket: given('uploads') as s3.IBucket,
+      sourcePrefix: 'uploads/',
+      fileSystem: given('fileSystem') as efs.IFileSystem,
+      accessPoint: given('accessPoint') as efs.IAccessPoint,
+      destinationDirectory: '/inputs',
+    }),
+    stageOut: (scope, given) => new self.StageOutTransfer(scope, 'GivenStageOut', {
+      network: given('network') as PipelineNetwork,
+      fileSystem: given('fileSystem') as efs.IFileSystem,
+      accessPoint: given('accessPoint') as efs.IAccessPoint,
+      destinationBucket: given('reports') as s3.IBucket,
+      destinationPrefix: 'reports/',
+    }),
+    stateMachineRole: (scope) => new iam.Role(scope, 'GivenStateMachineRole', { assumedBy: new iam.ServicePrincipal('states.amazonaws.com') }),
+  },
 });

@@ -1,40 +1,20 @@
 import * as path from 'path';
 import { PipelineNetwork } from '@batch-pipeline/network';
-import { testStack } from '@batch-pipeline/test-support';
-import { missingResources, readmeExamples, runExample } from '@batch-pipeline/test-support/lib/readme-examples';
+import { describeReadmeExamples } from '@batch-pipeline/test-support/lib/readme-example-suite';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as self from '../src';
 
-// jsii-rosetta compiles every example of the README in the build (`rosetta:extract`);
-// this runs the ones that build something, with concrete values for the inputs they
-// declare, and synthesizes their stack.
 const packageDir = path.join(__dirname, '..');
-const examples = readmeExamples(packageDir).filter((example) => example.synthesizes);
 
-describe('README examples synthesize', () => {
-  test.each(examples.map((example) => [`README.md:${example.line} (${example.heading})`, example] as const))('%s', (_name, example) => {
-    // GIVEN a stack, and concrete values for the inputs the example declares
-    const stack = testStack();
-    // WHEN the example runs in it
-    runExample(example, {
-      packageDir,
-      stack,
-      // The example's imports load through jest's registry, so it shares the test's aws-cdk-lib.
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      require: (id) => (id === '@batch-pipeline/storage' ? self : require(id)),
-      given: {
-        network: (scope) => new PipelineNetwork(scope, 'GivenNetwork'),
-        jobRole: (scope) => new iam.Role(scope, 'GivenJobRole', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') }),
-        stageInRole: (scope) => new iam.Role(scope, 'GivenStageInRole', { assumedBy: new iam.ServicePrincipal('datasync.amazonaws.com') }),
-        stageOutRole: (scope) => new iam.Role(scope, 'GivenStageOutRole', { assumedBy: new iam.ServicePrincipal('datasync.amazonaws.com') }),
-      },
-    });
-    // THEN the stack synthesizes with the resources the example promises
-    expect(missingResources(example, stack)).toEqual([]);
-  });
-
-  test('every README example that builds a construct names the resources it promises', () => {
-    const unnamed = examples.filter((example) => /\bnew\s/.test(example.source) && example.resources.length === 0);
-    expect(unnamed.map((example) => `README.md:${example.line}`)).toEqual([]);
-  });
+describeReadmeExamples({
+  packageDir,
+  // The example's imports load through jest's registry, so it shares the test's aws-cdk-lib.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  require: (id) => (id === '@batch-pipeline/storage' ? self : require(id)),
+  given: {
+    network: (scope) => new PipelineNetwork(scope, 'GivenNetwork'),
+    jobRole: (scope) => new iam.Role(scope, 'GivenJobRole', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') }),
+    stageInRole: (scope) => new iam.Role(scope, 'GivenStageInRole', { assumedBy: new iam.ServicePrincipal('datasync.amazonaws.com') }),
+    stageOutRole: (scope) => new iam.Role(scope, 'GivenStageOutRole', { assumedBy: new iam.ServicePrincipal('datasync.amazonaws.com') }),
+  },
 });
