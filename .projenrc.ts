@@ -104,7 +104,15 @@ orchestration.addTask('benchmark', {
 });
 orchestration.addPackageIgnore('/benchmark/');
 
-const example = new ExampleApp(root, { uses: [network, storage, datasync, batch, orchestration] });
+const pipeline = new ConstructPackage(root, {
+  name: 'pipeline',
+  description: 'BatchPipeline: the whole batch pipeline (network, storage, staging, Batch job, orchestration, optional QC desktop) in one construct with safe defaults',
+  keywords: ['pipeline', 'batch', 'stepfunctions'],
+  dependsOn: [network, storage, datasync, batch, orchestration, appstream],
+  testDeps: [testSupport],
+});
+
+const example = new ExampleApp(root, { uses: [network, storage, datasync, batch, orchestration, appstream, pipeline] });
 example.addDevDeps(`${testSupport.package.packageName}@${WORKSPACE_VERSION}`);
 
 new NxWorkspace(root, ['packages/*', 'apps/*', 'tools/*']);
