@@ -1,8 +1,8 @@
+import { BatchProcessor, JobImage } from '@batch-pipeline/batch';
 import { StageInTransfer, StageOutTransfer } from '@batch-pipeline/datasync';
 import { PipelineNetwork, EgressMode } from '@batch-pipeline/network';
 import { PipelineStorage } from '@batch-pipeline/storage';
 import { CodeCall, checkIamCalls, testStack } from '@batch-pipeline/test-support';
-import { BatchProcessor, JobImage } from '@batch-pipeline/batch';
 import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';

@@ -405,14 +405,7 @@ describe('PipelineStateMachine options', () => {
   test('routes its alarms to an alarm topic', () => {
     const parts = pipelineParts();
     const alarmTopic = new sns.Topic(parts.stack, 'Alarms');
-    new PipelineStateMachine(parts.stack, 'Pipeline', {
-      stageIn: parts.stageIn,
-      stageOut: parts.stageOut,
-      processor: parts.processor,
-      accessPoint: parts.storage.fileSystem.accessPoint,
-      network: parts.network,
-      alarmTopic,
-    });
+    new PipelineStateMachine(parts.stack, 'Pipeline', { ...pipelineProps(parts), alarmTopic });
     const template = Template.fromStack(parts.stack);
     template.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { AlarmActions: [{ Ref: Match.stringLikeRegexp('^Alarms') }] }, 3);
     // CloudWatch publishes as its service principal: the topic's policy must allow it.
@@ -428,14 +421,7 @@ describe('PipelineStateMachine options', () => {
   test('an encrypted alarm topic lets CloudWatch use its key', () => {
     const parts = pipelineParts();
     const alarmTopic = new sns.Topic(parts.stack, 'Alarms', { masterKey: new kms.Key(parts.stack, 'AlarmKey') });
-    new PipelineStateMachine(parts.stack, 'Pipeline', {
-      stageIn: parts.stageIn,
-      stageOut: parts.stageOut,
-      processor: parts.processor,
-      accessPoint: parts.storage.fileSystem.accessPoint,
-      network: parts.network,
-      alarmTopic,
-    });
+    new PipelineStateMachine(parts.stack, 'Pipeline', { ...pipelineProps(parts), alarmTopic });
     Template.fromStack(parts.stack).hasResourceProperties('AWS::KMS::Key', {
       KeyPolicy: { Statement: Match.arrayWith([{ Action: ['kms:GenerateDataKey*', 'kms:Decrypt'], Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Resource: '*' }]) },
     });
@@ -444,14 +430,7 @@ describe('PipelineStateMachine options', () => {
   test('the state machine may publish to an encrypted success topic and use its key', () => {
     const parts = pipelineParts();
     const successTopic = new sns.Topic(parts.stack, 'Successes', { masterKey: new kms.Key(parts.stack, 'SuccessKey') });
-    new PipelineStateMachine(parts.stack, 'Pipeline', {
-      stageIn: parts.stageIn,
-      stageOut: parts.stageOut,
-      processor: parts.processor,
-      accessPoint: parts.storage.fileSystem.accessPoint,
-      network: parts.network,
-      successTopic,
-    });
+    new PipelineStateMachine(parts.stack, 'Pipeline', { ...pipelineProps(parts), successTopic });
     const statements = policyStatementsOf(Template.fromStack(parts.stack), /^PipelineStateMachineRole/);
     expect(statements).toEqual(expect.arrayContaining([
       { Action: 'sns:Publish', Effect: 'Allow', Resource: ref(/^Successes/) },
