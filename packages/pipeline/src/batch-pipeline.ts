@@ -1,8 +1,8 @@
+import { FleetType, IQualityControlDesktop, QualityControlDesktop, StreamView, UserSettings } from '@batch-pipeline/appstream';
 import { BatchProcessor, IBatchProcessor, JobArchitecture, JobImage } from '@batch-pipeline/batch';
 import { ITransferTask, StageInTransfer, StageOutTransfer, TransferOptions } from '@batch-pipeline/datasync';
 import { IPipelineNetwork, PipelineNetwork, PipelineNetworkProps } from '@batch-pipeline/network';
 import { PipelineOrchestration, StagingStrategy, ZeroByteObjects } from '@batch-pipeline/orchestration';
-import { FleetType, IQualityControlDesktop, QualityControlDesktop, StreamView, UserSettings } from '@batch-pipeline/appstream';
 import { IUploadBucket, PipelineStorageProps } from '@batch-pipeline/storage';
 import { Duration, RemovalPolicy, Size } from 'aws-cdk-lib';
 import * as batch from 'aws-cdk-lib/aws-batch';
@@ -14,8 +14,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { createDashboard } from './private/dashboard';
 import { asPipeline, conflict, invalid } from './private/errors';
@@ -776,7 +776,7 @@ function validateProps(id: string, props: BatchPipelineProps, watchPrefix: strin
   if (staging === StagingStrategy.DIRECT) {
     for (const prop of ['stageInProps', 'stageOutProps'] as const) {
       if (props[prop] !== undefined) {
-        throw invalid(id, prop, props[prop], `leave it out with staging DIRECT, which creates no DataSync transfer (or choose staging AUTO or DATASYNC)`);
+        throw invalid(id, prop, props[prop], 'leave it out with staging DIRECT, which creates no DataSync transfer (or choose staging AUTO or DATASYNC)');
       }
     }
   }

@@ -1,6 +1,8 @@
 import { JobImage } from '@batch-pipeline/batch';
 import { EgressMode } from '@batch-pipeline/network';
 import { StagingStrategy } from '@batch-pipeline/orchestration';
+import { testStack } from '@batch-pipeline/test-support';
+import { Duration } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as efs from 'aws-cdk-lib/aws-efs';
@@ -8,8 +10,6 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { Duration } from 'aws-cdk-lib';
-import { testStack } from '@batch-pipeline/test-support';
 import { BatchPipeline } from '../src';
 import { pipelineStack, resourceCounts } from './fixture';
 import { definition, jobMountPaths, locationSubdirectory, triggerEnvironment, triggerPrefixes } from './wiring';

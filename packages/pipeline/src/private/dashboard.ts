@@ -1,6 +1,6 @@
+import { PipelineOrchestration } from '@batch-pipeline/orchestration';
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import { PipelineOrchestration } from '@batch-pipeline/orchestration';
 import { Construct } from 'constructs';
 
 /** The metrics the dashboard shows, taken from the umbrella so that its metric methods and the dashboard agree. */
@@ -38,7 +38,10 @@ export function createDashboard(scope: Construct, orchestration: PipelineOrchest
         new cloudwatch.AlarmStatusWidget({
           title: 'Alarms',
           width,
-          alarms: [workflow.failedRunsAlarm, workflow.timedOutRunsAlarm, workflow.undeliveredNotificationsAlarm, trigger.errorsAlarm, trigger.deadLettersAlarm],
+          alarms: [
+            workflow.failedRunsAlarm, workflow.timedOutRunsAlarm, workflow.undeliveredNotificationsAlarm,
+            trigger.errorsAlarm, trigger.deadLettersAlarm,
+          ],
         }),
       ],
       [
