@@ -361,8 +361,17 @@ export class BatchProcessor extends Construct implements IBatchProcessor {
       computeEnvironments: [{ computeEnvironment, order: 1 }],
     });
     // Idempotent when the file system uses the network's file-system security group.
+    // Both rules go into one stack: a job group of this construct's stack gets them in
+    // this stack (which references the file system anyway); from the file system's
+    // side they would land in the file system's stack and name this stack's group, a
+    // dependency cycle when that is another stack. A group of another stack (the
+    // network's job group) gets them in the file system's stack, as always.
     for (const securityGroup of securityGroups) {
-      props.fileSystem.connections.allowDefaultPortFrom(securityGroup, 'NFS from the pipeline jobs');
+      if (Stack.of(securityGroup) === Stack.of(this)) {
+        securityGroup.connections.allowToDefaultPort(props.fileSystem, 'NFS from the pipeline jobs');
+      } else {
+        props.fileSystem.connections.allowDefaultPortFrom(securityGroup, 'NFS from the pipeline jobs');
+      }
     }
 
     // Logs.

@@ -196,7 +196,9 @@ export class EfsLocation extends Construct implements IEfsLocation {
     if (network) {
       network.allowFileSystemAccessFrom(securityGroup);
     } else {
-      this.fileSystem.connections.allowFrom(securityGroup, ec2.Port.tcp(NFS_PORT), 'NFS from DataSync');
+      // From this side: both rules land in this construct's stack (allowFrom on the
+      // file system's connections would put them into the file system's stack).
+      securityGroup.connections.allowTo(this.fileSystem, ec2.Port.tcp(NFS_PORT), 'NFS from DataSync');
     }
     return securityGroup;
   }

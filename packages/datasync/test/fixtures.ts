@@ -1,6 +1,7 @@
 import { PipelineNetwork } from '@batch-pipeline/network';
 import { TEST_ENV, testStack } from '@batch-pipeline/test-support';
 import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import * as efs from 'aws-cdk-lib/aws-efs';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -41,4 +42,12 @@ export function fixturesAndTestStack(): { fixtures: Fixtures; stack: Stack } {
   const fixtureStack = testStack('Fixtures');
   const stack = new Stack(fixtureStack.node.root as App, 'Test', { env: TEST_ENV });
   return { fixtures: fixtures(fixtureStack), stack };
+}
+
+/**
+ * The templates of the fixtures stack and the stack under test, synthesized
+ * together as one app (this is where a dependency cycle between them throws).
+ */
+export function synthesizeBoth(fixtureStack: Stack, stack: Stack): { fixtures: Template; test: Template } {
+  return { fixtures: Template.fromStack(fixtureStack), test: Template.fromStack(stack) };
 }

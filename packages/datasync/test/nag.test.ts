@@ -2,10 +2,12 @@ import { nagFindings } from '@batch-pipeline/test-support';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { StageInTransfer, StageOutTransfer } from '../src';
-import { fixturesAndTestStack } from './fixtures';
+import { fixturesAndTestStack, synthesizeBoth } from './fixtures';
 
 // The buckets, file system and network live in their own stack, so these
-// assertions cover exactly what this package creates.
+// assertions cover exactly what this package creates. Each app is also
+// synthesized: two stacks that reference each other fail there (DependencyCycle),
+// not in cdk-nag.
 describe('the transfers pass cdk-nag (AwsSolutions, NIST 800-53 R5)', () => {
   test('stage in and stage out with task reports and a caller, on the pipeline network', () => {
     const { fixtures: f, stack } = fixturesAndTestStack();
@@ -25,6 +27,7 @@ describe('the transfers pass cdk-nag (AwsSolutions, NIST 800-53 R5)', () => {
     stageIn.grantStartExecution(policy);
     stageOut.grantStartExecution(policy);
     expect(nagFindings(stack)).toEqual([]);
+    expect(() => synthesizeBoth(f.stack, stack)).not.toThrow();
   });
 
   test('stage in and stage out as pools of three tasks, whose caller may start and cancel each', () => {
@@ -42,6 +45,7 @@ describe('the transfers pass cdk-nag (AwsSolutions, NIST 800-53 R5)', () => {
       transfer.grantCancelExecution(policy);
     }
     expect(nagFindings(stack)).toEqual([]);
+    expect(() => synthesizeBoth(f.stack, stack)).not.toThrow();
   });
 
   test('with an imported bucket, whose ARN holds "::"', () => {
@@ -50,6 +54,7 @@ describe('the transfers pass cdk-nag (AwsSolutions, NIST 800-53 R5)', () => {
       vpc: f.network.vpc, sourceBucket: s3.Bucket.fromBucketName(stack, 'Existing', 'existing-uploads'), fileSystem: f.fileSystem, accessPoint: f.accessPoint,
     });
     expect(nagFindings(stack)).toEqual([]);
+    expect(() => synthesizeBoth(f.stack, stack)).not.toThrow();
   });
 });
 

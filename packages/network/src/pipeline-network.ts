@@ -4,6 +4,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { EgressMode } from './egress-mode';
+import { addNfsRules } from './private/nfs-rules';
 import {
   LARGEST_VPC_PREFIX,
   SMALLEST_SUBNET_PREFIX,
@@ -13,8 +14,6 @@ import {
 } from './private/subnet-plan';
 import { RegistryKind } from './registry-kind';
 
-/** The NFS port that EFS mount targets listen on. */
-const NFS_PORT = 2049;
 const DEFAULT_CIDR = '10.0.0.0/24';
 
 /** What the other pipeline constructs need to know about the network they run in. */
@@ -59,7 +58,15 @@ export interface IPipelineNetwork {
    */
   canPullFrom(registry: RegistryKind, region?: string): boolean;
 
-  /** Lets the given security group reach the file system over NFS (TCP 2049), in both directions' rules. */
+  /**
+   * Lets the given security group reach the file system over NFS (TCP 2049), in both directions' rules.
+   *
+   * When `peer` is in another stack than the network (a pipeline stack over a shared
+   * network stack), both rules are created in the stack of `peer`: its egress rule, and
+   * the file-system group's ingress rule from it. That stack then depends on the
+   * network's, never the other way round. (A peer in the stack of the network's VPC,
+   * when the VPC was given from another stack, gets both rules in the network's stack.)
+   */
   allowFileSystemAccessFrom(peer: ec2.ISecurityGroup): void;
 }
 
@@ -271,8 +278,15 @@ export class PipelineNetwork extends Construct implements IPipelineNetwork {
   }
 
   public allowFileSystemAccessFrom(peer: ec2.ISecurityGroup): void {
-    this.fileSystemSecurityGroup.addIngressRule(peer, ec2.Port.tcp(NFS_PORT), 'NFS from a pipeline component');
-    peer.addEgressRule(this.fileSystemSecurityGroup, ec2.Port.tcp(NFS_PORT), 'NFS to the pipeline file system');
+    // An ingress rule in the network's stack that names a group of another stack, which
+    // itself references the file system, would be a dependency cycle between the two.
+    addNfsRules({
+      fileSystemGroup: this.fileSystemSecurityGroup,
+      peer,
+      vpc: this.vpc,
+      ingressDescription: 'NFS from a pipeline component',
+      egressDescription: 'NFS to the pipeline file system',
+    });
   }
 
   private createVpc(props: PipelineNetworkProps): ec2.IVpc {

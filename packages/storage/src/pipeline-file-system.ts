@@ -5,10 +5,10 @@ import * as efs from 'aws-cdk-lib/aws-efs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import { addNfsRules } from './private/nfs-rules';
 import { invalid } from './private/validation';
 
 const NAME = 'PipelineFileSystem';
-const NFS_PORT = 2049;
 const MAX_POSIX_ID = 4294967295;
 const ROOT_DIRECTORY = /^(\/(?!\.)[A-Za-z0-9_.-]+){1,4}$/;
 const MAX_ROOT_DIRECTORY_LENGTH = 100;
@@ -34,7 +34,14 @@ export interface IPipelineFileSystem extends ec2.IConnectable {
   /** Lets a principal mount the file system and write, through the access point only. */
   grantReadWrite(grantee: iam.IGrantable): iam.Grant;
 
-  /** Lets a security group reach the mount targets over NFS (TCP 2049). */
+  /**
+   * Lets a security group reach the mount targets over NFS (TCP 2049).
+   *
+   * When `peer` is in another stack than the file system, both rules (its egress
+   * rule, and the mount targets' ingress rule from it) are created in the stack of
+   * `peer`, which then depends on the file system's stack, never the other way round;
+   * a peer in the stack of the file system's VPC gets both in the file system's stack.
+   */
   allowAccessFrom(peer: ec2.ISecurityGroup): void;
 }
 
@@ -183,12 +190,14 @@ export class PipelineFileSystem extends Construct implements IPipelineFileSystem
   public readonly posixUid: number;
   public readonly posixGid: number;
   private readonly network?: IPipelineNetwork;
+  private readonly vpc: ec2.IVpc;
   private readonly efsFileSystem: efs.FileSystem;
 
   constructor(scope: Construct, id: string, props: PipelineFileSystemProps = {}) {
     super(scope, id);
     const placement = this.placement(id, props);
     this.network = props.network;
+    this.vpc = placement.vpc;
     const throughput = throughputOf(id, props);
     this.rootDirectory = props.rootDirectory ?? '/pipeline';
     validateRootDirectory(id, this.rootDirectory);
@@ -270,8 +279,13 @@ export class PipelineFileSystem extends Construct implements IPipelineFileSystem
       this.network.allowFileSystemAccessFrom(peer);
       return;
     }
-    this.securityGroup.addIngressRule(peer, ec2.Port.tcp(NFS_PORT), 'NFS from a pipeline component');
-    peer.addEgressRule(this.securityGroup, ec2.Port.tcp(NFS_PORT), 'NFS to the pipeline file system');
+    addNfsRules({
+      fileSystemGroup: this.securityGroup,
+      peer,
+      vpc: this.vpc,
+      ingressDescription: 'NFS from a pipeline component',
+      egressDescription: 'NFS to the pipeline file system',
+    });
   }
 
   private grantClient(grantee: iam.IGrantable, actions: string[]): iam.Grant {
