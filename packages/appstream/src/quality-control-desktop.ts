@@ -325,7 +325,9 @@ export class QualityControlDesktop extends Construct implements IQualityControlD
       if (props.network) {
         props.network.allowFileSystemAccessFrom(this.securityGroup);
       } else {
-        props.fileSystemAccessPoint.fileSystem.connections.allowDefaultPortFrom(this.securityGroup, 'NFS from the quality-control desktop');
+        // Opened from the desktop's side, so that both rules live in the desktop's stack even
+        // when the file system is in another one (no dependency cycle between the two).
+        this.securityGroup.connections.allowToDefaultPort(props.fileSystemAccessPoint.fileSystem, 'NFS from the quality-control desktop');
       }
     }
 

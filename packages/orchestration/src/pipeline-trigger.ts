@@ -205,11 +205,17 @@ export class PipelineTrigger extends Construct {
     routeAlarms([this.errorsAlarm, this.deadLettersAlarm], props.alarmTopic,
       'The alarm is exposed for the operator to route; set alarmTopic to send it to a topic.');
 
+    // A bucket of another stack would get its notification in that stack, naming this stack's
+    // function while this stack names the bucket: a dependency cycle. Imported here, the bucket's
+    // notification is configured from this stack (CDK's handler then leaves other notifications alone).
+    const notifiedBucket = Stack.of(props.uploadBucket) === Stack.of(this)
+      ? props.uploadBucket
+      : s3.Bucket.fromBucketArn(this, 'UploadBucket', props.uploadBucket.bucketArn);
     for (const filter of filters) {
       const keyFilters = filter.prefix || filter.suffix ? [filter] : [];
-      props.uploadBucket.addEventNotification(s3.EventType.OBJECT_CREATED, destination, ...keyFilters);
+      notifiedBucket.addEventNotification(s3.EventType.OBJECT_CREATED, destination, ...keyFilters);
     }
-    this.acknowledgeNotificationsHandler(props.uploadBucket);
+    this.acknowledgeNotificationsHandler(notifiedBucket);
   }
 
   /** Grants permission to read the dead-letter queue, for example to replay failed events. */
