@@ -2,17 +2,29 @@ import * as path from 'node:path';
 import { CfnOutput, Stack, StackProps, Token } from 'aws-cdk-lib';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import { BatchProcessor, JobImage } from '@batch-pipeline/batch';
-import { StageInTransfer, StageOutTransfer } from '@batch-pipeline/datasync';
-import { EgressMode, PipelineNetwork } from '@batch-pipeline/network';
-import { PipelineOrchestration } from '@batch-pipeline/orchestration';
-import { PipelineStorage } from '@batch-pipeline/storage';
+import { JobImage } from '@batch-pipeline/batch';
+import { EgressMode } from '@batch-pipeline/network';
+import { StagingStrategy } from '@batch-pipeline/orchestration';
+import { BatchPipeline } from '@batch-pipeline/pipeline';
 
 /** Where the sample job lives: its Dockerfile and `report.mjs`. */
 export const JOB_DIRECTORY = path.join(__dirname, '..', 'job');
 
 /** How the local runtime runs the sample job as a process, relative to `apps/example`. */
 export const LOCAL_JOB_COMMAND = ['node', 'job/report.mjs'];
+
+/** The VPC of the example: the original system's /25. */
+export const EXAMPLE_CIDR = '10.0.0.0/25';
+
+/**
+ * The most vCPUs the sample jobs use at once. Each running job takes one address in the job
+ * subnets. 10.0.0.0/25 (the original system's block) gives two /27 job subnets,
+ * 2 x (32 - 5 reserved by AWS) = 54 addresses, and in NAT_GATEWAY mode the EFS mount targets,
+ * DataSync and the workspace function take 8 of them (a desktop instance one more).
+ * 11 vCPUs = 44 concurrent 0.25-vCPU jobs fit every egress mode (two /26 job subnets with
+ * VPC_ENDPOINTS); the default of 16 would allow 64. For more, give the network a larger 'cidr'.
+ */
+export const EXAMPLE_MAX_VCPUS = 11;
 
 export interface ExamplePipelineStackProps extends StackProps {
   /**
@@ -21,6 +33,30 @@ export interface ExamplePipelineStackProps extends StackProps {
    * @default EgressMode.PUBLIC_SUBNETS - no NAT gateway, the cheapest mode when idle
    */
   readonly egress?: EgressMode;
+
+  /**
+   * How runs copy uploads onto EFS and reports back to S3: `AUTO` (the workspace function
+   * for small files, DataSync for large ones), `DIRECT` (always the function, no DataSync
+   * task) or `DATASYNC` (always DataSync, as the original system).
+   *
+   * @default StagingStrategy.AUTO
+   */
+  readonly staging?: StagingStrategy;
+
+  /**
+   * Name of an AppStream 2.0 image: adds the quality-control desktop that streams it
+   * (build the image first, see the appstream README).
+   *
+   * @default - no desktop, nothing of AppStream 2.0 is created
+   */
+  readonly desktopImage?: string;
+
+  /**
+   * Id of the AWS-managed S3 prefix list of the stack's region, for the desktop's security group.
+   *
+   * @default - looked up by the CDK CLI with your credentials and cached in cdk.context.json
+   */
+  readonly desktopS3PrefixListId?: string;
 
   /**
    * Only uploads under this prefix of the upload bucket start a run.
@@ -54,98 +90,79 @@ export interface ExamplePipelineStackProps extends StackProps {
   readonly notificationEmail?: string;
 }
 
-/** The batch pipeline, composed from the construct packages with their safe defaults. */
+/** The batch pipeline as one `BatchPipeline`, with the sample job and the example's choices. */
 export class ExamplePipelineStack extends Stack {
-  public readonly network: PipelineNetwork;
-  public readonly storage: PipelineStorage;
-  public readonly stageIn: StageInTransfer;
-  public readonly stageOut: StageOutTransfer;
-  public readonly processor: BatchProcessor;
-  public readonly orchestration: PipelineOrchestration;
+  public readonly pipeline: BatchPipeline;
 
   constructor(scope: Construct, id: string, props: ExamplePipelineStackProps = {}) {
     super(scope, id, props);
-    const watchPrefix = props.watchPrefix ?? 'incoming/';
-    // PipelineStorage validates the prefix and names what is allowed.
+    // BatchPipeline validates the prefix, the staging and the desktop image and names what is allowed.
     if (props.notificationEmail !== undefined && !Token.isUnresolved(props.notificationEmail) && !/^[^@\s]+@[^@\s]+$/.test(props.notificationEmail)) {
       throw new Error(`ExamplePipelineStack '${id}': 'notificationEmail' '${props.notificationEmail}' is not valid; allowed: an email address, or leave it out`);
     }
 
-    this.network = new PipelineNetwork(this, 'Network', {
-      egress: props.egress ?? EgressMode.PUBLIC_SUBNETS,
-      cidr: '10.0.0.0/25',
-    });
-    this.storage = new PipelineStorage(this, 'Storage', {
-      network: this.network,
-      uploads: { watchPrefix },
-    });
-    const fileSystem = this.storage.fileSystem.fileSystem;
-    const accessPoint = this.storage.fileSystem.accessPoint;
-
-    this.stageIn = new StageInTransfer(this, 'StageIn', {
-      network: this.network,
-      sourceBucket: this.storage.uploads.bucket,
-      sourcePrefix: this.storage.uploads.watchPrefix,
-      fileSystem,
-      accessPoint,
-      destinationDirectory: '/staging',
-    });
-    this.stageOut = new StageOutTransfer(this, 'StageOut', {
-      network: this.network,
-      fileSystem,
-      accessPoint,
-      destinationBucket: this.storage.reports.bucket,
-      destinationPrefix: 'reports/',
-    });
-    this.processor = new BatchProcessor(this, 'Processor', {
-      network: this.network,
-      fileSystem,
-      accessPoint,
+    this.pipeline = new BatchPipeline(this, 'Pipeline', {
       image: JobImage.fromAsset(JOB_DIRECTORY),
-      localCommand: LOCAL_JOB_COMMAND,
-      // The sample job only reads one file and writes two small ones.
-      vcpu: 0.25,
-      memoryMiB: 512,
-      // Each running job takes one address in the job subnets. 10.0.0.0/25 (the original
-      // system's block) gives two /27 job subnets, 2 x (32 - 5 reserved by AWS) = 54 addresses,
-      // and in NAT_GATEWAY mode the EFS mount targets, DataSync and the workspace function
-      // take 8 of them. 11 vCPUs = 44 concurrent 0.25-vCPU jobs fit every egress mode;
-      // the default of 16 would allow 64. For more, give the network a larger 'cidr'.
-      maxvCpus: 11,
-    });
-    this.orchestration = new PipelineOrchestration(this, 'Orchestration', {
-      stageIn: this.stageIn,
-      stageOut: this.stageOut,
-      processor: this.processor,
-      accessPoint,
-      network: this.network,
-      suffixes: props.suffixes,
-      // A cap keeps a burst of uploads from taking the account's whole Lambda concurrency.
-      reservedConcurrency: props.triggerReservedConcurrency,
+      watchPrefix: props.watchPrefix ?? 'incoming/',
+      networkProps: {
+        egress: props.egress ?? EgressMode.PUBLIC_SUBNETS,
+        cidr: EXAMPLE_CIDR,
+      },
+      processorProps: {
+        localCommand: LOCAL_JOB_COMMAND,
+        // The sample job only reads one file and writes two small ones.
+        vcpu: 0.25,
+        memoryMiB: 512,
+        maxvCpus: EXAMPLE_MAX_VCPUS,
+      },
+      orchestrationProps: {
+        staging: props.staging ?? StagingStrategy.AUTO,
+        suffixes: props.suffixes,
+        // A cap keeps a burst of uploads from taking the account's whole Lambda concurrency.
+        reservedConcurrency: props.triggerReservedConcurrency,
+      },
+      desktop: props.desktopImage === undefined ? undefined : {
+        imageName: props.desktopImage,
+        mountFileSystem: true,
+        s3PrefixListId: props.desktopS3PrefixListId,
+      },
     });
 
     if (props.notificationEmail) {
-      this.orchestration.stateMachine.notificationTopic.addSubscription(
-        new subscriptions.EmailSubscription(props.notificationEmail));
+      this.pipeline.notificationTopic.addSubscription(new subscriptions.EmailSubscription(props.notificationEmail));
     }
 
     // What a user needs after `cdk deploy`: where to upload, where reports land, what to watch.
+    const { watchPrefix, reportsPrefix } = this.pipeline;
     new CfnOutput(this, 'UploadBucketName', {
-      value: this.storage.uploads.bucket.bucketName,
+      value: this.pipeline.storage.uploads.bucket.bucketName,
       description: `Upload a file under s3://<this bucket>/${watchPrefix} to start a run`,
     });
     new CfnOutput(this, 'WatchPrefix', { value: watchPrefix, description: 'Key prefix of the upload bucket that starts runs' });
     new CfnOutput(this, 'ReportsBucketName', {
-      value: this.storage.reports.bucket.bucketName,
-      description: 'Reports land under reports/runs/<runId>/out/ in this bucket',
+      value: this.pipeline.storage.reportsBucket.bucketName,
+      description: `Reports land under ${reportsPrefix}runs/<runId>/out/ in this bucket`,
     });
+    new CfnOutput(this, 'ReportsPrefix', { value: reportsPrefix, description: 'Key prefix of the reports bucket that reports go under' });
     new CfnOutput(this, 'StateMachineArn', {
-      value: this.orchestration.stateMachine.stateMachine.stateMachineArn,
+      value: this.pipeline.stateMachine.stateMachineArn,
       description: 'One execution per upload, named after the run id',
     });
     new CfnOutput(this, 'NotificationTopicArn', {
-      value: this.orchestration.stateMachine.notificationTopic.topicArn,
+      value: this.pipeline.notificationTopic.topicArn,
       description: 'Failure notifications (one per failed run); subscribe to it',
     });
+    if (this.pipeline.dashboard) {
+      new CfnOutput(this, 'DashboardName', {
+        value: this.pipeline.dashboard.dashboardName,
+        description: 'CloudWatch dashboard of the runs, their duration, trigger errors, dead letters and alarms',
+      });
+    }
+    if (this.pipeline.desktop) {
+      new CfnOutput(this, 'DesktopStackName', {
+        value: this.pipeline.desktop.stackName,
+        description: 'AppStream 2.0 stack of the quality-control desktop: assign users to it',
+      });
+    }
   }
 }
