@@ -1,6 +1,7 @@
 import { javascript, typescript } from 'projen';
 import { COMMON_OPTIONS, ConstructPackage, PROJECT, WORKSPACE_VERSION, pinToolchain } from './projenrc/construct-package';
 import { ExampleApp } from './projenrc/example-app';
+import { IntegTests } from './projenrc/integ-tests';
 import { NxWorkspace } from './projenrc/nx-workspace';
 import { TestSupport } from './projenrc/test-support';
 import { VERSIONS } from './projenrc/versions';
@@ -114,8 +115,9 @@ const pipeline = new ConstructPackage(root, {
 
 const example = new ExampleApp(root, { uses: [network, storage, datasync, batch, orchestration, appstream, pipeline] });
 example.addDevDeps(`${testSupport.package.packageName}@${WORKSPACE_VERSION}`);
+new IntegTests(root, { uses: [network, storage, datasync, batch, orchestration, pipeline] });
 
-new NxWorkspace(root, ['packages/*', 'apps/*', 'tools/*']);
+new NxWorkspace(root, ['packages/*', 'apps/*', 'tools/*', 'integ']);
 
 // `npm test`: build, test and package every package in dependency order (Nx-cached).
 root.testTask.reset('nx run-many --target=build --output-style=static');

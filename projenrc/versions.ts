@@ -33,6 +33,10 @@ export const VERSIONS = {
   /** The only version served; needs Node 22 or newer. Runs the synthesized state machine in tests and locally. */
   awsLocalStepfunctions: '3.0.0',
   projen: '0.103.25',
+  /** Newest served; peer aws-cdk-lib ^2.245.0. The assertions (AwsApiCall, waiters) of the integ tests. */
+  integTestsAlpha: '2.245.0-alpha.0',
+  /** Newest served; reads cloud assembly schema up to 53 (what aws-cdk-lib 2.257.0 writes). */
+  integRunner: '2.197.10',
   /** IAM policy evaluator of the private test-support package (AGPL-3.0-or-later: a test-only tool, never shipped). */
   iamSimulate: '0.1.173',
 } as const;
