@@ -3,14 +3,14 @@
 // staged out by the stage-out task (EFS -> S3 reports/), whatever the size.
 import { StageInTransfer } from '@batch-pipeline/datasync';
 import { StagingStrategy } from '@batch-pipeline/orchestration';
-import { App, Duration } from 'aws-cdk-lib';
-import { PipelineTestStack, WATCH_PREFIX, assertReportAndCleanUp, newIntegTest, uploadAndAwaitRun } from './src/pipeline-under-test';
+import { Duration } from 'aws-cdk-lib';
+import { PipelineTestStack, WATCH_PREFIX, assertReportAndCleanUp, newIntegTest, newTestApp, uploadAndAwaitRun } from './src/pipeline-under-test';
 
 const CONTENT = 'batch-pipeline integ test: the DataSync path produces the same report\n';
 const FILE_NAME = 'sample.txt';
 const RELATIVE_KEY = `integ/${FILE_NAME}`;
 
-const app = new App();
+const app = newTestApp();
 const stack = new PipelineTestStack(app, 'BatchPipelineIntegDataSync', { staging: StagingStrategy.DATASYNC });
 const integ = newIntegTest(app, 'DataSyncPathProducesReport', stack);
 

@@ -3,15 +3,15 @@
 // notification arrives in an SQS queue subscribed to the pipeline's KMS-encrypted topic:
 // on a real account this proves that the state machine may publish with the topic's key.
 import { ActualResult, ExpectedResult } from '@aws-cdk/integ-tests-alpha';
-import { App, Duration } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { PipelineTestStack, WATCH_PREFIX, newIntegTest, uploadAndAwaitRun } from './src/pipeline-under-test';
+import { PipelineTestStack, WATCH_PREFIX, newIntegTest, newTestApp, uploadAndAwaitRun } from './src/pipeline-under-test';
 
 const CONTENT = 'batch-pipeline integ test: this input asks the job to FAIL\n';
 const KEY = `${WATCH_PREFIX}integ/fail.txt`;
 
-const app = new App();
+const app = newTestApp();
 const stack = new PipelineTestStack(app, 'BatchPipelineIntegFailure', { imageAsset: true });
 // The test's receiver of the notifications. SQS-managed encryption (SSE-SQS) needs no key
 // policy for SNS; a queue encrypted with a customer key would need SNS in that key's policy.

@@ -2,13 +2,13 @@
 // default pipeline (staging AUTO: the workspace function copies it in and the report out),
 // the job writes the SHA-256 of the upload, the report lands under reports/runs/<runId>/out/,
 // the execution SUCCEEDED and its clean-up removed the run's files from EFS.
-import { App, Duration } from 'aws-cdk-lib';
-import { PipelineTestStack, WATCH_PREFIX, assertReportAndCleanUp, newIntegTest, uploadAndAwaitRun } from './src/pipeline-under-test';
+import { Duration } from 'aws-cdk-lib';
+import { PipelineTestStack, WATCH_PREFIX, assertReportAndCleanUp, newIntegTest, newTestApp, uploadAndAwaitRun } from './src/pipeline-under-test';
 
 const CONTENT = 'batch-pipeline integ test: an upload produces its report\n';
 const FILE_NAME = 'sample.txt';
 
-const app = new App();
+const app = newTestApp();
 const stack = new PipelineTestStack(app, 'BatchPipelineIntegPipeline');
 const integ = newIntegTest(app, 'UploadProducesReport', stack);
 

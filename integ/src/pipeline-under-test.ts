@@ -5,9 +5,10 @@ import { JobImage } from '@batch-pipeline/batch';
 import { EgressMode } from '@batch-pipeline/network';
 import { StagingStrategy } from '@batch-pipeline/orchestration';
 import { BatchPipeline } from '@batch-pipeline/pipeline';
-import { Aspects, CfnOutput, CfnResource, Duration, IAspect, RemovalPolicies, Stack, StackProps } from 'aws-cdk-lib';
+import { App, Aspects, CfnOutput, CfnResource, Duration, IAspect, RemovalPolicies, Stack, StackProps } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { RequireApproval } from 'aws-cdk-lib/cloud-assembly-schema';
+import { DISABLE_CREATION_STACK_TRACES } from 'aws-cdk-lib/cx-api';
 import { Construct, IConstruct } from 'constructs';
 
 /** The prefix of the upload bucket whose uploads start runs (the umbrella's default). */
@@ -111,6 +112,15 @@ class DeterministicAssertions implements IAspect {
       node.overrideLogicalId(`AssertionResults${node.node.scope.node.id}`);
     }
   }
+}
+
+/**
+ * The app of a test. Without stack traces in the metadata: CDK records the creation stack of
+ * every warning, acknowledgement and construct there, with absolute paths and line numbers of
+ * this clone, which would change the snapshot with every edit anywhere and from one clone to another.
+ */
+export function newTestApp(): App {
+  return new App({ stackTraces: false, context: { [DISABLE_CREATION_STACK_TRACES]: true } });
 }
 
 /** The test options every test shares: a new stack each run, destroyed afterwards. */
