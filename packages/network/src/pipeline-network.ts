@@ -4,7 +4,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { EgressMode } from './egress-mode';
-import { addNfsRules } from './private/nfs-rules';
+import { NfsAccess } from './nfs-access';
 import {
   LARGEST_VPC_PREFIX,
   SMALLEST_SUBNET_PREFIX,
@@ -280,7 +280,7 @@ export class PipelineNetwork extends Construct implements IPipelineNetwork {
   public allowFileSystemAccessFrom(peer: ec2.ISecurityGroup): void {
     // An ingress rule in the network's stack that names a group of another stack, which
     // itself references the file system, would be a dependency cycle between the two.
-    addNfsRules({
+    NfsAccess.allow({
       fileSystemGroup: this.fileSystemSecurityGroup,
       peer,
       vpc: this.vpc,

@@ -1,11 +1,10 @@
-import { IPipelineNetwork } from '@batch-pipeline/network';
+import { IPipelineNetwork, NfsAccess } from '@batch-pipeline/network';
 import { RemovalPolicy, Size, Token, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as efs from 'aws-cdk-lib/aws-efs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { addNfsRules } from './private/nfs-rules';
 import { invalid } from './private/validation';
 
 const NAME = 'PipelineFileSystem';
@@ -279,7 +278,7 @@ export class PipelineFileSystem extends Construct implements IPipelineFileSystem
       this.network.allowFileSystemAccessFrom(peer);
       return;
     }
-    addNfsRules({
+    NfsAccess.allow({
       fileSystemGroup: this.securityGroup,
       peer,
       vpc: this.vpc,
