@@ -2,6 +2,7 @@ import { javascript, typescript } from 'projen';
 import { COMMON_OPTIONS, ConstructPackage, PROJECT, WORKSPACE_VERSION, pinToolchain } from './projenrc/construct-package';
 import { ExampleApp } from './projenrc/example-app';
 import { IntegTests } from './projenrc/integ-tests';
+import { LocalRuntime } from './projenrc/local-runtime';
 import { NxWorkspace } from './projenrc/nx-workspace';
 import { TestSupport } from './projenrc/test-support';
 import { VERSIONS } from './projenrc/versions';
@@ -39,6 +40,9 @@ projenrc.tsconfig.file.addOverride('include', ['.projenrc.ts', 'projenrc/**/*.ts
 pinToolchain(root);
 
 const testSupport = new TestSupport(root);
+// The local runtime reads cloud assemblies and imports no construct package, so the
+// packages' tests and the example app can run their synthesized pipelines on it.
+const local = new LocalRuntime(root);
 
 const network = new ConstructPackage(root, {
   name: 'network',
@@ -85,7 +89,7 @@ const orchestration = new ConstructPackage(root, {
   keywords: ['stepfunctions', 'lambda', 'orchestration'],
   dependsOn: [network, datasync, batch],
   // Tests compose the real pipeline, storage included.
-  testDeps: [testSupport, storage],
+  testDeps: [testSupport, storage, local],
   devDeps: [
     `esbuild@${VERSIONS.esbuild}`,
     `@aws-sdk/client-sfn@${VERSIONS.awsSdk}`,
@@ -114,7 +118,7 @@ const pipeline = new ConstructPackage(root, {
 });
 
 const example = new ExampleApp(root, { uses: [network, storage, datasync, batch, orchestration, appstream, pipeline] });
-example.addDevDeps(`${testSupport.package.packageName}@${WORKSPACE_VERSION}`);
+example.addDevDeps(`${testSupport.package.packageName}@${WORKSPACE_VERSION}`, `${local.package.packageName}@${WORKSPACE_VERSION}`);
 new IntegTests(root, { uses: [network, storage, datasync, batch, orchestration, pipeline] });
 
 new NxWorkspace(root, ['packages/*', 'apps/*', 'tools/*', 'integ']);

@@ -19,7 +19,7 @@ import { DataSyncTask, SharedServices } from './shared-services';
 import { ClockProcess } from './virtual-clock';
 import { flowEvents, taskEvents, totalEvents } from '../src/private/history-budget';
 import { RunInput } from '../src/trigger/run-input';
-import { serviceError } from '../test/local-run/service-rules';
+import { serviceError } from '@batch-pipeline/local';
 
 type LocalStateMachine = InstanceType<typeof StateMachine>;
 type Handler = (request: any) => Promise<any>;

@@ -7,7 +7,7 @@
  */
 import { dataSyncExecutionSeconds, directCopySeconds, SERVICE_MODEL } from './service-model';
 import { VirtualClock } from './virtual-clock';
-import { serviceError } from '../test/local-run/service-rules';
+import { serviceError } from '@batch-pipeline/local';
 
 /** One DataSync task execution, as DescribeTaskExecution reports it. */
 interface TransferExecution {

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { LocalS3Sandbox } from '@batch-pipeline/local';
 import { Size } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { useLocalS3 } from './local-run/local-s3-environment';
 import { runPipeline, RunOptions, RunOutcome } from './local-run/run-pipeline';
 import { Scenario } from './local-run/simulated-aws';
 import { synthesizedDefinition } from './local-run/synthesized-definition';
@@ -11,7 +11,9 @@ import { PipelineStateMachine, PipelineStep, StagingStrategy } from '../src';
 
 // The workspace function runs as the real handler; its S3 calls reach a local S3 endpoint
 // through the SDK's standard endpoint setting. Simulated DataSync uses the same buckets' folders.
-const s3 = useLocalS3();
+const s3 = new LocalS3Sandbox();
+beforeAll(() => s3.start());
+afterAll(() => s3.stop());
 const UPLOADS = 'uploads';
 const REPORTS = 'reports';
 const THRESHOLD = Size.kibibytes(1);

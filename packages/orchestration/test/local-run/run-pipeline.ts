@@ -2,7 +2,7 @@
 // which is what the tests (CommonJS) load.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { StateMachine } = require('aws-local-stepfunctions') as typeof import('aws-local-stepfunctions', { with: { 'resolution-mode': 'import' } });
-import { LocalS3Endpoint } from './local-s3-endpoint';
+import { LocalS3Endpoint } from '@batch-pipeline/local';
 import { Scenario, SimulatedAws } from './simulated-aws';
 import { runIdFor, transferSlotFor } from '../../src/trigger/run-id';
 import { RunInput } from '../../src/trigger/run-input';

@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { LocalS3Endpoint } from './local-s3-endpoint';
-import { batchJobNameError, serviceError } from './service-rules';
+import { LocalS3Endpoint } from '@batch-pipeline/local';
+import { batchJobNameError, serviceError } from '@batch-pipeline/local';
 import { handleWorkspaceRequest, WorkspaceRequest } from '../../src/workspace/run-workspace.lambda';
 
 /** How one DataSync stage behaves in a scenario. */

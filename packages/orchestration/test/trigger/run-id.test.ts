@@ -1,5 +1,5 @@
 import { MAX_RUN_ID_LENGTH, RUN_ID_PATTERN, runIdFor, transferSlotFor } from '../../src/trigger/run-id';
-import { batchJobNameError, stepFunctionsExecutionNameError } from '../local-run/service-rules';
+import { batchJobNameError, stepFunctionsExecutionNameError } from '@batch-pipeline/local';
 
 describe('runIdFor', () => {
   const upload = { bucket: 'uploads', key: 'incoming/sample 1.csv', versionId: 'v1' };

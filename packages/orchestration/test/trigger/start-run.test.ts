@@ -3,7 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { s3Event } from './s3-events';
 import { runIdFor } from '../../src/trigger/run-id';
 import { handler } from '../../src/trigger/start-run.lambda';
-import { serviceError, stepFunctionsExecutionNameError } from '../local-run/service-rules';
+import { serviceError, stepFunctionsExecutionNameError } from '@batch-pipeline/local';
 
 const STATE_MACHINE_ARN = 'arn:aws:states:eu-west-2:123456789012:stateMachine:Pipeline';
 const sfnMock = mockClient(SFNClient);

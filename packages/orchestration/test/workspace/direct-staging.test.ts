@@ -7,10 +7,11 @@ import {
   ListObjectsV2Command, PutObjectCommand, S3Client, UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { handleWorkspaceRequest, StageInRequest, StageOutRequest } from '../../src/workspace/run-workspace.lambda';
-import { useLocalS3 } from '../local-run/local-s3-environment';
-import { checksumOf } from '../local-run/s3-checksums';
+import { checksumOf, LocalS3Sandbox } from '@batch-pipeline/local';
 
-const s3 = useLocalS3();
+const s3 = new LocalS3Sandbox();
+beforeAll(() => s3.start());
+afterAll(() => s3.stop());
 const MiB = 1024 * 1024;
 let client: S3Client;
 let mount: string;

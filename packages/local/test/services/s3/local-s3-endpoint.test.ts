@@ -6,10 +6,12 @@ import {
   AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, DeleteObjectCommand,
   GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import { useLocalS3 } from './local-s3-environment';
-import { checksumOf, compositeChecksum } from './s3-checksums';
+import { LocalS3Sandbox } from '../../../src/testing/local-s3-sandbox';
+import { checksumOf, compositeChecksum } from '../../../src/services/s3/s3-checksums';
 
-const s3 = useLocalS3();
+const s3 = new LocalS3Sandbox();
+beforeAll(() => s3.start());
+afterAll(() => s3.stop());
 const MiB = 1024 * 1024;
 let client: S3Client;
 let bucketCount = 0;

@@ -1,0 +1,67 @@
+import { javascript, typescript } from 'projen';
+import { COMMON_OPTIONS, JEST_OPTIONS, PROJECT, pinToolchain, skipOwnInstall } from './construct-package';
+import { VERSIONS } from './versions';
+
+/**
+ * `packages/local`: the local runtime and its CLI (`batch-pipeline`), plain TypeScript
+ * (not jsii). Runs the pipeline of any cloud assembly built from the construct packages
+ * on a laptop, with the services it calls emulated.
+ *
+ * It sits below the construct packages: it imports none of them (it reads what they
+ * synthesized), so the orchestration tests and the example app can run their pipelines on it.
+ */
+export class LocalRuntime extends typescript.TypeScriptProject {
+  constructor(root: javascript.NodeProject) {
+    super({
+      parent: root,
+      outdir: 'packages/local',
+      name: `${PROJECT.npmScope}/local`,
+      description: 'Runs a batch pipeline synthesized with the batch-pipeline constructs on a laptop: buckets and EFS as folders, the real functions, the state machine, emulated DataSync, Batch, SNS and CloudWatch',
+      keywords: ['aws-cdk', 'batch-pipeline', 'local', 'stepfunctions', 'emulator'],
+      authorName: PROJECT.author,
+      authorEmail: PROJECT.authorAddress,
+      repository: PROJECT.repositoryUrl,
+      repositoryDirectory: 'packages/local',
+      license: PROJECT.license,
+      ...COMMON_OPTIONS,
+      typescriptVersion: VERSIONS.typescript,
+      jestOptions: {
+        ...JEST_OPTIONS,
+        jestConfig: {
+          // End-to-end runs start worker processes and local endpoints.
+          testTimeout: 120_000,
+        },
+      },
+      deps: [`aws-local-stepfunctions@${VERSIONS.awsLocalStepfunctions}`],
+      devDeps: [
+        `aws-cdk-lib@${VERSIONS.awsCdkLib}`,
+        `constructs@${VERSIONS.constructs}`,
+        `@aws-sdk/client-s3@${VERSIONS.awsSdk}`,
+        `@aws-sdk/client-sfn@${VERSIONS.awsSdk}`,
+        `ts-node@${VERSIONS.tsNode}`,
+      ],
+      bin: { 'batch-pipeline': 'lib/cli.js' },
+      sampleCode: false,
+      eslint: true,
+      tsconfig: {
+        compilerOptions: {
+          target: 'ES2022',
+          lib: ['es2022'],
+          module: 'node16',
+          moduleResolution: javascript.TypeScriptModuleResolution.NODE16,
+        },
+      },
+      // ts-jest transpiles only (fast); the tests are type-checked by their own step.
+      tsconfigDev: { compilerOptions: { isolatedModules: true } },
+    });
+    pinToolchain(this);
+    skipOwnInstall(this);
+    this.testTask.prependExec('tsc --noEmit -p test/tsconfig.json', { name: 'type-check the tests' });
+    this.addTask('benchmark', {
+      description: 'Print upload-to-report times for 1, 100 and 1,000 uploads and the runtime memory (real clock)',
+      steps: [{ exec: 'ts-node --project test/tsconfig.json benchmark/local-benchmark.ts' }],
+    });
+    this.addPackageIgnore('/benchmark/');
+    this.gitignore.exclude('/.batch-pipeline/');
+  }
+}
