@@ -1,0 +1,92 @@
+import { accessSync, constants, mkdirSync } from 'node:fs';
+import * as path from 'node:path';
+import { LocalRuntimeError } from './local-runtime-error';
+
+/**
+ * The folders of a local run, under one directory the user can open
+ * (`.batch-pipeline/` by default):
+ *
+ * ```
+ * buckets/<bucket name>/<key>          every bucket of the stack (object versions in .s3/ beside them)
+ * efs/<file system logical id>/<path>  every EFS file system; an access point's root is a folder in it
+ * notifications/<topic name>.jsonl     every SNS publish, one JSON message per line
+ * metrics.jsonl                        every CloudWatch data point written with PutMetricData
+ * logs/<function or job>/<run>.log     what each function invocation and job printed
+ * runs/<run id>.json                   the summary of each run
+ * work/                                scratch space of the runtime
+ * ```
+ */
+export class StateDirectory {
+  /**
+   * Opens (and creates) a state directory, failing with what to do when it is not writable.
+   */
+  public static open(root: string): StateDirectory {
+    const absolute = path.resolve(root);
+    try {
+      mkdirSync(absolute, { recursive: true });
+      accessSync(absolute, constants.W_OK);
+    } catch (error) {
+      throw new LocalRuntimeError(`the state directory ${absolute} is not writable (${(error as Error).message})`,
+        'choose a writable folder with --state-dir, or fix its permissions');
+    }
+    const directory = new StateDirectory(absolute);
+    for (const folder of [directory.bucketsRoot, directory.fileSystemsRoot, directory.notificationsDirectory, directory.logsDirectory, directory.runsDirectory, directory.workDirectory]) {
+      mkdirSync(folder, { recursive: true });
+    }
+    return directory;
+  }
+
+  private constructor(public readonly root: string) {}
+
+  /** The root of the local S3 store: one folder per bucket. */
+  public get bucketsRoot(): string {
+    return path.join(this.root, 'buckets');
+  }
+
+  public get fileSystemsRoot(): string {
+    return path.join(this.root, 'efs');
+  }
+
+  /** The folder of a file system. */
+  public fileSystem(logicalId: string): string {
+    return path.join(this.fileSystemsRoot, logicalId);
+  }
+
+  /** The local folder of a path on a file system (`rootDirectory` of the access point, then `relativePath`). */
+  public onFileSystem(logicalId: string, rootDirectory: string, relativePath = '/'): string {
+    return path.join(this.fileSystem(logicalId), rootDirectory, relativePath);
+  }
+
+  public get notificationsDirectory(): string {
+    return path.join(this.root, 'notifications');
+  }
+
+  public notificationsFile(topicName: string): string {
+    return path.join(this.notificationsDirectory, `${topicName}.jsonl`);
+  }
+
+  public get metricsFile(): string {
+    return path.join(this.root, 'metrics.jsonl');
+  }
+
+  public get logsDirectory(): string {
+    return path.join(this.root, 'logs');
+  }
+
+  /** The log file of one function invocation or job of a run. */
+  public logFile(source: string, runId: string): string {
+    return path.join(this.logsDirectory, source, `${runId}.log`);
+  }
+
+  public get runsDirectory(): string {
+    return path.join(this.root, 'runs');
+  }
+
+  public runSummaryFile(runId: string): string {
+    return path.join(this.runsDirectory, `${runId}.json`);
+  }
+
+  public get workDirectory(): string {
+    return path.join(this.root, 'work');
+  }
+}
