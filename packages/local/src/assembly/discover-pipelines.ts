@@ -107,7 +107,10 @@ function functions(reader: StackReader): Map<string, LocalFunction> {
       timeoutSeconds: properties.Timeout ?? 3,
       memoryMiB: properties.MemorySize ?? 128,
       mounts,
-      ...(invokeConfig?.MaximumRetryAttempts !== undefined ? { asyncRetryAttempts: invokeConfig.MaximumRetryAttempts } : {}),
+      ...(invokeConfig?.MaximumRetryAttempts !== undefined ? { asyncMaximumRetryAttempts: invokeConfig.MaximumRetryAttempts } : {}),
+      ...(invokeConfig?.MaximumEventAgeInSeconds !== undefined ? { asyncMaximumEventAgeSeconds: invokeConfig.MaximumEventAgeInSeconds } : {}),
+      ...(invokeConfig?.DestinationConfig?.OnFailure?.Destination
+        ? { asyncOnFailureDestination: reader.resolve(invokeConfig.DestinationConfig.OnFailure.Destination, `${id} EventInvokeConfig`) } : {}),
     });
   }
   return result;

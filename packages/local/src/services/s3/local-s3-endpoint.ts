@@ -409,7 +409,7 @@ export class LocalS3Endpoint {
       const etag = `"${createHash('md5').update(Buffer.concat(parts.map((p) => Buffer.from(p.md5, 'hex')))).digest('hex')}-${parts.length}"`;
       const record = await this.store.commit(bucket, key, temporary, {
         size, etag, lastModified: new Date().toUTCString(), contentType: state.contentType, checksum,
-      });
+      }, 'ObjectCreated:CompleteMultipartUpload');
       await rm(directory, { recursive: true, force: true });
       if (this.store.bucket(bucket).versioned) response.setHeader('x-amz-version-id', record.versionId);
       const checksumElements = checksum && state.explicitAlgorithm

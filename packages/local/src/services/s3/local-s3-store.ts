@@ -24,6 +24,19 @@ interface KeyIndex {
   readonly versions: VersionRecord[];
 }
 
+/** How an object was created, as S3 names the event (`s3:` left out). */
+export type ObjectCreatedEventName = 'ObjectCreated:Put' | 'ObjectCreated:CompleteMultipartUpload' | 'ObjectCreated:Copy';
+
+/** A committed object version, for event notifications. */
+export interface ObjectCreated {
+  readonly bucket: string;
+  readonly key: string;
+  readonly record: VersionRecord;
+  readonly eventName: ObjectCreatedEventName;
+  /** Hexadecimal, growing with every write: S3 event `sequencer` values compare this way. */
+  readonly sequencer: string;
+}
+
 export interface BucketOptions {
   /** Whether the bucket keeps every version (S3 versioning `Enabled`). */
   readonly versioned: boolean;
@@ -45,6 +58,9 @@ export const SIDECAR = '.s3';
  */
 export class LocalS3Store {
   private commits: Promise<unknown> = Promise.resolve();
+  private readonly createdListeners: Array<(created: ObjectCreated) => void> = [];
+  /** Orders the writes to the store, as S3's `sequencer` orders the events of a key. */
+  private sequence = 0;
 
   constructor(public readonly root: string) {
     mkdirSync(root, { recursive: true });
@@ -102,11 +118,20 @@ export class LocalS3Store {
   }
 
   /**
+   * Called after every object version is committed, as S3 sends an `s3:ObjectCreated:*`
+   * event notification after the write succeeded.
+   */
+  public onObjectCreated(listener: (created: ObjectCreated) => void): void {
+    this.createdListeners.push(listener);
+  }
+
+  /**
    * Makes a received body (or a delete marker, `body` undefined) the key's current version.
    * Commits are serialised so that concurrent writers of one key cannot interleave renames.
    */
-  public async commit(bucket: string, key: string, body: string | undefined, record: Omit<VersionRecord, 'versionId' | 'deleteMarker'>): Promise<VersionRecord> {
-    return this.serialised(async () => {
+  public async commit(bucket: string, key: string, body: string | undefined, record: Omit<VersionRecord, 'versionId' | 'deleteMarker'>,
+    eventName: ObjectCreatedEventName = 'ObjectCreated:Put'): Promise<VersionRecord> {
+    const committed = await this.serialised(async () => {
       const { versioned } = this.bucket(bucket);
       const file = this.objectPath(bucket, key);
       const index = this.index(bucket, key) ?? { key, versions: [] };
@@ -128,6 +153,13 @@ export class LocalS3Store {
       await this.writeIndex(bucket, { key, versions: body === undefined && !versioned ? [] : versions });
       return next;
     });
+    if (body !== undefined) {
+      this.sequence++;
+      for (const listener of this.createdListeners) {
+        listener({ bucket, key, record: committed, eventName, sequencer: this.sequence.toString(16).toUpperCase().padStart(16, '0') });
+      }
+    }
+    return committed;
   }
 
   /** Removes one version for good; when it was the current one, the next newest becomes current. */

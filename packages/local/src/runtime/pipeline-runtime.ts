@@ -1,0 +1,297 @@
+import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { LocalRuntimeError } from './local-runtime-error';
+import { ReportLocation, RunSummary } from './run-summary';
+import { eventTypeMatches, s3EventFor } from './s3-event';
+import { StateDirectory } from './state-directory';
+import { readCloudAssembly } from '../assembly/cloud-assembly';
+import { defaultAppDirectory, selectPipeline } from '../assembly/discover-pipelines';
+import { LocalFunction, PipelineModel, UploadTrigger } from '../model/pipeline-model';
+import { BatchEmulator, BatchEmulatorOptions } from '../services/batch/batch-emulator';
+import { CloudWatchEmulator } from '../services/cloudwatch/cloudwatch-emulator';
+import { DataSyncEmulator, DataSyncEmulatorOptions } from '../services/datasync/datasync-emulator';
+import { FunctionRunner } from '../services/lambda/function-runner';
+import { LambdaIntegration } from '../services/lambda/lambda-integration';
+import { LocalS3Endpoint } from '../services/s3/local-s3-endpoint';
+import { ObjectCreated, VersionRecord } from '../services/s3/local-s3-store';
+import { putLocalFile } from '../services/s3/put-local-file';
+import { SnsEmulator, SnsEmulatorOptions } from '../services/sns/sns-emulator';
+import { ExecutionEngine } from '../services/stepfunctions/execution-engine';
+import { StepFunctionsEndpoint } from '../services/stepfunctions/step-functions-endpoint';
+import { StartedExecution, StepFunctionsService } from '../services/stepfunctions/step-functions-service';
+import { RuntimeEvent, RuntimeEvents, ServiceContext } from '../services/task-integration';
+
+export interface PipelineRuntimeOptions {
+  /** The cloud assembly folder (`cdk.out`). */
+  readonly assemblyDirectory: string;
+  /** Which pipeline, when the assembly has several: a stack name, or `<stack>/<state machine logical id>`. */
+  readonly pipeline?: string;
+  /** The folder that holds buckets, file systems, notifications and logs. */
+  readonly stateDirectory: string;
+  /** Where a job's local command runs (relative paths in it): by default the assembly's parent folder, the app. */
+  readonly appDirectory?: string;
+  /**
+   * Multiplies every wait: the definition's Wait states and retry intervals and the emulated
+   * services' own durations. 1 by default; 0.01 makes a demo take seconds.
+   */
+  readonly timeScale?: number;
+  /** Receives what happens, for progress output. */
+  readonly onEvent?: (event: RuntimeEvent) => void;
+  /** Use Docker for jobs: by default when an engine answers. */
+  readonly docker?: boolean;
+  /** Faults to inject into DataSync (for tests of the failure paths). */
+  readonly dataSync?: Pick<DataSyncEmulatorOptions, 'faults' | 'taskFaults'>;
+  /** Faults to inject into SNS (for tests of the failure paths). */
+  readonly sns?: SnsEmulatorOptions;
+  /** Extra Batch options (concurrency). */
+  readonly batch?: Pick<BatchEmulatorOptions, 'maxConcurrentJobs'>;
+  /** Execution environments per function and in all (defaults of FunctionRunner). */
+  readonly lambda?: { readonly maxEnvironmentsPerFunction?: number; readonly maxEnvironments?: number };
+}
+
+/** An upload the runtime made: the object version and the runs it starts. */
+export interface Upload {
+  readonly bucket: string;
+  readonly key: string;
+  readonly version: VersionRecord;
+}
+
+class EventHub implements RuntimeEvents {
+  private readonly listeners: Array<(event: RuntimeEvent) => void> = [];
+  public on(listener: (event: RuntimeEvent) => void): void {
+    this.listeners.push(listener);
+  }
+  public emit(event: RuntimeEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+}
+
+/**
+ * The pipeline of a cloud assembly, running on this machine: buckets and file systems are
+ * folders of the state directory, the functions are the assembly's bundled code in processes
+ * of their own, the state machine runs with aws-local-stepfunctions, and DataSync, Batch, SNS
+ * and CloudWatch are emulated. An object committed to a bucket with a notification
+ * configuration invokes the configured function with a genuine S3 event, asynchronously and
+ * with Lambda's retries, as S3 does; the trigger function starts executions through the local
+ * Step Functions endpoint.
+ */
+export class PipelineRuntime {
+  /** Opens the assembly, checks that every function and job can run here, and starts the services. */
+  public static async start(options: PipelineRuntimeOptions): Promise<PipelineRuntime> {
+    const assembly = readCloudAssembly(options.assemblyDirectory);
+    const model = selectPipeline(assembly, options.pipeline);
+    for (const fn of model.functions.values()) {
+      const reason = FunctionRunner.unsupportedReason(fn);
+      if (reason && model.uploadTriggers.some((trigger) => trigger.functionArn === fn.arn)) {
+        throw new LocalRuntimeError(`the trigger function ${fn.name} cannot run locally: ${reason}`, 'write the trigger as a Node.js function');
+      }
+    }
+    BatchEmulator.checkRunnable(model, { docker: options.docker });
+    const state = StateDirectory.open(options.stateDirectory);
+    const runtime = new PipelineRuntime(model, state, options);
+    await runtime.startServices();
+    return runtime;
+  }
+
+  /** Every run started, by run id (the execution name). */
+  public readonly runs = new Map<string, StartedExecution>();
+  /** Every object committed while the runtime ran, by bucket and key, in order. */
+  private readonly created: ObjectCreated[] = [];
+  private readonly events = new EventHub();
+  private readonly notificationsByExecution = new Map<string, string[]>();
+  private readonly pendingDeliveries = new Set<Promise<unknown>>();
+  private readonly timeScale: number;
+  private s3?: LocalS3Endpoint;
+  private stepFunctions?: StepFunctionsEndpoint;
+  private functions?: FunctionRunner;
+
+  private constructor(public readonly model: PipelineModel, public readonly state: StateDirectory, private readonly options: PipelineRuntimeOptions) {
+    this.timeScale = options.timeScale ?? 1;
+    if (!(this.timeScale > 0 && this.timeScale <= 1)) {
+      throw new LocalRuntimeError(`the time scale ${options.timeScale} is not valid`, 'use a number above 0 and at most 1, such as 0.01');
+    }
+    if (options.onEvent) this.events.on(options.onEvent);
+    this.events.on((event) => {
+      if (event.type === 'notification' && event.execution) {
+        const execution = event.execution;
+        this.notificationsByExecution.set(execution, [...(this.notificationsByExecution.get(execution) ?? []), event.message]);
+      }
+    });
+  }
+
+  /** The local Step Functions service (its executions), for callers that inspect them. */
+  public get stepFunctionsService(): StepFunctionsService {
+    return this.service!;
+  }
+
+  private service?: StepFunctionsService;
+
+  /**
+   * Uploads a file into a bucket of the pipeline (by default the first watched bucket, under
+   * its watched prefix, with the file's name), as PutObject does: the file is copied, a new
+   * version is committed, and the bucket's notifications fire.
+   */
+  public async upload(file: string, options: { readonly key?: string; readonly bucket?: string } = {}): Promise<Upload> {
+    if (!existsSync(file)) {
+      throw new LocalRuntimeError(`there is no file ${path.resolve(file)} to upload`, 'pass the path of an existing file');
+    }
+    const trigger = this.model.uploadTriggers[0];
+    const bucket = options.bucket ?? trigger.bucket.name;
+    const key = options.key ?? `${trigger.prefix ?? ''}${path.basename(file)}`;
+    let version: VersionRecord;
+    try {
+      version = await putLocalFile(this.s3!.store, bucket, key, file);
+    } catch (error) {
+      const failure = error as NodeJS.ErrnoException;
+      if (failure.code === 'EACCES' || failure.code === 'EISDIR' || failure.code === 'ENOENT') {
+        throw new LocalRuntimeError(`cannot read ${path.resolve(file)} (${failure.code})`, 'pass a readable file');
+      }
+      throw error;
+    }
+    return { bucket, key, version };
+  }
+
+  /**
+   * Delivers the event of a committed object to the matching notification configurations
+   * once more, as S3 may deliver an event twice ("at least once").
+   */
+  public redeliver(upload: Upload): void {
+    const created = this.created.find((candidate) => candidate.bucket === upload.bucket && candidate.key === upload.key && candidate.record.versionId === upload.version.versionId);
+    if (!created) {
+      throw new Error(`no event was delivered for s3://${upload.bucket}/${upload.key}`);
+    }
+    this.notify(created);
+  }
+
+  /** Resolves when no event is being delivered and every run started has ended. */
+  public async idle(): Promise<void> {
+    for (;;) {
+      await Promise.all([...this.pendingDeliveries]);
+      await Promise.all([...this.runs.values()].map((run) => run.outcome));
+      if (this.pendingDeliveries.size === 0 && [...this.runs.values()].every((run) => run.status !== 'RUNNING')) {
+        return;
+      }
+    }
+  }
+
+  /** The summary of a run that ended (also written to `runs/<run id>.json`). */
+  public async summaryOf(runId: string): Promise<RunSummary> {
+    const run = this.runs.get(runId);
+    if (!run) {
+      throw new Error(`no run ${runId}`);
+    }
+    const outcome = await run.outcome;
+    const input = JSON.parse(run.input) as { bucket?: string; key?: string; versionId?: string | null };
+    const reports: ReportLocation[] = this.created
+      .filter((created) => created.key.split('/').includes(runId) && !(created.bucket === input.bucket && created.key === input.key))
+      .map((created) => ({ bucket: created.bucket, key: created.key, file: this.s3!.store.objectPath(created.bucket, created.key), size: created.record.size }));
+    const summary: RunSummary = {
+      runId,
+      executionArn: run.arn,
+      status: outcome.status,
+      input: { bucket: input.bucket ?? '', key: input.key ?? '', versionId: input.versionId },
+      durationMs: outcome.stoppedAt - outcome.startedAt,
+      transitions: outcome.transitions,
+      reports,
+      ...(outcome.error ? { error: outcome.error } : {}),
+      ...(outcome.cause ? { cause: outcome.cause } : {}),
+      notifications: this.notificationsByExecution.get(runId) ?? [],
+    };
+    writeFileSync(this.state.runSummaryFile(runId), JSON.stringify(summary, undefined, 2));
+    return summary;
+  }
+
+  /** Listens to what happens (state changes, notifications, job output). */
+  public onEvent(listener: (event: RuntimeEvent) => void): void {
+    this.events.on(listener);
+  }
+
+  /** Ends every function process and endpoint; the state directory stays as it is. */
+  public async stop(): Promise<void> {
+    await this.functions?.stop();
+    await this.stepFunctions?.stop();
+    await this.s3?.stop();
+  }
+
+  private async startServices(): Promise<void> {
+    this.s3 = await LocalS3Endpoint.start(this.state.bucketsRoot);
+    for (const bucket of this.model.buckets.values()) {
+      // A bucket created by an earlier run keeps its objects and versions.
+      if (!existsSync(path.join(this.state.bucketsRoot, bucket.name, '.s3', 'bucket.json'))) {
+        this.s3.createBucket(bucket.name, { versioned: bucket.versioned });
+      }
+    }
+    for (const fileSystem of this.model.fileSystems.values()) {
+      mkdirSync(this.state.fileSystem(fileSystem.logicalId), { recursive: true });
+    }
+    // An access point creates its root directory on first use (EFS "CreationInfo").
+    for (const fn of this.model.functions.values()) {
+      for (const mount of fn.mounts) mkdirSync(this.state.onFileSystem(mount.fileSystemLogicalId, mount.rootDirectory), { recursive: true });
+    }
+    for (const definition of this.model.jobDefinitions.values()) {
+      for (const mount of definition.mounts) mkdirSync(this.state.onFileSystem(mount.fileSystemLogicalId, mount.rootDirectory), { recursive: true });
+    }
+
+    const context: ServiceContext = { model: this.model, state: this.state, timeScale: this.timeScale, events: this.events };
+    // The Step Functions endpoint must exist before the functions get its URL; the engine
+    // needs the Lambda integration, which needs the runner: the service gets the engine last.
+    const holder: { engine?: ExecutionEngine } = {};
+    const lazyEngine = { run: (request: Parameters<ExecutionEngine['run']>[0]) => holder.engine!.run(request) } as ExecutionEngine;
+    this.service = new StepFunctionsService(this.model.stateMachine, lazyEngine);
+    this.stepFunctions = await StepFunctionsEndpoint.start(this.service);
+    this.functions = new FunctionRunner({
+      state: this.state,
+      region: this.model.region,
+      endpoints: { s3: this.s3.url, stepFunctions: this.stepFunctions.url },
+      events: this.events,
+      timeScale: this.timeScale,
+      ...this.options.lambda,
+      onAsyncFailure: (record, fn) => this.deadLetter(record, fn),
+    });
+    holder.engine = new ExecutionEngine(this.model.stateMachine, [
+      new LambdaIntegration(context, this.functions),
+      new DataSyncEmulator(context, this.options.dataSync ?? {}),
+      new BatchEmulator(context, { appDirectory: this.options.appDirectory ?? defaultAppDirectory(this.options.assemblyDirectory), docker: this.options.docker, ...this.options.batch }),
+      new SnsEmulator(context, this.options.sns ?? {}),
+      new CloudWatchEmulator(context),
+    ], { timeScale: this.timeScale, events: this.events });
+    this.service.onStart((execution) => this.runs.set(execution.name, execution));
+    this.s3.store.onObjectCreated((created) => {
+      this.created.push(created);
+      this.notify(created);
+    });
+  }
+
+  /** S3 → Lambda: every matching notification configuration invokes its function asynchronously. */
+  private notify(created: ObjectCreated): void {
+    const bucket = [...this.model.buckets.values()].find((candidate) => candidate.name === created.bucket);
+    for (const [index, trigger] of this.model.uploadTriggers.entries()) {
+      if (!bucket || !this.matches(trigger, created)) continue;
+      const fn = this.model.functions.get(trigger.functionArn);
+      if (!fn) {
+        this.events.emit({ type: 'log', source: 's3', message: `the notification of ${created.bucket} names ${trigger.functionArn}, whose code is not in the assembly; nothing was invoked` });
+        continue;
+      }
+      const event = s3EventFor(created, { region: this.model.region, versioned: bucket.versioned, configurationId: `notification-${index + 1}` });
+      const invocation = this.functions!.invokeAsync(fn, event, { logKey: created.key.replace(/[^A-Za-z0-9_.-]/g, '_') });
+      const pending: Promise<unknown> = invocation.completion.finally(() => this.pendingDeliveries.delete(pending));
+      this.pendingDeliveries.add(pending);
+    }
+  }
+
+  private matches(trigger: UploadTrigger, created: ObjectCreated): boolean {
+    return trigger.bucket.name === created.bucket
+      && trigger.events.some((event) => eventTypeMatches(event, created.eventName))
+      && created.key.startsWith(trigger.prefix ?? '')
+      && created.key.endsWith(trigger.suffix ?? '');
+  }
+
+  /** An asynchronous invocation Lambda gave up on goes where its on-failure destination says. */
+  private deadLetter(record: unknown, fn: LocalFunction): void {
+    const destination = (fn as { asyncOnFailureDestination?: string }).asyncOnFailureDestination ?? 'none';
+    const file = path.join(this.state.root, 'failed-invocations', `${fn.name}.jsonl`);
+    mkdirSync(path.dirname(file), { recursive: true });
+    appendFileSync(file, `${JSON.stringify({ destination, record })}\n`);
+    this.events.emit({ type: 'log', source: fn.name, message: `an asynchronous invocation failed after its retries; the event went to ${destination} (${file})` });
+  }
+}

@@ -1,0 +1,25 @@
+/** Where a run put a report: the bucket, key and the local file that holds it. */
+export interface ReportLocation {
+  readonly bucket: string;
+  readonly key: string;
+  readonly file: string;
+  readonly size: number;
+}
+
+/** What one run did, as the CLI prints it and `runs/<run id>.json` keeps it. */
+export interface RunSummary {
+  readonly runId: string;
+  readonly executionArn: string;
+  readonly status: 'SUCCEEDED' | 'FAILED';
+  /** The upload that started the run. */
+  readonly input: { readonly bucket: string; readonly key: string; readonly versionId?: string | null };
+  readonly durationMs: number;
+  /** States entered plus retries (what Step Functions bills). */
+  readonly transitions: number;
+  /** The objects the run created whose key names the run (the run contract's report prefix). */
+  readonly reports: readonly ReportLocation[];
+  readonly error?: string;
+  readonly cause?: string;
+  /** The notifications the run published, as their subscribers would receive them. */
+  readonly notifications: readonly string[];
+}
