@@ -1,0 +1,121 @@
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { synthesizeApp } from '../assembly/synthesize-app';
+import { LocalRuntimeError } from '../runtime/local-runtime-error';
+
+export const USAGE = `Usage: batch-pipeline <command> [options]
+
+Runs the pipeline of a synthesized CDK app on this machine: buckets and EFS are folders,
+the functions are the app's bundled code, the state machine runs locally, DataSync, Batch,
+SNS and CloudWatch are emulated. No AWS account is used.
+
+Commands:
+  run <file>...     upload each file into the watched bucket, run the pipeline, print each
+                    run's progress and summary; exits 1 when a run failed
+  watch             upload every file copied into the watched bucket's folder of the state
+                    directory (for example .batch-pipeline/buckets/<bucket>/incoming/) until Ctrl-C
+
+Options:
+  --assembly <dir>  the cloud assembly to run (default: ./cdk.out, or the app's output with --synth)
+  --app <dir>       the CDK app folder (with cdk.json); job commands run there (default: .)
+  --synth           synthesize the app first (its cdk.json "app" command)
+  --pipeline <id>   which pipeline, when the assembly has several: <stack> or <stack>/<state machine id>
+  --state-dir <dir> where buckets, EFS, notifications and logs live (default: ./.batch-pipeline)
+  --key <key>       the object key of the upload (run, one file only; default: <watched prefix><file name>)
+  --fast            compress every wait 100 times (a demo takes seconds); same as --time-scale 0.01
+  --time-scale <n>  multiply every wait by n (0 < n <= 1)
+  --no-docker       run jobs as their local command even when a Docker engine answers
+  --quiet           print only the summaries
+  --verbose         also print what the functions and jobs write (always kept in <state-dir>/logs/)
+  --help            this text
+`;
+
+export interface CliOptions {
+  readonly command: 'run' | 'watch' | 'help';
+  readonly files: readonly string[];
+  readonly assemblyDirectory: string;
+  readonly appDirectory: string;
+  readonly pipeline?: string;
+  readonly stateDirectory: string;
+  readonly key?: string;
+  readonly timeScale: number;
+  readonly docker?: boolean;
+  readonly quiet: boolean;
+  readonly verbose: boolean;
+}
+
+/** Parses the command line; synthesizes the app when asked (or when there is no assembly but a cdk.json). */
+export function parseCliOptions(argv: readonly string[], cwd = process.cwd()): CliOptions {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      options: {
+        'assembly': { type: 'string' },
+        'app': { type: 'string' },
+        'synth': { type: 'boolean' },
+        'pipeline': { type: 'string' },
+        'state-dir': { type: 'string' },
+        'key': { type: 'string' },
+        'fast': { type: 'boolean' },
+        'time-scale': { type: 'string' },
+        'no-docker': { type: 'boolean' },
+        'quiet': { type: 'boolean' },
+        'verbose': { type: 'boolean' },
+        'help': { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    throw new LocalRuntimeError((error as Error).message, 'see `batch-pipeline --help`');
+  }
+  const { values, positionals } = parsed;
+  const [command, ...files] = positionals;
+  if (values.help || command === undefined || command === 'help') {
+    return { command: 'help', files: [], assemblyDirectory: '', appDirectory: '', stateDirectory: '', timeScale: 1, quiet: false, verbose: false };
+  }
+  if (command !== 'run' && command !== 'watch') {
+    throw new LocalRuntimeError(`unknown command '${command}'`, 'use `batch-pipeline run <file>` or `batch-pipeline watch` (see --help)');
+  }
+  if (command === 'run' && files.length === 0) {
+    throw new LocalRuntimeError('`run` needs at least one file to upload', 'for example `batch-pipeline run samples/scan.csv`');
+  }
+  if (command === 'watch' && files.length > 0) {
+    throw new LocalRuntimeError('`watch` takes no files', 'copy files into the watched bucket\'s folder while it runs');
+  }
+  if (values.key !== undefined && files.length !== 1) {
+    throw new LocalRuntimeError('--key names the key of one upload, but several files were given', 'run one file per --key, or leave --key out');
+  }
+  const timeScale = values.fast ? 0.01 : values['time-scale'] !== undefined ? Number(values['time-scale']) : 1;
+  if (!(timeScale > 0 && timeScale <= 1)) {
+    throw new LocalRuntimeError(`--time-scale ${values['time-scale']} is not valid`, 'use a number above 0 and at most 1, such as 0.01');
+  }
+  const appDirectory = path.resolve(cwd, values.app ?? '.');
+  let assemblyDirectory: string;
+  if (values.synth) {
+    assemblyDirectory = synthesizeApp(appDirectory, values.assembly ? path.resolve(cwd, values.assembly) : undefined);
+  } else if (values.assembly) {
+    assemblyDirectory = path.resolve(cwd, values.assembly);
+  } else if (existsSync(path.join(appDirectory, 'cdk.out', 'manifest.json'))) {
+    assemblyDirectory = path.join(appDirectory, 'cdk.out');
+  } else if (existsSync(path.join(appDirectory, 'cdk.json'))) {
+    assemblyDirectory = synthesizeApp(appDirectory);
+  } else {
+    throw new LocalRuntimeError(`there is no cloud assembly in ${appDirectory} (no cdk.out) and no CDK app (no cdk.json)`,
+      'run in your CDK app folder, or pass --app <folder> --synth, or --assembly <cdk.out>');
+  }
+  return {
+    command,
+    files: files.map((file) => path.resolve(cwd, file)),
+    assemblyDirectory,
+    appDirectory,
+    pipeline: values.pipeline,
+    stateDirectory: path.resolve(cwd, values['state-dir'] ?? '.batch-pipeline'),
+    key: values.key,
+    timeScale,
+    docker: values['no-docker'] ? false : undefined,
+    quiet: values.quiet ?? false,
+    verbose: values.verbose ?? false,
+  };
+}

@@ -1,0 +1,77 @@
+import { Dirent, readdirSync, statSync } from 'node:fs';
+import * as path from 'node:path';
+import { SIDECAR } from '../services/s3/local-s3-store';
+
+/** How often the folder is scanned; a file is uploaded once it kept its size and time for one scan. */
+const SCAN_INTERVAL_MS = 500;
+
+interface Seen { readonly size: number; readonly mtimeMs: number }
+
+/**
+ * Watches a bucket's folder for files the user copies in and reports each once it is
+ * complete (unchanged between two scans), with its key. Polling, not `fs.watch`: it behaves
+ * the same on every file system, network and container mounts included, and a copy in
+ * progress is never taken for an upload. Files there when the watch starts are not uploads.
+ */
+export class BucketWatcher {
+  private readonly known = new Map<string, Seen>();
+  private readonly candidates = new Map<string, Seen>();
+  private timer?: NodeJS.Timeout;
+
+  public constructor(private readonly bucketFolder: string, private readonly onFile: (key: string, file: string) => Promise<void>) {
+    for (const [file, seen] of this.scan()) this.known.set(file, seen);
+  }
+
+  public start(): void {
+    this.timer = setInterval(() => void this.tick(), SCAN_INTERVAL_MS);
+  }
+
+  public stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  /** After the runtime rewrote a file (committing it), its new size and time are not a new upload. */
+  public remember(file: string): void {
+    const stat = statSync(file, { throwIfNoEntry: false });
+    if (stat) this.known.set(file, { size: stat.size, mtimeMs: stat.mtimeMs });
+  }
+
+  private async tick(): Promise<void> {
+    for (const [file, seen] of this.scan()) {
+      const known = this.known.get(file);
+      if (known && known.size === seen.size && known.mtimeMs === seen.mtimeMs) continue;
+      const candidate = this.candidates.get(file);
+      if (!candidate || candidate.size !== seen.size || candidate.mtimeMs !== seen.mtimeMs) {
+        this.candidates.set(file, seen);
+        continue;
+      }
+      this.candidates.delete(file);
+      this.known.set(file, seen);
+      await this.onFile(path.relative(this.bucketFolder, file).split(path.sep).join('/'), file);
+      this.remember(file);
+    }
+  }
+
+  private scan(): Map<string, Seen> {
+    const found = new Map<string, Seen>();
+    const walk = (directory: string) => {
+      let entries: Dirent[];
+      try {
+        entries = readdirSync(directory, { withFileTypes: true });
+      } catch {
+        return;
+      }
+      for (const entry of entries) {
+        const full = path.join(directory, entry.name);
+        if (directory === this.bucketFolder && entry.name === SIDECAR) continue;
+        if (entry.isDirectory()) walk(full);
+        else if (entry.isFile()) {
+          const stat = statSync(full, { throwIfNoEntry: false });
+          if (stat) found.set(full, { size: stat.size, mtimeMs: stat.mtimeMs });
+        }
+      }
+    };
+    walk(this.bucketFolder);
+    return found;
+  }
+}
