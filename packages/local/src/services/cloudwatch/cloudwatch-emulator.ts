@@ -92,8 +92,16 @@ export class CloudWatchEmulator implements TaskIntegration {
       if (given.length === 0) {
         throw missing(`${member}.Value`);
       }
-      const base = { namespace, metricName: name, dimensions, ...(datum.Unit ? { unit: datum.Unit } : {}), timestamp: timestamp.toISOString(),
-        storageResolution: resolution, execution: request.execution.arn, state: request.stateName };
+      const base = {
+        namespace,
+        metricName: name,
+        dimensions,
+        ...(datum.Unit ? { unit: datum.Unit } : {}),
+        timestamp: timestamp.toISOString(),
+        storageResolution: resolution,
+        execution: request.execution.arn,
+        state: request.stateName,
+      };
       if (datum.Value !== undefined) {
         lines.push({ ...base, value: checkValue(`${member}.Value`, datum.Value) });
       } else if (datum.StatisticValues !== undefined) {

@@ -43,6 +43,13 @@ export interface DataSyncEmulatorOptions {
    * @default - unbounded
    */
   readonly queueLimit?: number;
+  /**
+   * The S3 store DataSync reads and writes, shared with the local S3 endpoint so that its writes
+   * are serialised with the endpoint's and raise the same ObjectCreated notifications (DataSync
+   * writes objects with PutObject, so S3 notifies as for any other write).
+   * @default - a store of its own over the state directory's buckets
+   */
+  readonly store?: LocalS3Store;
 }
 
 /** TaskExecutionStatus (DataSync API reference, DescribeTaskExecution). */
@@ -164,7 +171,7 @@ export class DataSyncEmulator implements TaskIntegration {
   private readonly store: LocalS3Store;
 
   public constructor(private readonly context: ServiceContext, private readonly options: DataSyncEmulatorOptions = {}) {
-    this.store = new LocalS3Store(context.state.bucketsRoot);
+    this.store = options.store ?? new LocalS3Store(context.state.bucketsRoot);
   }
 
   public handles(resource: string): boolean {

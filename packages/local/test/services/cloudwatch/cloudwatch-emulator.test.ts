@@ -24,10 +24,19 @@ afterEach(() => rmSync(root, { recursive: true, force: true }));
 
 function model(): PipelineModel {
   return {
-    stackName: 'Test', region: 'eu-west-2', account: '123456789012',
+    stackName: 'Test',
+    region: 'eu-west-2',
+    account: '123456789012',
     stateMachine: { logicalId: 'StateMachine', name: 'Pipeline', arn: STATE_MACHINE, definition: {} },
-    uploadTriggers: [], buckets: new Map(), functions: new Map(), fileSystems: new Map(), dataSyncLocations: new Map(), dataSyncTasks: new Map(),
-    jobQueues: new Map(), jobDefinitions: new Map(), topics: new Map(),
+    uploadTriggers: [],
+    buckets: new Map(),
+    functions: new Map(),
+    fileSystems: new Map(),
+    dataSyncLocations: new Map(),
+    dataSyncTasks: new Map(),
+    jobQueues: new Map(),
+    jobDefinitions: new Map(),
+    topics: new Map(),
   };
 }
 
@@ -58,18 +67,27 @@ describe('CloudWatch emulator', () => {
     // Then the SDK integration's empty result comes back and one line records the data point
     expect(result).toEqual({});
     expect(lines()).toEqual([expect.objectContaining({
-      namespace: 'BatchPipeline', metricName: 'UndeliveredNotifications', dimensions: [{ Name: 'StateMachineArn', Value: STATE_MACHINE }],
-      value: 1, unit: 'Count', storageResolution: 60, execution: EXECUTION.arn, state: 'Count undelivered notification',
+      namespace: 'BatchPipeline',
+      metricName: 'UndeliveredNotifications',
+      dimensions: [{ Name: 'StateMachineArn', Value: STATE_MACHINE }],
+      value: 1,
+      unit: 'Count',
+      storageResolution: 60,
+      execution: EXECUTION.arn,
+      state: 'Count undelivered notification',
     })]);
     expect(Date.parse(lines()[0].timestamp)).toBeGreaterThan(Date.now() - 60_000);
     expect(events).toEqual([{ type: 'metric', namespace: 'BatchPipeline', metricName: 'UndeliveredNotifications', value: 1 }]);
   });
 
   test('Values with Counts and StatisticValues are recorded as given', async () => {
-    await put({ Namespace: 'App', MetricData: [
-      { MetricName: 'Latency', Values: [1, 2], Counts: [3, 4] },
-      { MetricName: 'Size', StatisticValues: { SampleCount: 2, Sum: 10, Minimum: 4, Maximum: 6 } },
-    ] });
+    await put({
+      Namespace: 'App',
+      MetricData: [
+        { MetricName: 'Latency', Values: [1, 2], Counts: [3, 4] },
+        { MetricName: 'Size', StatisticValues: { SampleCount: 2, Sum: 10, Minimum: 4, Maximum: 6 } },
+      ],
+    });
     expect(lines().map((line) => [line.metricName, line.value, line.count])).toEqual([['Latency', 1, 3], ['Latency', 2, 4], ['Size', 10, undefined]]);
   });
 

@@ -38,7 +38,7 @@ afterEach(() => rmSync(root, { recursive: true, force: true }));
 
 /** The example's shape: uploads/incoming/ -> EFS /pipeline/staging/, EFS /pipeline/ -> reports/reports/. */
 function model(changes: { stageInSubdirectory?: string; taskExcludes?: DataSyncTask['excludes']; taskIncludes?: DataSyncTask['includes']; options?: Record<string, unknown> } = {}): PipelineModel {
-  const location = (seed: string, value: Omit<DataSyncLocation, 'arn'>): [string, DataSyncLocation] => {
+  const location = (seed: string, value: Record<string, string>): [string, DataSyncLocation] => {
     const arn = DataSyncEmulator.locationArn(REGION, ACCOUNT, seed);
     return [arn, { ...value, arn } as DataSyncLocation];
   };
@@ -50,16 +50,31 @@ function model(changes: { stageInSubdirectory?: string; taskExcludes?: DataSyncT
   ]);
   const arnOf = (seed: string) => DataSyncEmulator.locationArn(REGION, ACCOUNT, seed);
   const tasks = new Map<string, DataSyncTask>([
-    [STAGE_IN, { logicalId: 'StageIn', arn: STAGE_IN, sourceLocationArn: arnOf('in-source'), destinationLocationArn: arnOf('in-destination'),
-      includes: changes.taskIncludes, excludes: changes.taskExcludes, options: { ...OPTIONS, ...changes.options } }],
+    [STAGE_IN, {
+      logicalId: 'StageIn',
+      arn: STAGE_IN,
+      sourceLocationArn: arnOf('in-source'),
+      destinationLocationArn: arnOf('in-destination'),
+      includes: changes.taskIncludes,
+      excludes: changes.taskExcludes,
+      options: { ...OPTIONS, ...changes.options },
+    }],
     [STAGE_OUT, { logicalId: 'StageOut', arn: STAGE_OUT, sourceLocationArn: arnOf('out-source'), destinationLocationArn: arnOf('out-destination'), options: { ...OPTIONS, ...changes.options } }],
   ]);
   return {
-    stackName: 'Test', region: REGION, account: ACCOUNT,
+    stackName: 'Test',
+    region: REGION,
+    account: ACCOUNT,
     stateMachine: { logicalId: 'StateMachine', name: 'Pipeline', arn: `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:Pipeline`, definition: {} },
-    uploadTriggers: [], buckets: new Map(), functions: new Map(),
+    uploadTriggers: [],
+    buckets: new Map(),
+    functions: new Map(),
     fileSystems: new Map([['FileSystem', { logicalId: 'FileSystem', id: 'fs-12345678', arn: `arn:aws:elasticfilesystem:${REGION}:${ACCOUNT}:file-system/fs-12345678` }]]),
-    dataSyncLocations: locations, dataSyncTasks: tasks, jobQueues: new Map(), jobDefinitions: new Map(), topics: new Map(),
+    dataSyncLocations: locations,
+    dataSyncTasks: tasks,
+    jobQueues: new Map(),
+    jobDefinitions: new Map(),
+    topics: new Map(),
   };
 }
 
@@ -130,7 +145,11 @@ describe('DataSync emulator: executions', () => {
     expect(arn).toMatch(/^arn:aws:datasync:eu-west-2:123456789012:task\/task-[0-9a-f]{17}\/execution\/exec-[0-9a-f]{17}$/);
     expect([...seen]).toEqual(expect.arrayContaining(['LAUNCHING', 'PREPARING', 'TRANSFERRING', 'VERIFYING', 'SUCCESS']));
     expect(description).toMatchObject({
-      Status: 'SUCCESS', FilesTransferred: 1, BytesTransferred: 8, EstimatedFilesToTransfer: 1, FilesVerified: 1,
+      Status: 'SUCCESS',
+      FilesTransferred: 1,
+      BytesTransferred: 8,
+      EstimatedFilesToTransfer: 1,
+      FilesVerified: 1,
       Includes: [{ FilterType: 'SIMPLE_PATTERN', Value: '/2026/scan 1.csv' }],
       Result: { PrepareStatus: 'SUCCESS', TransferStatus: 'SUCCESS', VerifyStatus: 'SUCCESS' },
     });

@@ -24,10 +24,19 @@ afterEach(() => rmSync(root, { recursive: true, force: true }));
 
 function model(): PipelineModel {
   return {
-    stackName: 'Test', region: 'eu-west-2', account: '123456789012',
+    stackName: 'Test',
+    region: 'eu-west-2',
+    account: '123456789012',
     stateMachine: { logicalId: 'StateMachine', name: 'Pipeline', arn: 'arn:aws:states:eu-west-2:123456789012:stateMachine:Pipeline', definition: {} },
-    uploadTriggers: [], buckets: new Map(), functions: new Map(), fileSystems: new Map(), dataSyncLocations: new Map(), dataSyncTasks: new Map(),
-    jobQueues: new Map(), jobDefinitions: new Map(), topics: new Map([[TOPIC.arn, TOPIC]]),
+    uploadTriggers: [],
+    buckets: new Map(),
+    functions: new Map(),
+    fileSystems: new Map(),
+    dataSyncLocations: new Map(),
+    dataSyncTasks: new Map(),
+    jobQueues: new Map(),
+    jobDefinitions: new Map(),
+    topics: new Map([[TOPIC.arn, TOPIC]]),
   };
 }
 
@@ -59,8 +68,14 @@ describe('SNS emulator', () => {
     await publish({ TopicArn: TOPIC.arn, Message: 'plain text' });
     // Then the file holds two lines: the object as its JSON text, the subject, the run that sent it
     expect(lines()).toEqual([
-      expect.objectContaining({ messageId: first.MessageId, topicArn: TOPIC.arn, subject: 'batch-pipeline run failed', message: JSON.stringify(message),
-        execution: EXECUTION.arn, state: 'Notify failure' }),
+      expect.objectContaining({
+        messageId: first.MessageId,
+        topicArn: TOPIC.arn,
+        subject: 'batch-pipeline run failed',
+        message: JSON.stringify(message),
+        execution: EXECUTION.arn,
+        state: 'Notify failure',
+      }),
       expect.objectContaining({ message: 'plain text' }),
     ]);
     expect(lines()[1].subject).toBeUndefined();
@@ -114,8 +129,13 @@ describe('SNS emulator', () => {
   });
 
   test('valid message attributes are kept with the message', async () => {
-    const attributes = { 'run.id': { DataType: 'String', StringValue: 'run-1' }, count: { DataType: 'Number', StringValue: '-1.5e3' }, list: { DataType: 'String.Array', StringValue: '["a",1]' },
-      blob: { DataType: 'Binary', BinaryValue: 'AAEC' }, custom: { DataType: 'Number.float', StringValue: '3' } };
+    const attributes = {
+      'run.id': { DataType: 'String', StringValue: 'run-1' },
+      'count': { DataType: 'Number', StringValue: '-1.5e3' },
+      'list': { DataType: 'String.Array', StringValue: '["a",1]' },
+      'blob': { DataType: 'Binary', BinaryValue: 'AAEC' },
+      'custom': { DataType: 'Number.float', StringValue: '3' },
+    };
     await publish({ TopicArn: TOPIC.arn, Message: 'm', MessageAttributes: attributes });
     expect(lines()[0].messageAttributes).toEqual(attributes);
   });

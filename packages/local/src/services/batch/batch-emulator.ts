@@ -1,0 +1,552 @@
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { createHash, randomUUID } from 'node:crypto';
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import * as path from 'node:path';
+import { createInterface } from 'node:readline';
+import { FileSystemMount, JobDefinition, JobQueue, PipelineModel } from '../../model/pipeline-model';
+import { LocalRuntimeError } from '../../runtime/local-runtime-error';
+import { batchJobNameError, serviceError } from '../service-rules';
+import { ServiceContext, TaskIntegration, TaskRequest } from '../task-integration';
+
+export interface BatchEmulatorOptions {
+  /**
+   * The CDK app's folder: the working directory of a job's local command, against which its
+   * relative paths resolve (the `localCommand` of the job definition is written relative to it).
+   */
+  readonly appDirectory: string;
+  /**
+   * Whether jobs run in Docker. Unset: in Docker when an engine answers `docker info`, else as the
+   * job definition's local command.
+   * @default - detected
+   */
+  readonly docker?: boolean;
+  /** The Docker CLI to call. @default 'docker' */
+  readonly dockerCommand?: string;
+  /**
+   * Jobs that run at once; later ones wait RUNNABLE, first in first out, as jobs wait for capacity
+   * in a compute environment.
+   * @default - the machine's available parallelism
+   */
+  readonly maxConcurrentJobs?: number;
+  /**
+   * Seconds between SIGTERM and SIGKILL when an attempt times out: Batch sends SIGTERM and, if the
+   * container still runs 30 seconds later, SIGKILL (Batch User Guide, "Job timeouts").
+   * @default 30
+   */
+  readonly stopTimeoutSeconds?: number;
+}
+
+/** How a job definition runs on this machine. */
+export type JobRunner = 'docker' | 'local-command';
+
+/** Batch job states (Batch User Guide, "Job states"). */
+export type JobStatus = 'SUBMITTED' | 'PENDING' | 'RUNNABLE' | 'STARTING' | 'RUNNING' | 'SUCCEEDED' | 'FAILED';
+
+interface Attempt {
+  Container: { ExitCode?: number; Reason?: string; LogStreamName: string };
+  StartedAt: number;
+  StoppedAt?: number;
+  StatusReason?: string;
+}
+
+/** How one attempt ended: an exit code, or why the container never ran; whether it ran out of time. */
+interface AttemptResult {
+  readonly exitCode?: number;
+  readonly reason?: string;
+  readonly timedOut: boolean;
+}
+
+interface Job {
+  readonly jobId: string;
+  readonly jobArn: string;
+  readonly jobName: string;
+  readonly queue: JobQueue;
+  readonly definition: JobDefinition;
+  /** The definition's and the overrides' environment, as the container sees it. */
+  readonly environment: Record<string, string>;
+  readonly command?: readonly string[];
+  readonly attemptDurationSeconds?: number;
+  readonly attempts: number;
+  readonly evaluateOnExit: ReadonlyArray<Readonly<Record<string, string>>>;
+  readonly createdAt: number;
+  readonly logFile: string;
+  status: JobStatus;
+  statusReason?: string;
+  startedAt?: number;
+  stoppedAt?: number;
+  readonly attemptDetails: Attempt[];
+  readonly done: Promise<void>;
+}
+
+/** SubmitJob's limits (Batch API reference, SubmitJob, KeyValuePair, JobTimeout, RetryStrategy, EvaluateOnExit). */
+const RESERVED_ENVIRONMENT_PREFIX = 'AWS_BATCH';
+const MIN_ATTEMPT_DURATION_SECONDS = 60;
+const MAX_ATTEMPTS = 10;
+const MAX_EVALUATE_ON_EXIT = 5;
+/** What Batch reports when the essential container of a Fargate job exits, and when an attempt runs out of time. */
+const CONTAINER_EXITED = 'Essential container in task exited';
+const TIMED_OUT = 'Job attempt duration exceeded timeout';
+
+/** Environment variables a local command inherits: what finds programs and Node, never this process's AWS settings. */
+const INHERITED_ENVIRONMENT = ['PATH', 'HOME', 'USER', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'TEMP', 'TMP', 'SYSTEMROOT', 'NODE_PATH', 'NODE_EXTRA_CA_CERTS'];
+
+let dockerAnswers: Map<string, boolean> | undefined;
+const imageBuilds = new Map<string, Promise<string>>();
+
+/**
+ * AWS Batch as the state machine's optimized integrations call it
+ * (`arn:aws:states:::batch:submitJob.sync` and `submitJob`): SubmitJob's input rules, then the job
+ * runs on this machine with its definition's retry strategy and timeout:
+ *
+ * - in Docker when an engine answers: the image built from the definition's asset directory (once
+ *   per asset), each EFS mount's local folder bound at its mount path;
+ * - else as the definition's declared local command (`batch-pipeline:localRun`), a child process in the
+ *   app's folder with a clean environment where every value under a mount path is rewritten to that
+ *   mount's local folder, because a local process cannot see `/mnt/...`.
+ *
+ * `.sync` resolves with the job's DescribeJobs detail when it SUCCEEDED and rejects with
+ * `States.TaskFailed` and that detail as the cause when it FAILED, as Step Functions reports it.
+ */
+export class BatchEmulator implements TaskIntegration {
+  /**
+   * How each job definition of the model would run, or a LocalRuntimeError that says what to do when
+   * one has neither Docker nor a local command. The runtime calls it before any run.
+   */
+  public static checkRunnable(model: PipelineModel, options: Pick<BatchEmulatorOptions, 'docker' | 'dockerCommand'> = {}): Map<string, JobRunner> {
+    const runners = new Map<string, JobRunner>();
+    for (const definition of model.jobDefinitions.values()) {
+      const runner = runnerFor(definition, options);
+      if (!runner) {
+        throw new LocalRuntimeError(
+          `the job definition '${definition.name}' cannot run on this machine: no Docker engine answers and it declares no local command`,
+          'start Docker (the job then runs in its image), or give the BatchProcessor a `localCommand` that runs the job as a local process');
+      }
+      runners.set(definition.arn, runner);
+    }
+    return runners;
+  }
+
+  private readonly jobs = new Map<string, Job>();
+  private readonly waiting: Array<() => void> = [];
+  private running = 0;
+  private readonly children = new Set<ChildProcess>();
+
+  public constructor(private readonly context: ServiceContext, private readonly options: BatchEmulatorOptions) {}
+
+  public handles(resource: string): boolean {
+    return /^arn:[a-z-]+:states:::batch:submitJob(\.sync)?$/.test(resource);
+  }
+
+  public async call(request: TaskRequest): Promise<unknown> {
+    const job = this.submitJob(request.parameters);
+    if (!request.resource.endsWith('.sync')) {
+      // SubmitJob's response, with the SDK's HTTP metadata, as the optimized integration returns it.
+      const requestId = randomUUID();
+      return {
+        JobArn: job.jobArn,
+        JobId: job.jobId,
+        JobName: job.jobName,
+        SdkHttpMetadata: { AllHttpHeaders: { 'x-amzn-RequestId': [requestId] }, HttpHeaders: { 'x-amzn-RequestId': requestId }, HttpStatusCode: 200 },
+        SdkResponseMetadata: { RequestId: requestId },
+      };
+    }
+    await job.done;
+    const detail = this.describe(job);
+    if (job.status === 'FAILED') {
+      throw serviceError('States.TaskFailed', JSON.stringify(detail));
+    }
+    return detail;
+  }
+
+  /** DescribeJobs for one job, with the PascalCase members Step Functions passes on. */
+  public describeJob(jobId: string): Record<string, unknown> | undefined {
+    const job = this.jobs.get(jobId);
+    return job ? this.describe(job) : undefined;
+  }
+
+  /** Kills every job still running (a runtime shutting down). */
+  public dispose(): void {
+    for (const child of this.children) child.kill('SIGKILL');
+  }
+
+  /** SubmitJob: validates as Batch does (`Batch.ClientException` for what it refuses), then queues the job. */
+  private submitJob(parameters: Record<string, any>): Job {
+    const jobName = parameters.JobName;
+    if (typeof jobName !== 'string') throw clientError('jobName is required');
+    const nameError = batchJobNameError(jobName);
+    if (nameError) throw clientError(nameError);
+    const queue = this.queue(parameters.JobQueue);
+    const definition = this.definition(parameters.JobDefinition);
+    const overrides = parameters.ContainerOverrides ?? {};
+    const environment: Record<string, string> = { ...definition.localRun?.environment, ...definition.environment };
+    for (const variable of overrides.Environment ?? []) {
+      const name = variable?.Name;
+      if (typeof name !== 'string' || name === '') throw clientError('containerOverrides.environment: each variable needs a name');
+      // "Environment variables cannot start with AWS_BATCH. This naming convention is reserved for variables that AWS Batch sets."
+      if (name.startsWith(RESERVED_ENVIRONMENT_PREFIX)) {
+        throw clientError(`containerOverrides.environment: the variable name '${name}' starts with ${RESERVED_ENVIRONMENT_PREFIX}, which is reserved for variables that AWS Batch sets`);
+      }
+      environment[name] = String(variable.Value ?? '');
+    }
+    const timeout = parameters.Timeout?.AttemptDurationSeconds;
+    if (timeout !== undefined && (!Number.isInteger(timeout) || timeout < MIN_ATTEMPT_DURATION_SECONDS)) {
+      throw clientError(`timeout.attemptDurationSeconds ${timeout} is not valid: the minimum value for the timeout is ${MIN_ATTEMPT_DURATION_SECONDS} seconds`);
+    }
+    const retry = parameters.RetryStrategy;
+    const attempts = retry?.Attempts ?? definition.attempts;
+    if (!Number.isInteger(attempts) || attempts < 1 || attempts > MAX_ATTEMPTS) {
+      throw clientError(`retryStrategy.attempts ${attempts} is not valid: between 1 and ${MAX_ATTEMPTS}`);
+    }
+    const evaluateOnExit = retry?.EvaluateOnExit ?? definition.evaluateOnExit;
+    if (evaluateOnExit.length > MAX_EVALUATE_ON_EXIT) {
+      throw clientError(`retryStrategy.evaluateOnExit has ${evaluateOnExit.length} conditions; at most ${MAX_EVALUATE_ON_EXIT}`);
+    }
+    for (const condition of evaluateOnExit) checkCondition(condition);
+
+    const jobId = randomUUID();
+    const arn = queue.arn.split(':');
+    let finish!: () => void;
+    const job: Job = {
+      jobId,
+      jobArn: `${arn.slice(0, 5).join(':')}:job/${jobId}`,
+      jobName,
+      queue,
+      definition,
+      environment,
+      command: overrides.Command ?? definition.command,
+      attemptDurationSeconds: timeout ?? definition.attemptDurationSeconds,
+      attempts,
+      evaluateOnExit,
+      createdAt: Date.now(),
+      logFile: this.context.state.logFile(`batch/${definition.name}`, jobName),
+      status: 'SUBMITTED',
+      attemptDetails: [],
+      done: new Promise<void>((resolve) => {
+        finish = resolve;
+      }),
+    };
+    this.jobs.set(jobId, job);
+    void this.run(job).catch((error: Error) => {
+      job.status = 'FAILED';
+      job.statusReason = error.message;
+      job.stoppedAt = Date.now();
+    }).finally(finish);
+    return job;
+  }
+
+  private queue(reference: unknown): JobQueue {
+    const queue = typeof reference === 'string'
+      ? this.context.model.jobQueues.get(reference) ?? [...this.context.model.jobQueues.values()].find((q) => q.name === reference)
+      : undefined;
+    if (!queue) throw clientError(`JobQueue ${String(reference)} not found`);
+    // A DISABLED queue accepts no new jobs (Batch API reference, UpdateJobQueue: state).
+    if (queue.state !== 'ENABLED') throw clientError(`JobQueue ${queue.name} is ${queue.state} and does not accept jobs`);
+    return queue;
+  }
+
+  /** `name` (the latest ACTIVE revision), `name:revision`, or the ARN (SubmitJob: jobDefinition). */
+  private definition(reference: unknown): JobDefinition {
+    const definitions = [...this.context.model.jobDefinitions.values()];
+    const revisionOf = (definition: JobDefinition) => Number(definition.arn.split(':').pop());
+    let found: JobDefinition | undefined;
+    if (typeof reference === 'string') {
+      if (reference.startsWith('arn:')) {
+        found = this.context.model.jobDefinitions.get(reference);
+      } else if (/^[^:]+:\d+$/.test(reference)) {
+        const [name, revision] = reference.split(':');
+        found = definitions.find((d) => d.name === name && revisionOf(d) === Number(revision));
+      } else {
+        found = definitions.filter((d) => d.name === reference).sort((a, b) => revisionOf(b) - revisionOf(a))[0];
+      }
+    }
+    if (!found) throw clientError(`Job definition ${String(reference)} not found`);
+    return found;
+  }
+
+  private async run(job: Job): Promise<void> {
+    const runner = runnerFor(job.definition, this.options);
+    if (!runner) {
+      throw new LocalRuntimeError(`the job definition '${job.definition.name}' cannot run here: no Docker engine answers and it declares no local command`,
+        'start Docker, or give the BatchProcessor a `localCommand`');
+    }
+    // No dependencies: the job is RUNNABLE at once and waits only for capacity.
+    job.status = 'RUNNABLE';
+    await this.capacity();
+    try {
+      for (let attempt = 1; attempt <= job.attempts; attempt++) {
+        job.status = 'STARTING';
+        const image = runner === 'docker' ? await this.image(job) : undefined;
+        job.status = 'RUNNING';
+        const startedAt = Date.now();
+        job.startedAt ??= startedAt;
+        const result = await this.attempt(job, attempt, runner, image);
+        const detail: Attempt = {
+          Container: {
+            ...(result.exitCode !== undefined ? { ExitCode: result.exitCode } : {}),
+            ...(result.reason ? { Reason: result.reason } : {}),
+            LogStreamName: this.logStream(job, attempt),
+          },
+          StartedAt: startedAt,
+          StoppedAt: Date.now(),
+          StatusReason: result.timedOut ? TIMED_OUT : CONTAINER_EXITED,
+        };
+        job.attemptDetails.push(detail);
+        if (result.exitCode === 0 && !result.timedOut) {
+          job.status = 'SUCCEEDED';
+          job.statusReason = CONTAINER_EXITED;
+          return;
+        }
+        job.statusReason = detail.StatusReason;
+        // A job terminated for exceeding its timeout is not retried (Batch User Guide, "Job timeouts").
+        if (result.timedOut || attempt === job.attempts || this.action(job, detail) === 'EXIT') break;
+        this.log(job, `attempt ${attempt} failed (${detail.StatusReason}, exit code ${result.exitCode ?? 'none'}): retrying`);
+      }
+      job.status = 'FAILED';
+    } finally {
+      job.stoppedAt = Date.now();
+      this.release();
+    }
+  }
+
+  /**
+   * The first EvaluateOnExit condition that matches the attempt decides; every condition given in
+   * one entry must match; a pattern matches exactly, or its start when it ends in `*`; when none
+   * matches, the job is retried (Batch API reference, EvaluateOnExit; RetryStrategy).
+   */
+  private action(job: Job, attempt: Attempt): 'RETRY' | 'EXIT' {
+    for (const condition of job.evaluateOnExit) {
+      const value = (key: string) => condition[key] ?? condition[key.charAt(0).toLowerCase() + key.slice(1)];
+      const checks: Array<[string | undefined, string | undefined]> = [
+        [value('OnExitCode'), attempt.Container.ExitCode === undefined ? undefined : String(attempt.Container.ExitCode)],
+        [value('OnReason'), attempt.Container.Reason],
+        [value('OnStatusReason'), attempt.StatusReason],
+      ];
+      if (checks.every(([pattern, actual]) => pattern === undefined || (actual !== undefined && globMatches(pattern, actual)))) {
+        return value('Action').toUpperCase() === 'EXIT' ? 'EXIT' : 'RETRY';
+      }
+    }
+    return 'RETRY';
+  }
+
+  private attempt(job: Job, attempt: number, runner: JobRunner, image: string | undefined): Promise<AttemptResult> {
+    const batchVariables = { AWS_BATCH_JOB_ID: job.jobId, AWS_BATCH_JOB_ATTEMPT: String(attempt), AWS_BATCH_JQ_NAME: job.queue.name };
+    const mounts = [...job.definition.mounts].sort((a, b) => b.mountPath.length - a.mountPath.length);
+    for (const mount of mounts) mkdirSync(this.localFolder(mount), { recursive: true });
+    let command: string;
+    let args: string[];
+    let env: Record<string, string>;
+    let cwd: string;
+    const containerName = `batch-pipeline-${job.jobId}-${attempt}`;
+    if (runner === 'docker') {
+      command = this.options.dockerCommand ?? 'docker';
+      args = ['run', '--rm', '--name', containerName,
+        ...mounts.flatMap((mount) => ['--volume', `${this.localFolder(mount)}:${mount.mountPath}`]),
+        ...Object.entries({ ...job.environment, ...batchVariables }).flatMap(([name, value]) => ['--env', `${name}=${value}`]),
+        image!, ...(job.command ?? [])];
+      env = inheritedEnvironment();
+      cwd = this.options.appDirectory;
+    } else {
+      const [program, ...rest] = job.definition.localRun!.localCommand!;
+      // `node` is this runtime's own Node, so that the job runs on a supported version whatever PATH finds first.
+      command = program === 'node' ? process.execPath : program;
+      args = rest;
+      cwd = this.options.appDirectory;
+      const rewritten = rewriteMountPaths({ ...job.environment, ...batchVariables }, mounts, (mount) => this.localFolder(mount));
+      env = { ...inheritedEnvironment(), ...rewritten };
+    }
+    this.log(job, `attempt ${attempt}: ${runner === 'docker' ? `${command} ${args.join(' ')}` : `${command} ${args.join(' ')} (in ${cwd})`}`);
+
+    return new Promise((resolve) => {
+      const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      this.children.add(child);
+      let timedOut = false;
+      let killTimer: NodeJS.Timeout | undefined;
+      const timeout = job.attemptDurationSeconds !== undefined ? setTimeout(() => {
+        timedOut = true;
+        this.log(job, `attempt ${attempt}: ${TIMED_OUT} (${job.attemptDurationSeconds} s): SIGTERM`);
+        if (runner === 'docker') spawn(command, ['kill', '--signal', 'TERM', containerName], { stdio: 'ignore' });
+        child.kill('SIGTERM');
+        killTimer = setTimeout(() => {
+          if (runner === 'docker') spawn(command, ['kill', containerName], { stdio: 'ignore' });
+          child.kill('SIGKILL');
+        }, (this.options.stopTimeoutSeconds ?? 30) * 1000);
+      }, job.attemptDurationSeconds * 1000) : undefined;
+      for (const stream of [child.stdout, child.stderr]) {
+        createInterface({ input: stream }).on('line', (line) => {
+          appendFileSync(job.logFile, `${line}\n`);
+          this.context.events.emit({ type: 'job-output', jobName: job.jobName, line });
+        });
+      }
+      let settled = false;
+      const settle = (result: AttemptResult) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timeout);
+        clearTimeout(killTimer);
+        this.children.delete(child);
+        resolve(result);
+      };
+      child.on('error', (error) => {
+        // The program could not start: the container never ran, so there is no exit code (Batch: CannotStartContainerError).
+        this.log(job, `attempt ${attempt}: ${error.message}`);
+        settle({ reason: `CannotStartContainerError: ${error.message}`, timedOut });
+      });
+      child.on('close', (code, signal) => {
+        // Killed by a signal: the exit code a shell (and ECS) reports, 128 + the signal's number.
+        settle(code !== null ? { exitCode: code, timedOut } : { exitCode: 128 + signalNumber(signal), timedOut });
+      });
+    });
+  }
+
+  /** The job's image: built from its asset directory once per asset, else the definition's image reference. */
+  private image(job: Job): Promise<string> {
+    const directory = job.definition.imageAssetDirectory;
+    if (!directory) return Promise.resolve(job.definition.image);
+    let build = imageBuilds.get(directory);
+    if (!build) {
+      const tag = `batch-pipeline-local/${job.definition.name.toLowerCase().replace(/[^a-z0-9_.-]/g, '-')}:${createHash('sha256').update(directory).digest('hex').slice(0, 12)}`;
+      build = new Promise<string>((resolve, reject) => {
+        const child = spawn(this.options.dockerCommand ?? 'docker', ['build', '--tag', tag, directory], { env: inheritedEnvironment(), stdio: ['ignore', 'pipe', 'pipe'] });
+        for (const stream of [child.stdout, child.stderr]) {
+          createInterface({ input: stream }).on('line', (line) => appendFileSync(job.logFile, `[docker build] ${line}\n`));
+        }
+        child.on('error', reject);
+        child.on('close', (code) => code === 0 ? resolve(tag) : reject(new Error(`docker build of ${directory} failed with exit code ${code}; see ${job.logFile}`)));
+      });
+      imageBuilds.set(directory, build);
+      build.catch(() => imageBuilds.delete(directory));
+    }
+    return build;
+  }
+
+  private localFolder(mount: FileSystemMount): string {
+    // Resolved, so that a bind mount reads `<folder>:<mount path>` without a trailing slash.
+    return path.resolve(this.context.state.onFileSystem(mount.fileSystemLogicalId, mount.rootDirectory));
+  }
+
+  private logStream(job: Job, attempt: number): string {
+    return `${job.definition.name}/default/${job.jobId}-${attempt}`;
+  }
+
+  private describe(job: Job): Record<string, unknown> {
+    const last = job.attemptDetails.at(-1);
+    return {
+      JobArn: job.jobArn,
+      JobName: job.jobName,
+      JobId: job.jobId,
+      JobQueue: job.queue.arn,
+      Status: job.status,
+      ...(job.statusReason ? { StatusReason: job.statusReason } : {}),
+      Attempts: job.attemptDetails,
+      CreatedAt: job.createdAt,
+      ...(job.startedAt ? { StartedAt: job.startedAt } : {}),
+      ...(job.stoppedAt ? { StoppedAt: job.stoppedAt } : {}),
+      DependsOn: [],
+      JobDefinition: job.definition.arn,
+      Parameters: {},
+      Container: {
+        Image: job.definition.image,
+        ...(job.command ? { Command: job.command } : {}),
+        Environment: Object.entries(job.environment).map(([Name, Value]) => ({ Name, Value })),
+        MountPoints: job.definition.mounts.map((mount) => ({ ContainerPath: mount.mountPath, SourceVolume: mount.fileSystemLogicalId })),
+        ...(last?.Container.ExitCode !== undefined ? { ExitCode: last.Container.ExitCode } : {}),
+        ...(last?.Container.Reason ? { Reason: last.Container.Reason } : {}),
+        ...(last ? { LogStreamName: last.Container.LogStreamName } : {}),
+      },
+      RetryStrategy: { Attempts: job.attempts, EvaluateOnExit: job.evaluateOnExit },
+      ...(job.attemptDurationSeconds !== undefined ? { Timeout: { AttemptDurationSeconds: job.attemptDurationSeconds } } : {}),
+      PlatformCapabilities: ['FARGATE'],
+      Tags: {},
+      PropagateTags: true,
+    };
+  }
+
+  private capacity(): Promise<void> {
+    const limit = this.options.maxConcurrentJobs ?? availableParallelism();
+    if (this.running < limit) {
+      this.running++;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.waiting.push(() => {
+      this.running++;
+      resolve();
+    }));
+  }
+
+  private release(): void {
+    this.running--;
+    this.waiting.shift()?.();
+  }
+
+  private log(job: Job, message: string): void {
+    mkdirSync(path.dirname(job.logFile), { recursive: true });
+    appendFileSync(job.logFile, `[batch-pipeline] ${message}\n`);
+    this.context.events.emit({ type: 'log', source: `batch/${job.definition.name}`, message: `${job.jobName}: ${message}` });
+  }
+}
+
+function clientError(message: string): Error {
+  return serviceError('Batch.ClientException', message);
+}
+
+/** Docker when asked, or when it answers and the definition has an image; else the local command, if declared. */
+function runnerFor(definition: JobDefinition, options: Pick<BatchEmulatorOptions, 'docker' | 'dockerCommand'>): JobRunner | undefined {
+  const hasImage = definition.imageAssetDirectory !== undefined || definition.image !== '';
+  const docker = options.docker ?? dockerAnswers?.get(options.dockerCommand ?? 'docker') ?? detectDocker(options.dockerCommand ?? 'docker');
+  if (docker && hasImage) return 'docker';
+  if (definition.localRun?.localCommand?.length) return 'local-command';
+  return undefined;
+}
+
+/** `docker info` succeeds only when an engine answers (the CLI alone is not enough); asked once per process. */
+function detectDocker(command: string): boolean {
+  const answers = dockerAnswers ??= new Map();
+  const result = spawnSync(command, ['info'], { stdio: 'ignore', timeout: 15_000, env: inheritedEnvironment() });
+  const answered = result.status === 0;
+  answers.set(command, answered);
+  return answered;
+}
+
+function inheritedEnvironment(): Record<string, string> {
+  return Object.fromEntries(INHERITED_ENVIRONMENT.filter((name) => process.env[name] !== undefined).map((name) => [name, process.env[name]!]));
+}
+
+/** Every value that is a mount path or under one becomes the same path in that mount's local folder. */
+function rewriteMountPaths(environment: Record<string, string>, mounts: readonly FileSystemMount[],
+  localFolder: (mount: FileSystemMount) => string): Record<string, string> {
+  return Object.fromEntries(Object.entries(environment).map(([name, value]) => {
+    const mount = mounts.find((m) => value === m.mountPath || value.startsWith(`${m.mountPath.replace(/\/$/, '')}/`));
+    return [name, mount ? path.join(localFolder(mount), value.slice(mount.mountPath.length)) : value];
+  }));
+}
+
+/** OnExitCode: digits, optionally ending in `*`; OnReason / OnStatusReason: letters, digits, periods, colons, white space, optionally ending in `*`; each up to 512 characters. */
+function checkCondition(condition: Readonly<Record<string, string>>): void {
+  const value = (key: string) => condition[key] ?? condition[key.charAt(0).toLowerCase() + key.slice(1)];
+  const action = value('Action');
+  if (typeof action !== 'string' || !['RETRY', 'EXIT'].includes(action.toUpperCase())) {
+    throw clientError(`evaluateOnExit.action '${String(action)}' is not valid: RETRY or EXIT`);
+  }
+  const exitCode = value('OnExitCode');
+  if (exitCode !== undefined && (exitCode.length > 512 || !/^\d*\*?$/.test(exitCode) || exitCode === '')) {
+    throw clientError(`evaluateOnExit.onExitCode '${exitCode}' is not valid: numbers, optionally ending with *`);
+  }
+  for (const key of ['OnReason', 'OnStatusReason']) {
+    const pattern = value(key);
+    if (pattern !== undefined && (pattern.length > 512 || !/^[A-Za-z0-9.:\s]*\*?$/.test(pattern) || pattern === '')) {
+      throw clientError(`evaluateOnExit.${key.charAt(0).toLowerCase() + key.slice(1)} '${pattern}' is not valid: letters, numbers, periods, colons and white space, optionally ending with *`);
+    }
+  }
+}
+
+function globMatches(pattern: string, value: string): boolean {
+  return pattern.endsWith('*') ? value.startsWith(pattern.slice(0, -1)) : value === pattern;
+}
+
+function signalNumber(signal: NodeJS.Signals | null): number {
+  const numbers: Partial<Record<NodeJS.Signals, number>> = {
+    SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGABRT: 6, SIGKILL: 9, SIGSEGV: 11, SIGPIPE: 13, SIGTERM: 15,
+  };
+  return (signal && numbers[signal]) ?? 0;
+}

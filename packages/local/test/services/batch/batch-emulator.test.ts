@@ -1,0 +1,393 @@
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { JobDefinition, JobQueue, PipelineModel } from '../../../src/model/pipeline-model';
+import { LocalRuntimeError } from '../../../src/runtime/local-runtime-error';
+import { StateDirectory } from '../../../src/runtime/state-directory';
+import { BatchEmulator, BatchEmulatorOptions } from '../../../src/services/batch/batch-emulator';
+import { RuntimeEvent } from '../../../src/services/task-integration';
+
+const SYNC = 'arn:aws:states:::batch:submitJob.sync';
+const SUBMIT = 'arn:aws:states:::batch:submitJob';
+const QUEUE: JobQueue = { logicalId: 'Queue', name: 'Test-Queue', arn: 'arn:aws:batch:eu-west-2:123456789012:job-queue/Test-Queue', state: 'ENABLED' };
+const DISABLED: JobQueue = { logicalId: 'Off', name: 'Test-Off', arn: 'arn:aws:batch:eu-west-2:123456789012:job-queue/Test-Off', state: 'DISABLED' };
+const MOUNT = { mountPath: '/mnt/pipeline', fileSystemLogicalId: 'FileSystem', rootDirectory: '/pipeline' };
+const EXECUTION = { name: 'run-1', arn: 'arn:aws:states:eu-west-2:123456789012:execution:Pipeline:run-1' };
+
+/**
+ * The job the tests run as a local command: prints its environment, copies the input to
+ * `$PIPELINE_OUTPUT_DIR/report.txt`, and exits with the code `$EXIT_CODES` gives for this attempt
+ * (a comma-separated list; the last one repeats), after sleeping `$SLEEP_MS`.
+ */
+const JOB_SCRIPT = `
+const fs = require('node:fs');
+const env = process.env;
+console.log('env ' + JSON.stringify(env));
+console.error('to stderr');
+const codes = (env.EXIT_CODES || '0').split(',').map(Number);
+const attempt = Number(env.AWS_BATCH_JOB_ATTEMPT);
+const code = codes[Math.min(attempt, codes.length) - 1];
+if (env.PIPELINE_OUTPUT_DIR) {
+  fs.mkdirSync(env.PIPELINE_OUTPUT_DIR, { recursive: true });
+  fs.writeFileSync(env.PIPELINE_OUTPUT_DIR + '/report.txt', 'report of ' + fs.readFileSync(env.PIPELINE_INPUT_PATH, 'utf-8'));
+}
+setTimeout(() => process.exit(code), Number(env.SLEEP_MS || 0));
+`;
+
+let root: string;
+let appDirectory: string;
+let state: StateDirectory;
+let events: RuntimeEvent[];
+
+beforeEach(() => {
+  root = mkdtempSync(path.join(tmpdir(), 'batch-emulator-'));
+  appDirectory = path.join(root, 'app');
+  mkdirSync(path.join(appDirectory, 'job'), { recursive: true });
+  writeFileSync(path.join(appDirectory, 'job', 'job.js'), JOB_SCRIPT);
+  state = StateDirectory.open(path.join(root, 'state'));
+  events = [];
+});
+
+afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+function definition(changes: Partial<JobDefinition> = {}): JobDefinition {
+  return {
+    logicalId: 'Job',
+    name: 'Test-Job',
+    arn: 'arn:aws:batch:eu-west-2:123456789012:job-definition/Test-Job:1',
+    environment: { FROM_DEFINITION: 'yes', SCRATCH: '/mnt/pipeline/scratch' },
+    mounts: [MOUNT],
+    attempts: 1,
+    evaluateOnExit: [],
+    localRun: { localCommand: ['node', 'job/job.js'], mountPath: '/mnt/pipeline' },
+    image: '123456789012.dkr.ecr.eu-west-2.amazonaws.com/cdk-assets:abc',
+    imageAssetDirectory: path.join(root, 'asset'),
+    ...changes,
+  };
+}
+
+function model(job: JobDefinition = definition()): PipelineModel {
+  return {
+    stackName: 'Test',
+    region: 'eu-west-2',
+    account: '123456789012',
+    stateMachine: { logicalId: 'StateMachine', name: 'Pipeline', arn: 'arn:aws:states:eu-west-2:123456789012:stateMachine:Pipeline', definition: {} },
+    uploadTriggers: [],
+    buckets: new Map(),
+    functions: new Map(),
+    fileSystems: new Map([['FileSystem', { logicalId: 'FileSystem', id: 'fs-1', arn: 'arn:aws:elasticfilesystem:eu-west-2:123456789012:file-system/fs-1' }]]),
+    dataSyncLocations: new Map(),
+    dataSyncTasks: new Map(),
+    jobQueues: new Map([[QUEUE.arn, QUEUE], [DISABLED.arn, DISABLED]]),
+    jobDefinitions: new Map([[job.arn, job]]),
+    topics: new Map(),
+  };
+}
+
+function batch(job?: JobDefinition, options: Partial<BatchEmulatorOptions> = {}): BatchEmulator {
+  return new BatchEmulator({ model: model(job), state, timeScale: 1, events: { emit: (event) => events.push(event) } },
+    { appDirectory, docker: false, ...options });
+}
+
+/** The Process state's parameters, as the definition builds them. */
+function processParameters(environment: Record<string, string> = {}, changes: Record<string, unknown> = {}): Record<string, any> {
+  return {
+    JobName: 'run-1',
+    JobQueue: QUEUE.arn,
+    JobDefinition: definition().arn,
+    ContainerOverrides: {
+      Environment: Object.entries({
+        PIPELINE_RUN_ID: 'run-1',
+        PIPELINE_INPUT_PATH: '/mnt/pipeline/runs/run-1/in/scan 1.csv',
+        PIPELINE_OUTPUT_DIR: '/mnt/pipeline/runs/run-1/out',
+        PIPELINE_SOURCE_BUCKET: 'uploads',
+        PIPELINE_SOURCE_KEY: 'incoming/scan 1.csv',
+        ...environment,
+      }).map(([Name, Value]) => ({ Name, Value })),
+    },
+    ...changes,
+  };
+}
+
+function call(emulator: BatchEmulator, parameters: Record<string, any>, resource = SYNC): Promise<any> {
+  return emulator.call({ resource, stateName: 'Process', parameters, execution: EXECUTION });
+}
+
+async function refusal(promise: Promise<unknown>): Promise<Error> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected the call to be refused');
+}
+
+function efs(relative: string): string {
+  return state.onFileSystem('FileSystem', '/pipeline', relative);
+}
+
+function stageInput(): void {
+  mkdirSync(efs('/runs/run-1/in'), { recursive: true });
+  writeFileSync(efs('/runs/run-1/in/scan 1.csv'), 'a,b\n');
+}
+
+function printedEnvironment(): Record<string, string> {
+  const line = readFileSync(state.logFile('batch/Test-Job', 'run-1'), 'utf-8').split('\n').find((l) => l.startsWith('env '))!;
+  return JSON.parse(line.slice(4));
+}
+
+describe('Batch emulator: a job as a local command', () => {
+  test('submitJob.sync runs the local command in the app folder and resolves with the job\'s DescribeJobs detail', async () => {
+    // Given the staged input on the local EFS folder
+    stageInput();
+    // When the Process state submits the job
+    const detail = await call(batch(), processParameters());
+    // Then the job read its input and wrote its report through the local EFS folder
+    expect(readFileSync(efs('/runs/run-1/out/report.txt'), 'utf-8')).toBe('report of a,b\n');
+    expect(detail).toMatchObject({
+      JobName: 'run-1',
+      JobQueue: QUEUE.arn,
+      JobDefinition: definition().arn,
+      Status: 'SUCCEEDED',
+      StatusReason: 'Essential container in task exited',
+      Container: { ExitCode: 0, MountPoints: [{ ContainerPath: '/mnt/pipeline' }] },
+      Attempts: [{ Container: { ExitCode: 0 }, StatusReason: 'Essential container in task exited' }],
+    });
+    expect(detail.JobId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(detail.JobArn).toBe(`arn:aws:batch:eu-west-2:123456789012:job/${detail.JobId}`);
+    expect(detail.StoppedAt).toBeGreaterThanOrEqual(detail.StartedAt);
+  });
+
+  test('the job\'s output goes to its log file and out as job-output events', async () => {
+    stageInput();
+    await call(batch(), processParameters());
+    const log = readFileSync(state.logFile('batch/Test-Job', 'run-1'), 'utf-8');
+    expect(log).toContain('to stderr');
+    expect(events).toContainEqual({ type: 'job-output', jobName: 'run-1', line: 'to stderr' });
+  });
+
+  test('the environment is clean, has the definition\'s and the overrides\' variables, and every value under the mount path points into the local EFS folder', async () => {
+    stageInput();
+    process.env.AWS_SECRET_ACCESS_KEY = 'must-not-leak';
+    process.env.SOME_RUNTIME_SETTING = 'must-not-leak';
+    try {
+      await call(batch(), processParameters({ OTHER: '/mnt/pipelinex/not-a-mount', EXACT: '/mnt/pipeline' }));
+    } finally {
+      delete process.env.AWS_SECRET_ACCESS_KEY;
+      delete process.env.SOME_RUNTIME_SETTING;
+    }
+    const env = printedEnvironment();
+    expect(env).toMatchObject({
+      PIPELINE_INPUT_PATH: efs('/runs/run-1/in/scan 1.csv'),
+      PIPELINE_OUTPUT_DIR: efs('/runs/run-1/out'),
+      PIPELINE_SOURCE_KEY: 'incoming/scan 1.csv',
+      SCRATCH: efs('/scratch'),
+      EXACT: path.resolve(efs('/')),
+      OTHER: '/mnt/pipelinex/not-a-mount',
+      FROM_DEFINITION: 'yes',
+      AWS_BATCH_JOB_ATTEMPT: '1',
+      AWS_BATCH_JQ_NAME: 'Test-Queue',
+      PATH: process.env.PATH,
+    });
+    expect(Object.keys(env).filter((name) => name.startsWith('AWS_') && !name.startsWith('AWS_BATCH_'))).toEqual([]);
+    expect(env.SOME_RUNTIME_SETTING).toBeUndefined();
+  });
+
+  test('a job that exits non-zero fails the task with States.TaskFailed and the job detail as the cause', async () => {
+    stageInput();
+    const error = await refusal(call(batch(), processParameters({ EXIT_CODES: '2' })));
+    expect(error.name).toBe('States.TaskFailed');
+    expect(JSON.parse(error.message)).toMatchObject({ JobName: 'run-1', Status: 'FAILED', StatusReason: 'Essential container in task exited', Container: { ExitCode: 2 }, Attempts: [{ Container: { ExitCode: 2 } }] });
+  });
+
+  test('a command that cannot start fails the job without an exit code', async () => {
+    const error = await refusal(call(batch(definition({ localRun: { localCommand: [path.join(root, 'no-such-program')] } })), processParameters()));
+    const detail = JSON.parse(error.message);
+    expect(detail.Status).toBe('FAILED');
+    expect(detail.Container.ExitCode).toBeUndefined();
+    expect(detail.Container.Reason).toMatch(/^CannotStartContainerError/);
+  });
+
+  test('an attempt that runs past attemptDurationSeconds is terminated and not retried', async () => {
+    stageInput();
+    const started = Date.now();
+    const error = await refusal(call(batch(definition({ attemptDurationSeconds: 1, attempts: 3 })), processParameters({ SLEEP_MS: '20000' })));
+    const detail = JSON.parse(error.message);
+    expect(detail).toMatchObject({ Status: 'FAILED', StatusReason: 'Job attempt duration exceeded timeout', Container: { ExitCode: 143 } });
+    expect(detail.Attempts).toHaveLength(1);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  test('a process that ignores SIGTERM is killed after the stop timeout', async () => {
+    const stubborn = path.join(appDirectory, 'job', 'stubborn.js');
+    writeFileSync(stubborn, 'process.on("SIGTERM", () => console.log("ignoring SIGTERM")); setInterval(() => undefined, 1000);');
+    const error = await refusal(call(batch(definition({ attemptDurationSeconds: 1, localRun: { localCommand: ['node', 'job/stubborn.js'] } }), { stopTimeoutSeconds: 0.5 }), processParameters()));
+    expect(JSON.parse(error.message)).toMatchObject({ StatusReason: 'Job attempt duration exceeded timeout', Container: { ExitCode: 137 } });
+  });
+});
+
+describe('Batch emulator: retry strategy', () => {
+  beforeEach(stageInput);
+
+  test('a failed attempt is retried while attempts remain and no EvaluateOnExit condition matches', async () => {
+    const detail = await call(batch(definition({ attempts: 3 })), processParameters({ EXIT_CODES: '1,1,0' }));
+    expect(detail.Status).toBe('SUCCEEDED');
+    expect(detail.Attempts.map((attempt: any) => attempt.Container.ExitCode)).toEqual([1, 1, 0]);
+  });
+
+  test('the job fails when its attempts are used up', async () => {
+    const error = await refusal(call(batch(definition({ attempts: 2 })), processParameters({ EXIT_CODES: '5' })));
+    expect(JSON.parse(error.message).Attempts).toHaveLength(2);
+  });
+
+  test('the first matching EvaluateOnExit condition decides: RETRY on one exit code, EXIT on the rest (* matches any start)', async () => {
+    const evaluateOnExit = [{ Action: 'RETRY', OnExitCode: '3' }, { Action: 'exit', OnExitCode: '*' }];
+    const retried = await call(batch(definition({ attempts: 3, evaluateOnExit })), processParameters({ EXIT_CODES: '3,0' }));
+    expect(retried.Attempts).toHaveLength(2);
+    const exited = await refusal(call(batch(definition({ attempts: 3, evaluateOnExit })), processParameters({ EXIT_CODES: '4,0' })));
+    expect(JSON.parse(exited.message).Attempts).toHaveLength(1);
+  });
+
+  test('an exit code pattern ending in * matches codes that start with it; OnStatusReason is matched too', async () => {
+    const evaluateOnExit = [{ Action: 'EXIT', OnExitCode: '1*', OnStatusReason: 'Essential container*' }];
+    const exited = await refusal(call(batch(definition({ attempts: 3, evaluateOnExit })), processParameters({ EXIT_CODES: '12,0' })));
+    expect(JSON.parse(exited.message).Attempts).toHaveLength(1);
+    const retried = await call(batch(definition({ attempts: 3, evaluateOnExit })), processParameters({ EXIT_CODES: '21,0' }));
+    expect(retried.Attempts).toHaveLength(2);
+  });
+
+  test('the example\'s strategy (3 attempts, EXIT on any exit code) runs one attempt', async () => {
+    const error = await refusal(call(batch(definition({ attempts: 3, evaluateOnExit: [{ Action: 'EXIT', OnExitCode: '*' }] })), processParameters({ EXIT_CODES: '1,0' })));
+    expect(JSON.parse(error.message).Attempts).toHaveLength(1);
+  });
+});
+
+describe('Batch emulator: SubmitJob input rules', () => {
+  const refused = async (parameters: Record<string, any>, message: RegExp, job?: JobDefinition) => {
+    const error = await refusal(call(batch(job), parameters));
+    expect(error.name).toBe('Batch.ClientException');
+    expect(error.message).toMatch(message);
+  };
+
+  test.each([
+    ['starts with a hyphen', '-run'],
+    ['has a space', 'run 1'],
+    ['has 129 characters', `r${'x'.repeat(128)}`],
+    ['is empty', ''],
+  ])('a job name that %s is refused', async (_, jobName) => {
+    await refused(processParameters({}, { JobName: jobName }), /jobName/);
+  });
+
+  test('an unknown job queue is refused, a DISABLED one too; a queue is found by ARN or name', async () => {
+    await refused(processParameters({}, { JobQueue: 'arn:aws:batch:eu-west-2:123456789012:job-queue/Nope' }), /not found/);
+    await refused(processParameters({}, { JobQueue: DISABLED.arn }), /DISABLED/);
+    stageInput();
+    await expect(call(batch(), processParameters({}, { JobQueue: 'Test-Queue' }))).resolves.toMatchObject({ Status: 'SUCCEEDED', JobQueue: QUEUE.arn });
+  });
+
+  test('a job definition is found by name, name:revision or ARN; anything else is refused', async () => {
+    stageInput();
+    for (const reference of ['Test-Job', 'Test-Job:1', definition().arn]) {
+      await expect(call(batch(), processParameters({}, { JobDefinition: reference }))).resolves.toMatchObject({ Status: 'SUCCEEDED' });
+    }
+    await refused(processParameters({}, { JobDefinition: 'Test-Job:2' }), /not found/);
+    await refused(processParameters({}, { JobDefinition: 'Other' }), /not found/);
+  });
+
+  test('an override variable whose name starts with AWS_BATCH is refused: Batch reserves the prefix', async () => {
+    await refused(processParameters({ AWS_BATCH_JOB_ID: 'mine' }), /AWS_BATCH/);
+  });
+
+  test('a timeout override under 60 seconds is refused', async () => {
+    await refused(processParameters({}, { Timeout: { AttemptDurationSeconds: 30 } }), /60 seconds/);
+  });
+
+  test('a retry strategy override outside 1-10 attempts is refused', async () => {
+    await refused(processParameters({}, { RetryStrategy: { Attempts: 11 } }), /attempts/);
+  });
+
+  test('an EvaluateOnExit exit code that is not digits with an optional trailing * is refused', async () => {
+    await refused(processParameters({}, { RetryStrategy: { Attempts: 2, EvaluateOnExit: [{ Action: 'EXIT', OnExitCode: 'one' }] } }), /onExitCode/);
+  });
+});
+
+describe('Batch emulator: where the job runs', () => {
+  beforeEach(stageInput);
+
+  test('with no Docker engine answering, the job runs as its local command', async () => {
+    // The Docker CLI is absent here, so `docker info` fails
+    const emulator = batch(undefined, { docker: undefined, dockerCommand: path.join(root, 'no-docker') });
+    expect(BatchEmulator.checkRunnable(model(), { dockerCommand: path.join(root, 'no-docker') }).get(definition().arn)).toBe('local-command');
+    await expect(call(emulator, processParameters())).resolves.toMatchObject({ Status: 'SUCCEEDED' });
+    expect(existsSync(efs('/runs/run-1/out/report.txt'))).toBe(true);
+  });
+
+  test('with neither Docker nor a local command, checkRunnable says what to do', () => {
+    const job = definition({ localRun: undefined });
+    let error: unknown;
+    try {
+      BatchEmulator.checkRunnable(model(job), { docker: false });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(LocalRuntimeError);
+    expect((error as LocalRuntimeError).message).toContain("'Test-Job'");
+    expect((error as LocalRuntimeError).remedy).toMatch(/start Docker.*localCommand/);
+  });
+
+  test('with Docker answering, the image is built once per asset and each run binds the mount\'s local folder with the job\'s environment', async () => {
+    // Given a Docker CLI that answers and records what it is asked
+    const calls = path.join(root, 'docker-calls');
+    mkdirSync(calls);
+    const docker = path.join(root, 'docker');
+    writeFileSync(docker, `#!/bin/sh\nn=$(ls ${calls} | wc -l)\nprintf '%s\\n' "$@" > ${calls}/$n\nexit 0\n`);
+    chmodSync(docker, 0o755);
+    const emulator = batch(undefined, { docker: undefined, dockerCommand: docker });
+    expect(BatchEmulator.checkRunnable(model(), { dockerCommand: docker }).get(definition().arn)).toBe('docker');
+    // When two jobs run
+    await call(emulator, processParameters());
+    await call(emulator, processParameters({}, { JobName: 'run-2' }));
+    // Then: info (detection), one build of the asset, two runs
+    const recorded = Array.from({ length: 4 }, (_, i) => readFileSync(path.join(calls, String(i)), 'utf-8').trim().split('\n'));
+    expect(recorded[0]).toEqual(['info']);
+    expect(recorded[1]).toEqual(['build', '--tag', expect.stringMatching(/^batch-pipeline-local\/test-job:[0-9a-f]{12}$/), path.join(root, 'asset')]);
+    const run = recorded[2];
+    expect(run.slice(0, 2)).toEqual(['run', '--rm']);
+    expect(run).toContain(`${path.resolve(efs('/'))}:/mnt/pipeline`);
+    // Inside the container the mount path is real: values are not rewritten
+    expect(run).toContain('PIPELINE_INPUT_PATH=/mnt/pipeline/runs/run-1/in/scan 1.csv');
+    expect(run).toContain('FROM_DEFINITION=yes');
+    expect(run.at(-1)).toBe(recorded[1][2]);
+    expect(recorded[3][0]).toBe('run');
+    expect(existsSync(path.join(calls, '4'))).toBe(false);
+  });
+});
+
+describe('Batch emulator: scheduling', () => {
+  beforeEach(stageInput);
+
+  test('plain submitJob answers at once with the job\'s id, and the job runs on', async () => {
+    const emulator = batch();
+    const result = await call(emulator, processParameters({ SLEEP_MS: '300' }), SUBMIT);
+    expect(result).toMatchObject({ JobName: 'run-1', JobId: expect.any(String), JobArn: expect.stringContaining(':job/'), SdkHttpMetadata: { HttpStatusCode: 200 } });
+    expect(emulator.describeJob(result.JobId)?.Status).not.toBe('SUCCEEDED');
+    for (let i = 0; i < 200 && emulator.describeJob(result.JobId)?.Status !== 'SUCCEEDED'; i++) await new Promise((resolve) => setTimeout(resolve, 25));
+    expect(emulator.describeJob(result.JobId)?.Status).toBe('SUCCEEDED');
+  });
+
+  test('beyond maxConcurrentJobs, jobs wait RUNNABLE and run in order', async () => {
+    const emulator = batch(undefined, { maxConcurrentJobs: 1 });
+    const first = await call(emulator, processParameters({ SLEEP_MS: '400' }), SUBMIT);
+    const second = await call(emulator, processParameters({}, { JobName: 'run-2' }), SUBMIT);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(emulator.describeJob(second.JobId)?.Status).toBe('RUNNABLE');
+    for (let i = 0; i < 200 && emulator.describeJob(second.JobId)?.Status !== 'SUCCEEDED'; i++) await new Promise((resolve) => setTimeout(resolve, 25));
+    expect(emulator.describeJob(second.JobId)!.StartedAt as number).toBeGreaterThanOrEqual(emulator.describeJob(first.JobId)!.StoppedAt as number);
+  });
+
+  test('the emulator answers only the Batch SubmitJob integrations', () => {
+    const emulator = batch();
+    expect(emulator.handles(SYNC) && emulator.handles(SUBMIT)).toBe(true);
+    expect(emulator.handles('arn:aws:states:::batch:submitJob.waitForTaskToken')).toBe(false);
+  });
+});
