@@ -4,3 +4,7 @@ export { checksumOf, compositeChecksum } from './services/s3/s3-checksums';
 export * from './services/service-rules';
 export * from './services/sdk-environment';
 export * from './testing/local-s3-sandbox';
+export * from './services/lambda/function-runner';
+export * from './services/lambda/lambda-integration';
+export { FunctionEnvironmentOptions, functionEnvironment, localMountFolder, rewriteMountPath } from './services/lambda/function-environment';
+export { FunctionErrorPayload } from './services/lambda/host-protocol';
