@@ -340,7 +340,7 @@ export class BatchEmulator implements TaskIntegration {
     const containerName = `batch-pipeline-${job.jobId}-${attempt}`;
     if (runner === 'docker') {
       command = this.options.dockerCommand ?? 'docker';
-      args = ['run', '--rm', '--name', containerName,
+      args = ['run', '--rm', '--name', containerName, ...platformArguments(job.definition),
         ...mounts.flatMap((mount) => ['--volume', `${this.localFolder(mount)}:${mount.mountPath}`]),
         ...Object.entries({ ...job.environment, ...batchVariables }).flatMap(([name, value]) => ['--env', `${name}=${value}`]),
         image!, ...(job.command ?? [])];
@@ -407,7 +407,7 @@ export class BatchEmulator implements TaskIntegration {
     if (!build) {
       const tag = `batch-pipeline-local/${job.definition.name.toLowerCase().replace(/[^a-z0-9_.-]/g, '-')}:${createHash('sha256').update(directory).digest('hex').slice(0, 12)}`;
       build = new Promise<string>((resolve, reject) => {
-        const child = spawn(this.options.dockerCommand ?? 'docker', ['build', '--tag', tag, directory], { env: inheritedEnvironment(), stdio: ['ignore', 'pipe', 'pipe'] });
+        const child = spawn(this.options.dockerCommand ?? 'docker', ['build', ...platformArguments(job.definition), '--tag', tag, directory], { env: inheritedEnvironment(), stdio: ['ignore', 'pipe', 'pipe'] });
         for (const stream of [child.stdout, child.stderr]) {
           createInterface({ input: stream }).on('line', (line) => appendFileSync(job.logFile, `[docker build] ${line}\n`));
         }
@@ -538,6 +538,12 @@ function checkCondition(condition: Readonly<Record<string, string>>): void {
       throw clientError(`evaluateOnExit.${key.charAt(0).toLowerCase() + key.slice(1)} '${pattern}' is not valid: letters, numbers, periods, colons and white space, optionally ending with *`);
     }
   }
+}
+
+/** The definition's CPU architecture (RuntimePlatform), so that an ARM64 job builds and runs as ARM64 on any host. */
+function platformArguments(definition: JobDefinition): string[] {
+  const architecture = definition.localRun?.architecture;
+  return architecture === 'ARM64' ? ['--platform', 'linux/arm64'] : architecture === 'X86_64' ? ['--platform', 'linux/amd64'] : [];
 }
 
 function globMatches(pattern: string, value: string): boolean {

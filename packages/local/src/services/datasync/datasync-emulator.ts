@@ -4,7 +4,7 @@ import { copyFile, mkdir, readdir, stat, utimes } from 'node:fs/promises';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSyncLocation, DataSyncTask } from '../../model/pipeline-model';
-import { LocalS3Store } from '../s3/local-s3-store';
+import { LocalS3Store, SIDECAR } from '../s3/local-s3-store';
 import { serviceError } from '../service-rules';
 import { ServiceContext, TaskIntegration, TaskRequest } from '../task-integration';
 import { DataSyncFilter } from './datasync-filter';
@@ -29,6 +29,12 @@ export interface DataSyncFaults {
    * @default 1
    */
   readonly cancelSeconds?: number | 'NEVER';
+  /**
+   * Seconds TRANSFERRING lasts at least (times `timeScale`), for a transfer that takes long, such
+   * as one that outlasts the state machine's stage timeout.
+   * @default - the emulation's pace: 0.2 s plus size at 200 MiB/s
+   */
+  readonly transferSeconds?: number;
 }
 
 export interface DataSyncEmulatorOptions {
@@ -357,7 +363,8 @@ export class DataSyncEmulator implements TaskIntegration {
       await this.transfer(execution, plan, signal);
       // The copy itself took real time: pause only for the rest of the emulated transfer time.
       const copied = this.context.timeScale > 0 ? (Date.now() - started) / 1000 / this.context.timeScale : 0;
-      await this.pause(PACE.transfer + execution.bytesTransferred / PACE.bytesPerSecond - copied, signal);
+      const transferSeconds = Math.max(execution.faults.transferSeconds ?? 0, PACE.transfer + execution.bytesTransferred / PACE.bytesPerSecond);
+      await this.pause(transferSeconds - copied, signal);
       execution.phases.transfer = ['SUCCESS', Date.now() - started];
 
       execution.status = 'VERIFYING';
@@ -410,9 +417,9 @@ export class DataSyncEmulator implements TaskIntegration {
   private async prepare(execution: Execution): Promise<SourceEntry[]> {
     const source = this.location(execution.task.sourceLocationArn);
     const destination = this.location(execution.task.destinationLocationArn);
-    const sourceEntries = await this.list(source);
-    this.checkReachable(destination);
     const includes = execution.includes?.map((rule) => new DataSyncFilter(rule.Value)) ?? [];
+    const sourceEntries = await this.list(source, includes);
+    this.checkReachable(destination);
     const excludes = execution.excludes?.map((rule) => new DataSyncFilter(rule.Value)) ?? [];
     const selected = sourceEntries.filter((entry) =>
       (includes.length === 0 || includes.some((filter) => filter.matches(entry.relativePath)))
@@ -508,34 +515,49 @@ export class DataSyncEmulator implements TaskIntegration {
     }
   }
 
-  private async list(location: DataSyncLocation): Promise<SourceEntry[]> {
+  /**
+   * The files of a location, relative to its path. The current version of every object of a bucket
+   * is a file of the bucket's folder (LocalS3Store), so S3 and EFS are listed alike, by walking the
+   * folder; only the folders the Includes can match are walked.
+   */
+  private async list(location: DataSyncLocation, includes: readonly DataSyncFilter[]): Promise<SourceEntry[]> {
     this.checkReachable(location);
-    if (location.kind === 'S3') {
-      const prefix = s3Prefix(location.subdirectory);
-      const objects = await this.store.list(location.bucketName, prefix);
-      // A key ending in `/` is a folder to DataSync, not a file.
-      return objects.filter(({ key }) => !key.endsWith('/')).map(({ key, record }) => ({
-        relativePath: `/${key.slice(prefix.length)}`,
-        size: record.size,
-        modified: new Date(record.lastModified),
-        file: this.store.objectPath(location.bucketName, key),
-      }));
-    }
-    const root = this.efsRoot(location);
+    const root = location.kind === 'S3'
+      ? path.join(this.store.root, location.bucketName, ...s3Prefix(location.subdirectory).split('/').filter((s) => s !== ''))
+      : this.efsRoot(location);
+    const folders = includes.length === 0 ? ['/'] : includes.map((filter) => filter.folders()).reduce<string[] | undefined>(
+      (all, some) => all && some ? [...all, ...some] : undefined, []) ?? ['/'];
+    const top = [...new Set(folders)].sort().filter((folder, i, sorted) => !sorted.slice(0, i).some((above) => folder.startsWith(above)));
     const entries: SourceEntry[] = [];
     const walk = async (directory: string): Promise<void> => {
-      for (const item of await readdir(directory, { withFileTypes: true })) {
+      let items;
+      try {
+        items = await readdir(directory, { withFileTypes: true });
+      } catch {
+        return;
+      }
+      for (const item of items) {
         const file = path.join(directory, item.name);
+        // The bucket's sidecar (versions, uploads in progress) holds no object.
+        if (location.kind === 'S3' && directory === path.join(this.store.root, location.bucketName) && item.name === SIDECAR) continue;
         if (item.isDirectory()) {
           await walk(file);
         } else if (item.isFile()) {
-          const info = await stat(file);
-          entries.push({ relativePath: `/${path.relative(root, file).split(path.sep).join('/')}`, size: info.size, modified: info.mtime, file });
+          const relativePath = `/${path.relative(root, file).split(path.sep).join('/')}`;
+          const entry = location.kind === 'S3' ? this.objectEntry(location, relativePath, file) : await fileEntry(relativePath, file);
+          if (entry) entries.push(entry);
         }
       }
     };
-    await walk(root);
-    return entries;
+    for (const folder of top) await walk(path.join(root, folder));
+    return entries.sort((a, b) => Buffer.compare(Buffer.from(a.relativePath), Buffer.from(b.relativePath)));
+  }
+
+  /** An object of an S3 location, from its version record; a file the store has not committed yet is not an object. */
+  private objectEntry(location: Extract<DataSyncLocation, { kind: 'S3' }>, relativePath: string, file: string): SourceEntry | undefined {
+    const key = `${s3Prefix(location.subdirectory)}${relativePath.slice(1)}`;
+    const current = this.store.versions(location.bucketName, key)[0];
+    return current && !current.deleteMarker ? { relativePath, size: current.size, modified: new Date(current.lastModified), file } : undefined;
   }
 
   private destinationFile(location: DataSyncLocation, relativePath: string): { size: number; file: string } | undefined {
@@ -602,6 +624,11 @@ function checkOptions(value: unknown): Record<string, unknown> {
 function s3Prefix(subdirectory: string): string {
   const trimmed = subdirectory.replace(/^\/+/, '');
   return trimmed === '' || trimmed.endsWith('/') ? trimmed : `${trimmed}/`;
+}
+
+async function fileEntry(relativePath: string, file: string): Promise<SourceEntry> {
+  const info = await stat(file);
+  return { relativePath, size: info.size, modified: info.mtime, file };
 }
 
 async function md5(file: string): Promise<string> {

@@ -12,10 +12,27 @@
  * Paths given to `matches` are relative to the location, with a leading `/` (`/runs/r1/out/a.txt`).
  */
 export class DataSyncFilter {
+  private readonly written: readonly string[];
   private readonly patterns: readonly RegExp[];
 
   public constructor(public readonly value: string) {
-    this.patterns = splitPatterns(value).filter((p) => p !== '').map(toRegExp);
+    this.written = splitPatterns(value).filter((p) => p !== '');
+    this.patterns = this.written.map(toRegExp);
+  }
+
+  /**
+   * The folders under which every match lies (`/runs/r1/out/*` -> `/runs/r1/out/`, `/a/b.csv` -> `/a/`),
+   * so that a listing can skip the rest; undefined when a pattern can match anywhere (`*.tmp`).
+   */
+  public folders(): string[] | undefined {
+    const folders: string[] = [];
+    for (const pattern of this.written) {
+      if (!pattern.startsWith('/')) return undefined;
+      const wildcard = pattern.search(/[*\\]/);
+      const literal = wildcard < 0 ? pattern : pattern.slice(0, wildcard);
+      folders.push(literal.slice(0, literal.lastIndexOf('/') + 1));
+    }
+    return folders;
   }
 
   /** Whether the path, or a folder above it, matches one of the filter's patterns. */

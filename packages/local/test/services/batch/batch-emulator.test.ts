@@ -342,22 +342,24 @@ describe('Batch emulator: where the job runs', () => {
     const docker = path.join(root, 'docker');
     writeFileSync(docker, `#!/bin/sh\nn=$(ls ${calls} | wc -l)\nprintf '%s\\n' "$@" > ${calls}/$n\nexit 0\n`);
     chmodSync(docker, 0o755);
-    const emulator = batch(undefined, { docker: undefined, dockerCommand: docker });
-    expect(BatchEmulator.checkRunnable(model(), { dockerCommand: docker }).get(definition().arn)).toBe('docker');
+    const job = definition({ localRun: { localCommand: ['node', 'job/job.js'], architecture: 'X86_64' } });
+    const emulator = batch(job, { docker: undefined, dockerCommand: docker });
+    expect(BatchEmulator.checkRunnable(model(job), { dockerCommand: docker }).get(job.arn)).toBe('docker');
     // When two jobs run
     await call(emulator, processParameters());
     await call(emulator, processParameters({}, { JobName: 'run-2' }));
     // Then: info (detection), one build of the asset, two runs
     const recorded = Array.from({ length: 4 }, (_, i) => readFileSync(path.join(calls, String(i)), 'utf-8').trim().split('\n'));
     expect(recorded[0]).toEqual(['info']);
-    expect(recorded[1]).toEqual(['build', '--tag', expect.stringMatching(/^batch-pipeline-local\/test-job:[0-9a-f]{12}$/), path.join(root, 'asset')]);
+    expect(recorded[1]).toEqual(['build', '--platform', 'linux/amd64', '--tag', expect.stringMatching(/^batch-pipeline-local\/test-job:[0-9a-f]{12}$/), path.join(root, 'asset')]);
     const run = recorded[2];
     expect(run.slice(0, 2)).toEqual(['run', '--rm']);
+    expect(run.join(' ')).toContain('--platform linux/amd64');
     expect(run).toContain(`${path.resolve(efs('/'))}:/mnt/pipeline`);
     // Inside the container the mount path is real: values are not rewritten
     expect(run).toContain('PIPELINE_INPUT_PATH=/mnt/pipeline/runs/run-1/in/scan 1.csv');
     expect(run).toContain('FROM_DEFINITION=yes');
-    expect(run.at(-1)).toBe(recorded[1][2]);
+    expect(run.at(-1)).toBe(recorded[1][4]);
     expect(recorded[3][0]).toBe('run');
     expect(existsSync(path.join(calls, '4'))).toBe(false);
   });

@@ -37,13 +37,13 @@ beforeEach(() => {
 afterEach(() => rmSync(root, { recursive: true, force: true }));
 
 /** The example's shape: uploads/incoming/ -> EFS /pipeline/staging/, EFS /pipeline/ -> reports/reports/. */
-function model(changes: { stageInSubdirectory?: string; taskExcludes?: DataSyncTask['excludes']; taskIncludes?: DataSyncTask['includes']; options?: Record<string, unknown> } = {}): PipelineModel {
+function model(changes: { stageInSourceSubdirectory?: string; stageInSubdirectory?: string; taskExcludes?: DataSyncTask['excludes']; taskIncludes?: DataSyncTask['includes']; options?: Record<string, unknown> } = {}): PipelineModel {
   const location = (seed: string, value: Record<string, string>): [string, DataSyncLocation] => {
     const arn = DataSyncEmulator.locationArn(REGION, ACCOUNT, seed);
     return [arn, { ...value, arn } as DataSyncLocation];
   };
   const locations = new Map<string, DataSyncLocation>([
-    location('in-source', { kind: 'S3', bucketName: UPLOADS, subdirectory: '/incoming/' }),
+    location('in-source', { kind: 'S3', bucketName: UPLOADS, subdirectory: changes.stageInSourceSubdirectory ?? '/incoming/' }),
     location('in-destination', { kind: 'EFS', fileSystemLogicalId: 'FileSystem', accessPointRootDirectory: '/pipeline', subdirectory: changes.stageInSubdirectory ?? '/staging/' }),
     location('out-source', { kind: 'EFS', fileSystemLogicalId: 'FileSystem', accessPointRootDirectory: '/pipeline', subdirectory: '/' }),
     location('out-destination', { kind: 'S3', bucketName: REPORTS, subdirectory: '/reports/' }),
@@ -162,7 +162,8 @@ describe('DataSync emulator: executions', () => {
     await upload('incoming/a.csv', 'a');
     await upload('incoming/b.csv', 'b');
     staging();
-    const datasync = emulator();
+    // TRANSFERRING lasts 100 ms here, so that the test sees it
+    const datasync = emulator({ faults: { transferSeconds: 5 } });
     // When two executions of one task start back to back
     const first = await start(datasync, STAGE_IN, '/a.csv');
     const second = await start(datasync, STAGE_IN, '/b.csv');
@@ -314,6 +315,39 @@ describe('DataSync emulator: filters and subdirectories', () => {
   });
 });
 
+describe('DataSync emulator: listing the source', () => {
+  test('a location at the bucket\'s root lists every object, and nothing of the store\'s own sidecar', async () => {
+    await upload('incoming/a.csv', 'a');
+    await upload('top.csv', 'top');
+    staging();
+    const datasync = emulator({}, model({ stageInSourceSubdirectory: '/' }));
+    const done = await until(datasync, await start(datasync, STAGE_IN), ['SUCCESS']);
+    expect(done).toMatchObject({ FilesTransferred: 2 });
+    expect(readFileSync(efs('/staging/incoming/a.csv'), 'utf-8')).toBe('a');
+    expect(readFileSync(efs('/staging/top.csv'), 'utf-8')).toBe('top');
+    expect(existsSync(efs('/staging/.s3'))).toBe(false);
+  });
+
+  test('a file in the bucket\'s folder that the store has not committed is not an object', async () => {
+    await upload('incoming/a.csv', 'a');
+    writeFileSync(path.join(state.bucketsRoot, UPLOADS, 'incoming', 'stray.csv'), 'not an object');
+    staging();
+    const datasync = emulator();
+    expect(await until(datasync, await start(datasync, STAGE_IN), ['SUCCESS'])).toMatchObject({ FilesTransferred: 1 });
+    expect(existsSync(efs('/staging/stray.csv'))).toBe(false);
+  });
+
+  test('an object removed since the last version is not listed: a delete marker hides it', async () => {
+    await upload('incoming/a.csv', 'a');
+    await upload('incoming/gone.csv', 'gone');
+    await store.commit(UPLOADS, 'incoming/gone.csv', undefined, { size: 0, etag: '""', lastModified: new Date().toUTCString() });
+    staging();
+    const datasync = emulator();
+    expect(await until(datasync, await start(datasync, STAGE_IN), ['SUCCESS'])).toMatchObject({ FilesTransferred: 1 });
+    expect(existsSync(efs('/staging/gone.csv'))).toBe(false);
+  });
+});
+
 describe('DataSync emulator: cancel', () => {
   test('a cancelled execution goes CANCELLING, then ERROR with OpCancelled, and frees the task for the next one', async () => {
     await upload('incoming/a.csv', 'a');
@@ -394,6 +428,15 @@ describe('DataSync emulator: injected faults', () => {
     expect(done).toMatchObject({ Status: 'ERROR', Result: { PrepareStatus: 'SUCCESS', TransferStatus: 'ERROR' } });
     expect(done.Result.ErrorCode).toBeTruthy();
     expect(existsSync(efs('/staging/a.csv'))).toBe(false);
+  });
+
+  test('transferSeconds keeps an execution TRANSFERRING that long', async () => {
+    const datasync = emulator({ faults: { transferSeconds: 10 } }, model(), 0.05);
+    const arn = await start(datasync, STAGE_IN, '/a.csv');
+    await until(datasync, arn, ['TRANSFERRING']);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    expect(await call(datasync, DESCRIBE, { TaskExecutionArn: arn })).toMatchObject({ Status: 'TRANSFERRING', FilesTransferred: 1 });
+    await until(datasync, arn, ['SUCCESS']);
   });
 
   test('a NEVER outcome stays TRANSFERRING', async () => {
