@@ -49,6 +49,14 @@ interface Active {
 
 const SENTINEL_MARK = '\u0000END ';
 
+/** Every environment process alive, ended when this process exits however it exits (short of SIGKILL). */
+const LIVE = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of LIVE) {
+    child.kill('SIGKILL');
+  }
+});
+
 /**
  * One execution environment: a child process running `function-host` with its own environment
  * variables, working directory and `/tmp`. It takes one invocation at a time and stays warm for
@@ -77,6 +85,8 @@ export class ExecutionEnvironment {
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       serialization: 'json',
     });
+    LIVE.add(this.child);
+    this.child.once('exit', () => LIVE.delete(this.child));
     for (const stream of ['stdout', 'stderr'] as const) {
       const readable = this.child[stream]!;
       readable.setEncoding('utf8');
@@ -99,10 +109,15 @@ export class ExecutionEnvironment {
         status = { code, signal };
         done();
       });
-      this.child.once('error', (error) => {
-        status = status ?? { code: null, signal: null };
+      let failed = false;
+      this.child.on('error', (error) => {
+        // A failed spawn or a send on a closed channel: the process is (or will be) gone.
         this.stderrTail += String(error);
-        done();
+        if (!failed && this.child.pid === undefined) {
+          failed = true;
+          status = { code: null, signal: null };
+          done();
+        }
       });
     });
     this.ready = new Promise((resolve) => {
@@ -167,7 +182,11 @@ export class ExecutionEnvironment {
         active.timedOutAfterMs = timeoutMs;
         this.kill();
       }, timeoutMs);
-      this.child.send({ ...message, deadlineMs: Date.now() + timeoutMs });
+      this.child.send({ ...message, deadlineMs: Date.now() + timeoutMs }, (error) => {
+        if (error) {
+          this.kill();
+        }
+      });
     });
   }
 

@@ -224,6 +224,9 @@ async function main(): Promise<void> {
   const started = performance.now();
   patchConsole();
   const nodeMajor = Number(/nodejs(\d+)/.exec(process.env.AWS_EXECUTION_ENV ?? '')?.[1] ?? 0);
+  // The runner ends this process; Ctrl-C in the runner's terminal does not (Lambda functions get no SIGINT), and
+  // when the runner goes away, the IPC channel closes and this process ends with it.
+  process.on('SIGINT', () => undefined);
   process.on('disconnect', () => process.exit(0));
 
   let handler: Handler;
