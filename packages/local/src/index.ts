@@ -8,3 +8,8 @@ export * from './services/lambda/function-runner';
 export * from './services/lambda/lambda-integration';
 export { FunctionEnvironmentOptions, functionEnvironment, localMountFolder, rewriteMountPath } from './services/lambda/function-environment';
 export { FunctionErrorPayload } from './services/lambda/host-protocol';
+export * from './services/datasync/datasync-emulator';
+export { DataSyncFilter } from './services/datasync/datasync-filter';
+export * from './services/batch/batch-emulator';
+export * from './services/sns/sns-emulator';
+export * from './services/cloudwatch/cloudwatch-emulator';
