@@ -87,7 +87,8 @@ export class SnsEmulator implements TaskIntegration {
     mkdirSync(path.dirname(file), { recursive: true });
     // One appendFileSync per line: lines of concurrent runs never interleave.
     appendFileSync(file, `${JSON.stringify(record)}\n`);
-    this.context.events.emit({ type: 'notification', topicArn, message, ...(subject !== undefined ? { subject } : {}), file });
+    // `execution` is the execution's name, the run id the runtime files notifications under.
+    this.context.events.emit({ type: 'notification', topicArn, message, ...(subject !== undefined ? { subject } : {}), file, execution: request.execution.name });
     // The optimized integration returns the Publish response with the SDK's HTTP metadata.
     const requestId = randomUUID();
     return {

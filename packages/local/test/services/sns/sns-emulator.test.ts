@@ -79,7 +79,7 @@ describe('SNS emulator', () => {
       expect.objectContaining({ message: 'plain text' }),
     ]);
     expect(lines()[1].subject).toBeUndefined();
-    expect(events[0]).toEqual({ type: 'notification', topicArn: TOPIC.arn, message: JSON.stringify(message), subject: 'batch-pipeline run failed', file: state.notificationsFile(TOPIC.name) });
+    expect(events[0]).toEqual({ type: 'notification', topicArn: TOPIC.arn, message: JSON.stringify(message), subject: 'batch-pipeline run failed', file: state.notificationsFile(TOPIC.name), execution: EXECUTION.name });
   });
 
   test('the result is the Publish response with the SDK metadata, as the optimized integration returns it', async () => {
