@@ -35,6 +35,12 @@ export interface BatchEmulatorOptions {
    * @default 30
    */
   readonly stopTimeoutSeconds?: number;
+  /**
+   * Make every attempt of every job end with this exit code instead of running the job (its
+   * command is not started), for tests of the failure paths; the retry strategy applies as usual.
+   * @default - jobs run
+   */
+  readonly failWithExitCode?: number;
 }
 
 /** How a job definition runs on this machine. */
@@ -276,11 +282,13 @@ export class BatchEmulator implements TaskIntegration {
     try {
       for (let attempt = 1; attempt <= job.attempts; attempt++) {
         job.status = 'STARTING';
-        const image = runner === 'docker' ? await this.image(job) : undefined;
+        const image = runner === 'docker' && this.options.failWithExitCode === undefined ? await this.image(job) : undefined;
         job.status = 'RUNNING';
         const startedAt = Date.now();
         job.startedAt ??= startedAt;
-        const result = await this.attempt(job, attempt, runner, image);
+        const result = this.options.failWithExitCode !== undefined
+          ? this.injectedFailure(job, attempt, this.options.failWithExitCode)
+          : await this.attempt(job, attempt, runner, image);
         const detail: Attempt = {
           Container: {
             ...(result.exitCode !== undefined ? { ExitCode: result.exitCode } : {}),
@@ -340,7 +348,10 @@ export class BatchEmulator implements TaskIntegration {
     const containerName = `batch-pipeline-${job.jobId}-${attempt}`;
     if (runner === 'docker') {
       command = this.options.dockerCommand ?? 'docker';
-      args = ['run', '--rm', '--name', containerName, ...platformArguments(job.definition),
+      // Writes through an EFS access point belong to its POSIX user; locally, the folder's owner is
+      // the user running the runtime, so that the clean-up (a local process) can remove what the job wrote.
+      const user = typeof process.getuid === 'function' ? ['--user', `${process.getuid()}:${process.getgid!()}`] : [];
+      args = ['run', '--rm', '--name', containerName, ...platformArguments(job.definition), ...user,
         ...mounts.flatMap((mount) => ['--volume', `${this.localFolder(mount)}:${mount.mountPath}`]),
         ...Object.entries({ ...job.environment, ...batchVariables }).flatMap(([name, value]) => ['--env', `${name}=${value}`]),
         image!, ...(job.command ?? [])];
@@ -397,6 +408,11 @@ export class BatchEmulator implements TaskIntegration {
         settle(code !== null ? { exitCode: code, timedOut } : { exitCode: 128 + signalNumber(signal), timedOut });
       });
     });
+  }
+
+  private injectedFailure(job: Job, attempt: number, exitCode: number): AttemptResult {
+    this.log(job, `attempt ${attempt}: exits with ${exitCode} (injected fault, the command was not started)`);
+    return { exitCode, timedOut: false };
   }
 
   /** The job's image: built from its asset directory once per asset, else the definition's image reference. */

@@ -229,6 +229,12 @@ describe('Batch emulator: a job as a local command', () => {
 describe('Batch emulator: retry strategy', () => {
   beforeEach(stageInput);
 
+  test('an injected exit code fails every attempt without running the command, through the retry strategy', async () => {
+    const error = await refusal(call(batch(definition({ attempts: 2 }), { failWithExitCode: 7 }), processParameters()));
+    expect(JSON.parse(error.message)).toMatchObject({ Status: 'FAILED', Container: { ExitCode: 7 }, Attempts: [{ Container: { ExitCode: 7 } }, { Container: { ExitCode: 7 } }] });
+    expect(existsSync(efs('/runs/run-1/out/report.txt'))).toBe(false);
+  });
+
   test('a failed attempt is retried while attempts remain and no EvaluateOnExit condition matches', async () => {
     const detail = await call(batch(definition({ attempts: 3 })), processParameters({ EXIT_CODES: '1,1,0' }));
     expect(detail.Status).toBe('SUCCEEDED');
@@ -355,6 +361,7 @@ describe('Batch emulator: where the job runs', () => {
     const run = recorded[2];
     expect(run.slice(0, 2)).toEqual(['run', '--rm']);
     expect(run.join(' ')).toContain('--platform linux/amd64');
+    expect(run.join(' ')).toContain(`--user ${process.getuid!()}:${process.getgid!()}`);
     expect(run).toContain(`${path.resolve(efs('/'))}:/mnt/pipeline`);
     // Inside the container the mount path is real: values are not rewritten
     expect(run).toContain('PIPELINE_INPUT_PATH=/mnt/pipeline/runs/run-1/in/scan 1.csv');
