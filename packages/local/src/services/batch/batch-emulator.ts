@@ -447,7 +447,8 @@ export class BatchEmulator implements TaskIntegration {
 
   private describe(job: Job): Record<string, unknown> {
     const last = job.attemptDetails.at(-1);
-    return {
+    // A copy: what the state machine keeps of the answer must not change as the job goes on.
+    return structuredClone({
       JobArn: job.jobArn,
       JobName: job.jobName,
       JobId: job.jobId,
@@ -475,7 +476,7 @@ export class BatchEmulator implements TaskIntegration {
       PlatformCapabilities: ['FARGATE'],
       Tags: {},
       PropagateTags: true,
-    };
+    });
   }
 
   private capacity(): Promise<void> {

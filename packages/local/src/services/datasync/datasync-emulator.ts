@@ -251,7 +251,8 @@ export class DataSyncEmulator implements TaskIntegration {
     const [transferStatus, transferMs] = phase(execution.phases.transfer);
     const [verifyStatus, verifyMs] = phase(execution.phases.verify);
     const end = execution.endTime ?? new Date();
-    return {
+    // A copy: what the state machine keeps of the answer must not change as the execution goes on.
+    return structuredClone({
       TaskExecutionArn: execution.arn,
       Status: execution.status,
       Options: execution.options,
@@ -281,7 +282,7 @@ export class DataSyncEmulator implements TaskIntegration {
         VerifyStatus: verifyStatus,
         ...(execution.errorCode ? { ErrorCode: execution.errorCode, ErrorDetail: execution.errorDetail } : {}),
       },
-    };
+    });
   }
 
   /**
