@@ -125,10 +125,10 @@ new NxWorkspace(root, ['packages/*', 'apps/*', 'tools/*', 'integ']);
 
 // `npm test`: build, test and package every package in dependency order (Nx-cached).
 root.testTask.reset('nx run-many --target=build --output-style=static');
-// `npm start`: the main job; synthesizes the example pipeline and prints where it went.
+// `npm start`: the main job; runs the example pipeline locally on a sample and prints the report.
 root.addTask('start', {
-  description: 'Synthesize the example pipeline and print where the cloud assembly went',
-  exec: `nx run ${example.package.packageName}:synth --output-style=static`,
+  description: 'Run the example pipeline locally on a bundled sample file and print where the report is and what it says',
+  exec: `nx run ${example.package.packageName}:local-run --output-style=static`,
 });
 // Before either, install the workspace when node_modules is missing or stale,
 // so both commands work on a fresh clone.

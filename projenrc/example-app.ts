@@ -2,6 +2,9 @@ import { JsonFile, javascript, typescript } from 'projen';
 import { COMMON_OPTIONS, JEST_OPTIONS, PROJECT, WORKSPACE_VERSION, pinToolchain, skipOwnInstall } from './construct-package';
 import { VERSIONS } from './versions';
 
+/** The sample upload `npm start` runs through the pipeline. */
+export const LOCAL_RUN_SAMPLE = 'samples/plate-reader-2026-11-30.csv';
+
 export interface ExampleAppOptions {
   /** Construct packages the app composes. */
   readonly uses: javascript.NodeProject[];
@@ -47,5 +50,13 @@ export class ExampleApp extends typescript.TypeScriptProject {
       description: 'Synthesize the example pipeline into cdk.out and print a summary',
       exec: 'ts-node --prefer-ts-exts src/main.ts',
     });
+    // The README's main command: the whole pipeline, run locally on the bundled sample.
+    this.addTask('local-run', {
+      description: 'Synthesize the example and run its pipeline locally on samples/ (packages/local), printing the report',
+      exec: `node ../../node_modules/${PROJECT.npmScope}/local/lib/cli.js run ${LOCAL_RUN_SAMPLE} --synth --fast`,
+    });
+    this.gitignore.exclude('/.batch-pipeline/');
+    // Nx runs it after every workspace package it uses has compiled (the runtime included).
+    this.package.addField('nx', { targets: { 'local-run': { dependsOn: ['^compile'], cache: false } } });
   }
 }

@@ -105,6 +105,11 @@ async function watch(options: CliOptions, print: (line: string) => void): Promis
 /** The CLI, for `bin` and for tests: returns the exit code. */
 export async function main(argv: readonly string[], print: (line: string) => void = (line) => console.log(line)): Promise<number> {
   try {
+    const major = Number(process.versions.node.split('.')[0]);
+    if (major < 22) {
+      // aws-local-stepfunctions and the functions' runtime need Node.js 22 or newer.
+      throw new LocalRuntimeError(`Node.js ${process.versions.node} is too old for the local runtime`, 'use Node.js 22 or newer');
+    }
     const options = parseCliOptions(argv);
     if (options.command === 'help') {
       print(USAGE);

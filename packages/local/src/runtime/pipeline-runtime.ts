@@ -250,7 +250,7 @@ export class PipelineRuntime {
     });
     holder.engine = new ExecutionEngine(this.model.stateMachine, [
       new LambdaIntegration(context, this.functions),
-      new DataSyncEmulator(context, this.options.dataSync ?? {}),
+      new DataSyncEmulator(context, { ...this.options.dataSync, store: this.s3.store }),
       new BatchEmulator(context, { appDirectory: this.options.appDirectory ?? defaultAppDirectory(this.options.assemblyDirectory), docker: this.options.docker, ...this.options.batch }),
       new SnsEmulator(context, this.options.sns ?? {}),
       new CloudWatchEmulator(context),
