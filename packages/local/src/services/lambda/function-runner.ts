@@ -8,7 +8,7 @@ import { LocalRuntimeError } from '../../runtime/local-runtime-error';
 import { StateDirectory } from '../../runtime/state-directory';
 import { LocalEndpoints } from '../sdk-environment';
 import { serviceError } from '../service-rules';
-import { RuntimeEvents } from '../task-integration';
+import { RuntimeEvents, ServiceContext } from '../task-integration';
 import { EnvironmentOutcome, ExecutionEnvironment } from './execution-environment';
 import { functionEnvironment, localMountFolder } from './function-environment';
 import { FunctionErrorPayload } from './host-protocol';
@@ -163,6 +163,16 @@ export class FunctionRunner {
       return `function '${fn.name}' (${fn.logicalId}) has runtime '${fn.runtime}'; the local runtime runs only Node.js functions (nodejs*)`;
     }
     return undefined;
+  }
+
+  /**
+   * A runner for the functions of an emulated pipeline: the context's state directory, region,
+   * events and time scale, and the local endpoints the functions call.
+   */
+  public static forContext(context: ServiceContext, endpoints: LocalEndpoints,
+    options: Omit<FunctionRunnerOptions, 'state' | 'region' | 'endpoints' | 'events' | 'timeScale'> = {}): FunctionRunner {
+    const { state, events, timeScale } = context;
+    return new FunctionRunner({ ...options, state, region: context.model.region, endpoints, events, timeScale });
   }
 
   private readonly pools = new Map<string, Pool>();
@@ -516,9 +526,23 @@ function safeName(name: string): string {
   return name.replace(/[^A-Za-z0-9._@-]/g, '_');
 }
 
-async function mkdirAndAppend(file: string, text: string): Promise<void> {
-  mkdirSync(path.dirname(file), { recursive: true });
-  await appendFile(file, text);
+/** Appends in order per file: the log of an invocation never lands before the one of the invocation before it. */
+const appending = new Map<string, Promise<void>>();
+
+function mkdirAndAppend(file: string, text: string): Promise<void> {
+  const previous = appending.get(file) ?? Promise.resolve();
+  const next = previous.then(async () => {
+    mkdirSync(path.dirname(file), { recursive: true });
+    await appendFile(file, text);
+  });
+  const settled = next.catch(() => undefined);
+  appending.set(file, settled);
+  void settled.then(() => {
+    if (appending.get(file) === settled) {
+      appending.delete(file);
+    }
+  });
+  return next;
 }
 
 /** The compiled host: beside this module in lib/, or, when this module runs from src/ (ts-jest), in the package's lib/. */

@@ -161,6 +161,28 @@ describe('FunctionRunner: execution environments', () => {
     expect(alive(pidA)).toBe(false);
   });
 
+  test('at the total limit with every environment busy, an invocation of another function waits for one to end', async () => {
+    const source = 'exports.handler = async () => { await new Promise((r) => setTimeout(r, 300)); return process.pid; };';
+    const a = scratch.fn('busy-a', source);
+    const b = scratch.fn('busy-b', source);
+    const r = newRunner({ maxEnvironments: 1 });
+    const started = Date.now();
+    const [pidA, pidB] = (await Promise.all([r.invoke(a, {}), r.invoke(b, {})])).map((result) => Number(result.payload));
+    expect(pidA).not.toBe(pidB);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(600);
+    expect(alive(pidA)).toBe(false);
+  });
+
+  test('an environment idle for idleTimeoutSeconds is ended', async () => {
+    const fn = scratch.fn('idler', 'exports.handler = async () => process.pid;');
+    runner = new FunctionRunner({ state: scratch.state, region: REGION, endpoints: {}, idleTimeoutSeconds: 0.2 });
+    const pid = Number((await runner.invoke(fn, {})).payload);
+    for (let i = 0; i < 100 && alive(pid); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(alive(pid)).toBe(false);
+    expect(runner.environments()).toEqual({ idler: 0 });
+    expect((await runner.invoke(fn, {})).coldStart).toBe(true);
+  });
+
   test('stop ends every process', async () => {
     const fn = scratch.fn('stoppable', 'exports.handler = async () => process.pid;');
     const r = newRunner();
