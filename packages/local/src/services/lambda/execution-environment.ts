@@ -15,7 +15,12 @@ export interface EnvironmentSpec {
   readonly memoryMiB: number;
   /** Called with every line the process prints, as it arrives. */
   readonly onLine: (line: string) => void;
+  /** Called once when the process has ended, for whatever reason. */
+  readonly onExit?: () => void;
 }
+
+/** How long to wait for the output pipes to close after the process exited (a grandchild may hold them open). */
+const PIPE_GRACE_MS = 500;
 
 /** What one invocation in an environment came to. */
 export interface EnvironmentOutcome {
@@ -92,15 +97,16 @@ export class ExecutionEnvironment {
       readable.setEncoding('utf8');
       readable.on('data', (chunk: string) => this.onData(stream, chunk));
     }
-    const streamsClosed = Promise.all([
+    const pipesClosed = Promise.all([
       new Promise<void>((resolve) => this.child.stdout!.on('close', () => resolve())),
       new Promise<void>((resolve) => this.child.stderr!.on('close', () => resolve())),
     ]);
+    const streamsClosed = () => Promise.race([pipesClosed, new Promise<void>((resolve) => setTimeout(resolve, PIPE_GRACE_MS).unref())]);
     this.exited = new Promise((resolve) => {
       let status: { code: number | null; signal: NodeJS.Signals | null } | undefined;
       const done = () => {
         this.endedFlag = true;
-        void streamsClosed.then(() => {
+        void streamsClosed().then(() => {
           this.flushPartial();
           resolve(status!);
         });
@@ -280,6 +286,7 @@ export class ExecutionEnvironment {
 
   private onExit(status: { code: number | null; signal: NodeJS.Signals | null }): void {
     rmSync(this.spec.temporaryDirectory, { recursive: true, force: true });
+    this.spec.onExit?.();
     const active = this.active;
     if (!active) {
       return;

@@ -345,6 +345,12 @@ export class FunctionRunner {
         state, endpoints: this.options.endpoints, region: this.options.region, temporaryDirectory, logStreamName: `${date}/[$LATEST]${id}`,
       }),
       onLine: (line) => this.options.events?.emit({ type: 'log', source: fn.name, message: line }),
+      // An environment that ended while idle (an uncaught exception from a timer) is replaced, not handed the next event.
+      onExit: () => {
+        if (pool.idle.includes(environment)) {
+          this.retire(pool, environment);
+        }
+      },
     });
     pool.environments.add(environment);
     this.environmentCount++;
@@ -469,6 +475,9 @@ export class FunctionRunner {
       if (!lastResult.functionError) {
         return { condition: 'Success', attempts, lastResult };
       }
+      if (this.stopped) {
+        return { condition: 'Stopped', attempts, lastResult };
+      }
       if (attempts > retries) {
         return this.giveUp(fn, event, 'RetriesExhausted', attempts, lastResult);
       }
@@ -503,6 +512,10 @@ export class FunctionRunner {
 
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
+      if (this.stopped) {
+        resolve();
+        return;
+      }
       const entry = { timer: undefined as unknown as NodeJS.Timeout, wake: resolve };
       entry.timer = setTimeout(() => {
         this.retryTimers.delete(entry);

@@ -297,6 +297,17 @@ describe('FunctionRunner: failures as Lambda reports them', () => {
     expect(r.environments()).toEqual({ exiter: 0, uncaught: 0 });
   });
 
+  test('an environment that dies while idle is replaced: the next invocation starts a new one and succeeds', async () => {
+    const fn = scratch.fn('dies-idle', 'exports.handler = async (event) => { if (event.crashLater) setTimeout(() => { throw new Error(\'later\'); }, 20); return process.pid; };');
+    const r = newRunner();
+    const pid = Number((await r.invoke(fn, { crashLater: true })).payload);
+    for (let i = 0; i < 100 && alive(pid); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    const next = await r.invoke(fn, {});
+    expect(next.functionError).toBeUndefined();
+    expect(next.coldStart).toBe(true);
+    expect(Number(next.payload)).not.toBe(pid);
+  });
+
   test('a runtime other than Node.js is refused with a clear error naming the function', async () => {
     const fn = scratch.fn('py', 'x', { runtime: 'python3.12', logicalId: 'PyFn' });
     expect(FunctionRunner.unsupportedReason(fn)).toContain("function 'py' (PyFn) has runtime 'python3.12'");
