@@ -74,6 +74,20 @@ export interface LocalFunction {
   readonly memoryMiB: number;
   /** EFS access points the function mounts. */
   readonly mounts: readonly FileSystemMount[];
+  /**
+   * `MaximumRetryAttempts` of the function's `AWS::Lambda::EventInvokeConfig` (qualifier `$LATEST`):
+   * how often Lambda retries a failed asynchronous invocation, 0-2.
+   * @default 2
+   */
+  readonly asyncMaximumRetryAttempts?: number;
+  /**
+   * `MaximumEventAgeInSeconds` of the function's EventInvokeConfig: how long an asynchronous event
+   * may wait for a retry, 60-21600.
+   * @default 21600
+   */
+  readonly asyncMaximumEventAgeSeconds?: number;
+  /** `DestinationConfig.OnFailure.Destination` of the function's EventInvokeConfig (an ARN), if any. */
+  readonly asyncOnFailureDestination?: string;
 }
 
 /** An EFS access point mounted at a path (Lambda `FileSystemConfigs`, Batch `MountPoints`). */
