@@ -43,8 +43,8 @@ export interface PipelineRuntimeOptions {
   readonly dataSync?: Pick<DataSyncEmulatorOptions, 'faults' | 'taskFaults'>;
   /** Faults to inject into SNS (for tests of the failure paths). */
   readonly sns?: SnsEmulatorOptions;
-  /** Extra Batch options (concurrency). */
-  readonly batch?: Pick<BatchEmulatorOptions, 'maxConcurrentJobs'>;
+  /** Extra Batch options: concurrency, and a fault for tests (every job exits with this code). */
+  readonly batch?: Pick<BatchEmulatorOptions, 'maxConcurrentJobs' | 'failWithExitCode' | 'stopTimeoutSeconds'>;
   /** Execution environments per function and in all (defaults of FunctionRunner). */
   readonly lambda?: { readonly maxEnvironmentsPerFunction?: number; readonly maxEnvironments?: number };
 }
