@@ -62,7 +62,7 @@ function resolveSub(template: string, variables: Record<string, unknown>, contex
     if (expression.startsWith('!')) {
       return `\${${expression.slice(1)}}`;
     }
-    if (expression in variables) {
+    if (Object.hasOwn(variables, expression)) {
       return String(resolveValue(variables[expression], context));
     }
     if (expression.includes('.') && !expression.startsWith('AWS::')) {
@@ -75,7 +75,7 @@ function resolveSub(template: string, variables: Record<string, unknown>, contex
 
 /**
  * Resolves every intrinsic in a template value: Ref, Fn::GetAtt, Fn::Join, Fn::Sub,
- * Fn::Select, Fn::Split, Fn::Base64 (kept as text). Plain values come back unchanged.
+ * Fn::Select, Fn::Split, Fn::Base64. Plain values come back unchanged.
  */
 export function resolveValue(value: unknown, context: IntrinsicContext): any {
   if (Array.isArray(value)) {
@@ -104,14 +104,20 @@ export function resolveValue(value: unknown, context: IntrinsicContext): any {
           : resolveSub(argument as string, {}, context);
       case 'Fn::Select': {
         const [index, list] = argument as [unknown, unknown];
-        return (resolveValue(list, context) as unknown[])[Number(resolveValue(index, context))];
+        const items = resolveValue(list, context) as unknown[];
+        const position = Number(resolveValue(index, context));
+        if (!Array.isArray(items) || !Number.isInteger(position) || position < 0 || position >= items.length) {
+          // CloudFormation refuses an index outside the list ("Fn::Select cannot select nonexistent value").
+          throw new UnresolvableIntrinsicError(context.where, `Fn::Select index ${String(position)} is outside the list of ${Array.isArray(items) ? items.length : 0}`);
+        }
+        return items[position];
       }
       case 'Fn::Split': {
         const [separator, text] = argument as [string, unknown];
         return String(resolveValue(text, context)).split(separator);
       }
       case 'Fn::Base64':
-        return resolveValue(argument, context);
+        return Buffer.from(String(resolveValue(argument, context)), 'utf-8').toString('base64');
       default:
         if (name.startsWith('Fn::')) {
           throw new UnresolvableIntrinsicError(context.where, `${name} is not something the local runtime resolves`);
