@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ReferenceResolver } from './intrinsics';
+import { ReferenceResolver, resolveValue } from './intrinsics';
 
 /** A resource of a template: its type and properties (intrinsics unresolved). */
 export interface TemplateResource {
@@ -19,7 +19,11 @@ export function hexId(seed: string, length: number): string {
  */
 function generatedName(stackName: string, logicalId: string, maxLength: number, lowercase = false): string {
   const name = `${stackName}-${logicalId}`;
-  const allowed = lowercase ? name.toLowerCase().replace(/[^a-z0-9.-]/g, '-') : name.replace(/[^A-Za-z0-9_-]/g, '-');
+  let allowed = lowercase ? name.toLowerCase().replace(/[^a-z0-9.-]/g, '-') : name.replace(/[^A-Za-z0-9_-]/g, '-');
+  if (lowercase && /^(xn--|sthree-|amzn-s3-demo-)/.test(allowed)) {
+    // Prefixes S3 reserves (bucket naming rules): a stack named `sthree` must still get a valid bucket name.
+    allowed = `s3-${allowed}`;
+  }
   if (allowed.length <= maxLength) {
     return allowed;
   }
@@ -42,11 +46,16 @@ export class LocalIdentifiers implements ReferenceResolver {
     private readonly parameters: Readonly<Record<string, string>> = {},
   ) {}
 
+  /** The template's resource of a logical id (only the template's own: `constructor` is not one). */
+  private resourceOf(logicalId: string): TemplateResource | undefined {
+    return Object.hasOwn(this.resources, logicalId) ? this.resources[logicalId] : undefined;
+  }
+
   /** The name of a resource (bucket name, function name, topic name ...). */
   public nameOf(logicalId: string): string {
-    const resource = this.resources[logicalId];
+    const resource = this.resourceOf(logicalId);
     const properties = resource?.Properties ?? {};
-    const given = (key: string) => typeof properties[key] === 'string' ? properties[key] as string : undefined;
+    const given = (key: string) => this.givenName(logicalId, properties[key]);
     switch (resource?.Type) {
       case 'AWS::S3::Bucket': return given('BucketName') ?? generatedName(this.stackName, logicalId, 63, true);
       case 'AWS::Lambda::Function': return given('FunctionName') ?? generatedName(this.stackName, logicalId, 64);
@@ -62,11 +71,32 @@ export class LocalIdentifiers implements ReferenceResolver {
     }
   }
 
+  private readonly resolvingNames = new Set<string>();
+
+  /**
+   * A name the template gives: a string, or an intrinsic built from other references
+   * (`Fn::Join` of the account and a suffix), resolved as CloudFormation would.
+   */
+  private givenName(logicalId: string, value: unknown): string | undefined {
+    if (typeof value === 'string' || value === undefined || this.resolvingNames.has(logicalId)) {
+      return typeof value === 'string' ? value : undefined;
+    }
+    this.resolvingNames.add(logicalId);
+    try {
+      const resolved = resolveValue(value, { region: this.region, account: this.account, references: this, where: `${this.stackName}/${logicalId}` });
+      return typeof resolved === 'string' ? resolved : undefined;
+    } catch {
+      return undefined;
+    } finally {
+      this.resolvingNames.delete(logicalId);
+    }
+  }
+
   public ref(logicalId: string): string | undefined {
-    if (logicalId in this.parameters) {
+    if (Object.hasOwn(this.parameters, logicalId)) {
       return this.parameters[logicalId];
     }
-    const resource = this.resources[logicalId];
+    const resource = this.resourceOf(logicalId);
     if (!resource) {
       return undefined;
     }
@@ -89,7 +119,7 @@ export class LocalIdentifiers implements ReferenceResolver {
   }
 
   public getAtt(logicalId: string, attribute: string): string | undefined {
-    const resource = this.resources[logicalId];
+    const resource = this.resourceOf(logicalId);
     if (!resource) {
       return undefined;
     }
@@ -135,7 +165,7 @@ export class LocalIdentifiers implements ReferenceResolver {
       'AWS::EC2::VPC': 'vpc-',
       'AWS::EC2::Subnet': 'subnet-',
     };
-    const type = this.resources[logicalId]?.Type;
+    const type = this.resourceOf(logicalId)?.Type;
     if (type === 'AWS::KMS::Key') {
       const hex = hexId(`${this.stackName}/${logicalId}`, 32);
       return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
@@ -146,7 +176,7 @@ export class LocalIdentifiers implements ReferenceResolver {
 
   /** The ARN of a resource, in the format of its service. */
   public arnOf(logicalId: string): string {
-    const resource = this.resources[logicalId];
+    const resource = this.resourceOf(logicalId);
     const name = this.nameOf(logicalId);
     const base = (service: string) => `arn:aws:${service}:${this.region}:${this.account}`;
     const hex = hexId(`${this.stackName}/${logicalId}`, 17);
