@@ -96,8 +96,13 @@ export interface AsyncInvocation {
 }
 
 export interface AsyncInvocationOutcome {
-  /** `Success`; `RetriesExhausted` or `EventAgeExceeded` (the on-failure conditions); `Stopped` when the runner stopped first. */
-  readonly condition: 'Success' | 'RetriesExhausted' | 'EventAgeExceeded' | 'Stopped';
+  /**
+   * `Success`; `RetriesExhausted` or `EventAgeExceeded` (the on-failure conditions); `Stopped` when the runner stopped
+   * first; `ServiceError` when the local runtime itself failed to run the function (`error` says why).
+   */
+  readonly condition: 'Success' | 'RetriesExhausted' | 'EventAgeExceeded' | 'Stopped' | 'ServiceError';
+  /** What went wrong, for `ServiceError`. */
+  readonly error?: Error;
   /** How many times the function ran. */
   readonly attempts: number;
   /** The last attempt's response. */
@@ -226,7 +231,8 @@ export class FunctionRunner {
    * retries: by default twice, one minute and then two minutes later (scaled by `timeScale`),
    * or as the function's EventInvokeConfig says (`asyncMaximumRetryAttempts`,
    * `asyncMaximumEventAgeSeconds`). Retries keep the request id. Throws at once when Lambda
-   * would refuse the event (`Lambda.RequestTooLargeException` above 1 MB).
+   * would refuse the event (`Lambda.RequestTooLargeException` above 1 MB) or the function cannot
+   * run locally (`LocalRuntimeError`); `completion` never rejects.
    */
   public invokeAsync(fn: LocalFunction, event: unknown, options: InvokeOptions = {}): AsyncInvocation {
     const text = this.accept(fn, event, ASYNC_PAYLOAD_LIMIT_BYTES);
@@ -470,7 +476,8 @@ export class FunctionRunner {
         if (this.stopped) {
           return { condition: 'Stopped', attempts, lastResult };
         }
-        throw error;
+        this.options.events?.emit({ type: 'log', source: fn.name, message: `asynchronous invocation ${options.requestId} could not be run: ${String(error)}` });
+        return { condition: 'ServiceError', attempts, lastResult, error: error as Error };
       }
       if (!lastResult.functionError) {
         return { condition: 'Success', attempts, lastResult };
