@@ -62,11 +62,13 @@ function readAssetManifest(file: string, assemblyDirectory: string): { files: Ma
 
 function readStacks(directory: string): AssemblyStack[] {
   const manifest = readJson(path.join(directory, 'manifest.json'), 'the cloud assembly manifest', SYNTH_AGAIN);
-  if (typeof manifest.version !== 'string' || typeof manifest.artifacts !== 'object') {
+  if (manifest === null || typeof manifest !== 'object' || typeof manifest.version !== 'string'
+    || (manifest.artifacts !== undefined && (manifest.artifacts === null || typeof manifest.artifacts !== 'object'))) {
     throw new LocalRuntimeError(`${directory} is not a cloud assembly: its manifest.json has no version and artifacts`,
       'point --assembly at the output folder of `cdk synth` (cdk.out), or at the CDK app folder with --synth');
   }
-  const artifacts: Record<string, any> = manifest.artifacts;
+  // An app with no stacks writes a manifest without artifacts.
+  const artifacts: Record<string, any> = manifest.artifacts ?? {};
   const stacks: AssemblyStack[] = [];
   for (const [id, artifact] of Object.entries(artifacts)) {
     if (artifact.type === 'cdk:cloud-assembly') {

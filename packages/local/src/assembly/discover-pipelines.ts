@@ -128,9 +128,11 @@ function uploadTriggers(reader: StackReader, bucketsById: Map<string, LocalBucke
   };
   const bucketByName = (name: string) => [...bucketsById.values()].find((bucket) => bucket.name === name);
   for (const [id, resource] of reader.resources('Custom::S3BucketNotifications')) {
-    const properties = reader.resolve(resource.Properties ?? {}, `${id}`);
-    for (const config of properties.NotificationConfiguration?.LambdaFunctionConfigurations ?? []) {
-      add(bucketByName(properties.BucketName), config.LambdaFunctionArn, config.Events, config.Filter?.Key?.FilterRules ?? []);
+    // Only what the notifications need: the ServiceToken and the rest may refer to things outside the stack.
+    const bucketName = reader.resolve(resource.Properties?.BucketName, `${id} BucketName`);
+    const configurations = reader.resolve(resource.Properties?.NotificationConfiguration?.LambdaFunctionConfigurations ?? [], `${id} NotificationConfiguration`);
+    for (const config of configurations) {
+      add(bucketByName(bucketName), config.LambdaFunctionArn, config.Events, config.Filter?.Key?.FilterRules ?? []);
     }
   }
   for (const [id, resource] of reader.resources('AWS::S3::Bucket')) {
@@ -153,7 +155,7 @@ function stateMachines(reader: StackReader): LocalStateMachine[] {
       ? JSON.stringify(reader.resolve(properties.Definition, `${id} Definition`))
       : reader.resolve(properties.DefinitionString, `${id} DefinitionString`);
     const substitutions: Record<string, unknown> = reader.resolve(properties.DefinitionSubstitutions ?? {}, `${id} DefinitionSubstitutions`);
-    text = text.replace(/\$\{([^}]+)\}/g, (whole, key: string) => key in substitutions ? String(substitutions[key]) : whole);
+    text = text.replace(/\$\{([^}]+)\}/g, (whole, key: string) => Object.hasOwn(substitutions, key) ? String(substitutions[key]) : whole);
     let definition: Record<string, any>;
     try {
       definition = JSON.parse(text);
