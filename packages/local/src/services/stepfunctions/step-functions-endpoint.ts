@@ -11,9 +11,15 @@ const OPERATIONS: Record<string, (service: StepFunctionsService, body: any) => u
 /** The errors the service returns as client errors (400); anything else is a 500. */
 const CLIENT_ERRORS = new Set(['InvalidArn', 'StateMachineDoesNotExist', 'InvalidName', 'InvalidExecutionInput', 'ExecutionAlreadyExists', 'ExecutionDoesNotExist', 'UnknownOperationException', 'SerializationException']);
 
-/** Dates travel as epoch seconds in the AWS JSON protocol. */
+/**
+ * Dates travel as epoch seconds in the AWS JSON protocol. Only Date values are converted: a name
+ * or an input that merely looks like a timestamp stays the string it is.
+ */
 function toWire(value: unknown): unknown {
-  return JSON.parse(JSON.stringify(value, (_key, item) => typeof item === 'string' && /^\d{4}-\d\d-\d\dT/.test(item) ? Date.parse(item) / 1000 : item));
+  return JSON.parse(JSON.stringify(value, function (this: Record<string, unknown>, key, item) {
+    const original = this[key];
+    return original instanceof Date ? original.getTime() / 1000 : item;
+  }));
 }
 
 /**

@@ -14,6 +14,8 @@ export interface StartedExecution {
   /** Resolves when the execution ended. */
   readonly outcome: Promise<ExecutionOutcome>;
   status: 'RUNNING' | 'SUCCEEDED' | 'FAILED';
+  /** How it ended, once it did. */
+  result?: ExecutionOutcome;
 }
 
 /**
@@ -36,7 +38,7 @@ export class StepFunctionsService {
 
   public startExecution(request: { stateMachineArn?: unknown; name?: unknown; input?: unknown }): { executionArn: string; startDate: Date } {
     if (request.stateMachineArn !== this.stateMachine.arn) {
-      if (typeof request.stateMachineArn !== 'string' || !/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[^:]+$/.test(request.stateMachineArn)) {
+      if (typeof request.stateMachineArn !== 'string' || !/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[^:]+(:[^:]+)?$/.test(request.stateMachineArn)) {
         throw serviceError('InvalidArn', `Invalid Arn: '${String(request.stateMachineArn)}'`);
       }
       throw serviceError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${request.stateMachineArn}'`);
@@ -71,6 +73,7 @@ export class StepFunctionsService {
       startDate: new Date(),
       status: 'RUNNING',
       outcome: Promise.resolve().then(() => this.engine.run({ name, arn, input: parsed })).then((outcome) => {
+        started.result = outcome;
         started.status = outcome.status;
         return outcome;
       }),
@@ -92,6 +95,11 @@ export class StepFunctionsService {
       status: execution.status,
       startDate: execution.startDate,
       input: execution.input,
+      // What DescribeExecution adds once an execution closed.
+      ...(execution.result ? { stopDate: new Date(execution.result.stoppedAt) } : {}),
+      ...(execution.result?.status === 'SUCCEEDED' ? { output: JSON.stringify(execution.result.output ?? null) } : {}),
+      ...(execution.result?.error !== undefined ? { error: execution.result.error } : {}),
+      ...(execution.result?.cause !== undefined ? { cause: execution.result.cause } : {}),
     };
   }
 }
