@@ -46,8 +46,14 @@ function taskStates(definition: Record<string, any>): Array<[string, Record<stri
   ]);
 }
 
-function statesOfType(definition: Record<string, any>, type: string): Array<[string, Record<string, any>]> {
-  return Object.entries<Record<string, any>>(definition.States ?? {}).filter(([, state]) => state.Type === type);
+/** Every state of a definition, nested Map and Parallel states included (names are unique across them). */
+function allStates(definition: Record<string, any>): Array<[string, Record<string, any>]> {
+  return Object.entries<Record<string, any>>(definition.States ?? {}).flatMap(([name, state]) => [
+    [name, state] as [string, Record<string, any>],
+    ...(state.Iterator ? allStates(state.Iterator) : []),
+    ...(state.ItemProcessor ? allStates(state.ItemProcessor) : []),
+    ...(state.Branches ?? []).flatMap((branch: Record<string, any>) => allStates(branch)),
+  ]);
 }
 
 /**
@@ -77,9 +83,11 @@ export class ExecutionEngine {
     }));
     if (options.timeScale !== 1) {
       const scaled = (seconds: number) => Math.max(1, Math.round(seconds * 1000 * options.timeScale));
-      this.waitTimeOverrides = Object.fromEntries(statesOfType(stateMachine.definition, 'Wait')
+      // Waits and retriers inside Map and Parallel states too: the library applies overrides by state name at any depth.
+      const states = allStates(stateMachine.definition);
+      this.waitTimeOverrides = Object.fromEntries(states.filter(([, state]) => state.Type === 'Wait')
         .map(([name, state]) => [name, scaled(typeof state.Seconds === 'number' ? state.Seconds : COMPRESSED_PATH_WAIT_SECONDS)]));
-      this.retryIntervalOverrides = Object.fromEntries(tasks.filter(([, state]) => state.Retry)
+      this.retryIntervalOverrides = Object.fromEntries(states.filter(([, state]) => state.Retry)
         .map(([name, state]) => [name, (state.Retry as Array<{ IntervalSeconds?: number }>).map((retrier) => scaled(retrier.IntervalSeconds ?? 1))]));
     }
   }

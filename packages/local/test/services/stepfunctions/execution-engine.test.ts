@@ -1,0 +1,179 @@
+import { LocalStateMachine } from '../../../src/model/pipeline-model';
+import { ExecutionEngine } from '../../../src/services/stepfunctions/execution-engine';
+import { RuntimeEvent, TaskIntegration, TaskRequest } from '../../../src/services/task-integration';
+
+const ARN = 'arn:aws:states:eu-west-2:123456789012:stateMachine:Pipeline';
+const INVOKE = 'arn:aws:states:::lambda:invoke';
+
+function machine(definition: Record<string, any>): LocalStateMachine {
+  return { logicalId: 'StateMachine', name: 'Pipeline', arn: ARN, definition };
+}
+
+function execution(name: string, input: unknown = {}) {
+  return { name, arn: `arn:aws:states:eu-west-2:123456789012:execution:Pipeline:${name}`, input };
+}
+
+/** A Lambda integration that answers with what `answer` returns (or throws). */
+function lambda(answer: (request: TaskRequest) => unknown): TaskIntegration & { calls: TaskRequest[] } {
+  const calls: TaskRequest[] = [];
+  return {
+    calls,
+    handles: (resource) => resource === INVOKE,
+    call: async (request) => {
+      calls.push(request);
+      return answer(request);
+    },
+  };
+}
+
+let events: RuntimeEvent[];
+const sink = { emit: (event: RuntimeEvent) => events.push(event) };
+
+beforeEach(() => {
+  events = [];
+});
+
+describe('Task states', () => {
+  test('a Task whose Resource no integration handles fails the execution with States.TaskFailed', async () => {
+    // given a definition whose only Task calls a service nothing emulates
+    const engine = new ExecutionEngine(machine({
+      StartAt: 'Call',
+      States: { Call: { Type: 'Task', Resource: 'arn:aws:states:::glue:startJobRun.sync', Parameters: { JobName: 'x' }, End: true } },
+    }), [lambda(() => ({}))], { timeScale: 1, events: sink });
+
+    // when it runs
+    const outcome = await engine.run(execution('run-1'));
+
+    // then it failed with States.TaskFailed and a cause that names the resource and the state
+    expect(outcome.status).toBe('FAILED');
+    expect(outcome.error).toBe('States.TaskFailed');
+    expect(outcome.cause).toContain('arn:aws:states:::glue:startJobRun.sync');
+    expect(outcome.cause).toContain("'Call'");
+  });
+
+  test('the unemulated Task\'s States.TaskFailed can be caught like any task failure', async () => {
+    const engine = new ExecutionEngine(machine({
+      StartAt: 'Call',
+      States: {
+        Call: { Type: 'Task', Resource: 'arn:aws:states:::glue:startJobRun.sync', Catch: [{ ErrorEquals: ['States.TaskFailed'], ResultPath: '$.error', Next: 'Handled' }], End: true },
+        Handled: { Type: 'Pass', End: true },
+      },
+    }), [], { timeScale: 1, events: sink });
+    const outcome = await engine.run(execution('run-1', { keep: 1 }));
+    expect(outcome.status).toBe('SUCCEEDED');
+    expect((outcome.output as any).keep).toBe(1);
+    expect((outcome.output as any).error.Error).toBe('States.TaskFailed');
+  });
+
+  test('a handled Task gets its effective parameters and its execution; the result travels as JSON', async () => {
+    const integration = lambda((request) => ({ Payload: { echoed: request.parameters.Payload.key }, when: new Date(0) }));
+    const engine = new ExecutionEngine(machine({
+      StartAt: 'Invoke',
+      States: { Invoke: { 'Type': 'Task', 'Resource': INVOKE, 'Parameters': { 'FunctionName': 'fn', 'Payload.$': '$' }, 'ResultSelector': { 'r.$': '$.Payload.echoed', 'when.$': '$.when' }, 'End': true } },
+    }), [integration], { timeScale: 1, events: sink });
+    const outcome = await engine.run(execution('run-1', { key: 'in/a.csv' }));
+    expect(outcome).toMatchObject({ status: 'SUCCEEDED', output: { r: 'in/a.csv', when: '1970-01-01T00:00:00.000Z' } });
+    expect(integration.calls[0]).toEqual({ resource: INVOKE, stateName: 'Invoke', parameters: { FunctionName: 'fn', Payload: { key: 'in/a.csv' } }, execution: { name: 'run-1', arn: execution('run-1').arn } });
+  });
+
+  test('a service error keeps its name, for Retry and Catch', async () => {
+    const engine = new ExecutionEngine(machine({
+      StartAt: 'Invoke',
+      States: { Invoke: { Type: 'Task', Resource: INVOKE, End: true } },
+    }), [lambda(() => {
+      const error = new Error('Rate exceeded');
+      error.name = 'Lambda.TooManyRequestsException';
+      throw error;
+    })], { timeScale: 1, events: sink });
+    const outcome = await engine.run(execution('run-1'));
+    expect(outcome).toMatchObject({ status: 'FAILED', error: 'Lambda.TooManyRequestsException', cause: 'Rate exceeded' });
+  });
+
+  test('concurrent executions keep their own inputs', async () => {
+    const engine = new ExecutionEngine(machine({
+      StartAt: 'Invoke',
+      States: { Invoke: { 'Type': 'Task', 'Resource': INVOKE, 'Parameters': { 'n.$': '$.n' }, 'End': true } },
+    }), [lambda(async (request) => {
+      await new Promise((resolve) => setTimeout(resolve, 20 - request.parameters.n * 5));
+      return { n: request.parameters.n };
+    })], { timeScale: 1, events: sink });
+    const outcomes = await Promise.all([0, 1, 2, 3].map((n) => engine.run(execution(`run-${n}`, { n }))));
+    expect(outcomes.map((outcome) => (outcome.output as any).n)).toEqual([0, 1, 2, 3]);
+  });
+});
+
+describe('waits, retries and transitions', () => {
+  test('a time scale compresses Wait states, nested ones in Parallel and Map too', async () => {
+    // given waits of 20 s at the top, in a Parallel branch and in a Map iterator
+    const engine = new ExecutionEngine(machine({
+      StartAt: 'Wait',
+      States: {
+        Wait: { Type: 'Wait', Seconds: 20, Next: 'Both' },
+        Both: {
+          Type: 'Parallel',
+          Branches: [{ StartAt: 'InnerWait', States: { InnerWait: { Type: 'Wait', Seconds: 20, End: true } } }],
+          ResultPath: null,
+          Next: 'Each',
+        },
+        Each: {
+          Type: 'Map',
+          ItemsPath: '$.items',
+          ItemProcessor: { ProcessorConfig: { Mode: 'INLINE' }, StartAt: 'ItemWait', States: { ItemWait: { Type: 'Wait', SecondsPath: '$.s', End: true } } },
+          End: true,
+        },
+      },
+    }), [], { timeScale: 0.001, events: sink });
+
+    // when it runs with a time scale of 0.001
+    const started = Date.now();
+    const outcome = await engine.run(execution('run-1', { items: [{ s: 30 }, { s: 30 }] }));
+
+    // then it took well under a second instead of more than a minute
+    expect(outcome.status).toBe('SUCCEEDED');
+    expect(Date.now() - started).toBeLessThan(3000);
+  });
+
+  test('every state entered counts as a transition, and so does every retry', async () => {
+    // given a Task that fails twice before it succeeds, with a retrier
+    let attempts = 0;
+    const engine = new ExecutionEngine(machine({
+      StartAt: 'First',
+      States: {
+        First: { Type: 'Pass', Next: 'Invoke' },
+        Invoke: { Type: 'Task', Resource: INVOKE, Retry: [{ ErrorEquals: ['Lambda.ServiceException'], IntervalSeconds: 10, MaxAttempts: 3, BackoffRate: 2 }], Next: 'Last' },
+        Last: { Type: 'Succeed' },
+      },
+    }), [lambda(() => {
+      attempts++;
+      if (attempts <= 2) {
+        const error = new Error('try again');
+        error.name = 'Lambda.ServiceException';
+        throw error;
+      }
+      return {};
+    })], { timeScale: 0.001, events: sink });
+
+    // when it runs with compressed retry intervals
+    const started = Date.now();
+    const outcome = await engine.run(execution('run-1'));
+
+    // then 3 states entered + 2 retries, quickly, with a state-entered event for each state
+    expect(outcome.status).toBe('SUCCEEDED');
+    expect(attempts).toBe(3);
+    expect(outcome.transitions).toBe(5);
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(outcome.stoppedAt).toBeGreaterThanOrEqual(outcome.startedAt);
+    const entered = events.filter((event) => event.type === 'state-entered');
+    expect(entered.map((event) => event.type === 'state-entered' && event.state)).toEqual(['First', 'Invoke', 'Last']);
+    expect(entered.every((event) => event.type === 'state-entered' && event.execution === 'run-1')).toBe(true);
+  });
+
+  test('without a time scale a Wait waits as the definition says', async () => {
+    const engine = new ExecutionEngine(machine({ StartAt: 'Wait', States: { Wait: { Type: 'Wait', Seconds: 1, End: true } } }), [], { timeScale: 1, events: sink });
+    const started = Date.now();
+    const outcome = await engine.run(execution('run-1'));
+    expect(outcome.status).toBe('SUCCEEDED');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+    expect(outcome.transitions).toBe(1);
+  });
+});
