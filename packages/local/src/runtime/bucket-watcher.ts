@@ -17,6 +17,7 @@ export class BucketWatcher {
   private readonly known = new Map<string, Seen>();
   private readonly candidates = new Map<string, Seen>();
   private timer?: NodeJS.Timeout;
+  private scanning = false;
 
   public constructor(private readonly bucketFolder: string, private readonly onFile: (key: string, file: string) => Promise<void>) {
     for (const [file, seen] of this.scan()) this.known.set(file, seen);
@@ -37,6 +38,18 @@ export class BucketWatcher {
   }
 
   private async tick(): Promise<void> {
+    // One scan at a time: while an upload commits (and rewrites) a file, a scan must not take the
+    // rewritten file for a new upload.
+    if (this.scanning) return;
+    this.scanning = true;
+    try {
+      await this.scanOnce();
+    } finally {
+      this.scanning = false;
+    }
+  }
+
+  private async scanOnce(): Promise<void> {
     for (const [file, seen] of this.scan()) {
       const known = this.known.get(file);
       if (known && known.size === seen.size && known.mtimeMs === seen.mtimeMs) continue;

@@ -1,0 +1,123 @@
+import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { BucketWatcher } from '../../src/runtime/bucket-watcher';
+import { SIDECAR } from '../../src/services/s3/local-s3-store';
+import { temporaryDirectory } from '../assembly/tiny-assembly';
+
+/** The watcher scans every 500 ms and takes a file once it kept its size and time for one scan. */
+const SETTLED_MS = 1800;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+let folder: string;
+let watcher: BucketWatcher | undefined;
+
+beforeEach(() => {
+  folder = temporaryDirectory('bucket-watcher-');
+});
+
+afterEach(() => {
+  watcher?.stop();
+  watcher = undefined;
+  rmSync(folder, { recursive: true, force: true });
+});
+
+function watch(onFile: (key: string, file: string) => Promise<void>): BucketWatcher {
+  watcher = new BucketWatcher(folder, onFile);
+  watcher.start();
+  return watcher;
+}
+
+describe('watching a bucket folder', () => {
+  test('a file copied in is reported once, with its key in S3 form', async () => {
+    // given a watch on the folder
+    const found: string[] = [];
+    watch(async (key) => {
+      found.push(key);
+    });
+
+    // when a file is copied into a sub-folder
+    mkdirSync(path.join(folder, 'incoming', 'deep'), { recursive: true });
+    writeFileSync(path.join(folder, 'incoming', 'deep', 'a b.csv'), 'x');
+    await sleep(SETTLED_MS);
+    await sleep(SETTLED_MS);
+
+    // then it was reported once, its key with forward slashes
+    expect(found).toEqual(['incoming/deep/a b.csv']);
+  });
+
+  test('files already there when the watch starts are not uploads', async () => {
+    writeFileSync(path.join(folder, 'old.csv'), 'old');
+    const found: string[] = [];
+    watch(async (key) => {
+      found.push(key);
+    });
+    await sleep(SETTLED_MS);
+    expect(found).toEqual([]);
+  });
+
+  test('the store\'s own files (the .s3 folder) are never uploads', async () => {
+    const found: string[] = [];
+    watch(async (key) => {
+      found.push(key);
+    });
+    mkdirSync(path.join(folder, SIDECAR, 'versions'), { recursive: true });
+    writeFileSync(path.join(folder, SIDECAR, 'versions', 'v1'), 'x');
+    await sleep(SETTLED_MS);
+    expect(found).toEqual([]);
+  });
+
+  test('a file still being written is reported only once it stopped changing', async () => {
+    // given a file that grows every 200 ms for a while
+    const found: Array<{ key: string; at: number }> = [];
+    watch(async (key) => {
+      found.push({ key, at: Date.now() });
+    });
+    const file = path.join(folder, 'growing.bin');
+    writeFileSync(file, 'a');
+    let lastWrite = Date.now();
+    for (let i = 0; i < 8; i++) {
+      await sleep(200);
+      appendFileSync(file, 'more');
+      lastWrite = Date.now();
+    }
+
+    // when it has settled
+    await sleep(SETTLED_MS);
+
+    // then it was reported once, after the last write
+    expect(found.map((entry) => entry.key)).toEqual(['growing.bin']);
+    expect(found[0].at).toBeGreaterThanOrEqual(lastWrite);
+  });
+
+  test('a file the upload rewrites is not a new upload, however long the upload takes', async () => {
+    // given an upload that rewrites the file and takes longer than two scans
+    const found: string[] = [];
+    const file = path.join(folder, 'slow.csv');
+    watch(async (key) => {
+      found.push(key);
+      writeFileSync(file, 'rewritten by the commit');
+      await sleep(1500);
+    });
+
+    // when a file is copied in
+    writeFileSync(file, 'x');
+    await sleep(SETTLED_MS + 1500);
+    await sleep(SETTLED_MS);
+
+    // then it is one upload
+    expect(found).toEqual(['slow.csv']);
+  });
+
+  test('a file changed again later is a new upload', async () => {
+    const found: string[] = [];
+    watch(async (key) => {
+      found.push(key);
+    });
+    writeFileSync(path.join(folder, 'again.csv'), 'first');
+    await sleep(SETTLED_MS);
+    writeFileSync(path.join(folder, 'again.csv'), 'second, longer');
+    await sleep(SETTLED_MS);
+    expect(found).toEqual(['again.csv', 'again.csv']);
+  });
+});
