@@ -16,7 +16,7 @@ export function synthesizeApp(appDirectory: string, outputDirectory?: string): s
     throw new LocalRuntimeError(`${path.resolve(appDirectory)} has no cdk.json, so there is no app command to synthesize`,
       'pass the folder of your CDK app (the one with cdk.json) to --app, or an existing cloud assembly to --assembly');
   }
-  let settings: { app?: unknown; output?: unknown };
+  let settings: { app?: unknown; output?: unknown; context?: unknown };
   try {
     settings = JSON.parse(readFileSync(cdkJson, 'utf-8'));
   } catch (error) {
@@ -29,13 +29,38 @@ export function synthesizeApp(appDirectory: string, outputDirectory?: string): s
   const result = spawnSync(settings.app, {
     cwd: appDirectory,
     shell: true,
-    env: { ...process.env, CDK_OUTDIR: output },
+    env: { ...process.env, CDK_OUTDIR: output, CDK_CONTEXT_JSON: JSON.stringify(appContext(appDirectory, settings.context)) },
     encoding: 'utf-8',
     stdio: ['ignore', 'pipe', 'pipe'],
+    // A synthesis that bundles prints a lot; the default 1 MiB would kill it.
+    maxBuffer: 256 * 1024 * 1024,
   });
+  if (result.error) {
+    throw new LocalRuntimeError(`synthesizing the app in ${path.resolve(appDirectory)} could not run \`${settings.app}\` (${result.error.message})`,
+      'fix the "app" command of cdk.json, or pass an existing cloud assembly with --assembly');
+  }
   if (result.status !== 0) {
     throw new LocalRuntimeError(`synthesizing the app in ${path.resolve(appDirectory)} failed (\`${settings.app}\` exited with ${result.status ?? result.signal}):\n${(result.stderr || result.stdout).trim().split('\n').slice(-15).join('\n')}`,
       'fix the app until `npx cdk synth` succeeds, or pass an existing cloud assembly with --assembly');
   }
   return output;
+}
+
+/**
+ * The context the CDK CLI gives an app (`CDK_CONTEXT_JSON`): cdk.json's `context` (feature flags)
+ * with the cached lookups of cdk.context.json over it. `new App()` reads only the environment,
+ * so an app synthesized without it would lose its feature flags.
+ */
+function appContext(appDirectory: string, projectContext: unknown): Record<string, unknown> {
+  let cached: Record<string, unknown> = {};
+  const cacheFile = path.join(appDirectory, 'cdk.context.json');
+  if (existsSync(cacheFile)) {
+    try {
+      cached = JSON.parse(readFileSync(cacheFile, 'utf-8'));
+    } catch (error) {
+      throw new LocalRuntimeError(`${cacheFile} is not valid JSON (${(error as Error).message})`, 'fix or delete cdk.context.json');
+    }
+  }
+  const project = projectContext !== null && typeof projectContext === 'object' ? projectContext as Record<string, unknown> : {};
+  return { ...project, ...cached };
 }
