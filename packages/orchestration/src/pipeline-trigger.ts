@@ -125,8 +125,10 @@ export class PipelineTrigger extends Construct {
       this.validateAgreement(pipeline, props.uploadBucket, prefix);
     }
 
+    // The AWS managed key of SQS (alias/aws/sqs): KMS encryption with key use logged in CloudTrail,
+    // at no key cost; its key policy lets the function's role (which may send) encrypt through SQS.
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      encryption: sqs.QueueEncryption.KMS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });

@@ -59,12 +59,12 @@ describe('PipelineTrigger defaults', () => {
     expect(notificationFilters(template)).toEqual([{ events: ['s3:ObjectCreated:*'], filter: undefined }]);
   });
 
-  test('retries twice, then sends the event to an encrypted dead-letter queue', () => {
+  test('retries twice, then sends the event to a dead-letter queue encrypted with the AWS managed SQS key', () => {
     template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
       MaximumRetryAttempts: 2,
       DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('DeadLetterQueue'), 'Arn'] } } },
     });
-    template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true, MessageRetentionPeriod: 1209600 });
+    template.hasResourceProperties('AWS::SQS::Queue', { KmsMasterKeyId: 'alias/aws/sqs', MessageRetentionPeriod: 1209600 });
   });
 
   test('may write its own logs, start executions of exactly this state machine and send to exactly its dead-letter queue', () => {
