@@ -4,6 +4,7 @@ import { ExampleApp } from './projenrc/example-app';
 import { IntegTests } from './projenrc/integ-tests';
 import { LocalRuntime } from './projenrc/local-runtime';
 import { NxWorkspace } from './projenrc/nx-workspace';
+import { TemplateScan } from './projenrc/template-scan';
 import { TestSupport } from './projenrc/test-support';
 import { VERSIONS } from './projenrc/versions';
 
@@ -120,6 +121,7 @@ const pipeline = new ConstructPackage(root, {
 const example = new ExampleApp(root, { uses: [network, storage, datasync, batch, orchestration, appstream, pipeline] });
 example.addDevDeps(`${testSupport.package.packageName}@${WORKSPACE_VERSION}`, `${local.package.packageName}@${WORKSPACE_VERSION}`);
 new IntegTests(root, { uses: [network, storage, datasync, batch, orchestration, pipeline] });
+new TemplateScan(root, { app: example });
 
 new NxWorkspace(root, ['packages/*', 'apps/*', 'tools/*', 'integ']);
 
