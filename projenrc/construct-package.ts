@@ -1,8 +1,12 @@
 import { awscdk, javascript, DependencyType } from 'projen';
+import { FamilyRelease, familyVersion } from './release';
 import { MIN_NODE_VERSION, VERSIONS } from './versions';
 
-/** Every workspace package carries this version until releases are set up. */
-export const WORKSPACE_VERSION = '0.0.0';
+/**
+ * The version of every workspace package and of the sibling ranges: 0.0.0, and the family
+ * version during a release (projenrc/release.ts).
+ */
+export const WORKSPACE_VERSION = familyVersion();
 
 /** Fixed metadata shared by every package of the repository. */
 export const PROJECT = {
@@ -114,6 +118,8 @@ export class ConstructPackage extends awscdk.AwsCdkConstructLibrary {
     });
     this.shortName = options.name;
     pinToolchain(this);
+    // Released with the family: one version, bumped at the root (projenrc/release.ts).
+    FamilyRelease.of(root, PROJECT.repositoryUrl).add(this);
 
     // Packaging for Python, Java, .NET and Go needs their toolchains; until that
     // is set up, `package` produces the JavaScript package only (`package-all` does the rest).

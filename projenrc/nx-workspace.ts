@@ -23,7 +23,11 @@ export class NxWorkspace {
     new JsonFile(root, 'nx.json', {
       obj: {
         $schema: './node_modules/nx/schemas/nx-schema.json',
-        // The cache lives in the repository; nothing is sent anywhere.
+        // The cache lives in the clone (`.nx/cache`, git-ignored), nothing is sent anywhere.
+        // Without this, Nx 24 keeps it per user in ~/.nx/<workspace id>/cache, shared by every
+        // clone of the repository on the machine, and a fresh clone replays another clone's results.
+        // A configured directory also keeps the task database in the clone (`.nx/workspace-data`).
+        cacheDirectory: '.nx/cache',
         neverConnectToCloud: true,
         useDaemonProcess: false,
         namedInputs: {
