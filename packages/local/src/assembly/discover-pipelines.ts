@@ -39,7 +39,8 @@ class StackReader {
 
   /** The logical id of the resource an ARN or id (as resolved) belongs to. */
   public logicalIdOf(type: string, resolved: string): string | undefined {
-    return this.resources(type).map(([id]) => id).find((id) => [this.identifiers.arnOf(id), this.identifiers.ref(id), this.identifiers.idOf(id)].includes(resolved));
+    return this.resources(type).map(([id]) => id)
+      .find((id) => [this.identifiers.arnOf(id), this.identifiers.ref(id), this.identifiers.idOf(id)].includes(resolved));
   }
 }
 
@@ -277,7 +278,8 @@ export function discoverPipelines(assembly: CloudAssembly): PipelineModel[] {
     const functionsByArn = functions(reader);
     const triggers = uploadTriggers(reader, bucketsById);
     for (const stateMachine of machines) {
-      const startsThis = (trigger: UploadTrigger) => Object.values(functionsByArn.get(trigger.functionArn)?.environment ?? {}).includes(stateMachine.arn);
+      const startsThis = (trigger: UploadTrigger) =>
+        Object.values(functionsByArn.get(trigger.functionArn)?.environment ?? {}).includes(stateMachine.arn);
       const ownTriggers = triggers.filter(startsThis);
       if (ownTriggers.length === 0) {
         continue;

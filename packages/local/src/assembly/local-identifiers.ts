@@ -38,6 +38,9 @@ function generatedName(stackName: string, logicalId: string, maxLength: number, 
  * is kept; otherwise one is made as CloudFormation would, from stack and logical id.
  */
 export class LocalIdentifiers implements ReferenceResolver {
+  /** Names being resolved (a name that refers to itself is not resolved). */
+  private readonly resolvingNames = new Set<string>();
+
   public constructor(
     private readonly stackName: string,
     private readonly resources: Readonly<Record<string, TemplateResource>>,
@@ -70,8 +73,6 @@ export class LocalIdentifiers implements ReferenceResolver {
       default: return logicalId;
     }
   }
-
-  private readonly resolvingNames = new Set<string>();
 
   /**
    * A name the template gives: a string, or an intrinsic built from other references

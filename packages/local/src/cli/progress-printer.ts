@@ -13,7 +13,11 @@ export class ProgressPrinter {
   /**
    * @param verbose also print what functions and jobs write (always in the state directory's logs/)
    */
-  public constructor(private readonly write: (line: string) => void, private readonly verbose = false, private readonly workingDirectory = process.cwd()) {}
+  public constructor(
+    private readonly write: (line: string) => void,
+    private readonly verbose = false,
+    private readonly workingDirectory = process.cwd(),
+  ) {}
 
   public onEvent(event: RuntimeEvent): void {
     switch (event.type) {

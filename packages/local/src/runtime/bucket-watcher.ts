@@ -77,8 +77,7 @@ export class BucketWatcher {
       for (const entry of entries) {
         const full = path.join(directory, entry.name);
         if (directory === this.bucketFolder && entry.name === SIDECAR) continue;
-        if (entry.isDirectory()) walk(full);
-        else if (entry.isFile()) {
+        if (entry.isDirectory()) {walk(full);} else if (entry.isFile()) {
           const stat = statSync(full, { throwIfNoEntry: false });
           if (stat) found.set(full, { size: stat.size, mtimeMs: stat.mtimeMs });
         }

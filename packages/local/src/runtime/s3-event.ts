@@ -21,7 +21,10 @@ export function eventTypeMatches(configured: string, eventName: string): boolean
  * as S3 delivers it to a Lambda function: one record, the key URL-encoded, the ETag without
  * quotes, the version id only for a versioned bucket, the sequencer that orders the events of a key.
  */
-export function s3EventFor(created: ObjectCreated, options: { readonly region: string; readonly versioned: boolean; readonly configurationId: string }): Record<string, unknown> {
+export function s3EventFor(
+  created: ObjectCreated,
+  options: { readonly region: string; readonly versioned: boolean; readonly configurationId: string },
+): Record<string, unknown> {
   return {
     Records: [{
       eventVersion: '2.1',

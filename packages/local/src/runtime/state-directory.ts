@@ -30,7 +30,11 @@ export class StateDirectory {
         'choose a writable folder with --state-dir, or fix its permissions');
     }
     const directory = new StateDirectory(absolute);
-    for (const folder of [directory.bucketsRoot, directory.fileSystemsRoot, directory.notificationsDirectory, directory.logsDirectory, directory.runsDirectory, directory.workDirectory]) {
+    const folders = [
+      directory.bucketsRoot, directory.fileSystemsRoot, directory.notificationsDirectory,
+      directory.logsDirectory, directory.runsDirectory, directory.workDirectory,
+    ];
+    for (const folder of folders) {
       mkdirSync(folder, { recursive: true });
     }
     return directory;

@@ -61,7 +61,7 @@ describe('synthesizing an app', () => {
     // given feature flags in cdk.json and a cached lookup in cdk.context.json
     writeFileSync(path.join(app, 'app.js'), FAKE_APP);
     cdkJson({ app: 'node app.js', context: { '@aws-cdk/aws-s3:flag': true, 'shared': 'from cdk.json' } });
-    writeFileSync(path.join(app, 'cdk.context.json'), JSON.stringify({ shared: 'from cdk.context.json', 'availability-zones:123:eu-west-2': ['a'] }));
+    writeFileSync(path.join(app, 'cdk.context.json'), JSON.stringify({ 'shared': 'from cdk.context.json', 'availability-zones:123:eu-west-2': ['a'] }));
 
     // when it is synthesized
     const output = synthesizeApp(app);

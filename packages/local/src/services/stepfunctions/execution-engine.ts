@@ -74,7 +74,8 @@ export class ExecutionEngine {
     private readonly options: ExecutionEngineOptions,
   ) {
     // ARNs are local ones, which the library's ARN check would refuse as foreign.
-    this.machine = new StateMachine(stateMachine.definition as ConstructorParameters<typeof StateMachine>[0], { validationOptions: { checkArn: false } });
+    this.machine = new StateMachine(stateMachine.definition as ConstructorParameters<typeof StateMachine>[0],
+      { validationOptions: { checkArn: false } });
     const tasks = taskStates(stateMachine.definition);
     this.tasks = tasks.map(([stateName, state]) => ({
       stateName,

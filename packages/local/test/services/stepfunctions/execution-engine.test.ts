@@ -69,7 +69,7 @@ describe('Task states', () => {
     const integration = lambda((request) => ({ Payload: { echoed: request.parameters.Payload.key }, when: new Date(0) }));
     const engine = new ExecutionEngine(machine({
       StartAt: 'Invoke',
-      States: { Invoke: { 'Type': 'Task', 'Resource': INVOKE, 'Parameters': { 'FunctionName': 'fn', 'Payload.$': '$' }, 'ResultSelector': { 'r.$': '$.Payload.echoed', 'when.$': '$.when' }, 'End': true } },
+      States: { Invoke: { Type: 'Task', Resource: INVOKE, Parameters: { 'FunctionName': 'fn', 'Payload.$': '$' }, ResultSelector: { 'r.$': '$.Payload.echoed', 'when.$': '$.when' }, End: true } },
     }), [integration], { timeScale: 1, events: sink });
     const outcome = await engine.run(execution('run-1', { key: 'in/a.csv' }));
     expect(outcome).toMatchObject({ status: 'SUCCEEDED', output: { r: 'in/a.csv', when: '1970-01-01T00:00:00.000Z' } });
@@ -92,7 +92,7 @@ describe('Task states', () => {
   test('concurrent executions keep their own inputs', async () => {
     const engine = new ExecutionEngine(machine({
       StartAt: 'Invoke',
-      States: { Invoke: { 'Type': 'Task', 'Resource': INVOKE, 'Parameters': { 'n.$': '$.n' }, 'End': true } },
+      States: { Invoke: { Type: 'Task', Resource: INVOKE, Parameters: { 'n.$': '$.n' }, End: true } },
     }), [lambda(async (request) => {
       await new Promise((resolve) => setTimeout(resolve, 20 - request.parameters.n * 5));
       return { n: request.parameters.n };

@@ -1,5 +1,6 @@
 import {
-  DescribeExecutionCommand, ExecutionAlreadyExists, InvalidArn, InvalidExecutionInput, InvalidName, SFNClient, StartExecutionCommand, StateMachineDoesNotExist,
+  DescribeExecutionCommand, ExecutionAlreadyExists, InvalidArn, InvalidExecutionInput, InvalidName,
+  SFNClient, StartExecutionCommand, StateMachineDoesNotExist,
 } from '@aws-sdk/client-sfn';
 import { LocalStateMachine } from '../../../src/model/pipeline-model';
 import { ExecutionEngine, ExecutionOutcome, ExecutionRequest } from '../../../src/services/stepfunctions/execution-engine';
@@ -179,12 +180,12 @@ describe('the endpoint', () => {
   test('an operation it does not implement is refused with UnknownOperationException', async () => {
     const response = await fetch(endpoint.url, { method: 'POST', headers: { 'x-amz-target': 'AWSStepFunctions.StopExecution', 'content-type': 'application/x-amz-json-1.0' }, body: '{}' });
     expect(response.status).toBe(400);
-    expect((await response.json()).__type).toBe('UnknownOperationException');
+    expect(((await response.json()) as { __type: string }).__type).toBe('UnknownOperationException');
   });
 
   test('a body that is not JSON is a SerializationException', async () => {
     const response = await fetch(endpoint.url, { method: 'POST', headers: { 'x-amz-target': 'AWSStepFunctions.StartExecution' }, body: '{' });
     expect(response.status).toBe(400);
-    expect((await response.json()).__type).toBe('SerializationException');
+    expect(((await response.json()) as { __type: string }).__type).toBe('SerializationException');
   });
 });
