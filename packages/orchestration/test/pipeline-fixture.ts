@@ -1,4 +1,4 @@
-import { BatchProcessor, JobImage } from '@batch-pipeline/batch';
+import { BatchProcessor, BatchProcessorProps, JobImage } from '@batch-pipeline/batch';
 import { StageInTransfer, StageOutTransfer } from '@batch-pipeline/datasync';
 import { EgressMode, PipelineNetwork } from '@batch-pipeline/network';
 import { PipelineStorage } from '@batch-pipeline/storage';
@@ -19,7 +19,12 @@ export interface PipelineParts {
   readonly processor: BatchProcessor;
 }
 
-export function pipelineParts(stack: Stack = testStack(), egress: EgressMode = EgressMode.PUBLIC_SUBNETS): PipelineParts {
+/**
+ * @param processorProps props of the processor beyond the parts' own, such as a `localCommand` for a local run
+ */
+export function pipelineParts(
+  stack: Stack = testStack(), egress: EgressMode = EgressMode.PUBLIC_SUBNETS, processorProps: Partial<BatchProcessorProps> = {},
+): PipelineParts {
   const network = new PipelineNetwork(stack, 'Network', { egress });
   const storage = new PipelineStorage(stack, 'Storage', { network, uploads: { watchPrefix: WATCH_PREFIX } });
   const fileSystem = storage.fileSystem.fileSystem;
@@ -36,6 +41,7 @@ export function pipelineParts(stack: Stack = testStack(), egress: EgressMode = E
     accessPoint,
     // Without internet access jobs reach only private ECR of the stack's region.
     image: JobImage.fromRegistry(egress === EgressMode.VPC_ENDPOINTS ? '123456789012.dkr.ecr.eu-west-2.amazonaws.com/job:1' : 'public.ecr.aws/docker/library/busybox:latest'),
+    ...processorProps,
   });
   return { stack, network, storage, stageIn, stageOut, processor };
 }

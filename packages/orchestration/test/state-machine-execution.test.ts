@@ -1,192 +1,241 @@
 import { StageInTransfer, StageOutTransfer } from '@batch-pipeline/datasync';
 import { Duration } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
-import { PipelineStateMachine, PipelineStep, StagingStrategy } from '../src';
-import { runPipeline, RunOptions, RunOutcome } from './local-run/run-pipeline';
-import { Scenario } from './local-run/simulated-aws';
-import { synthesizedDefinition } from './local-run/synthesized-definition';
-import { WATCH_PREFIX, pipelineParts, pipelineProps, pipelineStateMachine } from './pipeline-fixture';
+import { PipelineOrchestration, PipelineStateMachine, PipelineStep, StagingStrategy } from '../src';
+import { LocalRun, RunResult, SynthesizedPipeline } from './local-run/local-pipeline';
+import { pipelineProps } from './pipeline-fixture';
+import { MAX_CANCEL_CHECKS } from '../src/private/transfer-stage';
 
-// The definition under test is the one in the synthesized template.
+// The pipeline under test is the synthesized one, run by the local runtime (@batch-pipeline/local):
+// the real trigger and workspace functions, the definition on aws-local-stepfunctions, emulated
+// DataSync, Batch (the job a local process), SNS and CloudWatch, buckets and EFS as folders.
 // The DataSync path: both stages through DataSync, as the original system ran them.
-const { template, pipeline } = pipelineStateMachine({
-  staging: StagingStrategy.DATASYNC, stageInTimeout: Duration.minutes(5), stageOutTimeout: Duration.minutes(5),
-});
-const definition = synthesizedDefinition(template);
-const happy: Scenario = {
-  stageIn: { seconds: 60, outcome: 'SUCCESS' },
-  job: { seconds: 120, outcome: 'SUCCEEDED' },
-  stageOut: { seconds: 60, outcome: 'SUCCESS' },
-};
+jest.setTimeout(60_000);
 
-async function run(scenario: Scenario, options: Partial<RunOptions> = {}): Promise<RunOutcome> {
-  return runPipeline(definition, scenario, { uploadPrefix: WATCH_PREFIX, reportPrefix: 'reports/', jobMountPath: '/mnt/pipeline', ...options });
+let pipeline: SynthesizedPipeline;
+let stateMachine: PipelineStateMachine;
+let stageInTask: string;
+let stageOutTask: string;
+const started: LocalRun[] = [];
+
+beforeAll(async () => {
+  pipeline = await SynthesizedPipeline.synthesize((parts) => {
+    stateMachine = new PipelineOrchestration(parts.stack, 'Orchestration', {
+      ...pipelineProps(parts), staging: StagingStrategy.DATASYNC, stageInTimeout: Duration.minutes(5), stageOutTimeout: Duration.minutes(5),
+    }).stateMachine;
+  });
+  stageInTask = pipeline.taskArn('StageInTask');
+  stageOutTask = pipeline.taskArn('StageOutTask');
+});
+afterAll(async () => {
+  await Promise.all(started.map((run) => run.stop()));
+  pipeline?.dispose();
+});
+
+/** A runtime of the pipeline with the faults given, stopped after the suite. */
+async function runtimeWith(faults: Parameters<SynthesizedPipeline['start']>[0] = {}): Promise<LocalRun> {
+  const run = await pipeline.start(faults);
+  started.push(run);
+  return run;
 }
 
-const outcomes: RunOutcome[] = [];
-// The workspace handler logs one JSON line per call, as it does in Lambda.
-beforeAll(() => jest.spyOn(console, 'log').mockImplementation(() => undefined));
-afterAll(() => {
-  jest.restoreAllMocks();
-  outcomes.forEach((outcome) => outcome.aws.dispose());
-});
-
-async function given(scenario: Scenario, options: Partial<RunOptions> = {}): Promise<RunOutcome> {
-  const outcome = await run(scenario, options);
-  outcomes.push(outcome);
-  return outcome;
+let plain: Promise<LocalRun> | undefined;
+/** The runtime without faults, shared by the tests that need none. */
+function faultless(): Promise<LocalRun> {
+  plain ??= runtimeWith();
+  return plain;
 }
 
-function expectOneFailureNotification(outcome: RunOutcome, failedStep: PipelineStep, error: string | RegExp, cause: RegExp): void {
-  expect(outcome.status).toBe('FAILED');
-  expect(outcome.aws.notifications).toEqual([{
-    runId: outcome.input.runId,
-    bucket: outcome.input.bucket,
-    key: outcome.input.key,
-    versionId: outcome.input.versionId,
+const KEY = 'incoming/2026/scan 1.csv';
+const BODY = 'a,b\n1,2\n';
+
+function expectOneFailureNotification(run: LocalRun, result: RunResult, failedStep: PipelineStep, error: string | RegExp, cause: RegExp): void {
+  expect(result.summary.status).toBe('FAILED');
+  expect(result.notifications).toEqual([{
+    runId: result.runId,
+    bucket: result.input.bucket,
+    key: result.input.key,
+    versionId: result.input.versionId,
     failedStep,
-    error: expect.stringMatching(error),
+    error: typeof error === 'string' ? error : expect.stringMatching(error),
     cause: expect.stringMatching(cause),
-    cleanUp: { removed: [`/runs/${outcome.input.runId}`, `/staging/${outcome.input.relativeKey}`] },
-    execution: expect.any(String),
+    cleanUp: { removed: [`/runs/${result.runId}`, `/staging/${result.input.relativeKey}`] },
+    execution: result.summary.executionArn,
   }]);
   // The upload is never touched by a failed run, and the run leaves nothing on EFS.
-  expect(outcome.aws.uploads.get(outcome.input.key)).toBeDefined();
-  expect(outcome.aws.filesOnFileSystem()).toEqual([]);
+  expect(run.objectBody(result.input.bucket, result.input.key)).toBeDefined();
+  expect(run.filesOnFileSystems()).toEqual([]);
 }
+
+const count = (result: RunResult, state: string) => result.states.filter((entered) => entered === state).length;
 
 describe('the synthesized state machine, run locally', () => {
   test('an upload becomes a report under the run prefix, and the run leaves nothing on EFS', async () => {
-    const outcome = await given(happy);
-    expect(outcome.status).toBe('SUCCEEDED');
-    expect([...outcome.aws.reports.keys()]).toEqual([`reports/runs/${outcome.input.runId}/out/report.txt`]);
-    expect(outcome.aws.reports.get(`reports/runs/${outcome.input.runId}/out/report.txt`))
-      .toBe(`run ${outcome.input.runId} of s3://uploads/${outcome.input.key}: 8 bytes\n`);
-    expect(outcome.aws.filesOnFileSystem()).toEqual([]);
-    expect(outcome.aws.notifications).toEqual([]);
-    expect(outcome.aws.uploads.has(outcome.input.key)).toBe(true);
+    const run = await faultless();
+    const result = await run.process(KEY, BODY);
+    expect(result.summary.status).toBe('SUCCEEDED');
+    expect(result.summary.reports.map((report) => report.key)).toEqual([`reports/runs/${result.runId}/out/report.txt`]);
+    expect(run.report(result)).toBe(`run ${result.runId} of s3://${result.input.bucket}/${KEY}: 8 bytes\n`);
+    expect(run.filesOnFileSystems()).toEqual([]);
+    expect(result.notifications).toEqual([]);
+    expect(run.objectBody(result.input.bucket, KEY)).toBe(BODY);
   });
 
   test('stage-in ERROR ends the run with one notification', async () => {
-    const outcome = await given({ ...happy, stageIn: { seconds: 30, outcome: 'ERROR' } });
-    expectOneFailureNotification(outcome, PipelineStep.STAGE_IN, 'DataSync.TaskExecutionError', /simulated transfer error/);
-    expect(outcome.error).toBe('DataSync.TaskExecutionError');
+    const run = await runtimeWith({ dataSync: { taskFaults: { [stageInTask]: { outcome: 'ERROR' } } } });
+    const result = await run.process(KEY, BODY);
+    expectOneFailureNotification(run, result, PipelineStep.STAGE_IN, 'DataSync.TaskExecutionError', /SyncTaskErrorLocationNotAdded/);
+    expect(result.summary.error).toBe('DataSync.TaskExecutionError');
+    expect(run.startedTasks()).toEqual([stageInTask]);
   });
 
   test('stage-out ERROR ends the run with one notification and removes the run\'s files from EFS', async () => {
-    const outcome = await given({ ...happy, stageOut: { seconds: 30, outcome: 'ERROR' } });
-    expectOneFailureNotification(outcome, PipelineStep.STAGE_OUT, 'DataSync.TaskExecutionError', /SyncTaskErrorLocationNotAdded/);
-    expect(outcome.aws.cancelledExecutions).toEqual([]);
+    const run = await runtimeWith({ dataSync: { taskFaults: { [stageOutTask]: { outcome: 'ERROR' } } } });
+    const result = await run.process(KEY, BODY);
+    expectOneFailureNotification(run, result, PipelineStep.STAGE_OUT, 'DataSync.TaskExecutionError', /SyncTaskErrorLocationNotAdded/);
+    // An execution that ended in ERROR is not cancelled.
+    expect(run.cancelledExecutions()).toEqual([]);
+    expect(result.summary.reports).toEqual([]);
   });
 
   test('a FAILED Batch job ends the run with one notification', async () => {
-    const outcome = await given({ ...happy, job: { seconds: 30, outcome: 'FAILED' } });
-    expectOneFailureNotification(outcome, PipelineStep.PROCESS, 'States.TaskFailed', /Essential container in task exited/);
-    expect(outcome.aws.reports.size).toBe(0);
+    const run = await faultless();
+    // The job script exits with code 2 on this input.
+    const result = await run.process('incoming/2026/fails.csv', 'FAIL\n');
+    expectOneFailureNotification(run, result, PipelineStep.PROCESS, 'States.TaskFailed', /Essential container in task exited/);
+    expect(result.summary.reports).toEqual([]);
   });
 
   test('a DataSync execution that never ends is cancelled at the stage timeout, and the run ends once it stopped', async () => {
-    const outcome = await given({ ...happy, stageIn: { seconds: 0, outcome: 'NEVER', cancelSeconds: 20 } });
+    // A cancelled execution stays CANCELLING for 40 s (40 ms here); the state machine checks every 15 s.
+    const run = await runtimeWith({ dataSync: { taskFaults: { [stageInTask]: { outcome: 'NEVER', cancelSeconds: 40 } } } });
+    const result = await run.process(KEY, BODY);
     // Checks after 5, 10, 20, 40, 80 and 160 s: the sixth passes the 300 s timeout.
-    expectOneFailureNotification(outcome, PipelineStep.STAGE_IN, 'Pipeline.StepTimeout', /Stage in did not finish within 300 seconds \(6 polls\)/);
-    expect(pipeline.stageInMaxPolls).toBe(6);
-    expect(outcome.aws.statusChecks).toBe(6 + 2);
-    // The task's one execution slot is freed: the execution was cancelled and seen to stop.
-    expect(outcome.aws.cancelledExecutions).toHaveLength(1);
-    expect(outcome.simulatedSeconds).toBeGreaterThanOrEqual(315 + 20);
-    expect(outcome.simulatedSeconds).toBeLessThan(315 + 2 * 15 + 10);
+    expectOneFailureNotification(run, result, PipelineStep.STAGE_IN, 'Pipeline.StepTimeout', /Stage in did not finish within 300 seconds \(6 polls\)/);
+    expect(stateMachine.stageInMaxPolls).toBe(6);
+    expect(count(result, 'Stage in: check')).toBe(6);
+    // The task's one execution slot is freed: the execution was cancelled and seen to stop before the run reported.
+    const cancelled = run.cancelledExecutions();
+    expect(cancelled).toEqual([expect.stringMatching(new RegExp(`^${stageInTask}/execution/`))]);
+    expect(count(result, 'Stage in: check cancel')).toBeGreaterThanOrEqual(1);
+    expect(count(result, 'Stage in: check cancel')).toBeLessThan(MAX_CANCEL_CHECKS);
+    expect(run.stoppedAt(cancelled[0])).toBeLessThanOrEqual(result.enteredAt.get('Notify failure')!);
   });
 
   test('a stage-out that never ends is cancelled too, and its output is removed with the run directory', async () => {
-    const outcome = await given({ ...happy, stageOut: { seconds: 0, outcome: 'NEVER' } });
-    expectOneFailureNotification(outcome, PipelineStep.STAGE_OUT, 'Pipeline.StepTimeout', /Stage out did not finish within 300 seconds/);
-    expect(outcome.aws.cancelledExecutions).toEqual([expect.stringContaining('task-stageOut/execution/')]);
+    const run = await runtimeWith({ dataSync: { taskFaults: { [stageOutTask]: { outcome: 'NEVER' } } } });
+    const result = await run.process(KEY, BODY);
+    expectOneFailureNotification(run, result, PipelineStep.STAGE_OUT, 'Pipeline.StepTimeout', /Stage out did not finish within 300 seconds/);
+    expect(run.cancelledExecutions()).toEqual([expect.stringMatching(new RegExp(`^${stageOutTask}/execution/`))]);
+    expect(result.summary.reports).toEqual([]);
   });
 
   test('a cancelled execution that never stops still ends the run after a bounded number of checks, with one notification', async () => {
-    const outcome = await given({ ...happy, stageIn: { seconds: 0, outcome: 'NEVER', cancelSeconds: 'NEVER' } });
-    expectOneFailureNotification(outcome, PipelineStep.STAGE_IN, 'Pipeline.StepTimeout', /Stage in did not finish/);
-    expect(outcome.simulatedSeconds).toBeLessThan(315 + 8 * 15 + 10);
+    const run = await runtimeWith({ dataSync: { taskFaults: { [stageInTask]: { outcome: 'NEVER', cancelSeconds: 'NEVER' } } } });
+    const result = await run.process(KEY, BODY);
+    expectOneFailureNotification(run, result, PipelineStep.STAGE_IN, 'Pipeline.StepTimeout', /Stage in did not finish/);
+    expect(count(result, 'Stage in: check')).toBe(6);
+    expect(count(result, 'Stage in: check cancel')).toBe(MAX_CANCEL_CHECKS);
+    // The run reported while DataSync still had the execution CANCELLING.
+    expect(run.stoppedAt(run.cancelledExecutions()[0])).toBeUndefined();
   });
 
   test('a start throttled twice is retried and the run succeeds', async () => {
-    const outcome = await given({ ...happy, stageIn: { ...happy.stageIn, throttledStarts: 2 } });
-    expect(outcome.status).toBe('SUCCEEDED');
-    expect(outcome.aws.notifications).toEqual([]);
-    expect(outcome.aws.reports.size).toBe(1);
+    const run = await runtimeWith({ dataSync: { taskFaults: { [stageInTask]: { throttledStarts: 2 } } } });
+    const result = await run.process(KEY, BODY);
+    expect(result.summary.status).toBe('SUCCEEDED');
+    expect(result.notifications).toEqual([]);
+    expect(result.summary.reports).toHaveLength(1);
+    // One state entered, two retries of it: each retry is a transition.
+    expect(count(result, 'Stage in: start')).toBe(1);
+    expect(result.summary.transitions).toBe(result.states.length + 2);
   });
 
   test('a start that stays throttled fails the run after its retries, with one notification', async () => {
-    const outcome = await given({ ...happy, stageOut: { ...happy.stageOut, throttledStarts: 100 } });
-    expectOneFailureNotification(outcome, PipelineStep.STAGE_OUT, 'DataSync.InvalidRequestException', /Rate exceeded/);
+    const run = await runtimeWith({ dataSync: { taskFaults: { [stageOutTask]: { throttledStarts: 100 } } } });
+    const result = await run.process(KEY, BODY);
+    expectOneFailureNotification(run, result, PipelineStep.STAGE_OUT, 'DataSync.InvalidRequestException', /Rate exceeded/);
+    expect(run.startedTasks()).toEqual([stageInTask]);
   });
 
   test('a notification SNS refuses (the publisher may not use the topic key) is counted in a metric, and the run still fails with its own error', async () => {
-    const outcome = await given({ ...happy, job: { seconds: 30, outcome: 'FAILED' }, notification: 'KMS_ACCESS_DENIED' });
-    expect(outcome.status).toBe('FAILED');
-    expect(outcome.error).toBe('States.TaskFailed');
-    expect(outcome.aws.notifications).toEqual([]);
-    expect(outcome.aws.refusedNotifications).toHaveLength(1);
-    expect(outcome.aws.metrics.get('BatchPipeline/UndeliveredNotifications')).toBe(1);
+    const run = await runtimeWith({ sns: { refuseWithKmsAccessDenied: true } });
+    const result = await run.process('incoming/2026/fails.csv', 'FAIL\n');
+    expect(result.summary.status).toBe('FAILED');
+    expect(result.summary.error).toBe('States.TaskFailed');
+    expect(result.notifications).toEqual([]);
+    expect(run.metrics()).toEqual([expect.objectContaining({
+      namespace: 'BatchPipeline', metricName: 'UndeliveredNotifications', value: 1, execution: result.summary.executionArn,
+    })]);
+    expect(run.filesOnFileSystems()).toEqual([]);
   });
 
   test.each(['_notes.csv', '(1).csv', 'über.csv', '.env', '報告書.csv', '-'])('an upload named %s gets a job name Batch accepts and produces its report', async (fileName) => {
-    const outcome = await given(happy, { key: `${WATCH_PREFIX}${fileName}` });
-    expect(outcome.status).toBe('SUCCEEDED');
-    expect(outcome.aws.submittedJobNames).toEqual([outcome.input.runId]);
-    expect([...outcome.aws.reports.keys()]).toEqual([`reports/runs/${outcome.input.runId}/out/report.txt`]);
+    const run = await faultless();
+    const result = await run.process(`incoming/${fileName}`, BODY);
+    expect(result.summary.status).toBe('SUCCEEDED');
+    expect(run.submittedJobNames()).toContain(result.runId);
+    expect(result.summary.reports.map((report) => report.key)).toEqual([`reports/runs/${result.runId}/out/report.txt`]);
+    expect(run.report(result)).toBe(`run ${result.runId} of s3://${result.input.bucket}/incoming/${fileName}: 8 bytes\n`);
   });
 
   test('an upload deleted before stage-in fails the run at prepare, with one notification', async () => {
-    const outcome = await runPipeline(definition, happy, {
-      uploadPrefix: WATCH_PREFIX, reportPrefix: 'reports/', jobMountPath: '/mnt/pipeline', uploadDeletedBeforeStageIn: true,
-    });
-    outcomes.push(outcome);
-    expect(outcome.status).toBe('FAILED');
-    expect(outcome.aws.notifications).toEqual([expect.objectContaining({
-      runId: outcome.input.runId, failedStep: PipelineStep.PREPARE, error: 'StagedFileMissing', cause: expect.stringContaining('/staging/2026/scan 1.csv'),
+    // A runtime of its own: its trigger starts cold, so the delete lands before the run stages in.
+    const run = await runtimeWith();
+    const upload = await run.upload(KEY, BODY);
+    await run.deleteObject(upload);
+    const deletedAt = Date.now();
+    const result = await run.runOf(upload);
+    expect(result.enteredAt.get('Stage in: start')).toBeGreaterThanOrEqual(deletedAt);
+    expect(result.summary.status).toBe('FAILED');
+    expect(result.notifications).toEqual([expect.objectContaining({
+      runId: result.runId, failedStep: PipelineStep.PREPARE, error: 'StagedFileMissing', cause: expect.stringContaining('/staging/2026/scan 1.csv'),
     })]);
-    expect(outcome.aws.filesOnFileSystem()).toEqual([]);
+    expect(run.filesOnFileSystems()).toEqual([]);
   });
 });
 
 describe('a DataSync pool, run locally', () => {
-  // Given stage-in and stage-out pools of 3 tasks each.
-  const parts = pipelineParts();
-  const stageIn = new StageInTransfer(parts.stack, 'PooledStageIn', {
-    network: parts.network,
-    sourceBucket: parts.storage.uploads.bucket,
-    sourcePrefix: WATCH_PREFIX,
-    fileSystem: parts.storage.fileSystem.fileSystem,
-    accessPoint: parts.storage.fileSystem.accessPoint,
-    poolSize: 3,
-  });
-  const stageOut = new StageOutTransfer(parts.stack, 'PooledStageOut', {
-    network: parts.network,
-    fileSystem: parts.storage.fileSystem.fileSystem,
-    accessPoint: parts.storage.fileSystem.accessPoint,
-    destinationBucket: parts.storage.reports.bucket,
-    destinationPrefix: 'reports/',
-    poolSize: 3,
-  });
-  new PipelineStateMachine(parts.stack, 'Pipeline', {
-    ...pipelineProps(parts), staging: StagingStrategy.DATASYNC, stageIn, stageOut,
-  });
-  const pooled = synthesizedDefinition(Template.fromStack(parts.stack));
-  const poolOf = (state: string) => [...(pooled.States[state].Parameters['TaskArn.$'] as string).matchAll(/'(<[^']+>)'/g)].map((match) => match[1]);
-
   test('each run starts the task of its transfer slot, in both directions', async () => {
-    const stageInPool = poolOf('Stage in: start');
-    const stageOutPool = poolOf('Stage out: start');
-    expect(new Set(stageInPool).size).toBe(3);
-    const used = new Set<string>();
-    for (const file of ['a.csv', 'b.csv', 'c.csv', 'd.csv', 'e.csv', 'f.csv']) {
-      const outcome = await runPipeline(pooled, happy, { uploadPrefix: WATCH_PREFIX, reportPrefix: 'reports/', jobMountPath: '/mnt/pipeline', key: `${WATCH_PREFIX}${file}` });
-      outcomes.push(outcome);
-      expect(outcome.status).toBe('SUCCEEDED');
-      expect(outcome.aws.startedTasks).toEqual([stageInPool[outcome.input.transferSlot % 3], stageOutPool[outcome.input.transferSlot % 3]]);
-      used.add(outcome.aws.startedTasks[0]);
+    // Given stage-in and stage-out pools of 3 tasks each.
+    const pooled = await SynthesizedPipeline.synthesize((parts) => {
+      const stageIn = new StageInTransfer(parts.stack, 'PooledStageIn', {
+        network: parts.network,
+        sourceBucket: parts.storage.uploads.bucket,
+        sourcePrefix: 'incoming/',
+        fileSystem: parts.storage.fileSystem.fileSystem,
+        accessPoint: parts.storage.fileSystem.accessPoint,
+        poolSize: 3,
+      });
+      const stageOut = new StageOutTransfer(parts.stack, 'PooledStageOut', {
+        network: parts.network,
+        fileSystem: parts.storage.fileSystem.fileSystem,
+        accessPoint: parts.storage.fileSystem.accessPoint,
+        destinationBucket: parts.storage.reports.bucket,
+        destinationPrefix: 'reports/',
+        poolSize: 3,
+      });
+      new PipelineOrchestration(parts.stack, 'Orchestration', { ...pipelineProps(parts), staging: StagingStrategy.DATASYNC, stageIn, stageOut });
+    });
+    let run: LocalRun | undefined;
+    try {
+      const poolOf = (state: string) => [...(pooled.definition.States[state].Parameters['TaskArn.$'] as string).matchAll(/'(arn:[^']+)'/g)].map((match) => match[1]);
+      const stageInPool = poolOf('Stage in: start');
+      const stageOutPool = poolOf('Stage out: start');
+      expect(new Set(stageInPool).size).toBe(3);
+      expect(new Set(stageOutPool).size).toBe(3);
+      run = await pooled.start();
+      const used = new Set<string>();
+      for (const file of ['a.csv', 'b.csv', 'c.csv', 'd.csv', 'e.csv', 'f.csv']) {
+        const before = run.startedTasks().length;
+        const result = await run.process(`incoming/${file}`, BODY);
+        expect(result.summary.status).toBe('SUCCEEDED');
+        expect(run.startedTasks().slice(before)).toEqual([stageInPool[result.input.transferSlot % 3], stageOutPool[result.input.transferSlot % 3]]);
+        used.add(stageInPool[result.input.transferSlot % 3]);
+      }
+      expect(used.size).toBeGreaterThan(1);
+    } finally {
+      await run?.stop();
+      pooled.dispose();
     }
-    expect(used.size).toBeGreaterThan(1);
   });
 });

@@ -1,0 +1,256 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { DeleteObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { LocalS3Endpoint, RecordedDataPoint } from '@batch-pipeline/local';
+// The runtime is not re-exported by the package's index (yet): it is imported from its module.
+import { PipelineRuntime, PipelineRuntimeOptions, Upload } from '@batch-pipeline/local/lib/runtime/pipeline-runtime';
+import { RunSummary } from '@batch-pipeline/local/lib/runtime/run-summary';
+import { TEST_ENV } from '@batch-pipeline/test-support';
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { RunInput } from '../../src/trigger/run-input';
+import { PipelineParts, pipelineParts } from '../pipeline-fixture';
+
+/**
+ * The job of a local run: a Node.js script that honours the run contract. It reads the input
+ * at PIPELINE_INPUT_PATH and writes `report.txt` into PIPELINE_OUTPUT_DIR: one line naming the
+ * run, the upload and its size, or, when the input starts with `OUTPUT_BYTES=<n>`, n bytes.
+ * An input that starts with `FAIL` makes it exit with code 2 (a job's own failure, not retried).
+ */
+const JOB_SCRIPT = `import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+const input = readFileSync(process.env.PIPELINE_INPUT_PATH);
+const text = input.toString('utf-8');
+if (text.startsWith('FAIL')) {
+  console.error('job: the input asks the job to fail');
+  process.exit(2);
+}
+const size = /^OUTPUT_BYTES=(\\d+)/.exec(text);
+const report = size ? 'r'.repeat(Number(size[1]))
+  : \`run \${process.env.PIPELINE_RUN_ID} of s3://\${process.env.PIPELINE_SOURCE_BUCKET}/\${process.env.PIPELINE_SOURCE_KEY}: \${input.length} bytes\\n\`;
+writeFileSync(join(process.env.PIPELINE_OUTPUT_DIR, 'report.txt'), report);
+`;
+
+/** Waits compressed a hundredfold: a 15 s cancel check takes 150 ms. */
+export const TIME_SCALE = 0.01;
+
+type PipelineModel = PipelineRuntime['model'];
+/** What the runtime reports while it runs (state changes, notifications, service logs). */
+export type RuntimeEvent = Parameters<NonNullable<PipelineRuntimeOptions['onEvent']>>[0];
+
+/** A pipeline composed from the orchestration constructs, synthesized into a cloud assembly on disk. */
+export class SynthesizedPipeline {
+  /**
+   * Given the fixture's parts (whose processor runs the job script as its local command),
+   * `compose` adds the orchestration; the app is synthesized into a temporary folder that also
+   * holds the job script (the app directory of the local runtime).
+   */
+  public static async synthesize(compose: (parts: PipelineParts) => void): Promise<SynthesizedPipeline> {
+    const directory = mkdtempSync(path.join(tmpdir(), 'orchestration-local-'));
+    writeFileSync(path.join(directory, 'job.mjs'), JOB_SCRIPT);
+    const assemblyDirectory = path.join(directory, 'cdk.out');
+    const app = new App({ outdir: assemblyDirectory });
+    const stack = new Stack(app, 'LocalRun', { env: TEST_ENV });
+    const parts = pipelineParts(stack, undefined, { localCommand: ['node', 'job.mjs'] });
+    compose(parts);
+    app.synth();
+    const pipeline = new SynthesizedPipeline(directory, assemblyDirectory, Template.fromStack(stack));
+    // The local identifiers (task ARNs ...) are the runtime's: read them from its model.
+    const probe = await PipelineRuntime.start(pipeline.runtimeOptions(path.join(directory, 'probe')));
+    pipeline.model = probe.model;
+    await probe.stop();
+    return pipeline;
+  }
+
+  /** The pipeline as the local runtime reads it from the assembly. */
+  public model!: PipelineModel;
+  private runs = 0;
+
+  private constructor(public readonly directory: string, public readonly assemblyDirectory: string, public readonly template: Template) {}
+
+  /** The ARN the local runtime gives the one DataSync task whose logical id starts with `prefix`. */
+  public taskArn(prefix: string): string {
+    const tasks = [...this.model.dataSyncTasks.values()].filter((task) => task.logicalId.startsWith(prefix));
+    if (tasks.length !== 1) {
+      throw new Error(`expected one DataSync task whose logical id starts with ${prefix}, found ${tasks.map((task) => task.logicalId).join(', ') || 'none'}`);
+    }
+    return tasks[0].arn;
+  }
+
+  /** The definition of the state machine, as the local runtime resolved it. */
+  public get definition(): Record<string, any> {
+    return this.model.stateMachine.definition;
+  }
+
+  /** Starts the local runtime on a state directory of its own, with the faults given. */
+  public async start(faults: Pick<PipelineRuntimeOptions, 'dataSync' | 'sns'> = {}): Promise<LocalRun> {
+    this.runs++;
+    const events: Array<RuntimeEvent & { readonly receivedAt: number }> = [];
+    const runtime = await PipelineRuntime.start({
+      ...this.runtimeOptions(path.join(this.directory, `state-${this.runs}`)),
+      ...faults,
+      onEvent: (event) => events.push({ ...event, receivedAt: Date.now() }),
+    });
+    return new LocalRun(runtime, events, this.directory);
+  }
+
+  public dispose(): void {
+    rmSync(this.directory, { recursive: true, force: true });
+  }
+
+  private runtimeOptions(stateDirectory: string): PipelineRuntimeOptions {
+    // Docker is not used even where an engine answers: the job is the local script.
+    return { assemblyDirectory: this.assemblyDirectory, stateDirectory, appDirectory: this.directory, timeScale: TIME_SCALE, docker: false };
+  }
+}
+
+/** What one run did, as the runtime reports it. */
+export interface RunResult {
+  readonly upload: Upload;
+  readonly runId: string;
+  readonly input: RunInput;
+  readonly summary: RunSummary;
+  /** The notifications the run published, as JSON. */
+  readonly notifications: Array<Record<string, unknown>>;
+  /** The states the run entered, in order. */
+  readonly states: string[];
+  /** When each state was entered, by its name (the last time). */
+  readonly enteredAt: Map<string, number>;
+}
+
+/** A local runtime of a synthesized pipeline, with what it did. */
+export class LocalRun {
+  private scratch = 0;
+
+  public constructor(
+    public readonly runtime: PipelineRuntime,
+    public readonly events: ReadonlyArray<RuntimeEvent & { readonly receivedAt: number }>,
+    private readonly directory: string,
+  ) {}
+
+  /** The watched prefix of the upload bucket. */
+  public get prefix(): string {
+    return this.runtime.model.uploadTriggers[0].prefix ?? '';
+  }
+
+  /** Uploads `body` under `key` (a key of the watched prefix by default) as PutObject does. */
+  public async upload(key: string, body: string | Buffer): Promise<Upload> {
+    const file = path.join(this.directory, `upload-${process.pid}-${++this.scratch}`);
+    writeFileSync(file, body);
+    try {
+      return await this.runtime.upload(file, { key });
+    } finally {
+      rmSync(file, { force: true });
+    }
+  }
+
+  /** Given an upload, when its run has ended: what it did. */
+  public async runOf(upload: Upload): Promise<RunResult> {
+    await this.runtime.idle();
+    const run = [...this.runtime.runs.values()].find((candidate) => {
+      const input = JSON.parse(candidate.input) as RunInput;
+      return input.bucket === upload.bucket && input.key === upload.key && (input.versionId ?? 'null') === upload.version.versionId;
+    });
+    if (!run) {
+      throw new Error(`no run started for s3://${upload.bucket}/${upload.key}; runs: ${[...this.runtime.runs.keys()].join(', ') || 'none'}`);
+    }
+    const summary = await this.runtime.summaryOf(run.name);
+    const entered = this.events.filter((event): event is Extract<RuntimeEvent, { type: 'state-entered' }> & { receivedAt: number } =>
+      event.type === 'state-entered' && event.execution === run.name);
+    return {
+      upload,
+      runId: run.name,
+      input: JSON.parse(run.input) as RunInput,
+      summary,
+      notifications: summary.notifications.map((message) => JSON.parse(message) as Record<string, unknown>),
+      states: entered.map((event) => event.state),
+      enteredAt: new Map(entered.map((event) => [event.state, event.at])),
+    };
+  }
+
+  /** Uploads `body` under `key` and returns what its run did. */
+  public async process(key: string, body: string | Buffer): Promise<RunResult> {
+    return this.runOf(await this.upload(key, body));
+  }
+
+  /** Files on every local EFS file system, as `/<file system>/<path>`; directories are not listed. */
+  public filesOnFileSystems(): string[] {
+    const root = this.runtime.state.fileSystemsRoot;
+    const list = (directory: string): string[] => readdirSync(directory, { withFileTypes: true })
+      .flatMap((entry) => entry.isDirectory() ? list(path.join(directory, entry.name)) : [path.join(directory, entry.name)]);
+    return list(root).map((file) => `/${path.relative(root, file)}`).sort();
+  }
+
+  /** The bytes of a report of a run (by its key in the summary). */
+  public report(result: RunResult, fileName = 'report.txt'): string {
+    const report = result.summary.reports.find((candidate) => candidate.key.endsWith(`/${fileName}`));
+    if (!report) throw new Error(`run ${result.runId} has no report ${fileName}: ${JSON.stringify(result.summary.reports)}`);
+    return readFileSync(report.file, 'utf-8');
+  }
+
+  /** The current version of an object, as its bucket's folder holds it; undefined when there is none. */
+  public objectBody(bucket: string, key: string): string | undefined {
+    const file = path.join(this.runtime.state.bucketsRoot, bucket, ...key.split('/'));
+    return existsSync(file) ? readFileSync(file, 'utf-8') : undefined;
+  }
+
+  /** The data points written to `metrics.jsonl`. */
+  public metrics(): RecordedDataPoint[] {
+    const file = this.runtime.state.metricsFile;
+    return existsSync(file) ? readFileSync(file, 'utf-8').split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as RecordedDataPoint) : [];
+  }
+
+  /** The task ARN of every StartTaskExecution DataSync accepted, in order. */
+  public startedTasks(): string[] {
+    return this.dataSyncLog(/^(arn:\S+:task\/task-[0-9a-f]+)\/execution\/exec-[0-9a-f]+ (started|QUEUED)/).map((match) => match[1]);
+  }
+
+  /** The execution ARN of every CancelTaskExecution DataSync accepted for a running execution, in order. */
+  public cancelledExecutions(): string[] {
+    return this.dataSyncLog(/^(arn:\S+\/execution\/exec-[0-9a-f]+) CANCELLING$/).map((match) => match[1]);
+  }
+
+  /** When DataSync reported a cancelled execution stopped. */
+  public stoppedAt(executionArn: string): number | undefined {
+    return this.events.find((event) => event.type === 'log' && event.source === 'datasync' && event.message.startsWith(`${executionArn} ERROR OpCancelled`))?.receivedAt;
+  }
+
+  /** The names of the Batch jobs submitted, from the emulator's log of each job. */
+  public submittedJobNames(): string[] {
+    const names = this.events.filter((event): event is Extract<RuntimeEvent, { type: 'log' }> & { receivedAt: number } =>
+      event.type === 'log' && event.source.startsWith('batch/') && / attempt 1: /.test(event.message))
+      .map((event) => event.message.split(': attempt 1: ')[0]);
+    return [...new Set(names)];
+  }
+
+  /**
+   * Deletes an object of the upload bucket through the S3 API, as its owner would: the current
+   * version (a delete marker in a versioned bucket), or the version given, for good.
+   * The runtime does not expose its endpoint, so a second endpoint over the same folders answers.
+   */
+  public async deleteObject(upload: Upload, options: { readonly version?: boolean } = {}): Promise<void> {
+    const endpoint = await LocalS3Endpoint.start(this.runtime.state.bucketsRoot);
+    const client = new S3Client({
+      endpoint: endpoint.url, region: this.runtime.model.region, forcePathStyle: true, credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    try {
+      const version = options.version ? { VersionId: upload.version.versionId } : {};
+      await client.send(new DeleteObjectCommand({ Bucket: upload.bucket, Key: upload.key, ...version }));
+    } finally {
+      client.destroy();
+      await endpoint.stop();
+    }
+  }
+
+  public async stop(): Promise<void> {
+    await this.runtime.stop();
+  }
+
+  private dataSyncLog(pattern: RegExp): RegExpExecArray[] {
+    return this.events.flatMap((event) => {
+      const match = event.type === 'log' && event.source === 'datasync' ? pattern.exec(event.message) : null;
+      return match ? [match] : [];
+    });
+  }
+}
