@@ -133,14 +133,17 @@ function writeInputs(folder: string, count: number): string[] {
   });
 }
 
-async function startRuntime(assemblyDirectory: string, label: string, events: RuntimeEvent[]): Promise<PipelineRuntime> {
+/** A runtime event with the time it arrived (only state changes carry their own). */
+type StampedEvent = RuntimeEvent & { readonly receivedAt: number };
+
+async function startRuntime(assemblyDirectory: string, label: string, events: StampedEvent[]): Promise<PipelineRuntime> {
   return PipelineRuntime.start({
     assemblyDirectory,
     stateDirectory: path.join(workRoot, label, '.batch-pipeline'),
     appDirectory,
     timeScale: TIME_SCALE,
     docker: false,
-    onEvent: (event) => events.push(event),
+    onEvent: (event) => events.push({ ...event, receivedAt: Date.now() }),
   });
 }
 
@@ -189,9 +192,15 @@ async function check(runtime: PipelineRuntime, uploads: Upload[], files: string[
 }
 
 /** Seconds between the state changes of each run: where the time of a burst goes. */
-function phases(events: RuntimeEvent[], runtime: PipelineRuntime, uploadedAt: Map<string, number>): Map<string, number[]> {
+function phases(events: StampedEvent[], runtime: PipelineRuntime, uploadedAt: Map<string, number>): Map<string, number[]> {
   const entered = new Map<string, Array<{ state: string; at: number }>>();
+  // The Batch emulator logs "<job name>: attempt 1: <command>" when a job leaves the queue for capacity.
+  const attemptStarted = new Map<string, number>();
   for (const event of events) {
+    if (event.type === 'log' && event.source.startsWith('batch/')) {
+      const match = /^(.+?): attempt 1: /.exec(event.message);
+      if (match) attemptStarted.set(match[1], event.receivedAt);
+    }
     if (event.type !== 'state-entered') continue;
     entered.set(event.execution, [...(entered.get(event.execution) ?? []), { state: event.state, at: event.at }]);
   }
@@ -210,11 +219,36 @@ function phases(events: RuntimeEvent[], runtime: PipelineRuntime, uploadedAt: Ma
     if (uploaded !== undefined) add('upload -> execution started (S3 event, trigger function, StartExecution)', run.startDate.getTime() - uploaded);
     if (first !== undefined && process !== undefined) add('stage in (started -> Process)', process - first);
     if (process !== undefined && afterProcess !== undefined) add('process (Batch job, queue wait included)', afterProcess - process);
+    const attempt = [...attemptStarted].find(([jobName]) => run.name.startsWith(jobName) || jobName.startsWith(run.name))?.[1];
+    if (process !== undefined && attempt !== undefined) add('  of which waiting for Batch capacity (RUNNABLE)', attempt - process);
+    if (attempt !== undefined && afterProcess !== undefined) add('  of which the job running (node job/report.mjs)', afterProcess - attempt);
     if (afterProcess !== undefined && cleanUp !== undefined) add('stage out', cleanUp - afterProcess);
     if (cleanUp !== undefined && end !== undefined) add('clean up -> run ended', end - cleanUp);
     if (uploaded !== undefined && end !== undefined) add('upload -> run ended', end - uploaded);
   }
   return result;
+}
+
+/** Invocations of each function from the REPORT lines of its logs: count, durations, busy time. */
+function invocations(stateDirectory: string): Array<{ fn: string; count: number; p50: number; p95: number; max: number; busySeconds: number; initCount: number }> {
+  const logs = path.join(stateDirectory, 'logs');
+  if (!existsSync(logs)) return [];
+  return readdirSync(logs).filter((name) => name !== 'batch').map((fn) => {
+    const durations: number[] = [];
+    let initCount = 0;
+    for (const file of readdirSync(path.join(logs, fn))) {
+      for (const line of readFileSync(path.join(logs, fn, file), 'utf-8').split('\n')) {
+        if (!line.startsWith('REPORT ')) continue;
+        const duration = /\tDuration: ([\d.]+) ms/.exec(line);
+        if (duration) durations.push(Number(duration[1]) / 1000);
+        if (line.includes('Init Duration')) initCount++;
+      }
+    }
+    return {
+      fn, count: durations.length, p50: quantile(durations, 0.5), p95: quantile(durations, 0.95), max: Math.max(...durations),
+      busySeconds: durations.reduce((sum, value) => sum + value, 0), initCount,
+    };
+  });
 }
 
 function quantile(values: number[], q: number): number {
@@ -243,7 +277,7 @@ interface SingleResult {
 }
 
 async function single(assembly: string): Promise<SingleResult> {
-  const events: RuntimeEvent[] = [];
+  const events: StampedEvent[] = [];
   const startedAt = Date.now();
   const runtime = await startRuntime(assembly, 'single', events);
   const startMs = Date.now() - startedAt;
@@ -290,7 +324,7 @@ interface BurstResult {
 }
 
 async function burst(assembly: string, count: number): Promise<BurstResult> {
-  const events: RuntimeEvent[] = [];
+  const events: StampedEvent[] = [];
   const label = `burst-${count}`;
   const runtime = await startRuntime(assembly, label, events);
   const files = writeInputs(path.join(workRoot, `${label}-inputs`), count);
@@ -354,6 +388,12 @@ async function main(): Promise<number> {
     const result = await burst(assembly, count);
     results.push(result);
     console.log(`  done in ${seconds(result.totalMs)}`);
+    console.log(`\nfunction invocations of the ${count} runs (from the REPORT lines; Lambda pools: 4 environments per function, 8 in all; Batch: ${availableParallelism()} jobs at once)`);
+    console.log(table([
+      ['function', 'invocations', 'cold starts', 'p50', 'p95', 'max', 'busy (sum)', 'busy / wall'],
+      ...invocations(result.stateDirectory).map((i) => [i.fn, String(i.count), String(i.initCount), `${i.p50.toFixed(3)} s`, `${i.p95.toFixed(3)} s`, `${i.max.toFixed(2)} s`,
+        `${i.busySeconds.toFixed(1)} s`, (i.busySeconds / (result.totalMs / 1000)).toFixed(2)]),
+    ]));
     console.log(`\nwhere the time of the ${count} runs goes (seconds per run)`);
     console.log(table([
       ['phase', 'p50', 'p95', 'max'],
