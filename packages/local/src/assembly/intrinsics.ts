@@ -4,6 +4,8 @@
  * a pseudo parameter the stack's account and region.
  */
 
+import { LocalRuntimeError } from '../runtime/local-runtime-error';
+
 /** Answers `Ref` and `Fn::GetAtt` for the resources of one template. */
 export interface ReferenceResolver {
   /** `{ Ref: logicalId }` of a resource or parameter, or undefined when the template has no such thing. */
@@ -20,10 +22,15 @@ export interface IntrinsicContext {
   readonly where: string;
 }
 
-/** An intrinsic the runtime cannot resolve, with where it was. */
-export class UnresolvableIntrinsicError extends Error {
+/**
+ * An intrinsic the runtime cannot resolve, with where it was: a mistake the user can act on
+ * (the CLI prints it with what to do), not a crash.
+ */
+export class UnresolvableIntrinsicError extends LocalRuntimeError {
   public constructor(where: string, detail: string) {
-    super(`${where}: ${detail}`);
+    super(`${where}: ${detail}`,
+      'the local runtime resolves Ref, Fn::GetAtt, Fn::Join, Fn::Sub, Fn::Select, Fn::Split and Fn::Base64 within one stack; '
+      + 'give what the pipeline reads (environment, definition, job definition) values from its own stack, without imports or conditions');
     this.name = 'UnresolvableIntrinsicError';
   }
 }
@@ -96,7 +103,11 @@ export function resolveValue(value: unknown, context: IntrinsicContext): any {
       }
       case 'Fn::Join': {
         const [separator, parts] = argument as [string, unknown];
-        return (resolveValue(parts, context) as unknown[]).join(separator);
+        const items = resolveValue(parts, context);
+        if (!Array.isArray(items)) {
+          throw new UnresolvableIntrinsicError(context.where, `Fn::Join of ${JSON.stringify(items)}, which is not a list`);
+        }
+        return items.join(separator);
       }
       case 'Fn::Sub':
         return Array.isArray(argument)

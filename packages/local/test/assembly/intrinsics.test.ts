@@ -1,4 +1,5 @@
 import { IntrinsicContext, ReferenceResolver, resolveValue, UnresolvableIntrinsicError } from '../../src/assembly/intrinsics';
+import { LocalRuntimeError } from '../../src/runtime/local-runtime-error';
 
 const references: ReferenceResolver = {
   ref: (logicalId) => {
@@ -64,6 +65,10 @@ describe('Fn::Join, Fn::Select, Fn::Split', () => {
     expect(resolveValue({ 'Fn::Select': ['1', ['a', 'b']] }, context)).toBe('b');
   });
 
+  test('Fn::Join of something that is not a list fails, naming where', () => {
+    expect(failure({ 'Fn::Join': [',', { Ref: 'Bucket' }] }).message).toBe('MyStack/Trigger Environment: Fn::Join of "my-bucket", which is not a list');
+  });
+
   test('Fn::Select out of range fails as CloudFormation does, naming where', () => {
     expect(failure({ 'Fn::Select': [2, ['a', 'b']] }).message).toMatch(/^MyStack\/Trigger Environment: Fn::Select index 2 is outside the list of 2/);
   });
@@ -110,9 +115,12 @@ describe('nesting and plain values', () => {
     expect(resolveValue({ Condition: 'IsProd' }, context)).toEqual({ Condition: 'IsProd' });
   });
 
-  test('an unsupported Fn:: intrinsic fails, naming the function and where it was', () => {
+  test('an unsupported Fn:: intrinsic fails, naming the function and where it was, with what to do', () => {
     const error = failure({ A: { 'Fn::ImportValue': 'SharedBucket' } });
     expect(error).toBeInstanceOf(UnresolvableIntrinsicError);
+    // a user mistake the CLI reports with exit code 2, not a crash
+    expect(error).toBeInstanceOf(LocalRuntimeError);
+    expect((error as LocalRuntimeError).remedy).toContain('without imports or conditions');
     expect(error.message).toBe('MyStack/Trigger Environment: Fn::ImportValue is not something the local runtime resolves');
     expect(failure({ 'Fn::If': ['IsProd', 'a', 'b'] }).message).toContain('Fn::If');
   });

@@ -128,6 +128,14 @@ describe('the cloud assembly', () => {
       /has no pipeline: .*\(stacks: Storage\)/, 'BatchPipeline');
   });
 
+  test('a template value the runtime cannot resolve (an import in the trigger\'s environment)', async () => {
+    const template = pipelineTemplate();
+    template.Resources.Trigger.Properties.Environment.Variables.SHARED = { 'Fn::ImportValue': 'SharedTopicArn' };
+    const directory = writeAssembly(path.join(root, 'cdk.out'), [{ id: 'Pipeline', template, fileAssets: [TRIGGER_ASSET] }]);
+    expectMistake(await cli('run', upload, '--assembly', directory, '--state-dir', path.join(root, 'state')),
+      'Pipeline/Trigger Environment: Fn::ImportValue is not something the local runtime resolves', 'without imports or conditions');
+  });
+
   test('several pipelines without --pipeline', async () => {
     const directory = writeAssembly(path.join(root, 'cdk.out'), [
       { id: 'Dev', template: pipelineTemplate(), fileAssets: [TRIGGER_ASSET] },
