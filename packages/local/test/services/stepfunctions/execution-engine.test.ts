@@ -168,6 +168,19 @@ describe('waits, retries and transitions', () => {
     expect(entered.every((event) => event.type === 'state-entered' && event.execution === 'run-1')).toBe(true);
   });
 
+  test('states inside Parallel branches and Map iterations count as transitions too', async () => {
+    const engine = new ExecutionEngine(machine({
+      StartAt: 'Both',
+      States: {
+        Both: { Type: 'Parallel', Branches: [{ StartAt: 'Inner', States: { Inner: { Type: 'Pass', End: true } } }], ResultPath: null, Next: 'Each' },
+        Each: { Type: 'Map', ItemsPath: '$.items', ItemProcessor: { ProcessorConfig: { Mode: 'INLINE' }, StartAt: 'Item', States: { Item: { Type: 'Pass', End: true } } }, End: true },
+      },
+    }), [], { timeScale: 1, events: sink });
+    const outcome = await engine.run(execution('run-1', { items: [1, 2] }));
+    expect(outcome.transitions).toBe(5);
+    expect(events.map((event) => event.type === 'state-entered' && event.state)).toEqual(['Both', 'Inner', 'Each', 'Item', 'Item']);
+  });
+
   test('without a time scale a Wait waits as the definition says', async () => {
     const engine = new ExecutionEngine(machine({ StartAt: 'Wait', States: { Wait: { Type: 'Wait', Seconds: 1, End: true } } }), [], { timeScale: 1, events: sink });
     const started = Date.now();
