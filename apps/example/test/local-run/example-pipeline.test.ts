@@ -1,7 +1,7 @@
 // End to end: the example app's synthesized pipeline (AUTO staging), run by the local runtime
 // with the real trigger and workspace functions and the example job (`node job/report.mjs`).
 import * as path from 'node:path';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { Upload } from '@batch-pipeline/local';
 import { LocalRun, removeTemporaryDirectories, sha256Of, synthesizeExample, temporaryDirectory, writeInput } from './local-run-support';
 
@@ -114,6 +114,7 @@ test.each([
   ['a plus sign', 'incoming/plate+reader+8.csv'],
   ['non-ASCII characters', 'incoming/über-messung-Ø-報告書.csv'],
   ['a leading underscore', 'incoming/_plate_9.csv'],
+  ['a percent sign and reserved URL characters', 'incoming/100% done&ok=1;#2.csv'],
   ['all of them in nested folders', 'incoming/2026 Q4/_raw+ünits/a b+c.csv'],
 ])('a key with %s starts a run whose report names the decoded key', async (_what, key) => {
   // GIVEN
@@ -163,5 +164,39 @@ test('an upload outside the watched prefix starts nothing and stays', async () =
 
   // THEN
   expect(local.started).toHaveLength(0);
+  expect(existsSync(local.objectFile(upload.bucket, upload.key))).toBe(true);
+});
+
+test('two versions of one key, uploaded at once, each start their own run on exactly their own version', async () => {
+  // GIVEN
+  const first = writeInput(path.join(inputs, 'v1'), 'same-key.csv', 'version-1');
+  const second = writeInput(path.join(inputs, 'v2'), 'same-key.csv', 'version-2', 12);
+
+  // WHEN
+  const uploads = await Promise.all([local.runtime.upload(first), local.runtime.upload(second)]);
+  await local.runtime.idle();
+
+  // THEN
+  expect(uploads[0].key).toBe(uploads[1].key);
+  expect(uploads[0].version.versionId).not.toBe(uploads[1].version.versionId);
+  const summaries = await Promise.all(uploads.map((upload) => local.summaryOf(upload)));
+  expect(summaries[0].runId).not.toBe(summaries[1].runId);
+  expect(summaries.map((summary) => summary.status)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
+  expect(local.reportOf(summaries[0]).stats.sha256).toBe(sha256Of(first));
+  expect(local.reportOf(summaries[1]).stats.sha256).toBe(sha256Of(second));
+});
+
+test('an empty upload starts nothing, and the trigger logs why', async () => {
+  // GIVEN
+  const file = path.join(inputs, 'empty.csv');
+  writeFileSync(file, '');
+
+  // WHEN
+  const upload = await local.runtime.upload(file);
+  await local.runtime.idle();
+
+  // THEN
+  expect(local.started).toHaveLength(0);
+  expect(local.triggerOutcomes()).toEqual([expect.objectContaining({ outcome: 'skipped', key: upload.key })]);
   expect(existsSync(local.objectFile(upload.bucket, upload.key))).toBe(true);
 });
