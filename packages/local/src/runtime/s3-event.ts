@@ -5,9 +5,23 @@ import { ObjectCreated } from '../services/s3/local-s3-store';
  * An object key as S3 writes it into an event notification: URL-encoded, a space as `+`
  * (S3 User Guide, "Event message structure": "The s3 key provides information about the
  * bucket and object involved in the event. The object key name value is URL encoded.").
+ * Only S3's safe characters stay as they are (letters, digits, `! - _ . * ' ( )` and the `/`
+ * delimiter, "Object key naming guidelines"); `~`, which encodeURIComponent keeps, is encoded.
  */
 export function encodeEventKey(key: string): string {
-  return key.split('/').map((segment) => encodeURIComponent(segment).replace(/%20/g, '+')).join('/');
+  return key.split('/').map((segment) => encodeURIComponent(segment).replace(/%20/g, '+').replace(/~/g, '%7E')).join('/');
+}
+
+/**
+ * Whether a notification's key filter (prefix and suffix rules) matches an object key. S3 compares
+ * the rules with the key in its event (URL-encoded) form: a rule for a key with a space says `+`
+ * ("Configuring event notifications using object key name filtering"). A rule written with a plain
+ * space, as the encoded key never has one, matches the decoded key too, so that neither form
+ * silently starts nothing.
+ */
+export function keyFilterMatches(key: string, prefix = '', suffix = ''): boolean {
+  const encoded = encodeEventKey(key);
+  return (encoded.startsWith(prefix) && encoded.endsWith(suffix)) || (key.startsWith(prefix) && key.endsWith(suffix));
 }
 
 /** Whether a notification configuration's event type (`s3:ObjectCreated:*`) covers an event. */

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { encodeEventKey, eventTypeMatches, s3EventFor } from '../../src/runtime/s3-event';
+import { encodeEventKey, eventTypeMatches, keyFilterMatches, s3EventFor } from '../../src/runtime/s3-event';
 import { ObjectCreated } from '../../src/services/s3/local-s3-store';
 
 // The orchestration trigger's own decoder (the code the real trigger runs), loaded from its source
@@ -63,6 +63,11 @@ describe('object keys in events', () => {
     expect(encodeEventKey('_leading/_underscore.csv')).toBe('_leading/_underscore.csv');
   });
 
+  test('only S3\'s safe characters stay as they are: letters, digits, ! - _ . * \' ( ) and /', () => {
+    expect(encodeEventKey("a-z_A.Z*0'9!(x)/y")).toBe("a-z_A.Z*0'9!(x)/y");
+    expect(encodeEventKey('~home/a~b')).toBe('%7Ehome/a%7Eb');
+  });
+
   test.each([
     'plain.csv',
     'incoming/with space.csv',
@@ -84,6 +89,22 @@ describe('object keys in events', () => {
     // then it has no raw space, and the trigger decodes it to the key that was uploaded
     expect(encoded).not.toContain(' ');
     expect(decodeS3EventKey(encoded)).toBe(key);
+  });
+});
+
+describe('key filters of a notification configuration', () => {
+  test('a prefix and a suffix match the start and end of the key', () => {
+    expect(keyFilterMatches('incoming/a.csv', 'incoming/', '.csv')).toBe(true);
+    expect(keyFilterMatches('incoming/a.txt', 'incoming/', '.csv')).toBe(false);
+    expect(keyFilterMatches('other/a.csv', 'incoming/', '.csv')).toBe(false);
+    expect(keyFilterMatches('anything', undefined, undefined)).toBe(true);
+  });
+
+  test('a rule for a key with a space is written with +, as S3 compares the encoded key', () => {
+    expect(keyFilterMatches('my folder/a b.csv', 'my+folder/', 'b.csv')).toBe(true);
+    expect(keyFilterMatches('my folder/a b.csv', 'my+folder/', 'a+b.csv')).toBe(true);
+    expect(keyFilterMatches('my folder/x.csv', 'my folder/')).toBe(true);
+    expect(keyFilterMatches('my-folder/x.csv', 'my+folder/')).toBe(false);
   });
 });
 
