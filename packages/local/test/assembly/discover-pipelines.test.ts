@@ -120,6 +120,88 @@ describe('finding the pipeline of a stack', () => {
   });
 });
 
+describe('what a pipeline touches', () => {
+  function storageTemplate(): Template {
+    return pipelineTemplate({
+      resources: {
+        Reports: { Type: 'AWS::S3::Bucket', Properties: { BucketName: 'reports-bucket' } },
+        Efs: { Type: 'AWS::EFS::FileSystem' },
+        Ap: { Type: 'AWS::EFS::AccessPoint', Properties: { FileSystemId: { Ref: 'Efs' }, RootDirectory: { Path: '/pipeline' } } },
+        Workspace: {
+          Type: 'AWS::Lambda::Function',
+          Properties: {
+            Code: { S3Bucket: 'b', S3Key: TRIGGER_ASSET },
+            Handler: 'index.handler',
+            Runtime: 'nodejs22.x',
+            Timeout: 60,
+            FileSystemConfigs: [{ Arn: { 'Fn::GetAtt': ['Ap', 'Arn'] }, LocalMountPath: '/mnt/pipeline' }],
+          },
+        },
+        Queue: { Type: 'AWS::Batch::JobQueue', Properties: { JobQueueName: 'jobs', State: 'DISABLED' } },
+        Job: {
+          Type: 'AWS::Batch::JobDefinition',
+          Properties: {
+            JobDefinitionName: 'process',
+            ContainerProperties: {
+              Image: 'repo:tag1',
+              Environment: [{ Name: 'OUTPUT', Value: '/mnt/pipeline/out' }],
+              MountPoints: [{ SourceVolume: 'efs', ContainerPath: '/mnt/pipeline' }],
+              Volumes: [{ Name: 'efs', EfsVolumeConfiguration: { FileSystemId: { Ref: 'Efs' }, TransitEncryption: 'ENABLED', AuthorizationConfig: { AccessPointId: { Ref: 'Ap' } } } }],
+            },
+            RetryStrategy: { Attempts: 2 },
+            Timeout: { AttemptDurationSeconds: 600 },
+          },
+          Metadata: { 'batch-pipeline:localRun': { localCommand: ['node', 'job/run.js'] } },
+        },
+        SourceLocation: { Type: 'AWS::DataSync::LocationS3', Properties: { S3BucketArn: { 'Fn::GetAtt': ['UploadBucket', 'Arn'] }, Subdirectory: '/incoming' } },
+        TargetLocation: { Type: 'AWS::DataSync::LocationEFS', Properties: { AccessPointArn: { 'Fn::GetAtt': ['Ap', 'Arn'] }, EfsFilesystemArn: { 'Fn::GetAtt': ['Efs', 'Arn'] }, Subdirectory: '/runs' } },
+        StageIn: { Type: 'AWS::DataSync::Task', Properties: { SourceLocationArn: { 'Fn::GetAtt': ['SourceLocation', 'LocationArn'] }, DestinationLocationArn: { Ref: 'TargetLocation' } } },
+        Failures: { Type: 'AWS::SNS::Topic', Properties: { KmsMasterKeyId: 'alias/aws/sns' } },
+      },
+    });
+  }
+
+  test('functions mount access points, jobs their volumes, with the access point\'s root directory', () => {
+    const [pipeline] = discoverPipelines(assemblyOf(stack('Pipeline', storageTemplate())));
+    const workspace = [...pipeline.functions.values()].find((fn) => fn.logicalId === 'Workspace')!;
+    expect(workspace.mounts).toEqual([{ mountPath: '/mnt/pipeline', fileSystemLogicalId: 'Efs', rootDirectory: '/pipeline' }]);
+    expect(workspace.timeoutSeconds).toBe(60);
+    const job = [...pipeline.jobDefinitions.values()][0];
+    expect(job).toMatchObject({
+      name: 'process',
+      arn: 'arn:aws:batch:us-east-1:000000000000:job-definition/process:1',
+      environment: { OUTPUT: '/mnt/pipeline/out' },
+      mounts: [{ mountPath: '/mnt/pipeline', fileSystemLogicalId: 'Efs', rootDirectory: '/pipeline' }],
+      attempts: 2,
+      attemptDurationSeconds: 600,
+      localRun: { localCommand: ['node', 'job/run.js'] },
+      image: 'repo:tag1',
+    });
+    expect([...pipeline.jobQueues.values()][0]).toMatchObject({ name: 'jobs', state: 'DISABLED' });
+    expect([...pipeline.topics.values()][0].encrypted).toBe(true);
+  });
+
+  test('DataSync tasks and their locations resolve to buckets and file system folders', () => {
+    const [pipeline] = discoverPipelines(assemblyOf(stack('Pipeline', storageTemplate())));
+    const [task] = [...pipeline.dataSyncTasks.values()];
+    expect(pipeline.dataSyncLocations.get(task.sourceLocationArn)).toMatchObject({ kind: 'S3', bucketName: pipeline.uploadTriggers[0].bucket.name, subdirectory: '/incoming' });
+    expect(pipeline.dataSyncLocations.get(task.destinationLocationArn)).toMatchObject({ kind: 'EFS', fileSystemLogicalId: 'Efs', accessPointRootDirectory: '/pipeline', subdirectory: '/runs' });
+  });
+
+  test('a function that mounts an access point outside the stack fails with what to do', () => {
+    const template = storageTemplate();
+    template.Resources.Workspace.Properties.FileSystemConfigs[0].Arn = 'arn:aws:elasticfilesystem:us-east-1:000000000000:access-point/fsap-0123456789abcdef0';
+    let error: unknown;
+    try {
+      discoverPipelines(assemblyOf(stack('Pipeline', template)));
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(LocalRuntimeError);
+    expect((error as LocalRuntimeError).message).toContain('mounts the access point arn:aws:elasticfilesystem:us-east-1:000000000000:access-point/fsap-0123456789abcdef0, which is not in the stack');
+  });
+});
+
 describe('choosing one pipeline', () => {
   test('an assembly without a pipeline fails, naming its stacks and what to do', () => {
     // given a stack with a bucket and no state machine
