@@ -145,6 +145,30 @@ describe('the cloud assembly', () => {
   });
 });
 
+describe('synthesizing the app first', () => {
+  test('an app whose synthesis fails shows what it printed', async () => {
+    const app = path.join(root, 'app');
+    mkdirSync(app);
+    writeFileSync(path.join(app, 'cdk.json'), JSON.stringify({ app: 'node -e "console.error(\'Error: the stack needs a VPC\'); process.exit(1)"' }));
+    expectMistake(await cli('run', upload, '--app', app, '--synth', '--state-dir', path.join(root, 'state')), /exited with 1\):\nError: the stack needs a VPC/, 'npx cdk synth');
+  });
+
+  test('an app that synthesizes no pipeline', async () => {
+    // given an app whose command writes an assembly with only a bucket
+    const app = path.join(root, 'app');
+    mkdirSync(app);
+    const script = path.join(app, 'app.js');
+    writeFileSync(script, `
+      const fs = require('node:fs'); const path = require('node:path');
+      const out = process.env.CDK_OUTDIR; fs.mkdirSync(out, { recursive: true });
+      fs.writeFileSync(path.join(out, 'Storage.template.json'), JSON.stringify({ Resources: { B: { Type: 'AWS::S3::Bucket' } } }));
+      fs.writeFileSync(path.join(out, 'manifest.json'), JSON.stringify({ version: '53.0.0', artifacts: { Storage: { type: 'aws:cloudformation:stack', environment: 'aws://unknown-account/unknown-region', properties: { templateFile: 'Storage.template.json' } } } }));
+    `);
+    writeFileSync(path.join(app, 'cdk.json'), JSON.stringify({ app: 'node app.js' }));
+    expectMistake(await cli('run', upload, '--app', app, '--synth', '--state-dir', path.join(root, 'state')), /has no pipeline.*\(stacks: Storage\)/, '--assembly');
+  });
+});
+
 describe('what the runtime needs', () => {
   test('a job with neither Docker nor a local command', async () => {
     // given a job definition with an image but no local command, and Docker turned off
