@@ -1,23 +1,10 @@
 #!/usr/bin/env node
-import { accessSync, constants, statSync } from 'node:fs';
 import * as path from 'node:path';
-import { CliOptions, parseCliOptions, USAGE } from './cli/cli-options';
+import { checkReadable, CliOptions, parseCliOptions, USAGE } from './cli/cli-options';
 import { ProgressPrinter } from './cli/progress-printer';
 import { BucketWatcher } from './runtime/bucket-watcher';
 import { LocalRuntimeError } from './runtime/local-runtime-error';
 import { PipelineRuntime } from './runtime/pipeline-runtime';
-
-function checkReadable(file: string): void {
-  try {
-    accessSync(file, constants.R_OK);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new LocalRuntimeError(code === 'ENOENT' ? `there is no file ${file}` : `cannot read ${file} (${code})`, 'pass the path of a readable file');
-  }
-  if (!statSync(file).isFile()) {
-    throw new LocalRuntimeError(`${file} is not a file`, 'pass a file; to upload a folder, pass its files');
-  }
-}
 
 async function run(options: CliOptions, print: (line: string) => void): Promise<number> {
   options.files.forEach(checkReadable);

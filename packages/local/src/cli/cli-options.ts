@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { synthesizeApp } from '../assembly/synthesize-app';
@@ -43,6 +43,19 @@ export interface CliOptions {
   readonly docker?: boolean;
   readonly quiet: boolean;
   readonly verbose: boolean;
+}
+
+/** Fails with what to do unless `file` is a file this process can read (an upload of `run`). */
+export function checkReadable(file: string): void {
+  try {
+    accessSync(file, constants.R_OK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new LocalRuntimeError(code === 'ENOENT' ? `there is no file ${file}` : `cannot read ${file} (${code})`, 'pass the path of a readable file');
+  }
+  if (!statSync(file).isFile()) {
+    throw new LocalRuntimeError(`${file} is not a file`, 'pass a file; to upload a folder, pass its files');
+  }
 }
 
 /** Parses the command line; synthesizes the app when asked (or when there is no assembly but a cdk.json). */
@@ -91,6 +104,9 @@ export function parseCliOptions(argv: readonly string[], cwd = process.cwd()): C
   if (!(timeScale > 0 && timeScale <= 1)) {
     throw new LocalRuntimeError(`--time-scale ${values['time-scale']} is not valid`, 'use a number above 0 and at most 1, such as 0.01');
   }
+  // The uploads are checked before a synthesis that may take minutes.
+  const uploads = files.map((file) => path.resolve(cwd, file));
+  uploads.forEach(checkReadable);
   const appDirectory = path.resolve(cwd, values.app ?? '.');
   let assemblyDirectory: string;
   if (values.synth) {
@@ -107,7 +123,7 @@ export function parseCliOptions(argv: readonly string[], cwd = process.cwd()): C
   }
   return {
     command,
-    files: files.map((file) => path.resolve(cwd, file)),
+    files: uploads,
     assemblyDirectory,
     appDirectory,
     pipeline: values.pipeline,

@@ -8,6 +8,8 @@ let cwd: string;
 
 beforeEach(() => {
   cwd = temporaryDirectory('cli-options-');
+  mkdirSync(path.join(cwd, 'data'));
+  for (const file of ['a.csv', 'data/b.csv', 'a', 'b']) writeFileSync(path.join(cwd, file), 'x');
 });
 
 afterEach(() => rmSync(cwd, { recursive: true, force: true }));
@@ -98,6 +100,15 @@ describe('refusing a command line', () => {
     const error = refusal(['run', 'a.csv']);
     expect(error.message).toBe(`there is no cloud assembly in ${cwd} (no cdk.out) and no CDK app (no cdk.json)`);
     expect(error.remedy).toContain('--assembly');
+  });
+
+  test('a missing upload is reported before the app is synthesized', () => {
+    // given an app whose synthesis would fail loudly
+    writeFileSync(path.join(cwd, 'cdk.json'), JSON.stringify({ app: 'node -e "process.exit(7)"' }));
+
+    // then the missing file is what the user hears about
+    const error = refusal(['run', 'missing.csv', '--synth']);
+    expect(error.message).toBe(`there is no file ${path.join(cwd, 'missing.csv')}`);
   });
 
   test('--synth in a folder without cdk.json', () => {
