@@ -4,6 +4,7 @@
  * a pseudo parameter the stack's account and region.
  */
 
+import { createHash } from 'node:crypto';
 import { LocalRuntimeError } from '../runtime/local-runtime-error';
 
 /** Answers `Ref` and `Fn::GetAtt` for the resources of one template. */
@@ -42,6 +43,13 @@ function pseudoParameter(name: string, context: IntrinsicContext): string | unde
     case 'AWS::AccountId': return context.account;
     case 'AWS::URLSuffix': return 'amazonaws.com';
     case 'AWS::StackName': return context.where.split('/')[0];
+    case 'AWS::StackId': {
+      // arn:aws:cloudformation:<region>:<account>:stack/<name>/<uuid>, the uuid stable for the stack.
+      const stackName = context.where.split('/')[0];
+      const hex = createHash('sha256').update(`${context.account}/${context.region}/${stackName}`).digest('hex');
+      const uuid = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+      return `arn:aws:cloudformation:${context.region}:${context.account}:stack/${stackName}/${uuid}`;
+    }
     case 'AWS::NoValue': return undefined;
     default: return undefined;
   }

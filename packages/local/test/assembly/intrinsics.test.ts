@@ -28,6 +28,7 @@ describe('Ref and Fn::GetAtt', () => {
   test('pseudo parameters are the stack\'s account, region and name', () => {
     expect(resolveValue([{ Ref: 'AWS::AccountId' }, { Ref: 'AWS::Region' }, { Ref: 'AWS::Partition' }, { Ref: 'AWS::URLSuffix' }, { Ref: 'AWS::StackName' }], context))
       .toEqual(['123456789012', 'eu-west-2', 'aws', 'amazonaws.com', 'MyStack']);
+    expect(resolveValue({ Ref: 'AWS::StackId' }, context)).toMatch(/^arn:aws:cloudformation:eu-west-2:123456789012:stack\/MyStack\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
   });
 
   test('Fn::GetAtt takes the list form and the dotted string form', () => {
