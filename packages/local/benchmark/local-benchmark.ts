@@ -356,6 +356,8 @@ async function burst(assembly: string, count: number): Promise<BurstResult> {
 }
 
 async function main(): Promise<number> {
+  // ts-node's TypeScript compiler lives in this process too: what it holds before any runtime starts.
+  const baselineRss = process.memoryUsage.rss();
   console.log(`local runtime benchmark: Node ${process.version}, ${availableParallelism()} cores (${cpus()[0]?.model ?? 'unknown'}), ${mib(totalmem())} memory, time scale ${TIME_SCALE}`);
   let assembly: string;
   if (args.assembly) {
@@ -414,7 +416,8 @@ async function main(): Promise<number> {
       }
     }
   }
-  console.log(`\npeak RSS of this process over the whole benchmark: ${mib(process.resourceUsage().maxRSS * 1024)}`);
+  console.log(`\npeak RSS of this process over the whole benchmark: ${mib(process.resourceUsage().maxRSS * 1024)}; `
+    + `before any runtime started (Node, ts-node and the TypeScript compiler, the modules): ${mib(baselineRss)}`);
   if (args.keep) {
     console.log(`state kept in ${workRoot}`);
   } else {

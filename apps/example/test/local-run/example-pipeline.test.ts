@@ -115,6 +115,8 @@ test.each([
   ['non-ASCII characters', 'incoming/über-messung-Ø-報告書.csv'],
   ['a leading underscore', 'incoming/_plate_9.csv'],
   ['a percent sign and reserved URL characters', 'incoming/100% done&ok=1;#2.csv'],
+  // 313 characters: longer than a file name may be, in folders that each fit.
+  ['313 characters in nested folders', `incoming/${'a'.repeat(200)}/${'b'.repeat(100)}.csv`],
   ['all of them in nested folders', 'incoming/2026 Q4/_raw+ünits/a b+c.csv'],
 ])('a key with %s starts a run whose report names the decoded key', async (_what, key) => {
   // GIVEN
