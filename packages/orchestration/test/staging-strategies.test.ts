@@ -1,5 +1,5 @@
 import { Size } from 'aws-cdk-lib';
-import { LocalRun, SynthesizedPipeline } from './local-run/local-pipeline';
+import { LocalRun, SynthesizedPipeline, Upload } from './local-run/local-pipeline';
 import { pipelineProps } from './pipeline-fixture';
 import { PipelineOrchestration, PipelineStep, StagingStrategy } from '../src';
 
@@ -32,9 +32,9 @@ describe('AUTO staging, run locally against a local S3 endpoint', () => {
       new PipelineOrchestration(parts.stack, 'Orchestration', { ...pipelineProps(parts), staging: StagingStrategy.AUTO, directStagingThreshold: THRESHOLD });
     });
     pipelines.push(auto);
+    run = await runtimeOf(auto);
     stageInTask = auto.taskArn('StageInTask');
     stageOutTask = auto.taskArn('StageOutTask');
-    run = await runtimeOf(auto);
   });
 
   /** The DataSync tasks started while `work` ran. */
@@ -76,34 +76,42 @@ describe('AUTO staging, run locally against a local S3 endpoint', () => {
     expect(run.report(result).length).toBe(THRESHOLD.toBytes() + 1);
   });
 
-  test('the run processes the version that triggered it, even when the key was overwritten before it staged', async () => {
-    // A runtime of its own: its trigger starts cold, so the second version lands before the first run stages in.
-    const fresh = await runtimeOf(auto);
+  describe('an upload its owner changes before the run stages it', () => {
     const key = 'incoming/overwritten.csv';
     const firstBody = 'the first version, 32 bytes long';
-    const first = await fresh.upload(key, firstBody);
-    const second = await fresh.upload(key, 'second');
-    const overwrittenAt = Date.now();
-    const firstRun = await fresh.runOf(first);
-    expect(firstRun.enteredAt.get('Stage in directly')).toBeGreaterThanOrEqual(overwrittenAt);
-    expect(firstRun.summary.status).toBe('SUCCEEDED');
-    expect(fresh.report(firstRun)).toContain(`: ${Buffer.byteLength(firstBody)} bytes`);
-    // Each version is a run of its own, with its own report.
-    const secondRun = await fresh.runOf(second);
-    expect(secondRun.runId).not.toBe(firstRun.runId);
-    expect(fresh.report(secondRun)).toContain(': 6 bytes');
-  });
+    let fresh: LocalRun;
+    let first: Upload;
+    let second: Upload;
+    let gone: Upload;
+    let changedAt: number;
+    beforeAll(async () => {
+      // A runtime of its own: its trigger function starts cold, so the changes land before the runs stage in.
+      fresh = await runtimeOf(auto);
+      first = await fresh.upload(key, firstBody);
+      second = await fresh.upload(key, 'second');
+      gone = await fresh.upload('incoming/gone.csv', 'abc');
+      await fresh.deleteObject(gone, { version: true });
+      changedAt = Date.now();
+    });
 
-  test('a version deleted before it was staged fails the run at stage in with one notification', async () => {
-    const fresh = await runtimeOf(auto);
-    const upload = await fresh.upload('incoming/gone.csv', 'abc');
-    await fresh.deleteObject(upload, { version: true });
-    const deletedAt = Date.now();
-    const result = await fresh.runOf(upload);
-    expect(result.enteredAt.get('Stage in directly')).toBeGreaterThanOrEqual(deletedAt);
-    expect(result.summary.status).toBe('FAILED');
-    expect(result.notifications).toEqual([expect.objectContaining({ runId: result.runId, failedStep: PipelineStep.STAGE_IN, error: 'SourceObjectMissing' })]);
-    expect(fresh.filesOnFileSystems()).toEqual([]);
+    test('the run processes the version that triggered it, even when the key was overwritten before it staged', async () => {
+      const firstRun = await fresh.runOf(first);
+      expect(firstRun.enteredAt.get('Stage in directly')).toBeGreaterThanOrEqual(changedAt);
+      expect(firstRun.summary.status).toBe('SUCCEEDED');
+      expect(fresh.report(firstRun)).toContain(`: ${Buffer.byteLength(firstBody)} bytes`);
+      // Each version is a run of its own, with its own report.
+      const secondRun = await fresh.runOf(second);
+      expect(secondRun.runId).not.toBe(firstRun.runId);
+      expect(fresh.report(secondRun)).toContain(': 6 bytes');
+    });
+
+    test('a version deleted before it was staged fails the run at stage in with one notification', async () => {
+      const result = await fresh.runOf(gone);
+      expect(result.enteredAt.get('Stage in directly')).toBeGreaterThanOrEqual(changedAt);
+      expect(result.summary.status).toBe('FAILED');
+      expect(result.notifications).toEqual([expect.objectContaining({ runId: result.runId, failedStep: PipelineStep.STAGE_IN, error: 'SourceObjectMissing' })]);
+      expect(fresh.filesOnFileSystems()).toEqual([]);
+    });
   });
 });
 
@@ -121,8 +129,8 @@ describe('DIRECT staging, run locally', () => {
       });
     });
     pipelines.push(direct);
-    expect(Object.keys(direct.definition.States).filter((name) => name.includes('DataSync') || name.startsWith('Stage in:'))).toEqual([]);
     const run = await runtimeOf(direct);
+    expect(Object.keys(direct.definition.States).filter((name) => name.includes('DataSync') || name.startsWith('Stage in:'))).toEqual([]);
     const result = await run.process('incoming/direct.csv', 'x'.repeat(THRESHOLD.toBytes() * 3));
     expect(result.summary.status).toBe('SUCCEEDED');
     expect(run.startedTasks()).toEqual([]);

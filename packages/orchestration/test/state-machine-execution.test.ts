@@ -1,7 +1,7 @@
 import { StageInTransfer, StageOutTransfer } from '@batch-pipeline/datasync';
 import { Duration } from 'aws-cdk-lib';
 import { PipelineOrchestration, PipelineStateMachine, PipelineStep, StagingStrategy } from '../src';
-import { LocalRun, RunResult, SynthesizedPipeline } from './local-run/local-pipeline';
+import { LocalRun, RunResult, SynthesizedPipeline, Upload } from './local-run/local-pipeline';
 import { pipelineProps } from './pipeline-fixture';
 import { MAX_CANCEL_CHECKS } from '../src/private/transfer-stage';
 
@@ -11,8 +11,15 @@ import { MAX_CANCEL_CHECKS } from '../src/private/transfer-stage';
 // The DataSync path: both stages through DataSync, as the original system ran them.
 jest.setTimeout(60_000);
 
+const KEY = 'incoming/2026/scan 1.csv';
+const BODY = 'a,b\n1,2\n';
+
 let pipeline: SynthesizedPipeline;
 let stateMachine: PipelineStateMachine;
+/** The runtime without faults, shared by the tests that need none. */
+let plain: LocalRun;
+/** An upload its owner deleted before its run staged it in. */
+let deleted: Promise<{ readonly upload: Upload; readonly deletedAt: number }>;
 let stageInTask: string;
 let stageOutTask: string;
 const started: LocalRun[] = [];
@@ -23,6 +30,13 @@ beforeAll(async () => {
       ...pipelineProps(parts), staging: StagingStrategy.DATASYNC, stageInTimeout: Duration.minutes(5), stageOutTimeout: Duration.minutes(5),
     }).stateMachine;
   });
+  plain = await runtimeWith();
+  // The first upload of a fresh runtime: its trigger function starts cold, so the delete lands before the run stages in.
+  deleted = plain.upload('incoming/2026/deleted.csv', BODY).then(async (upload) => {
+    await plain.deleteObject(upload);
+    return { upload, deletedAt: Date.now() };
+  });
+  await deleted;
   stageInTask = pipeline.taskArn('StageInTask');
   stageOutTask = pipeline.taskArn('StageOutTask');
 });
@@ -37,16 +51,6 @@ async function runtimeWith(faults: Parameters<SynthesizedPipeline['start']>[0] =
   started.push(run);
   return run;
 }
-
-let plain: Promise<LocalRun> | undefined;
-/** The runtime without faults, shared by the tests that need none. */
-function faultless(): Promise<LocalRun> {
-  plain ??= runtimeWith();
-  return plain;
-}
-
-const KEY = 'incoming/2026/scan 1.csv';
-const BODY = 'a,b\n1,2\n';
 
 function expectOneFailureNotification(run: LocalRun, result: RunResult, failedStep: PipelineStep, error: string | RegExp, cause: RegExp): void {
   expect(result.summary.status).toBe('FAILED');
@@ -70,7 +74,7 @@ const count = (result: RunResult, state: string) => result.states.filter((entere
 
 describe('the synthesized state machine, run locally', () => {
   test('an upload becomes a report under the run prefix, and the run leaves nothing on EFS', async () => {
-    const run = await faultless();
+    const run = plain;
     const result = await run.process(KEY, BODY);
     expect(result.summary.status).toBe('SUCCEEDED');
     expect(result.summary.reports.map((report) => report.key)).toEqual([`reports/runs/${result.runId}/out/report.txt`]);
@@ -98,7 +102,7 @@ describe('the synthesized state machine, run locally', () => {
   });
 
   test('a FAILED Batch job ends the run with one notification', async () => {
-    const run = await faultless();
+    const run = plain;
     // The job script exits with code 2 on this input.
     const result = await run.process('incoming/2026/fails.csv', 'FAIL\n');
     expectOneFailureNotification(run, result, PipelineStep.PROCESS, 'States.TaskFailed', /Essential container in task exited/);
@@ -170,7 +174,7 @@ describe('the synthesized state machine, run locally', () => {
   });
 
   test.each(['_notes.csv', '(1).csv', 'über.csv', '.env', '報告書.csv', '-'])('an upload named %s gets a job name Batch accepts and produces its report', async (fileName) => {
-    const run = await faultless();
+    const run = plain;
     const result = await run.process(`incoming/${fileName}`, BODY);
     expect(result.summary.status).toBe('SUCCEEDED');
     expect(run.submittedJobNames()).toContain(result.runId);
@@ -179,18 +183,14 @@ describe('the synthesized state machine, run locally', () => {
   });
 
   test('an upload deleted before stage-in fails the run at prepare, with one notification', async () => {
-    // A runtime of its own: its trigger starts cold, so the delete lands before the run stages in.
-    const run = await runtimeWith();
-    const upload = await run.upload(KEY, BODY);
-    await run.deleteObject(upload);
-    const deletedAt = Date.now();
-    const result = await run.runOf(upload);
+    const { upload, deletedAt } = await deleted;
+    const result = await plain.runOf(upload);
     expect(result.enteredAt.get('Stage in: start')).toBeGreaterThanOrEqual(deletedAt);
     expect(result.summary.status).toBe('FAILED');
     expect(result.notifications).toEqual([expect.objectContaining({
-      runId: result.runId, failedStep: PipelineStep.PREPARE, error: 'StagedFileMissing', cause: expect.stringContaining('/staging/2026/scan 1.csv'),
+      runId: result.runId, failedStep: PipelineStep.PREPARE, error: 'StagedFileMissing', cause: expect.stringContaining('/staging/2026/deleted.csv'),
     })]);
-    expect(run.filesOnFileSystems()).toEqual([]);
+    expect(plain.filesOnFileSystems()).toEqual([]);
   });
 });
 
@@ -218,12 +218,12 @@ describe('a DataSync pool, run locally', () => {
     });
     let run: LocalRun | undefined;
     try {
+      run = await pooled.start();
       const poolOf = (state: string) => [...(pooled.definition.States[state].Parameters['TaskArn.$'] as string).matchAll(/'(arn:[^']+)'/g)].map((match) => match[1]);
       const stageInPool = poolOf('Stage in: start');
       const stageOutPool = poolOf('Stage out: start');
       expect(new Set(stageInPool).size).toBe(3);
       expect(new Set(stageOutPool).size).toBe(3);
-      run = await pooled.start();
       const used = new Set<string>();
       for (const file of ['a.csv', 'b.csv', 'c.csv', 'd.csv', 'e.csv', 'f.csv']) {
         const before = run.startedTasks().length;

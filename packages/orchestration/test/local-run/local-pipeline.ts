@@ -6,6 +6,7 @@ import { LocalS3Endpoint, RecordedDataPoint } from '@batch-pipeline/local';
 // The runtime is not re-exported by the package's index (yet): it is imported from its module.
 import { PipelineRuntime, PipelineRuntimeOptions, Upload } from '@batch-pipeline/local/lib/runtime/pipeline-runtime';
 import { RunSummary } from '@batch-pipeline/local/lib/runtime/run-summary';
+export type { Upload } from '@batch-pipeline/local/lib/runtime/pipeline-runtime';
 import { TEST_ENV } from '@batch-pipeline/test-support';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -32,8 +33,13 @@ const report = size ? 'r'.repeat(Number(size[1]))
 writeFileSync(join(process.env.PIPELINE_OUTPUT_DIR, 'report.txt'), report);
 `;
 
-/** Waits compressed a hundredfold: a 15 s cancel check takes 150 ms. */
-export const TIME_SCALE = 0.01;
+/**
+ * Waits compressed fiftyfold: a 15 s cancel check takes 300 ms. The runtime takes a Wait whose
+ * length comes from the state (the DataSync polls' `SecondsPath`) as 5 s times the scale, so a
+ * stage with a 5 minute timeout (6 polls) gives a DataSync execution 600 ms of real time to end,
+ * ample for the emulation's own pace (1 s times the scale) and its file copies on a busy machine.
+ */
+export const TIME_SCALE = 0.02;
 
 type PipelineModel = PipelineRuntime['model'];
 /** What the runtime reports while it runs (state changes, notifications, service logs). */
@@ -55,19 +61,22 @@ export class SynthesizedPipeline {
     const parts = pipelineParts(stack, undefined, { localCommand: ['node', 'job.mjs'] });
     compose(parts);
     app.synth();
-    const pipeline = new SynthesizedPipeline(directory, assemblyDirectory, Template.fromStack(stack));
-    // The local identifiers (task ARNs ...) are the runtime's: read them from its model.
-    const probe = await PipelineRuntime.start(pipeline.runtimeOptions(path.join(directory, 'probe')));
-    pipeline.model = probe.model;
-    await probe.stop();
-    return pipeline;
+    return new SynthesizedPipeline(directory, assemblyDirectory, Template.fromStack(stack));
   }
 
-  /** The pipeline as the local runtime reads it from the assembly. */
-  public model!: PipelineModel;
-  private runs = 0;
+  private runtimes = 0;
+  private readModel?: PipelineModel;
 
   private constructor(public readonly directory: string, public readonly assemblyDirectory: string, public readonly template: Template) {}
+
+  /**
+   * The pipeline as the local runtime read it from the assembly, with its local identifiers
+   * (task ARNs ...); known once a runtime was started.
+   */
+  public get model(): PipelineModel {
+    if (!this.readModel) throw new Error('start a runtime of the pipeline first: the local identifiers are the runtime\'s');
+    return this.readModel;
+  }
 
   /** The ARN the local runtime gives the one DataSync task whose logical id starts with `prefix`. */
   public taskArn(prefix: string): string {
@@ -85,23 +94,24 @@ export class SynthesizedPipeline {
 
   /** Starts the local runtime on a state directory of its own, with the faults given. */
   public async start(faults: Pick<PipelineRuntimeOptions, 'dataSync' | 'sns'> = {}): Promise<LocalRun> {
-    this.runs++;
+    this.runtimes++;
     const events: Array<RuntimeEvent & { readonly receivedAt: number }> = [];
     const runtime = await PipelineRuntime.start({
-      ...this.runtimeOptions(path.join(this.directory, `state-${this.runs}`)),
+      // Docker is not used even where an engine answers: the job is the local script.
+      assemblyDirectory: this.assemblyDirectory,
+      stateDirectory: path.join(this.directory, `state-${this.runtimes}`),
+      appDirectory: this.directory,
+      timeScale: TIME_SCALE,
+      docker: false,
       ...faults,
       onEvent: (event) => events.push({ ...event, receivedAt: Date.now() }),
     });
+    this.readModel ??= runtime.model;
     return new LocalRun(runtime, events, this.directory);
   }
 
   public dispose(): void {
     rmSync(this.directory, { recursive: true, force: true });
-  }
-
-  private runtimeOptions(stateDirectory: string): PipelineRuntimeOptions {
-    // Docker is not used even where an engine answers: the job is the local script.
-    return { assemblyDirectory: this.assemblyDirectory, stateDirectory, appDirectory: this.directory, timeScale: TIME_SCALE, docker: false };
   }
 }
 
@@ -134,7 +144,7 @@ export class LocalRun {
     return this.runtime.model.uploadTriggers[0].prefix ?? '';
   }
 
-  /** Uploads `body` under `key` (a key of the watched prefix by default) as PutObject does. */
+  /** Uploads `body` under `key` of the first watched bucket, as PutObject does. */
   public async upload(key: string, body: string | Buffer): Promise<Upload> {
     const file = path.join(this.directory, `upload-${process.pid}-${++this.scratch}`);
     writeFileSync(file, body);
