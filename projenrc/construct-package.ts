@@ -80,7 +80,10 @@ export class ConstructPackage extends awscdk.AwsCdkConstructLibrary {
       constructsVersion: VERSIONS.constructs,
       jsiiVersion: VERSIONS.jsii,
       typescriptVersion: VERSIONS.typescript,
-      jestOptions: JEST_OPTIONS,
+      // No coverage in the build: V8 coverage of every script a test loads (all of aws-cdk-lib)
+      // doubles the CPU time of the tests, and nothing reads the report. The tests are the same;
+      // `npx jest --coverage` in a package writes the report to coverage/.
+      jestOptions: { ...JEST_OPTIONS, jestConfig: { collectCoverage: false } },
       peerDeps: (options.dependsOn ?? []).map((dep) => `${dep.package.packageName}@^${WORKSPACE_VERSION}`),
       bundledDeps: options.bundledDeps,
       devDeps: [
