@@ -82,7 +82,7 @@ async function watch(options: CliOptions, print: (line: string) => void): Promis
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
-  watcher.stop();
+  await watcher.stop();
   print('stopping: waiting for the runs in progress');
   await runtime.idle();
   await runtime.stop();

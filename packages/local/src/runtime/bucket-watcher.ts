@@ -18,6 +18,7 @@ export class BucketWatcher {
   private readonly candidates = new Map<string, Seen>();
   private timer?: NodeJS.Timeout;
   private scanning = false;
+  private current?: Promise<void>;
 
   public constructor(private readonly bucketFolder: string, private readonly onFile: (key: string, file: string) => Promise<void>) {
     for (const [file, seen] of this.scan()) this.known.set(file, seen);
@@ -27,8 +28,10 @@ export class BucketWatcher {
     this.timer = setInterval(() => void this.tick(), SCAN_INTERVAL_MS);
   }
 
-  public stop(): void {
+  /** Stops scanning; resolves once the upload of a scan in progress is done (so that nothing is left half-uploaded). */
+  public async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    await this.current;
   }
 
   /** After the runtime rewrote a file (committing it), its new size and time are not a new upload. */
@@ -42,8 +45,9 @@ export class BucketWatcher {
     // rewritten file for a new upload.
     if (this.scanning) return;
     this.scanning = true;
+    this.current = this.scanOnce();
     try {
-      await this.scanOnce();
+      await this.current;
     } finally {
       this.scanning = false;
     }

@@ -16,8 +16,8 @@ beforeEach(() => {
   folder = temporaryDirectory('bucket-watcher-');
 });
 
-afterEach(() => {
-  watcher?.stop();
+afterEach(async () => {
+  await watcher?.stop();
   watcher = undefined;
   rmSync(folder, { recursive: true, force: true });
 });
@@ -107,6 +107,23 @@ describe('watching a bucket folder', () => {
 
     // then it is one upload
     expect(found).toEqual(['slow.csv']);
+  });
+
+  test('stopping waits for an upload in progress', async () => {
+    // given an upload that takes a second
+    let finished = false;
+    const active = watch(async () => {
+      await sleep(1000);
+      finished = true;
+    });
+    writeFileSync(path.join(folder, 'a.csv'), 'x');
+    await sleep(1300);
+
+    // when the watch stops while it runs
+    await active.stop();
+
+    // then the upload had finished
+    expect(finished).toBe(true);
   });
 
   test('a file changed again later is a new upload', async () => {
