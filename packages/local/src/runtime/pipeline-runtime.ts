@@ -2,7 +2,7 @@ import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { LocalRuntimeError } from './local-runtime-error';
 import { ReportLocation, RunSummary } from './run-summary';
-import { eventTypeMatches, s3EventFor } from './s3-event';
+import { eventTypeMatches, keyFilterMatches, s3EventFor } from './s3-event';
 import { StateDirectory } from './state-directory';
 import { readCloudAssembly } from '../assembly/cloud-assembly';
 import { defaultAppDirectory, selectPipeline } from '../assembly/discover-pipelines';
@@ -282,8 +282,7 @@ export class PipelineRuntime {
   private matches(trigger: UploadTrigger, created: ObjectCreated): boolean {
     return trigger.bucket.name === created.bucket
       && trigger.events.some((event) => eventTypeMatches(event, created.eventName))
-      && created.key.startsWith(trigger.prefix ?? '')
-      && created.key.endsWith(trigger.suffix ?? '');
+      && keyFilterMatches(created.key, trigger.prefix, trigger.suffix);
   }
 
   /** An asynchronous invocation Lambda gave up on goes where its on-failure destination says. */
