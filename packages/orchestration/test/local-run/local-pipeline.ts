@@ -9,7 +9,6 @@ import { RunSummary } from '@batch-pipeline/local/lib/runtime/run-summary';
 export type { Upload } from '@batch-pipeline/local/lib/runtime/pipeline-runtime';
 import { TEST_ENV } from '@batch-pipeline/test-support';
 import { App, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
 import { RunInput } from '../../src/trigger/run-input';
 import { PipelineParts, pipelineParts } from '../pipeline-fixture';
 
@@ -61,13 +60,13 @@ export class SynthesizedPipeline {
     const parts = pipelineParts(stack, undefined, { localCommand: ['node', 'job.mjs'] });
     compose(parts);
     app.synth();
-    return new SynthesizedPipeline(directory, assemblyDirectory, Template.fromStack(stack));
+    return new SynthesizedPipeline(directory, assemblyDirectory);
   }
 
   private runtimes = 0;
   private readModel?: PipelineModel;
 
-  private constructor(public readonly directory: string, public readonly assemblyDirectory: string, public readonly template: Template) {}
+  private constructor(public readonly directory: string, public readonly assemblyDirectory: string) {}
 
   /**
    * The pipeline as the local runtime read it from the assembly, with its local identifiers
@@ -253,7 +252,16 @@ export class LocalRun {
     }
   }
 
+  /**
+   * Stops the runtime once its runs have ended (at most 10 s), so that nothing writes into the
+   * state directory after a test that failed half-way removed it.
+   */
   public async stop(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.runtime.idle(), new Promise((resolve) => {
+      timer = setTimeout(resolve, 10_000);
+    })]);
+    clearTimeout(timer);
     await this.runtime.stop();
   }
 
