@@ -89,14 +89,10 @@ test('DIRECT has no DataSync task and stages directly both ways', async () => {
   expect(run.efsFiles).toEqual([]);
 });
 
-// KNOWN RUNTIME BUG (reported with the benchmark, 2026-12-01): with compressed waits, a Wait state
-// whose seconds come from the input (`SecondsPath`, the stage polls' doubling interval 5 s .. 300 s)
-// always lasts timeScale x 5 s (ExecutionEngine, COMPRESSED_PATH_WAIT_SECONDS), while the emulated
-// services' durations scale by timeScale. The 16 polls that cover 3,600 s on AWS cover about 0.8 s
-// locally, so a DataSync execution longer than that locally (a 10-minute transfer: 6 s at 0.01, or
-// a queue of a dozen small uploads on the one stage-in task) fails the run with Pipeline.StepTimeout,
-// which it would not on AWS. Remove `.failing` with the fix.
-test.failing('DATASYNC finishes a 10-minute transfer, within the 1-hour stage-in timeout, with compressed waits', async () => {
+// With compressed waits, a Wait whose seconds come from the input (the stage polls' doubling
+// interval, 5 s .. 300 s) is scaled from the value it reads, so the polls still cover the stage's
+// hour locally and a long transfer finishes as it would on AWS.
+test('DATASYNC finishes a 10-minute transfer, within the 1-hour stage-in timeout, with compressed waits', async () => {
   // GIVEN a transfer that takes 10 minutes (6 s at the time scale of 0.01)
   const local = await LocalRun.start(assemblies.get(StagingStrategy.DATASYNC)!, { dataSync: { faults: { transferSeconds: 600 } } });
   try {

@@ -104,6 +104,8 @@ export class PipelineRuntime {
   private s3?: LocalS3Endpoint;
   private stepFunctions?: StepFunctionsEndpoint;
   private functions?: FunctionRunner;
+  private dataSync?: DataSyncEmulator;
+  private batch?: BatchEmulator;
 
   private constructor(public readonly model: PipelineModel, public readonly state: StateDirectory, private readonly options: PipelineRuntimeOptions) {
     this.timeScale = options.timeScale ?? 1;
@@ -117,6 +119,14 @@ export class PipelineRuntime {
         this.notificationsByExecution.set(execution, [...(this.notificationsByExecution.get(execution) ?? []), event.message]);
       }
     });
+  }
+
+  /**
+   * The local S3 endpoint over the bucket folders: its URL for an SDK client of a test (delete an
+   * object as its owner would), its store, and the operations it answered.
+   */
+  public get s3Endpoint(): LocalS3Endpoint {
+    return this.s3!;
   }
 
   /** The local Step Functions service (its executions), for callers that inspect them. */
@@ -206,8 +216,13 @@ export class PipelineRuntime {
     this.events.on(listener);
   }
 
-  /** Ends every function process and endpoint; the state directory stays as it is. */
+  /**
+   * Ends every job, transfer, function process and endpoint; the state directory stays as it is.
+   * Runs still going end there (their executions do not finish).
+   */
   public async stop(): Promise<void> {
+    this.batch?.dispose();
+    this.dataSync?.dispose();
     await this.functions?.stop();
     await this.stepFunctions?.stop();
     await this.s3?.stop();
@@ -248,10 +263,16 @@ export class PipelineRuntime {
       ...this.options.lambda,
       onAsyncFailure: (record, fn) => this.deadLetter(record, fn),
     });
+    this.dataSync = new DataSyncEmulator(context, { ...this.options.dataSync, store: this.s3.store });
+    this.batch = new BatchEmulator(context, {
+      appDirectory: this.options.appDirectory ?? defaultAppDirectory(this.options.assemblyDirectory),
+      docker: this.options.docker,
+      ...this.options.batch,
+    });
     holder.engine = new ExecutionEngine(this.model.stateMachine, [
       new LambdaIntegration(context, this.functions),
-      new DataSyncEmulator(context, { ...this.options.dataSync, store: this.s3.store }),
-      new BatchEmulator(context, { appDirectory: this.options.appDirectory ?? defaultAppDirectory(this.options.assemblyDirectory), docker: this.options.docker, ...this.options.batch }),
+      this.dataSync,
+      this.batch,
       new SnsEmulator(context, this.options.sns ?? {}),
       new CloudWatchEmulator(context),
     ], { timeScale: this.timeScale, events: this.events });
@@ -273,7 +294,8 @@ export class PipelineRuntime {
         continue;
       }
       const event = s3EventFor(created, { region: this.model.region, versioned: bucket.versioned, configurationId: `notification-${index + 1}` });
-      const invocation = this.functions!.invokeAsync(fn, event, { logKey: created.key.replace(/[^A-Za-z0-9_.-]/g, '_') });
+      // Its log file is named by the request id: keys can be longer than a file name, and two keys can look alike.
+      const invocation = this.functions!.invokeAsync(fn, event);
       const pending: Promise<unknown> = invocation.completion.finally(() => this.pendingDeliveries.delete(pending));
       this.pendingDeliveries.add(pending);
     }

@@ -57,7 +57,8 @@ export const SIDECAR = '.s3';
  * of another key (`a` and `a/b`).
  */
 export class LocalS3Store {
-  private commits: Promise<unknown> = Promise.resolve();
+  /** The last write of each key, which the next write of that key waits for. */
+  private readonly writes = new Map<string, Promise<unknown>>();
   private readonly createdListeners: Array<(created: ObjectCreated) => void> = [];
   /** Orders the writes to the store, as S3's `sequencer` orders the events of a key. */
   private sequence = 0;
@@ -131,7 +132,7 @@ export class LocalS3Store {
    */
   public async commit(bucket: string, key: string, body: string | undefined, record: Omit<VersionRecord, 'versionId' | 'deleteMarker'>,
     eventName: ObjectCreatedEventName = 'ObjectCreated:Put'): Promise<VersionRecord> {
-    const committed = await this.serialised(async () => {
+    const committed = await this.serialised(bucket, key, async () => {
       const { versioned } = this.bucket(bucket);
       const file = this.objectPath(bucket, key);
       const index = this.index(bucket, key) ?? { key, versions: [] };
@@ -145,8 +146,7 @@ export class LocalS3Store {
         await rm(file, { force: true });
         await this.removeEmptyParents(bucket, file);
       } else {
-        mkdirSync(path.dirname(file), { recursive: true });
-        await rename(body, file);
+        await renameIntoFolder(body, file);
       }
       // Without versioning a write replaces the one version, `null` (S3 User Guide, "Working with objects in a versioning-suspended bucket").
       const versions = versioned ? [next, ...index.versions] : [next];
@@ -164,7 +164,7 @@ export class LocalS3Store {
 
   /** Removes one version for good; when it was the current one, the next newest becomes current. */
   public async deleteVersion(bucket: string, key: string, versionId: string): Promise<VersionRecord | undefined> {
-    return this.serialised(async () => {
+    return this.serialised(bucket, key, async () => {
       const index = this.index(bucket, key);
       const position = index?.versions.findIndex((v) => v.versionId === versionId) ?? -1;
       if (!index || position < 0) return undefined;
@@ -241,10 +241,36 @@ export class LocalS3Store {
     }
   }
 
-  private serialised<T>(work: () => Promise<T>): Promise<T> {
-    const result = this.commits.then(work);
-    this.commits = result.catch(() => undefined);
+  /**
+   * Runs the writes of one key one after the other, so that concurrent writers of a key cannot
+   * interleave renames; writes of different keys go on at once (one lock for the whole store
+   * made 1,000 concurrent uploads wait for each other).
+   */
+  private serialised<T>(bucket: string, key: string, work: () => Promise<T>): Promise<T> {
+    const id = `${bucket}/${key}`;
+    const result = (this.writes.get(id) ?? Promise.resolve()).then(work);
+    const settled = result.catch(() => undefined);
+    this.writes.set(id, settled);
+    void settled.then(() => {
+      if (this.writes.get(id) === settled) this.writes.delete(id);
+    });
     return result;
+  }
+}
+
+/**
+ * Moves a body to its key's file, creating the folder; once more when the folder vanished in
+ * between (the delete of another key in it removes empty folders, and keys are written in parallel).
+ */
+async function renameIntoFolder(from: string, to: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    mkdirSync(path.dirname(to), { recursive: true });
+    try {
+      await rename(from, to);
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || attempt === 3 || !existsSync(from)) throw error;
+    }
   }
 }
 

@@ -26,15 +26,42 @@ export interface ExecutionRequest {
 export interface ExecutionEngineOptions {
   /**
    * Multiplies Wait states and retry intervals: 1 waits as the definition says, 0.01 makes a
-   * 5 s wait 50 ms. A wait whose length comes from the state's input (`SecondsPath`) becomes
-   * the scale times its state's first value, which the engine cannot know: the scale times 5 s.
+   * 5 s wait 50 ms. A wait whose length comes from the state's input (`SecondsPath`) is scaled
+   * too, from the value it reads in each execution; a `Timestamp`/`TimestampPath` wait is taken
+   * as 5 s. Retries wait their `IntervalSeconds` times the scale (no backoff, no jitter).
    */
   readonly timeScale: number;
   readonly events: RuntimeEvents;
 }
 
-/** Seconds a `SecondsPath` or `TimestampPath` wait is taken to be when waits are compressed. */
-const COMPRESSED_PATH_WAIT_SECONDS = 5;
+/** Seconds a `Timestamp` or `TimestampPath` wait is taken to be when waits are compressed. */
+const COMPRESSED_TIMESTAMP_WAIT_SECONDS = 5;
+
+/** The resource of a compressed `SecondsPath` wait: answered by the engine itself. */
+const COMPRESSED_WAIT_RESOURCE = 'arn:aws:states:::batch-pipeline-local:wait';
+
+/**
+ * The definition with every `SecondsPath` Wait made a Task the engine answers by waiting the
+ * seconds it reads times the scale: aws-local-stepfunctions overrides a wait with one fixed
+ * length per state, which would shorten a doubling poll (5 s, 10 s, ... 300 s) to the same few
+ * milliseconds each time and let a poll budget meant for an hour run out in a second. The Task
+ * reads the same path, passes its input on unchanged (`ResultPath: null`) and keeps the state's
+ * name, paths and transitions, so what the execution does is unchanged.
+ */
+function withCompressedPathWaits(definition: Record<string, any>): Record<string, any> {
+  const states = Object.fromEntries(Object.entries<Record<string, any>>(definition.States ?? {}).map(([name, state]) => {
+    let next = state;
+    if (state.Type === 'Wait' && typeof state.SecondsPath === 'string') {
+      const { SecondsPath: secondsPath, Type: _type, ...rest } = state;
+      next = { ...rest, Type: 'Task', Resource: COMPRESSED_WAIT_RESOURCE, Parameters: { 'seconds.$': secondsPath }, ResultPath: null };
+    }
+    if (next.Iterator) next = { ...next, Iterator: withCompressedPathWaits(next.Iterator) };
+    if (next.ItemProcessor) next = { ...next, ItemProcessor: withCompressedPathWaits(next.ItemProcessor) };
+    if (next.Branches) next = { ...next, Branches: next.Branches.map((branch: Record<string, any>) => withCompressedPathWaits(branch)) };
+    return [name, next];
+  }));
+  return { ...definition, States: states };
+}
 
 /** Every Task state of a definition, nested Map and Parallel states included. */
 function taskStates(definition: Record<string, any>): Array<[string, Record<string, any>]> {
@@ -73,22 +100,37 @@ export class ExecutionEngine {
     integrations: readonly TaskIntegration[],
     private readonly options: ExecutionEngineOptions,
   ) {
+    const definition = options.timeScale === 1 ? stateMachine.definition : withCompressedPathWaits(stateMachine.definition);
     // ARNs are local ones, which the library's ARN check would refuse as foreign.
-    this.machine = new StateMachine(stateMachine.definition as ConstructorParameters<typeof StateMachine>[0],
+    this.machine = new StateMachine(definition as ConstructorParameters<typeof StateMachine>[0],
       { validationOptions: { checkArn: false } });
-    const tasks = taskStates(stateMachine.definition);
+    const compressedWait: TaskIntegration = {
+      handles: (resource) => resource === COMPRESSED_WAIT_RESOURCE,
+      call: async ({ parameters, stateName }) => {
+        const seconds = Number(parameters.seconds);
+        if (!Number.isInteger(seconds) || seconds < 0) {
+          // As Step Functions fails a Wait whose SecondsPath is not a non-negative integer.
+          const error = new Error(`The SecondsPath parameter of state '${stateName}' does not reference a valid non-negative integer: ${parameters.seconds}`);
+          error.name = 'States.Runtime';
+          throw error;
+        }
+        await new Promise((resolve) => setTimeout(resolve, seconds * 1000 * options.timeScale));
+        return {};
+      },
+    };
+    const tasks = taskStates(definition);
     this.tasks = tasks.map(([stateName, state]) => ({
       stateName,
       resource: state.Resource,
-      integration: integrations.find((candidate) => candidate.handles(state.Resource)),
+      integration: [compressedWait, ...integrations].find((candidate) => candidate.handles(state.Resource)),
     }));
     if (options.timeScale !== 1) {
       const scaled = (seconds: number) => Math.max(1, Math.round(seconds * 1000 * options.timeScale));
       // Waits and retriers inside Map and Parallel states too: the library applies overrides by state name at any depth.
-      const states = allStates(stateMachine.definition);
+      const states = allStates(definition);
       this.waitTimeOverrides = Object.fromEntries(states.filter(([, state]) => state.Type === 'Wait')
-        .map(([name, state]) => [name, scaled(typeof state.Seconds === 'number' ? state.Seconds : COMPRESSED_PATH_WAIT_SECONDS)]));
-      this.retryIntervalOverrides = Object.fromEntries(states.filter(([, state]) => state.Retry)
+        .map(([name, state]) => [name, scaled(typeof state.Seconds === 'number' ? state.Seconds : COMPRESSED_TIMESTAMP_WAIT_SECONDS)]));
+      this.retryIntervalOverrides = Object.fromEntries(states.filter(([, state]) => state.Retry && state.Resource !== COMPRESSED_WAIT_RESOURCE)
         .map(([name, state]) => [name, (state.Retry as Array<{ IntervalSeconds?: number }>).map((retrier) => scaled(retrier.IntervalSeconds ?? 1))]));
     }
   }
