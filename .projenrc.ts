@@ -4,6 +4,7 @@ import { ExampleApp } from './projenrc/example-app';
 import { IntegTests } from './projenrc/integ-tests';
 import { LocalRuntime } from './projenrc/local-runtime';
 import { NxWorkspace } from './projenrc/nx-workspace';
+import { Polyglot } from './projenrc/polyglot';
 import { TemplateScan } from './projenrc/template-scan';
 import { TestSupport } from './projenrc/test-support';
 import { VERSIONS } from './projenrc/versions';
@@ -123,7 +124,8 @@ example.addDevDeps(`${testSupport.package.packageName}@${WORKSPACE_VERSION}`, `$
 new IntegTests(root, { uses: [network, storage, datasync, batch, orchestration, pipeline] });
 new TemplateScan(root, { app: example });
 
-new NxWorkspace(root, ['packages/*', 'apps/*', 'tools/*', 'integ']);
+new Polyglot(root, { packages: [network, storage, datasync, batch, appstream, orchestration, pipeline], umbrella: pipeline, example });
+new NxWorkspace(root, ['packages/*', 'apps/*', 'tools/*', 'integ', 'polyglot']);
 
 // `npm test`: build, test and package every package in dependency order (Nx-cached).
 root.testTask.reset('nx run-many --target=build --output-style=static');

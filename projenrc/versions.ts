@@ -43,3 +43,77 @@ export const VERSIONS = {
 
 /** The Node.js release line the project runs on (aws-local-stepfunctions needs 22 or newer). */
 export const MIN_NODE_VERSION = '22.0.0';
+
+/**
+ * What the Python, Java and Go smoke apps of `polyglot/` install from PyPI, Maven Central and
+ * the Go module proxy (projenrc/polyglot.ts writes them into constraints.txt, pom.xml and go.mod).
+ * The jsii runtime of each language matches jsii-pacmak (VERSIONS.jsiiPacmak), which generates
+ * code for it.
+ */
+export const POLYGLOT_VERSIONS = {
+  /** Every package of the smoke app's virtualenv besides the wheels built here (pip freeze of it). */
+  python: {
+    'aws-cdk-lib': VERSIONS.awsCdkLib,
+    'constructs': VERSIONS.constructs,
+    'jsii': VERSIONS.jsiiPacmak,
+    // aws-cdk-lib 2.257.0 asks for exactly these three.
+    'aws-cdk.asset-awscli-v1': '2.2.273',
+    'aws-cdk.asset-node-proxy-agent-v6': '2.1.3',
+    'aws-cdk.cloud-assembly-schema': '53.28.0',
+    // What jsii and the generated wheels ask for (typeguard: the wheels need >=2.13.3,<4.3.0).
+    'attrs': '26.1.0',
+    'cattrs': '26.2.1',
+    'publication': '0.0.3',
+    'python-dateutil': '4.0.0',
+    'typeguard': '2.13.3',
+    'typing-extensions': '4.16.0',
+    'tzdata': '2026.6',
+  },
+  java: {
+    awsCdkLib: VERSIONS.awsCdkLib,
+    constructs: VERSIONS.constructs,
+    jsiiRuntime: VERSIONS.jsiiPacmak,
+    compilerPlugin: '3.13.0',
+    resourcesPlugin: '3.3.1',
+    execPlugin: '3.5.0',
+  },
+  /** `dev.batchpipeline`: the Maven group of every construct package (publishToMaven in construct-package.ts). */
+  mavenGroupId: 'dev.batchpipeline',
+  /** The Go module prefix of every construct package (publishToGo in construct-package.ts). */
+  goModulePrefix: 'github.com/batch-pipeline/batch-pipeline-go',
+  /** The `go` line of the smoke program: the generated modules' 1.25, as Go writes it (1.25.0). */
+  goLanguage: '1.25.0',
+  /** What the Go smoke program imports besides the generated modules. */
+  go: {
+    'github.com/aws/aws-cdk-go/awscdk/v2': `v${VERSIONS.awsCdkLib}`,
+    'github.com/aws/constructs-go/constructs/v10': `v${VERSIONS.constructs}`,
+    'github.com/aws/jsii-runtime-go': `v${VERSIONS.jsiiPacmak}`,
+  },
+  /** The rest of the module graph, as `go mod tidy` resolved it (Go needs each in go.mod). */
+  goIndirect: {
+    'github.com/Masterminds/semver/v3': 'v3.5.0',
+    'github.com/cdklabs/awscdk-asset-awscli-go/awscliv1/v2': 'v2.2.273',
+    'github.com/cdklabs/awscdk-asset-node-proxy-agent-go/nodeproxyagentv6/v2': 'v2.1.3',
+    'github.com/cdklabs/cloud-assembly-schema-go/awscdkcloudassemblyschema/v53': 'v53.28.0',
+    'github.com/fatih/color': 'v1.19.0',
+    'github.com/mattn/go-colorable': 'v0.1.14',
+    'github.com/mattn/go-isatty': 'v0.0.24',
+    'github.com/yuin/goldmark': 'v1.7.16',
+    'golang.org/x/lint': 'v0.0.0-20241112194109-818c5a804067',
+    'golang.org/x/mod': 'v0.39.0',
+    'golang.org/x/sync': 'v0.22.0',
+    'golang.org/x/sys': 'v0.47.0',
+    'golang.org/x/telemetry': 'v0.0.0-20260811182544-a038080d80e5',
+    'golang.org/x/tools': 'v0.49.0',
+    'golang.org/x/tools/cmd/godoc': 'v0.1.0-deprecated',
+    'golang.org/x/tools/godoc': 'v0.1.0-deprecated',
+  },
+  /**
+   * aws-cdk-go v2.257.0 requires the cloud assembly schema module at v53.28.0, which the Go
+   * module proxy reachable here refuses ("not available"); it serves v53.25.0.
+   */
+  goReplace: {
+    'github.com/cdklabs/cloud-assembly-schema-go/awscdkcloudassemblyschema/v53 v53.28.0':
+      'github.com/cdklabs/cloud-assembly-schema-go/awscdkcloudassemblyschema/v53 v53.25.0',
+  },
+} as const;

@@ -1,0 +1,85 @@
+"""The example pipeline of apps/example, written in Python against the jsii-built wheels.
+
+It builds the same stack as apps/example/src/example-pipeline-stack.ts with the default
+context (PUBLIC_SUBNETS egress, AUTO staging, no desktop) and the same outputs, so that
+test/templates.test.ts can compare its template with the TypeScript one. It runs without
+esbuild and without Docker: the Lambda handlers come pre-bundled inside the packages, and a
+Docker image asset is only hashed at synth time (it is built when it is published).
+"""
+import os
+import sys
+
+import aws_cdk as cdk
+from constructs import Construct
+
+from batch_pipeline.batch import JobImage
+from batch_pipeline.network import EgressMode, PipelineNetworkProps
+from batch_pipeline.orchestration import StagingStrategy
+from batch_pipeline.pipeline import (
+    BatchPipeline,
+    BatchPipelineOrchestrationOptions,
+    BatchPipelineProcessorOptions,
+)
+
+REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+# The sample job of the example app: the same directory gives the same image asset hash.
+JOB_DIRECTORY = os.path.join(REPO_ROOT, "apps", "example", "job")
+# The constants of example-pipeline-stack.ts.
+LOCAL_JOB_COMMAND = ["node", "job/report.mjs"]
+EXAMPLE_CIDR = "10.0.0.0/25"
+EXAMPLE_MAX_VCPUS = 11
+
+
+class ExamplePipelineStack(cdk.Stack):
+    def __init__(self, scope: Construct, id: str, **kwargs) -> None:
+        super().__init__(scope, id, **kwargs)
+        self.pipeline = BatchPipeline(
+            self,
+            "Pipeline",
+            image=JobImage.from_asset(JOB_DIRECTORY),
+            watch_prefix="incoming/",
+            network_props=PipelineNetworkProps(egress=EgressMode.PUBLIC_SUBNETS, cidr=EXAMPLE_CIDR),
+            processor_props=BatchPipelineProcessorOptions(
+                local_command=LOCAL_JOB_COMMAND,
+                vcpu=0.25,
+                memory_mib=512,
+                maxv_cpus=EXAMPLE_MAX_VCPUS,
+            ),
+            orchestration_props=BatchPipelineOrchestrationOptions(staging=StagingStrategy.AUTO),
+        )
+        pipeline = self.pipeline
+        watch_prefix = pipeline.watch_prefix
+        reports_prefix = pipeline.reports_prefix
+        cdk.CfnOutput(self, "UploadBucketName",
+                      value=pipeline.storage.uploads.bucket.bucket_name,
+                      description=f"Upload a file under s3://<this bucket>/{watch_prefix} to start a run")
+        cdk.CfnOutput(self, "WatchPrefix", value=watch_prefix,
+                      description="Key prefix of the upload bucket that starts runs")
+        cdk.CfnOutput(self, "ReportsBucketName",
+                      value=pipeline.storage.reports_bucket.bucket_name,
+                      description=f"Reports land under {reports_prefix}runs/<runId>/out/ in this bucket")
+        cdk.CfnOutput(self, "ReportsPrefix", value=reports_prefix,
+                      description="Key prefix of the reports bucket that reports go under")
+        cdk.CfnOutput(self, "StateMachineArn", value=pipeline.state_machine.state_machine_arn,
+                      description="One execution per upload, named after the run id")
+        cdk.CfnOutput(self, "NotificationTopicArn", value=pipeline.notification_topic.topic_arn,
+                      description="Failure notifications (one per failed run); subscribe to it")
+        if pipeline.dashboard is not None:
+            cdk.CfnOutput(self, "DashboardName", value=pipeline.dashboard.dashboard_name,
+                          description="CloudWatch dashboard of the runs, their duration, trigger errors, dead letters and alarms")
+
+
+def main() -> None:
+    outdir = os.environ.get("CDK_OUTDIR")
+    if not outdir:
+        sys.exit("app.py: set CDK_OUTDIR to the directory the cloud assembly goes to")
+    app = cdk.App(outdir=outdir)
+    ExamplePipelineStack(app, "BatchPipelineExample",
+                         env=cdk.Environment(account="123456789012", region="eu-west-2"))
+    assembly = app.synth()
+    stack = assembly.get_stack_artifact("BatchPipelineExample")
+    print(f"python: synthesized {stack.stack_name} into {assembly.directory}")
+
+
+if __name__ == "__main__":
+    main()
