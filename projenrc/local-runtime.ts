@@ -58,10 +58,10 @@ export class LocalRuntime extends typescript.TypeScriptProject {
     });
     pinToolchain(this);
     skipOwnInstall(this);
-    this.testTask.prependExec('tsc --noEmit -p test/tsconfig.json', { name: 'type-check the tests' });
+    this.testTask.prependExec('tsc --noEmit -p test/tsconfig.json && tsc --noEmit -p benchmark/tsconfig.json', { name: 'type-check the tests and the benchmark' });
     this.addTask('benchmark', {
       description: 'Print upload-to-report times for 1, 100 and 1,000 uploads and the runtime memory (real clock)',
-      steps: [{ exec: 'ts-node --project test/tsconfig.json benchmark/local-benchmark.ts' }],
+      steps: [{ exec: 'ts-node --project benchmark/tsconfig.json benchmark/local-benchmark.ts' }],
     });
     this.addPackageIgnore('/benchmark/');
     this.gitignore.exclude('/.batch-pipeline/');

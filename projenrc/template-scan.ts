@@ -10,11 +10,11 @@ export interface TemplateScanOptions {
  * `tools/template-scan`: scans every template the example app synthesizes with two independent
  * scanners from PyPI, cfn-lint and checkov, pinned with hashes in `requirements.txt`.
  *
- * `test` (and so `build`, which `npm test` runs for every project) creates `.venv` from
- * `requirements.txt` when it is missing or stale, synthesizes the example into `cdk.out/<variant>`
+ * `test` (and so `build`, which `npm test` runs for every project) links `.venv` to the virtualenv
+ * of `requirements.txt` (installed once per lock in the user's cache), synthesizes the example into `cdk.out/<variant>`
  * (default, every egress mode, every staging strategy, the desktop) and fails on any cfn-lint
  * match or checkov failure that `.cfnlintrc.yaml` / `.checkov.yaml` do not skip with a reason.
- * Needs Python 3 (3.11 on these machines) and PyPI, or pip's cache, when `.venv` is created.
+ * Needs Python 3 (3.11 on these machines) and PyPI, or pip's cache, when a lock is installed the first time.
  */
 export class TemplateScan extends javascript.NodeProject {
   constructor(root: javascript.NodeProject, options: TemplateScanOptions) {
@@ -34,7 +34,7 @@ export class TemplateScan extends javascript.NodeProject {
     skipOwnInstall(this);
 
     const venv = this.addTask('venv', {
-      description: 'Create .venv with the pinned cfn-lint and checkov of requirements.txt (--require-hashes) unless it is up to date',
+      description: 'Link .venv to the pinned cfn-lint and checkov of requirements.txt (--require-hashes), installed once per lock in ~/.cache/batch-pipeline',
       exec: 'python3 ensure_venv.py',
     });
     const synth = this.addTask('synth', {
@@ -54,6 +54,7 @@ export class TemplateScan extends javascript.NodeProject {
       exec: 'python3 lock_requirements.py',
     });
 
-    this.gitignore.exclude('/.venv/', '/cdk.out/', '/test-reports/', '__pycache__/');
+    // .venv is a link to the installed virtualenv (a file for git, so no trailing slash).
+    this.gitignore.exclude('/.venv', '/cdk.out/', '/test-reports/', '__pycache__/');
   }
 }
