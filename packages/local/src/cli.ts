@@ -6,10 +6,9 @@ import { BucketWatcher } from './runtime/bucket-watcher';
 import { LocalRuntimeError } from './runtime/local-runtime-error';
 import { PipelineRuntime } from './runtime/pipeline-runtime';
 
-async function run(options: CliOptions, print: (line: string) => void): Promise<number> {
-  options.files.forEach(checkReadable);
-  const printer = new ProgressPrinter(print, options.verbose);
-  const runtime = await PipelineRuntime.start({
+/** The runtime the command line asks for, printing its progress unless --quiet. */
+function startRuntime(options: CliOptions, printer: ProgressPrinter): Promise<PipelineRuntime> {
+  return PipelineRuntime.start({
     assemblyDirectory: options.assemblyDirectory,
     pipeline: options.pipeline,
     stateDirectory: options.stateDirectory,
@@ -18,6 +17,12 @@ async function run(options: CliOptions, print: (line: string) => void): Promise<
     docker: options.docker,
     onEvent: options.quiet ? undefined : (event) => printer.onEvent(event),
   });
+}
+
+async function run(options: CliOptions, print: (line: string) => void): Promise<number> {
+  options.files.forEach(checkReadable);
+  const printer = new ProgressPrinter(print, options.verbose);
+  const runtime = await startRuntime(options, printer);
   try {
     print(`pipeline ${runtime.model.stackName}/${runtime.model.stateMachine.logicalId}, state in ${path.relative(process.cwd(), runtime.state.root) || '.'}`);
     const uploads = [];
@@ -51,15 +56,7 @@ async function run(options: CliOptions, print: (line: string) => void): Promise<
 
 async function watch(options: CliOptions, print: (line: string) => void): Promise<number> {
   const printer = new ProgressPrinter(print, options.verbose);
-  const runtime = await PipelineRuntime.start({
-    assemblyDirectory: options.assemblyDirectory,
-    pipeline: options.pipeline,
-    stateDirectory: options.stateDirectory,
-    appDirectory: options.appDirectory,
-    timeScale: options.timeScale,
-    docker: options.docker,
-    onEvent: options.quiet ? undefined : (event) => printer.onEvent(event),
-  });
+  const runtime = await startRuntime(options, printer);
   const trigger = runtime.model.uploadTriggers[0];
   const folder = path.join(runtime.state.bucketsRoot, trigger.bucket.name);
   const reported = new Set<string>();

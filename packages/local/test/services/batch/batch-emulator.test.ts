@@ -6,6 +6,7 @@ import { LocalRuntimeError } from '../../../src/runtime/local-runtime-error';
 import { StateDirectory } from '../../../src/runtime/state-directory';
 import { BatchEmulator, BatchEmulatorOptions } from '../../../src/services/batch/batch-emulator';
 import { RuntimeEvent } from '../../../src/services/task-integration';
+import { testModel } from '../service-fixtures';
 
 const SYNC = 'arn:aws:states:::batch:submitJob.sync';
 const SUBMIT = 'arn:aws:states:::batch:submitJob';
@@ -67,21 +68,11 @@ function definition(changes: Partial<JobDefinition> = {}): JobDefinition {
 }
 
 function model(job: JobDefinition = definition()): PipelineModel {
-  return {
-    stackName: 'Test',
-    region: 'eu-west-2',
-    account: '123456789012',
-    stateMachine: { logicalId: 'StateMachine', name: 'Pipeline', arn: 'arn:aws:states:eu-west-2:123456789012:stateMachine:Pipeline', definition: {} },
-    uploadTriggers: [],
-    buckets: new Map(),
-    functions: new Map(),
+  return testModel({
     fileSystems: new Map([['FileSystem', { logicalId: 'FileSystem', id: 'fs-1', arn: 'arn:aws:elasticfilesystem:eu-west-2:123456789012:file-system/fs-1' }]]),
-    dataSyncLocations: new Map(),
-    dataSyncTasks: new Map(),
     jobQueues: new Map([[QUEUE.arn, QUEUE], [DISABLED.arn, DISABLED]]),
     jobDefinitions: new Map([[job.arn, job]]),
-    topics: new Map(),
-  };
+  });
 }
 
 function batch(job?: JobDefinition, options: Partial<BatchEmulatorOptions> = {}): BatchEmulator {

@@ -1,48 +1,13 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import * as path from 'node:path';
-import { PipelineModel } from '../../../src/model/pipeline-model';
-import { StateDirectory } from '../../../src/runtime/state-directory';
+import { existsSync, readFileSync } from 'node:fs';
 import { CloudWatchEmulator } from '../../../src/services/cloudwatch/cloudwatch-emulator';
-import { RuntimeEvent } from '../../../src/services/task-integration';
+import { TEST_EXECUTION, TEST_STATE_MACHINE_ARN, testModel, useTestState } from '../service-fixtures';
 
 const PUT = 'arn:aws:states:::aws-sdk:cloudwatch:putMetricData';
-const EXECUTION = { name: 'run-1', arn: 'arn:aws:states:eu-west-2:123456789012:execution:Pipeline:run-1' };
-const STATE_MACHINE = 'arn:aws:states:eu-west-2:123456789012:stateMachine:Pipeline';
-
-let root: string;
-let state: StateDirectory;
-let events: RuntimeEvent[];
-
-beforeEach(() => {
-  root = mkdtempSync(path.join(tmpdir(), 'cloudwatch-emulator-'));
-  state = StateDirectory.open(root);
-  events = [];
-});
-
-afterEach(() => rmSync(root, { recursive: true, force: true }));
-
-function model(): PipelineModel {
-  return {
-    stackName: 'Test',
-    region: 'eu-west-2',
-    account: '123456789012',
-    stateMachine: { logicalId: 'StateMachine', name: 'Pipeline', arn: STATE_MACHINE, definition: {} },
-    uploadTriggers: [],
-    buckets: new Map(),
-    functions: new Map(),
-    fileSystems: new Map(),
-    dataSyncLocations: new Map(),
-    dataSyncTasks: new Map(),
-    jobQueues: new Map(),
-    jobDefinitions: new Map(),
-    topics: new Map(),
-  };
-}
+const local = useTestState('cloudwatch-emulator');
 
 function put(parameters: Record<string, any>): Promise<any> {
-  const cloudWatch = new CloudWatchEmulator({ model: model(), state, timeScale: 1, events: { emit: (event) => events.push(event) } });
-  return cloudWatch.call({ resource: PUT, stateName: 'Count undelivered notification', parameters, execution: EXECUTION });
+  const cloudWatch = new CloudWatchEmulator(local.context(testModel()));
+  return cloudWatch.call({ resource: PUT, stateName: 'Count undelivered notification', parameters, execution: TEST_EXECUTION });
 }
 
 async function refusal(parameters: Record<string, any>): Promise<Error> {
@@ -55,10 +20,10 @@ async function refusal(parameters: Record<string, any>): Promise<Error> {
 }
 
 function lines(): any[] {
-  return existsSync(state.metricsFile) ? readFileSync(state.metricsFile, 'utf-8').trim().split('\n').map((line) => JSON.parse(line)) : [];
+  return existsSync(local.state.metricsFile) ? readFileSync(local.state.metricsFile, 'utf-8').trim().split('\n').map((line) => JSON.parse(line)) : [];
 }
 
-const datum = (changes: Record<string, unknown> = {}) => ({ MetricName: 'UndeliveredNotifications', Dimensions: [{ Name: 'StateMachineArn', Value: STATE_MACHINE }], Value: 1, Unit: 'Count', ...changes });
+const datum = (changes: Record<string, unknown> = {}) => ({ MetricName: 'UndeliveredNotifications', Dimensions: [{ Name: 'StateMachineArn', Value: TEST_STATE_MACHINE_ARN }], Value: 1, Unit: 'Count', ...changes });
 
 describe('CloudWatch emulator', () => {
   test('the state machine\'s undelivered-notification data point is appended to metrics.jsonl and reported', async () => {
@@ -69,15 +34,15 @@ describe('CloudWatch emulator', () => {
     expect(lines()).toEqual([expect.objectContaining({
       namespace: 'BatchPipeline',
       metricName: 'UndeliveredNotifications',
-      dimensions: [{ Name: 'StateMachineArn', Value: STATE_MACHINE }],
+      dimensions: [{ Name: 'StateMachineArn', Value: TEST_STATE_MACHINE_ARN }],
       value: 1,
       unit: 'Count',
       storageResolution: 60,
-      execution: EXECUTION.arn,
+      execution: TEST_EXECUTION.arn,
       state: 'Count undelivered notification',
     })]);
     expect(Date.parse(lines()[0].timestamp)).toBeGreaterThan(Date.now() - 60_000);
-    expect(events).toEqual([{ type: 'metric', namespace: 'BatchPipeline', metricName: 'UndeliveredNotifications', value: 1 }]);
+    expect(local.events).toEqual([{ type: 'metric', namespace: 'BatchPipeline', metricName: 'UndeliveredNotifications', value: 1 }]);
   });
 
   test('Values with Counts and StatisticValues are recorded as given', async () => {
@@ -122,7 +87,7 @@ describe('CloudWatch emulator', () => {
   });
 
   test('the emulator answers only cloudwatch:putMetricData', () => {
-    const cloudWatch = new CloudWatchEmulator({ model: model(), state, timeScale: 1, events: { emit: () => undefined } });
+    const cloudWatch = new CloudWatchEmulator({ ...local.context(testModel()), events: { emit: () => undefined } });
     expect(cloudWatch.handles(PUT)).toBe(true);
     expect(cloudWatch.handles('arn:aws:states:::aws-sdk:cloudwatch:getMetricData')).toBe(false);
   });

@@ -1,48 +1,15 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import * as path from 'node:path';
-import { LocalTopic, PipelineModel } from '../../../src/model/pipeline-model';
-import { StateDirectory } from '../../../src/runtime/state-directory';
+import { existsSync, readFileSync } from 'node:fs';
+import { LocalTopic } from '../../../src/model/pipeline-model';
 import { SnsEmulator, SnsEmulatorOptions } from '../../../src/services/sns/sns-emulator';
-import { RuntimeEvent } from '../../../src/services/task-integration';
+import { TEST_EXECUTION, testModel, useTestState } from '../service-fixtures';
 
 const TOPIC: LocalTopic = { logicalId: 'Topic', name: 'Test-Topic1A2B3C', arn: 'arn:aws:sns:eu-west-2:123456789012:Test-Topic1A2B3C', encrypted: true };
 const PUBLISH = 'arn:aws:states:::sns:publish';
-const EXECUTION = { name: 'run-1', arn: 'arn:aws:states:eu-west-2:123456789012:execution:Pipeline:run-1' };
-
-let root: string;
-let state: StateDirectory;
-let events: RuntimeEvent[];
-
-beforeEach(() => {
-  root = mkdtempSync(path.join(tmpdir(), 'sns-emulator-'));
-  state = StateDirectory.open(root);
-  events = [];
-});
-
-afterEach(() => rmSync(root, { recursive: true, force: true }));
-
-function model(): PipelineModel {
-  return {
-    stackName: 'Test',
-    region: 'eu-west-2',
-    account: '123456789012',
-    stateMachine: { logicalId: 'StateMachine', name: 'Pipeline', arn: 'arn:aws:states:eu-west-2:123456789012:stateMachine:Pipeline', definition: {} },
-    uploadTriggers: [],
-    buckets: new Map(),
-    functions: new Map(),
-    fileSystems: new Map(),
-    dataSyncLocations: new Map(),
-    dataSyncTasks: new Map(),
-    jobQueues: new Map(),
-    jobDefinitions: new Map(),
-    topics: new Map([[TOPIC.arn, TOPIC]]),
-  };
-}
+const local = useTestState('sns-emulator');
 
 function publish(parameters: Record<string, any>, options: SnsEmulatorOptions = {}): Promise<any> {
-  const sns = new SnsEmulator({ model: model(), state, timeScale: 1, events: { emit: (event) => events.push(event) } }, options);
-  return sns.call({ resource: PUBLISH, stateName: 'Notify failure', parameters, execution: EXECUTION });
+  const sns = new SnsEmulator(local.context(testModel({ topics: new Map([[TOPIC.arn, TOPIC]]) })), options);
+  return sns.call({ resource: PUBLISH, stateName: 'Notify failure', parameters, execution: TEST_EXECUTION });
 }
 
 async function refusal(parameters: Record<string, any>, options: SnsEmulatorOptions = {}): Promise<Error> {
@@ -55,7 +22,7 @@ async function refusal(parameters: Record<string, any>, options: SnsEmulatorOpti
 }
 
 function lines(): any[] {
-  const file = state.notificationsFile(TOPIC.name);
+  const file = local.state.notificationsFile(TOPIC.name);
   return existsSync(file) ? readFileSync(file, 'utf-8').trim().split('\n').map((line) => JSON.parse(line)) : [];
 }
 
@@ -73,13 +40,13 @@ describe('SNS emulator', () => {
         topicArn: TOPIC.arn,
         subject: 'batch-pipeline run failed',
         message: JSON.stringify(message),
-        execution: EXECUTION.arn,
+        execution: TEST_EXECUTION.arn,
         state: 'Notify failure',
       }),
       expect.objectContaining({ message: 'plain text' }),
     ]);
     expect(lines()[1].subject).toBeUndefined();
-    expect(events[0]).toEqual({ type: 'notification', topicArn: TOPIC.arn, message: JSON.stringify(message), subject: 'batch-pipeline run failed', file: state.notificationsFile(TOPIC.name), execution: EXECUTION.name });
+    expect(local.events[0]).toEqual({ type: 'notification', topicArn: TOPIC.arn, message: JSON.stringify(message), subject: 'batch-pipeline run failed', file: local.state.notificationsFile(TOPIC.name), execution: TEST_EXECUTION.name });
   });
 
   test('the result is the Publish response with the SDK metadata, as the optimized integration returns it', async () => {
@@ -97,7 +64,7 @@ describe('SNS emulator', () => {
     const error = await refusal({ TopicArn: TOPIC.arn, Message: 'm' }, { refuseWithKmsAccessDenied: true });
     expect(error.name).toBe('SNS.KMSAccessDeniedException');
     expect(lines()).toEqual([]);
-    expect(events).toEqual([]);
+    expect(local.events).toEqual([]);
     // A list of topics refuses only those
     await expect(publish({ TopicArn: TOPIC.arn, Message: 'm' }, { refuseWithKmsAccessDenied: ['arn:aws:sns:eu-west-2:123456789012:Other'] })).resolves.toBeDefined();
   });
@@ -141,7 +108,7 @@ describe('SNS emulator', () => {
   });
 
   test('the emulator answers only sns:publish', () => {
-    const sns = new SnsEmulator({ model: model(), state, timeScale: 1, events: { emit: () => undefined } });
+    const sns = new SnsEmulator({ ...local.context(testModel()), events: { emit: () => undefined } });
     expect(sns.handles(PUBLISH)).toBe(true);
     expect(sns.handles('arn:aws:states:::aws-sdk:sns:publish')).toBe(false);
   });
