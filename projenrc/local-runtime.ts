@@ -64,6 +64,15 @@ export class LocalRuntime extends typescript.TypeScriptProject {
       steps: [{ exec: 'ts-node --project benchmark/tsconfig.json benchmark/local-benchmark.ts' }],
     });
     this.addPackageIgnore('/benchmark/');
+    // Two tests run the orchestration package's real bundled functions: Nx bundles them first.
+    // A task dependency only (orchestration's esbuild step needs nothing of this package), so the
+    // package graph stays local <- orchestration.
+    this.package.addField('nx', {
+      targets: {
+        build: { dependsOn: ['^build', { projects: [`${PROJECT.npmScope}/orchestration`], target: 'pre-compile' }] },
+        test: { dependsOn: ['^compile', 'pre-compile', { projects: [`${PROJECT.npmScope}/orchestration`], target: 'pre-compile' }] },
+      },
+    });
     this.gitignore.exclude('/.batch-pipeline/');
   }
 }

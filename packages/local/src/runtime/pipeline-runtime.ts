@@ -104,6 +104,7 @@ export class PipelineRuntime {
   private s3?: LocalS3Endpoint;
   private stepFunctions?: StepFunctionsEndpoint;
   private functions?: FunctionRunner;
+  private service?: StepFunctionsService;
   private dataSync?: DataSyncEmulator;
   private batch?: BatchEmulator;
 
@@ -133,8 +134,6 @@ export class PipelineRuntime {
   public get stepFunctionsService(): StepFunctionsService {
     return this.service!;
   }
-
-  private service?: StepFunctionsService;
 
   /**
    * Uploads a file into a bucket of the pipeline (by default the first watched bucket, under
@@ -166,7 +165,8 @@ export class PipelineRuntime {
    * once more, as S3 may deliver an event twice ("at least once").
    */
   public redeliver(upload: Upload): void {
-    const created = this.created.find((candidate) => candidate.bucket === upload.bucket && candidate.key === upload.key && candidate.record.versionId === upload.version.versionId);
+    const created = this.created.find((candidate) => candidate.bucket === upload.bucket && candidate.key === upload.key
+      && candidate.record.versionId === upload.version.versionId);
     if (!created) {
       throw new Error(`no event was delivered for s3://${upload.bucket}/${upload.key}`);
     }
@@ -194,7 +194,9 @@ export class PipelineRuntime {
     const input = JSON.parse(run.input) as { bucket?: string; key?: string; versionId?: string | null };
     const reports: ReportLocation[] = this.created
       .filter((created) => created.key.split('/').includes(runId) && !(created.bucket === input.bucket && created.key === input.key))
-      .map((created) => ({ bucket: created.bucket, key: created.key, file: this.s3!.store.objectPath(created.bucket, created.key), size: created.record.size }));
+      .map((created) => ({
+        bucket: created.bucket, key: created.key, file: this.s3!.store.objectPath(created.bucket, created.key), size: created.record.size,
+      }));
     const summary: RunSummary = {
       runId,
       executionArn: run.arn,

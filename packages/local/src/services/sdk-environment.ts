@@ -26,7 +26,10 @@ export const SDK_SETTINGS = [
  * @param endpoints the local endpoints
  * @param options the region, and a directory for the (absent) shared config files
  */
-export function localSdkEnvironment(endpoints: LocalEndpoints, options: { readonly region: string; readonly scratchDirectory: string }): Record<string, string> {
+export function localSdkEnvironment(
+  endpoints: LocalEndpoints,
+  options: { readonly region: string; readonly scratchDirectory: string },
+): Record<string, string> {
   return {
     ...(endpoints.s3 ? { AWS_ENDPOINT_URL_S3: endpoints.s3 } : {}),
     ...(endpoints.stepFunctions ? { AWS_ENDPOINT_URL_SFN: endpoints.stepFunctions } : {}),

@@ -142,7 +142,14 @@ describe('LambdaIntegration: lambda:invoke as Step Functions runs it', () => {
   });
 });
 
-const describeWithBundle = existsSync(path.join(WORKSPACE_BUNDLE, 'index.js')) ? describe : describe.skip;
+// The real bundle is the orchestration package's asset: Nx bundles it before this package's build
+// (packages/local's package.json), so in CI it is always there; a missing one fails, never skips.
+beforeAll(() => {
+  if (!existsSync(path.join(WORKSPACE_BUNDLE, 'index.js'))) {
+    throw new Error(`the orchestration bundle ${WORKSPACE_BUNDLE} is missing: run \`npx projen bundle\` in packages/orchestration`);
+  }
+});
+const describeWithBundle = describe;
 
 describeWithBundle('LambdaIntegration with the real bundled workspace function', () => {
   test('prepare moves the staged upload into the run\'s directory on the local EFS folder', async () => {

@@ -88,7 +88,14 @@ function s3Event(key: string, size: number): unknown {
   };
 }
 
-const describeWithBundle = existsSync(path.join(TRIGGER_BUNDLE, 'index.js')) ? describe : describe.skip;
+// The real bundle is the orchestration package's asset: Nx bundles it before this package's build
+// (packages/local's package.json), so in CI it is always there; a missing one fails, never skips.
+beforeAll(() => {
+  if (!existsSync(path.join(TRIGGER_BUNDLE, 'index.js'))) {
+    throw new Error(`the orchestration bundle ${TRIGGER_BUNDLE} is missing: run \`npx projen bundle\` in packages/orchestration`);
+  }
+});
+const describeWithBundle = describe;
 
 describeWithBundle('the real bundled trigger function, invoked asynchronously as S3 invokes it', () => {
   test('its SDK call reaches the Step Functions endpoint of AWS_ENDPOINT_URL_SFN; a failed start is retried by Lambda and then succeeds', async () => {

@@ -6,8 +6,8 @@ import {
   AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, DeleteObjectCommand,
   GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import { LocalS3Sandbox } from '../../../src/testing/local-s3-sandbox';
 import { checksumOf, compositeChecksum } from '../../../src/services/s3/s3-checksums';
+import { LocalS3Sandbox } from '../../../src/testing/local-s3-sandbox';
 
 const s3 = new LocalS3Sandbox();
 beforeAll(() => s3.start());
