@@ -36,8 +36,17 @@ export const COMMON_OPTIONS = {
   prettier: false,
 } as const;
 
-/** Jest as every project runs it: the pinned version, snapshots never rewritten by a test run. */
-export const JEST_OPTIONS = { jestVersion: VERSIONS.jest, updateSnapshot: javascript.UpdateSnapshot.NEVER };
+/**
+ * Jest as every project runs it: the pinned version, snapshots never rewritten by a test run,
+ * and no coverage in the build: V8 coverage of every script a test loads (all of aws-cdk-lib)
+ * doubled the CPU time of a package's tests, and nothing reads the report.
+ * `npx jest --coverage` in a package writes it to coverage/.
+ */
+export const JEST_OPTIONS = {
+  jestVersion: VERSIONS.jest,
+  updateSnapshot: javascript.UpdateSnapshot.NEVER,
+  jestConfig: { collectCoverage: false },
+};
 
 export interface ConstructPackageOptions {
   /** Short kebab-case name; becomes `@batch-pipeline/<name>` and `packages/<name>`. */
@@ -80,10 +89,7 @@ export class ConstructPackage extends awscdk.AwsCdkConstructLibrary {
       constructsVersion: VERSIONS.constructs,
       jsiiVersion: VERSIONS.jsii,
       typescriptVersion: VERSIONS.typescript,
-      // No coverage in the build: V8 coverage of every script a test loads (all of aws-cdk-lib)
-      // doubles the CPU time of the tests, and nothing reads the report. The tests are the same;
-      // `npx jest --coverage` in a package writes the report to coverage/.
-      jestOptions: { ...JEST_OPTIONS, jestConfig: { collectCoverage: false } },
+      jestOptions: JEST_OPTIONS,
       peerDeps: (options.dependsOn ?? []).map((dep) => `${dep.package.packageName}@^${WORKSPACE_VERSION}`),
       bundledDeps: options.bundledDeps,
       devDeps: [

@@ -28,6 +28,7 @@ export class LocalRuntime extends typescript.TypeScriptProject {
       jestOptions: {
         ...JEST_OPTIONS,
         jestConfig: {
+          ...JEST_OPTIONS.jestConfig,
           // End-to-end runs start worker processes and local endpoints.
           testTimeout: 120_000,
         },
