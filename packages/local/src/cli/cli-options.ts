@@ -18,7 +18,8 @@ Commands:
 
 Options:
   --assembly <dir>  the cloud assembly to run (default: ./cdk.out, or the app's output with --synth)
-  --app <dir>       the CDK app folder (with cdk.json); job commands run there (default: .)
+  --app <dir>       the CDK app folder (with cdk.json); job commands run there (default: ., or the
+                    assembly's parent folder with --assembly)
   --synth           synthesize the app first (its cdk.json "app" command)
   --pipeline <id>   which pipeline, when the assembly has several: <stack> or <stack>/<state machine id>
   --state-dir <dir> where buckets, EFS, notifications and logs live (default: ./.batch-pipeline)
@@ -125,7 +126,9 @@ export function parseCliOptions(argv: readonly string[], cwd = process.cwd()): C
     command,
     files: uploads,
     assemblyDirectory,
-    appDirectory,
+    // A job's local command has paths relative to its app: with --assembly alone, the app is the
+    // folder the assembly was synthesized in (cdk.out's parent), not wherever the command runs.
+    appDirectory: values.app === undefined && values.assembly !== undefined && !values.synth ? path.dirname(assemblyDirectory) : appDirectory,
     pipeline: values.pipeline,
     stateDirectory: path.resolve(cwd, values['state-dir'] ?? '.batch-pipeline'),
     key: values.key,

@@ -54,8 +54,9 @@ export class ProgressPrinter {
     if (run.status === 'FAILED') {
       this.write(`  error   ${run.error ?? 'unknown'}`);
       if (run.cause) this.write(`  cause   ${run.cause.length > 600 ? `${run.cause.slice(0, 600)}...` : run.cause}`);
-      for (const message of run.notifications) this.write(`  notification ${message}`);
+      for (const message of run.notifications) this.write(`  notification ${message.length > 600 ? `${message.slice(0, 600)}...` : message}`);
       if (run.notifications.length === 0) this.write('  no notification was published');
+      if (run.logsDirectory) this.write(`  logs    ${this.relative(run.logsDirectory)}/ (what the functions and the job printed)`);
     }
   }
 

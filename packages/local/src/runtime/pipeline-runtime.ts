@@ -208,6 +208,7 @@ export class PipelineRuntime {
       ...(outcome.error ? { error: outcome.error } : {}),
       ...(outcome.cause ? { cause: outcome.cause } : {}),
       notifications: this.notificationsByExecution.get(runId) ?? [],
+      logsDirectory: this.state.logsDirectory,
     };
     writeFileSync(this.state.runSummaryFile(runId), JSON.stringify(summary, undefined, 2));
     return summary;

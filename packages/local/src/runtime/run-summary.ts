@@ -22,4 +22,6 @@ export interface RunSummary {
   readonly cause?: string;
   /** The notifications the run published, as their subscribers would receive them. */
   readonly notifications: readonly string[];
+  /** Where the functions' and jobs' output of the run is. */
+  readonly logsDirectory?: string;
 }

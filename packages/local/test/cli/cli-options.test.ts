@@ -41,6 +41,16 @@ describe('parsing the command line', () => {
     });
   });
 
+  test('with --assembly alone, job commands run in the folder the assembly was synthesized in; --app overrides it', () => {
+    // Given an assembly of an app elsewhere (its jobs' local commands have paths relative to that app)
+    // When the user names the assembly only, or the assembly and the app
+    const alone = parseCliOptions(['run', 'a.csv', '--assembly', 'apps/example/cdk.out'], cwd);
+    const withApp = parseCliOptions(['run', 'a.csv', '--assembly', 'apps/example/cdk.out', '--app', 'elsewhere'], cwd);
+    // Then the app folder is the assembly's parent, unless --app says otherwise
+    expect(alone.appDirectory).toBe(path.join(cwd, 'apps', 'example'));
+    expect(withApp.appDirectory).toBe(path.join(cwd, 'elsewhere'));
+  });
+
   test('defaults: ./cdk.out when it holds an assembly, ./.batch-pipeline, Docker detected', () => {
     mkdirSync(path.join(cwd, 'cdk.out'));
     writeFileSync(path.join(cwd, 'cdk.out', 'manifest.json'), '{}');
