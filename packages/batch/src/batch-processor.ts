@@ -14,6 +14,15 @@ import { SubnetCapacity, reservedAddressesFor, subnetCapacityOf } from './privat
 import { RunContract } from './run-contract';
 
 const MIN_TIMEOUT_SECONDS = 60;
+/** `maxTimeSeconds` of a job-state time-limit action: 600 to 86,400 (Batch API reference, JobStateTimeLimitAction). */
+const MIN_RUNNABLE_TIMEOUT_SECONDS = 600;
+const MAX_RUNNABLE_TIMEOUT_SECONDS = 86_400;
+/** The status reasons a job-state time-limit action can act on that a Fargate compute environment reports. */
+const RUNNABLE_TIMEOUT_REASONS = [
+  batch.JobStateTimeLimitActionsReason.INSUFFICIENT_INSTANCE_CAPACITY,
+  batch.JobStateTimeLimitActionsReason.COMPUTE_ENVIRONMENT_MAX_RESOURCE,
+  batch.JobStateTimeLimitActionsReason.JOB_RESOURCE_REQUIREMENT,
+];
 const MIN_EPHEMERAL_GIB = 21;
 const MAX_EPHEMERAL_GIB = 200;
 /** AWS Batch allows 5 `evaluateOnExit` conditions; one is the final "exit on any exit code". */
@@ -226,6 +235,20 @@ export interface BatchProcessorProps {
   readonly timeout?: Duration;
 
   /**
+   * How long a job may stay `RUNNABLE` at the head of the job queue for a reason Batch can act on
+   * (`CAPACITY:INSUFFICIENT_INSTANCE_CAPACITY`, `MISCONFIGURATION:COMPUTE_ENVIRONMENT_MAX_RESOURCE`,
+   * `MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT`) before the queue's job-state time-limit action
+   * cancels it. The cancelled job fails with the status reason
+   * `Canceled by JobStateTimeLimit action due to reason: <reason>`, which reaches the run's failure
+   * notification, instead of holding its run until the process timeout. A job that waits behind
+   * other jobs is not at the head of the queue and is not cancelled. Batch acts approximately at
+   * this time; whole seconds from 10 minutes to 24 hours (Batch API reference, JobStateTimeLimitAction).
+   *
+   * @default Duration.minutes(30)
+   */
+  readonly runnableTimeout?: Duration;
+
+  /**
    * Where the access point root is mounted in the container.
    *
    * @default RunContract.DEFAULT_MOUNT_PATH ('/mnt/pipeline')
@@ -306,6 +329,8 @@ export class BatchProcessor extends Construct implements IBatchProcessor {
   public readonly maxJobDuration: Duration;
   /** The most vCPUs the compute environment runs at once (given, or the default that fits the job subnets). */
   public readonly maxvCpus: number;
+  /** How long a job that cannot be placed stays `RUNNABLE` at the head of the queue before the queue cancels it. */
+  public readonly runnableTimeout: Duration;
 
   constructor(scope: Construct, id: string, props: BatchProcessorProps) {
     super(scope, id);
@@ -314,6 +339,7 @@ export class BatchProcessor extends Construct implements IBatchProcessor {
     const retryAttempts = props.retryAttempts ?? 3;
     const retryExitCodes = props.retryExitCodes ?? [];
     const timeout = props.timeout ?? Duration.hours(1);
+    const runnableTimeout = props.runnableTimeout ?? Duration.minutes(30);
     const platformVersion = props.platformVersion ?? ecs.FargatePlatformVersion.LATEST;
     this.mountPath = props.mountPath ?? RunContract.DEFAULT_MOUNT_PATH;
     this.architecture = props.architecture ?? JobArchitecture.X86_64;
@@ -329,6 +355,8 @@ export class BatchProcessor extends Construct implements IBatchProcessor {
     this.validateSubnetCapacity(maxvCpus, vcpu, capacity, props.maxvCpus === undefined);
     this.validateRetry(retryAttempts, retryExitCodes);
     this.validateTimeout(timeout);
+    this.validateRunnableTimeout(runnableTimeout);
+    this.runnableTimeout = runnableTimeout;
     this.validateMountPath(this.mountPath);
     this.validateEnvironment(props.environment ?? {}, props.secrets ?? {});
     if (props.localCommand !== undefined && props.localCommand.length === 0) {
@@ -357,8 +385,15 @@ export class BatchProcessor extends Construct implements IBatchProcessor {
       spot: this.spot,
     });
     this.computeEnvironment = computeEnvironment;
+    // A job that can never be placed would otherwise wait RUNNABLE until the process step times out.
     this.jobQueue = new batch.JobQueue(this, 'JobQueue', {
       computeEnvironments: [{ computeEnvironment, order: 1 }],
+      jobStateTimeLimitActions: RUNNABLE_TIMEOUT_REASONS.map((reason) => ({
+        action: batch.JobStateTimeLimitActionsAction.CANCEL,
+        state: batch.JobStateTimeLimitActionsState.RUNNABLE,
+        maxTime: runnableTimeout,
+        reason,
+      })),
     });
     // Idempotent when the file system uses the network's file-system security group.
     // Both rules go into one stack: a job group of this construct's stack gets them in
@@ -619,6 +654,16 @@ export class BatchProcessor extends Construct implements IBatchProcessor {
   private validateTimeout(timeout: Duration): void {
     if (!timeout.isUnresolved() && timeout.toSeconds({ integral: false }) < MIN_TIMEOUT_SECONDS) {
       throw this.error(`'timeout' ${timeout.toHumanString()} is not valid; allowed: ${MIN_TIMEOUT_SECONDS} seconds or more`);
+    }
+  }
+
+  private validateRunnableTimeout(runnableTimeout: Duration): void {
+    if (runnableTimeout.isUnresolved()) {
+      return;
+    }
+    const seconds = runnableTimeout.toSeconds({ integral: false });
+    if (!Number.isInteger(seconds) || seconds < MIN_RUNNABLE_TIMEOUT_SECONDS || seconds > MAX_RUNNABLE_TIMEOUT_SECONDS) {
+      throw this.error(`'runnableTimeout' ${runnableTimeout.toHumanString()} is not valid; allowed: whole seconds from 10 minutes to 24 hours (Batch job-state time limits)`);
     }
   }
 

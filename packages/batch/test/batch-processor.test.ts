@@ -70,7 +70,17 @@ describe('BatchProcessor defaults', () => {
       ComputeEnvironmentOrder: [{ ComputeEnvironment: { 'Fn::GetAtt': [expect.stringMatching(/^JobComputeEnvironment/), 'ComputeEnvironmentArn'] }, Order: 1 }],
       Priority: 1,
       State: 'ENABLED',
+      JobStateTimeLimitActions: expect.any(Array),
     });
+  });
+
+  test('given a job that cannot be placed, when it waits RUNNABLE at the head of the queue for 30 minutes, then the queue cancels it for each placement reason Batch can act on', () => {
+    expect(onlyResource(template, 'AWS::Batch::JobQueue').Properties.JobStateTimeLimitActions).toEqual([
+      { Action: 'CANCEL', State: 'RUNNABLE', MaxTimeSeconds: 1800, Reason: 'CAPACITY:INSUFFICIENT_INSTANCE_CAPACITY' },
+      { Action: 'CANCEL', State: 'RUNNABLE', MaxTimeSeconds: 1800, Reason: 'MISCONFIGURATION:COMPUTE_ENVIRONMENT_MAX_RESOURCE' },
+      { Action: 'CANCEL', State: 'RUNNABLE', MaxTimeSeconds: 1800, Reason: 'MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT' },
+    ]);
+    expect(processor.runnableTimeout.toMinutes()).toBe(30);
   });
 
   test('the job has 1 vCPU and 2048 MiB on the latest Linux X86_64 Fargate platform, without a public IP', () => {
@@ -191,6 +201,12 @@ describe('BatchProcessor options', () => {
     const { template, processor } = synth({ spot: true });
     expect(onlyResource(template, 'AWS::Batch::ComputeEnvironment').Properties.ComputeResources.Type).toBe('FARGATE_SPOT');
     expect(processor.spot).toBe(true);
+  });
+
+  test('runnableTimeout sets how long an unplaceable job waits before the queue cancels it', () => {
+    const { template } = synth({ runnableTimeout: Duration.hours(2) });
+    const actions = onlyResource(template, 'AWS::Batch::JobQueue').Properties.JobStateTimeLimitActions;
+    expect(actions.map((action: any) => action.MaxTimeSeconds)).toEqual([7200, 7200, 7200]);
   });
 
   test('maxvCpus bounds the compute environment', () => {
@@ -428,6 +444,15 @@ describe('BatchProcessor validation', () => {
   test('fails when the timeout is shorter than 60 seconds', () => {
     expect(fails({ timeout: Duration.seconds(59) })).toThrow("BatchProcessor 'Job': 'timeout' 59 seconds is not valid; allowed: 60 seconds or more");
     expect(fails({ timeout: Duration.millis(500) })).toThrow("BatchProcessor 'Job': 'timeout' 500 millis is not valid; allowed: 60 seconds or more");
+  });
+
+  test('fails when runnableTimeout is outside 10 minutes to 24 hours or not whole seconds', () => {
+    expect(fails({ runnableTimeout: Duration.minutes(9) })).toThrow(
+      "BatchProcessor 'Job': 'runnableTimeout' 9 minutes is not valid; allowed: whole seconds from 10 minutes to 24 hours (Batch job-state time limits)");
+    expect(fails({ runnableTimeout: Duration.hours(25) })).toThrow("'runnableTimeout' 1 day 1 hour is not valid");
+    expect(fails({ runnableTimeout: Duration.millis(600_500) })).toThrow("'runnableTimeout' 10 minutes 500 millis is not valid");
+    expect(fails({ runnableTimeout: Duration.minutes(10) })).not.toThrow();
+    expect(fails({ runnableTimeout: Duration.hours(24) })).not.toThrow();
   });
 
   test('fails when the mount path is not an absolute path other than /', () => {
