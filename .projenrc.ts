@@ -134,9 +134,12 @@ root.addTask('start', {
   description: 'Run the example pipeline locally on a bundled sample file and print where the report is and what it says',
   exec: `nx run ${example.package.packageName}:local-run --output-style=static`,
 });
-// Before either, install the workspace when node_modules is missing or stale,
-// so both commands work on a fresh clone.
-root.package.setScript('pretest', 'node scripts/ensure-dependencies.mjs');
-root.package.setScript('prestart', 'node scripts/ensure-dependencies.mjs');
+// The root scripts' own tests (the Node.js bootstrap decision), before the packages' builds.
+root.testTask.prependExec('node --test "scripts/*.test.mjs"');
+// Both run through scripts/run-in-workspace.mjs, so that they work on a fresh clone with any
+// Node.js on PATH: it runs them under Node 24 from the npm registry when the machine's is older
+// than 22, and installs the workspace when node_modules is missing or stale.
+root.package.setScript('test', 'node scripts/run-in-workspace.mjs projen test');
+root.package.setScript('start', 'node scripts/run-in-workspace.mjs projen start');
 
 root.synth();
