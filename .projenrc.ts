@@ -4,6 +4,7 @@ import { ExampleApp } from './projenrc/example-app';
 import { IntegTests } from './projenrc/integ-tests';
 import { LocalRuntime } from './projenrc/local-runtime';
 import { NxWorkspace } from './projenrc/nx-workspace';
+import { OperationsCli, RunContract } from './projenrc/operations-cli';
 import { Polyglot } from './projenrc/polyglot';
 import { TemplateScan } from './projenrc/template-scan';
 import { TestSupport } from './projenrc/test-support';
@@ -45,6 +46,10 @@ const testSupport = new TestSupport(root);
 // The local runtime reads cloud assemblies and imports no construct package, so the
 // packages' tests and the example app can run their synthesized pipelines on it.
 const local = new LocalRuntime(root);
+// The run id and execution input, shared by the trigger's bundle and the CLI's back-fill.
+const runContract = new RunContract(root);
+// The `batch-pipeline` command (local runs, and operations on deployed or served pipelines).
+const cli = new OperationsCli(root, { local, runContract });
 
 const network = new ConstructPackage(root, {
   name: 'network',
@@ -94,6 +99,8 @@ const orchestration = new ConstructPackage(root, {
   testDeps: [testSupport, storage, local],
   devDeps: [
     `esbuild@${VERSIONS.esbuild}`,
+    // Bundled into the trigger function: the run id and input (the CLI's back-fill builds the same).
+    `${runContract.package.packageName}@${WORKSPACE_VERSION}`,
     `@aws-sdk/client-sfn@${VERSIONS.awsSdk}`,
     // Bundled into the workspace function, which stages small objects directly.
     `@aws-sdk/client-s3@${VERSIONS.awsSdk}`,
@@ -120,7 +127,7 @@ const pipeline = new ConstructPackage(root, {
 });
 
 const example = new ExampleApp(root, { uses: [network, storage, datasync, batch, orchestration, appstream, pipeline] });
-example.addDevDeps(`${testSupport.package.packageName}@${WORKSPACE_VERSION}`, `${local.package.packageName}@${WORKSPACE_VERSION}`);
+example.addDevDeps(`${testSupport.package.packageName}@${WORKSPACE_VERSION}`, `${local.package.packageName}@${WORKSPACE_VERSION}`, `${cli.package.packageName}@${WORKSPACE_VERSION}`);
 new IntegTests(root, { uses: [network, storage, datasync, batch, orchestration, pipeline] });
 new TemplateScan(root, { app: example });
 

@@ -41,7 +41,6 @@ export class LocalRuntime extends typescript.TypeScriptProject {
         `@aws-sdk/client-sfn@${VERSIONS.awsSdk}`,
         `ts-node@${VERSIONS.tsNode}`,
       ],
-      bin: { 'batch-pipeline': 'lib/cli.js' },
       sampleCode: false,
       eslint: true,
       tsconfig: {

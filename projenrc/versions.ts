@@ -29,6 +29,13 @@ export const VERSIONS = {
   esbuild: '0.28.2',
   awsSdk: '3.1164.0',
   awsSdkClientMock: '4.1.0',
+  /** Newest @aws-sdk/client-batch the registry serves (it has no 3.1164.0); the CLI's DescribeJobs and TerminateJob. */
+  awsSdkBatch: '3.1138.0',
+  /** Newest @aws-sdk/client-datasync the registry serves (it has no 3.1164.0); the CLI's CancelTaskExecution. */
+  awsSdkDataSync: '3.1048.0',
+  /** The CLI's progress bar (back-fill). */
+  cliProgress: '3.12.0',
+  typesCliProgress: '3.11.6',
   typesAwsLambda: '8.10.164',
   /** The only version served; needs Node 22 or newer. Runs the synthesized state machine in tests and locally. */
   awsLocalStepfunctions: '3.0.0',

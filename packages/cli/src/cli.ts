@@ -1,0 +1,48 @@
+#!/usr/bin/env node
+import { CliError, EXIT } from './cli-error';
+import { CliOutput } from './command';
+import { COMMANDS } from './commands';
+
+function usage(): string {
+  const width = Math.max(...COMMANDS.map((command) => command.name.length)) + 2;
+  return [
+    'Usage: batch-pipeline <command> [options]',
+    '',
+    'Commands:',
+    ...COMMANDS.map((command) => `  ${command.name.padEnd(width)}${command.summary}`),
+    '',
+    '`batch-pipeline <command> --help` for the options of one command.',
+  ].join('\n');
+}
+
+/** The CLI, for `bin` and for tests: returns the exit code. */
+export async function main(argv: readonly string[], output: CliOutput = {
+  print: (line) => console.log(line),
+  note: (line) => console.error(line),
+}): Promise<number> {
+  const [name, ...args] = argv;
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    output.print(usage());
+    return EXIT.ok;
+  }
+  const command = COMMANDS.find((candidate) => candidate.name === name);
+  try {
+    if (!command) {
+      throw new CliError(`unknown command '${name}'`, `use one of: ${COMMANDS.map((candidate) => candidate.name).join(', ')} (see batch-pipeline --help)`);
+    }
+    return await command.run(args, output);
+  } catch (error) {
+    if (error instanceof CliError) {
+      output.note(`batch-pipeline: ${error.message}\n  what to do: ${error.remedy}`);
+      return error.exitCode;
+    }
+    throw error;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then((code) => process.exit(code), (error) => {
+    console.error(error);
+    process.exit(EXIT.internal);
+  });
+}

@@ -1,0 +1,3 @@
+export * from './cli';
+export * from './cli-error';
+export * from './command';

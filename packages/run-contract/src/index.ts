@@ -1,0 +1,2 @@
+export * from './run-id';
+export * from './run-input';

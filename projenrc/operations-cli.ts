@@ -1,0 +1,132 @@
+import { javascript, typescript } from 'projen';
+import { COMMON_OPTIONS, JEST_OPTIONS, PROJECT, WORKSPACE_VERSION, pinToolchain, skipOwnInstall } from './construct-package';
+import { VERSIONS } from './versions';
+
+export interface OperationsCliOptions {
+  /** The local runtime (packages/local): `run` and `watch` without a stack, and the runtime `serve` starts. */
+  readonly local: javascript.NodeProject;
+  /** The shared run contract (run id, execution input) the trigger also bundles. */
+  readonly runContract: javascript.NodeProject;
+}
+
+/**
+ * `packages/cli`: `@batch-pipeline/cli`, the `batch-pipeline` command, plain TypeScript (not jsii).
+ * One code path, the AWS SDK v3 clients, pointed at a deployed stack (`--stack`) or at a local
+ * runtime's endpoint: list, follow, fetch, re-run, back-fill, cancel runs and read their logs.
+ * `run` and `watch` without a stack are the local runtime's commands (packages/local).
+ *
+ * It imports no construct package: a deployed pipeline is discovered from its template with the
+ * local runtime's discovery, so the command needs no aws-cdk-lib.
+ */
+export class OperationsCli extends typescript.TypeScriptProject {
+  constructor(root: javascript.NodeProject, options: OperationsCliOptions) {
+    super({
+      parent: root,
+      outdir: 'packages/cli',
+      name: `${PROJECT.npmScope}/cli`,
+      description: 'The batch-pipeline command: submit, list, follow, fetch, re-run, back-fill and cancel runs of a batch pipeline, deployed or local',
+      keywords: ['aws-cdk', 'batch-pipeline', 'cli', 'stepfunctions', 'operations'],
+      authorName: PROJECT.author,
+      authorEmail: PROJECT.authorAddress,
+      repository: PROJECT.repositoryUrl,
+      repositoryDirectory: 'packages/cli',
+      license: PROJECT.license,
+      ...COMMON_OPTIONS,
+      typescriptVersion: VERSIONS.typescript,
+      jestOptions: {
+        ...JEST_OPTIONS,
+        jestConfig: {
+          ...JEST_OPTIONS.jestConfig,
+          // End-to-end tests start the CLI as a process against a local runtime.
+          testTimeout: 180_000,
+        },
+      },
+      deps: [
+        `${options.local.package.packageName}@${WORKSPACE_VERSION}`,
+        `${options.runContract.package.packageName}@${WORKSPACE_VERSION}`,
+        `@aws-sdk/client-batch@${VERSIONS.awsSdkBatch}`,
+        `@aws-sdk/client-cloudformation@${VERSIONS.awsSdk}`,
+        `@aws-sdk/client-cloudwatch-logs@${VERSIONS.awsSdk}`,
+        `@aws-sdk/client-datasync@${VERSIONS.awsSdkDataSync}`,
+        `@aws-sdk/client-s3@${VERSIONS.awsSdk}`,
+        `@aws-sdk/client-sfn@${VERSIONS.awsSdk}`,
+        `cli-progress@${VERSIONS.cliProgress}`,
+      ],
+      devDeps: [
+        `aws-sdk-client-mock@${VERSIONS.awsSdkClientMock}`,
+        `@types/cli-progress@${VERSIONS.typesCliProgress}`,
+        `aws-cdk-lib@${VERSIONS.awsCdkLib}`,
+        `constructs@${VERSIONS.constructs}`,
+        `ts-node@${VERSIONS.tsNode}`,
+      ],
+      bin: { 'batch-pipeline': 'lib/cli.js' },
+      sampleCode: false,
+      eslint: true,
+      tsconfig: {
+        compilerOptions: {
+          target: 'ES2022',
+          lib: ['es2022'],
+          module: 'node16',
+          moduleResolution: javascript.TypeScriptModuleResolution.NODE16,
+          skipLibCheck: true,
+        },
+      },
+      // ts-jest transpiles only (fast); the tests are type-checked by their own step.
+      tsconfigDev: { compilerOptions: { isolatedModules: true } },
+    });
+    pinToolchain(this);
+    skipOwnInstall(this);
+    this.testTask.prependExec('tsc --noEmit -p test/tsconfig.json', { name: 'type-check the tests and the benchmark' });
+    this.addTask('benchmark', {
+      description: 'Print back-fill starts per second and peak memory for 10,000 objects, and the time to the first row of `runs` over 10,000 executions',
+      steps: [{ exec: 'ts-node --project test/tsconfig.json benchmark/cli-benchmark.ts' }],
+    });
+    this.addPackageIgnore('/benchmark/');
+    // The end-to-end tests run the local runtime, which runs orchestration's bundled functions.
+    this.package.addField('nx', {
+      targets: {
+        test: { dependsOn: ['^compile', 'pre-compile', { projects: [`${PROJECT.npmScope}/orchestration`], target: 'pre-compile' }] },
+      },
+    });
+    this.gitignore.exclude('/.batch-pipeline/');
+  }
+}
+
+/**
+ * `packages/run-contract`: `@batch-pipeline/run-contract`, what an upload's run is: its id
+ * (the execution name) and its execution input. Plain TypeScript with no dependencies, so the
+ * trigger function's bundle and the CLI's back-fill build byte-identical runs from one code.
+ */
+export class RunContract extends typescript.TypeScriptProject {
+  constructor(root: javascript.NodeProject) {
+    super({
+      parent: root,
+      outdir: 'packages/run-contract',
+      name: `${PROJECT.npmScope}/run-contract`,
+      description: 'The run id and execution input the batch pipeline builds for an upload, shared by its trigger function and its CLI',
+      keywords: ['batch-pipeline'],
+      authorName: PROJECT.author,
+      authorEmail: PROJECT.authorAddress,
+      repository: PROJECT.repositoryUrl,
+      repositoryDirectory: 'packages/run-contract',
+      license: PROJECT.license,
+      ...COMMON_OPTIONS,
+      typescriptVersion: VERSIONS.typescript,
+      jestOptions: JEST_OPTIONS,
+      sampleCode: false,
+      eslint: true,
+      tsconfig: {
+        compilerOptions: {
+          target: 'ES2022',
+          lib: ['es2022'],
+          module: 'node16',
+          moduleResolution: javascript.TypeScriptModuleResolution.NODE16,
+        },
+      },
+      tsconfigDev: { compilerOptions: { isolatedModules: true } },
+    });
+    pinToolchain(this);
+    skipOwnInstall(this);
+    this.testTask.prependExec('tsc --noEmit -p test/tsconfig.json', { name: 'type-check the tests' });
+  }
+}
