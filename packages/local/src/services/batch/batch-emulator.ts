@@ -1,4 +1,4 @@
-import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -30,8 +30,9 @@ export interface BatchEmulatorOptions {
    */
   readonly maxConcurrentJobs?: number;
   /**
-   * Seconds between SIGTERM and SIGKILL when an attempt times out: Batch sends SIGTERM and, if the
-   * container still runs 30 seconds later, SIGKILL (Batch User Guide, "Job timeouts").
+   * Seconds between SIGTERM and SIGKILL when an attempt times out or the runtime stops: Batch sends
+   * SIGTERM and, if the container still runs 30 seconds later, SIGKILL (Batch User Guide, "Job
+   * timeouts"). Multiplied by the time scale, as the attempt timeout is.
    * @default 30
    */
   readonly stopTimeoutSeconds?: number;
@@ -93,11 +94,30 @@ const MAX_EVALUATE_ON_EXIT = 5;
 /** What Batch reports when the essential container of a Fargate job exits, and when an attempt runs out of time. */
 const CONTAINER_EXITED = 'Essential container in task exited';
 const TIMED_OUT = 'Job attempt duration exceeded timeout';
+/** The status reason of a job the local runtime ended because it stopped (as TerminateJob's reason would read). */
+const RUNTIME_STOPPED = 'Terminated: the local runtime stopped';
 
 /** Environment variables a local command inherits: what finds programs and Node, never this process's AWS settings. */
 const INHERITED_ENVIRONMENT = ['PATH', 'HOME', 'USER', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'TEMP', 'TMP', 'SYSTEMROOT', 'NODE_PATH', 'NODE_EXTRA_CA_CERTS'];
 
 let dockerAnswers: Map<string, boolean> | undefined;
+
+/**
+ * The process group of every job attempt running in this process: a job runs as a group of its
+ * own (its container), so that whatever it started ends with it. Should this process exit
+ * without stopping them (a second Ctrl-C, an uncaught error), the groups are killed on the way out.
+ */
+const liveGroups = new Set<number>();
+let exitHookInstalled = false;
+function trackGroup(pid: number): void {
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.on('exit', () => {
+      for (const group of liveGroups) signalGroup(group, 'SIGKILL');
+    });
+  }
+  liveGroups.add(pid);
+}
 const imageBuilds = new Map<string, Promise<string>>();
 
 /**
@@ -136,7 +156,9 @@ export class BatchEmulator implements TaskIntegration {
   private readonly jobs = new Map<string, Job>();
   private readonly waiting: Array<() => void> = [];
   private running = 0;
-  private readonly children = new Set<ChildProcess>();
+  /** The attempts running: how to stop each (SIGTERM, then SIGKILL after the stop timeout) and its end. */
+  private readonly attemptsRunning = new Set<{ readonly stop: () => void; readonly ended: Promise<unknown> }>();
+  private stopping = false;
 
   public constructor(private readonly context: ServiceContext, private readonly options: BatchEmulatorOptions) {}
 
@@ -171,9 +193,24 @@ export class BatchEmulator implements TaskIntegration {
     return job ? this.describe(job) : undefined;
   }
 
-  /** Kills every job still running (a runtime shutting down). */
+  /**
+   * Ends every job as Batch stops a container: each running attempt's whole process group gets
+   * SIGTERM, then SIGKILL after the stop timeout; jobs waiting for capacity never start. Resolves
+   * when every attempt has exited. The jobs end FAILED ("Terminated: the local runtime stopped").
+   */
+  public async stop(): Promise<void> {
+    this.stopping = true;
+    for (const waiting of this.waiting.splice(0)) waiting();
+    const attempts = [...this.attemptsRunning];
+    for (const attempt of attempts) attempt.stop();
+    await Promise.all(attempts.map((attempt) => attempt.ended));
+  }
+
+  /** Kills every job still running at once (SIGKILL to each process group), without waiting. */
   public dispose(): void {
-    for (const child of this.children) child.kill('SIGKILL');
+    this.stopping = true;
+    for (const waiting of this.waiting.splice(0)) waiting();
+    for (const group of liveGroups) signalGroup(group, 'SIGKILL');
   }
 
   /** SubmitJob: validates as Batch does (`Batch.ClientException` for what it refuses), then queues the job. */
@@ -281,6 +318,10 @@ export class BatchEmulator implements TaskIntegration {
     await this.capacity();
     try {
       for (let attempt = 1; attempt <= job.attempts; attempt++) {
+        if (this.stopping) {
+          job.statusReason = RUNTIME_STOPPED;
+          break;
+        }
         job.status = 'STARTING';
         const image = runner === 'docker' && this.options.failWithExitCode === undefined ? await this.image(job) : undefined;
         job.status = 'RUNNING';
@@ -305,9 +346,9 @@ export class BatchEmulator implements TaskIntegration {
           job.statusReason = CONTAINER_EXITED;
           return;
         }
-        job.statusReason = detail.StatusReason;
+        job.statusReason = this.stopping ? RUNTIME_STOPPED : detail.StatusReason;
         // A job terminated for exceeding its timeout is not retried (Batch User Guide, "Job timeouts").
-        if (result.timedOut || attempt === job.attempts || this.action(job, detail) === 'EXIT') break;
+        if (this.stopping || result.timedOut || attempt === job.attempts || this.action(job, detail) === 'EXIT') break;
         this.log(job, `attempt ${attempt} failed (${detail.StatusReason}, exit code ${result.exitCode ?? 'none'}): retrying`);
       }
       job.status = 'FAILED';
@@ -368,46 +409,73 @@ export class BatchEmulator implements TaskIntegration {
     }
     this.log(job, `attempt ${attempt}: ${runner === 'docker' ? `${command} ${args.join(' ')}` : `${command} ${args.join(' ')} (in ${cwd})`}`);
 
-    return new Promise((resolve) => {
-      const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-      this.children.add(child);
-      let timedOut = false;
-      let killTimer: NodeJS.Timeout | undefined;
-      const timeout = job.attemptDurationSeconds !== undefined ? setTimeout(() => {
-        timedOut = true;
-        this.log(job, `attempt ${attempt}: ${TIMED_OUT} (${job.attemptDurationSeconds} s): SIGTERM`);
-        if (runner === 'docker') spawn(command, ['kill', '--signal', 'TERM', containerName], { stdio: 'ignore' });
-        child.kill('SIGTERM');
-        killTimer = setTimeout(() => {
-          if (runner === 'docker') spawn(command, ['kill', containerName], { stdio: 'ignore' });
-          child.kill('SIGKILL');
-        }, (this.options.stopTimeoutSeconds ?? 30) * 1000);
-      }, job.attemptDurationSeconds * 1000) : undefined;
-      for (const stream of [child.stdout, child.stderr]) {
-        createInterface({ input: stream }).on('line', (line) => {
-          appendFileSync(job.logFile, `${line}\n`);
-          this.context.events.emit({ type: 'job-output', jobName: job.jobName, line });
-        });
-      }
-      let settled = false;
-      const settle = (result: AttemptResult) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timeout);
-        clearTimeout(killTimer);
-        this.children.delete(child);
-        resolve(result);
-      };
-      child.on('error', (error) => {
-        // The program could not start: the container never ran, so there is no exit code (Batch: CannotStartContainerError).
-        this.log(job, `attempt ${attempt}: ${error.message}`);
-        settle({ reason: `CannotStartContainerError: ${error.message}`, timedOut });
-      });
-      child.on('close', (code, signal) => {
-        // Killed by a signal: the exit code a shell (and ECS) reports, 128 + the signal's number.
-        settle(code !== null ? { exitCode: code, timedOut } : { exitCode: 128 + signalNumber(signal), timedOut });
-      });
+    const scale = this.context.timeScale;
+    let settle!: (result: AttemptResult) => void;
+    const ended = new Promise<AttemptResult>((resolve) => {
+      settle = resolve;
     });
+    // A process group of its own (detached): the timeout and a stop end everything the job started,
+    // as stopping a container does, and Ctrl-C in the terminal reaches the runtime, not the job.
+    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: process.platform !== 'win32' });
+    const group = child.pid;
+    if (group !== undefined) trackGroup(group);
+    let timedOut = false;
+    let killTimer: NodeJS.Timeout | undefined;
+    const signal = (name: 'SIGTERM' | 'SIGKILL') => {
+      if (runner === 'docker') spawn(command, name === 'SIGTERM' ? ['kill', '--signal', 'TERM', containerName] : ['kill', containerName], { stdio: 'ignore' });
+      if (group === undefined || !signalGroup(group, name)) child.kill(name);
+    };
+    /** SIGTERM to the whole group, SIGKILL after the stop timeout (ECS StopTask). */
+    const stop = () => {
+      if (killTimer) return;
+      signal('SIGTERM');
+      killTimer = setTimeout(() => signal('SIGKILL'), (this.options.stopTimeoutSeconds ?? 30) * 1000 * scale);
+    };
+    const running = { stop, ended };
+    this.attemptsRunning.add(running);
+    const limit = job.attemptDurationSeconds;
+    const timeout = limit !== undefined ? setTimeout(() => {
+      timedOut = true;
+      this.log(job, `attempt ${attempt}: ${TIMED_OUT} (${limit} s${scale === 1 ? '' : `, ${formatSeconds(limit * scale)} at time scale ${scale}`}): SIGTERM`);
+      stop();
+    }, limit * 1000 * scale) : undefined;
+    for (const stream of [child.stdout, child.stderr]) {
+      createInterface({ input: stream }).on('line', (line) => {
+        appendFileSync(job.logFile, `${line}\n`);
+        this.context.events.emit({ type: 'job-output', jobName: job.jobName, line });
+      });
+    }
+    let settled = false;
+    const finish = (result: AttemptResult) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timeout);
+      clearTimeout(killTimer);
+      // The essential container exited: whatever else ran in it (a process the job left behind) ends with it.
+      if (group !== undefined) {
+        signalGroup(group, 'SIGKILL');
+        liveGroups.delete(group);
+      }
+      this.attemptsRunning.delete(running);
+      // The last lines the job wrote, once its pipes close; not longer than a second (a process that
+      // left the group may still hold them).
+      const drained = setTimeout(() => settle(result), 1000);
+      child.once('close', () => {
+        clearTimeout(drained);
+        settle(result);
+      });
+    };
+    child.on('error', (error) => {
+      // The program could not start: the container never ran, so there is no exit code (Batch: CannotStartContainerError).
+      this.log(job, `attempt ${attempt}: ${error.message}`);
+      finish({ reason: `CannotStartContainerError: ${error.message}`, timedOut });
+    });
+    // 'exit', not 'close': a process the job started may hold its output pipes open after it exited.
+    child.on('exit', (code, exitSignal) => {
+      // Killed by a signal: the exit code a shell (and ECS) reports, 128 + the signal's number.
+      finish(code !== null ? { exitCode: code, timedOut } : { exitCode: 128 + signalNumber(exitSignal), timedOut });
+    });
+    return ended;
   }
 
   private injectedFailure(job: Job, attempt: number, exitCode: number): AttemptResult {
@@ -565,6 +633,20 @@ function platformArguments(definition: JobDefinition): string[] {
 
 function globMatches(pattern: string, value: string): boolean {
   return pattern.endsWith('*') ? value.startsWith(pattern.slice(0, -1)) : value === pattern;
+}
+
+/** Signals a process group; false when there is none (it ended, or this platform has no groups). */
+function signalGroup(group: number, signal: NodeJS.Signals): boolean {
+  try {
+    process.kill(-group, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function formatSeconds(seconds: number): string {
+  return `${Number(seconds.toFixed(3))} s`;
 }
 
 function signalNumber(signal: NodeJS.Signals | null): number {

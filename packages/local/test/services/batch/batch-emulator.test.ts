@@ -75,8 +75,8 @@ function model(job: JobDefinition = definition()): PipelineModel {
   });
 }
 
-function batch(job?: JobDefinition, options: Partial<BatchEmulatorOptions> = {}): BatchEmulator {
-  return new BatchEmulator({ model: model(job), state, timeScale: 1, events: { emit: (event) => events.push(event) } },
+function batch(job?: JobDefinition, options: Partial<BatchEmulatorOptions> = {}, timeScale = 1): BatchEmulator {
+  return new BatchEmulator({ model: model(job), state, timeScale, events: { emit: (event) => events.push(event) } },
     { appDirectory, docker: false, ...options });
 }
 
@@ -389,5 +389,92 @@ describe('Batch emulator: scheduling', () => {
     const emulator = batch();
     expect(emulator.handles(SYNC) && emulator.handles(SUBMIT)).toBe(true);
     expect(emulator.handles('arn:aws:states:::batch:submitJob.waitForTaskToken')).toBe(false);
+  });
+});
+
+/**
+ * A job that leaves a process behind: it starts `sleep 1000` (which inherits its output pipes),
+ * writes both process ids to `$PIDS_FILE`, then hangs, or exits with `$EXIT_NOW` when set.
+ */
+const ORPHANING_JOB = `
+const { spawn } = require('node:child_process');
+const fs = require('node:fs');
+const sleeper = spawn('sleep', ['1000'], { stdio: 'inherit' });
+fs.writeFileSync(process.env.PIDS_FILE, JSON.stringify({ job: process.pid, sleeper: sleeper.pid }));
+console.log('started sleep ' + sleeper.pid);
+if (process.env.EXIT_NOW) process.exit(Number(process.env.EXIT_NOW));
+process.on('SIGTERM', () => undefined);
+setInterval(() => undefined, 1000);
+`;
+
+/** Whether a process runs (a zombie waiting for its parent to reap it does not). */
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf-8').split(') ')[1]?.[0] !== 'Z';
+  } catch {
+    return true;
+  }
+}
+
+async function pidsOf(file: string): Promise<{ job: number; sleeper: number }> {
+  for (let i = 0; i < 200 && !existsSync(file); i++) await new Promise((resolve) => setTimeout(resolve, 25));
+  return JSON.parse(readFileSync(file, 'utf-8'));
+}
+
+describe('Batch emulator: a job and the processes it starts end together, as a container does', () => {
+  let pidsFile: string;
+  const orphaning = (changes: Partial<JobDefinition> = {}) => definition({ localRun: { localCommand: ['node', 'job/orphaning.js'] }, ...changes });
+  beforeEach(() => {
+    stageInput();
+    writeFileSync(path.join(appDirectory, 'job', 'orphaning.js'), ORPHANING_JOB);
+    pidsFile = path.join(root, 'pids.json');
+  });
+
+  test('given a hung job that started `sleep 1000` in the background, when its attempt times out, then the call ends and no process of the job is left', async () => {
+    const started = Date.now();
+    const error = await refusal(call(batch(orphaning({ attemptDurationSeconds: 1 }), { stopTimeoutSeconds: 0.5 }), processParameters({ PIDS_FILE: pidsFile })));
+    const pids = await pidsOf(pidsFile);
+    expect(JSON.parse(error.message)).toMatchObject({ Status: 'FAILED', StatusReason: 'Job attempt duration exceeded timeout', Container: { ExitCode: 137 } });
+    expect(Date.now() - started).toBeLessThan(8_000);
+    expect([running(pids.job), running(pids.sleeper)]).toEqual([false, false]);
+    expect(() => process.kill(-pids.job, 0)).toThrow();
+  });
+
+  test('given a job that exits 0 while a process it started still holds its output, then the job SUCCEEDS at once and that process ends', async () => {
+    const started = Date.now();
+    const detail = await call(batch(orphaning()), processParameters({ PIDS_FILE: pidsFile, EXIT_NOW: '0' }));
+    const pids = await pidsOf(pidsFile);
+    expect(detail).toMatchObject({ Status: 'SUCCEEDED', Container: { ExitCode: 0 } });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(running(pids.sleeper)).toBe(false);
+    expect(readFileSync(state.logFile('batch/Test-Job', 'run-1'), 'utf-8')).toContain(`started sleep ${pids.sleeper}`);
+  });
+
+  test('given a time scale of 0.01, when a hung job has a 100 s attempt timeout, then it is terminated after about 1 s', async () => {
+    const started = Date.now();
+    const error = await refusal(call(batch(orphaning({ attemptDurationSeconds: 100 }), {}, 0.01), processParameters({ PIDS_FILE: pidsFile })));
+    const elapsed = Date.now() - started;
+    expect(JSON.parse(error.message)).toMatchObject({ StatusReason: 'Job attempt duration exceeded timeout' });
+    // 1 s, then the stop timeout (30 s scaled to 0.3 s) for the job that ignores SIGTERM.
+    expect(elapsed).toBeGreaterThanOrEqual(1_000);
+    expect(elapsed).toBeLessThan(6_000);
+  });
+
+  test('given a running job and one waiting for capacity, when the emulator stops, then the running job\'s group ends, the waiting job never starts, and both end FAILED', async () => {
+    const emulator = batch(orphaning(), { maxConcurrentJobs: 1, stopTimeoutSeconds: 0.2 });
+    const first = refusal(call(emulator, processParameters({ PIDS_FILE: pidsFile })));
+    const second = refusal(call(emulator, processParameters({ PIDS_FILE: path.join(root, 'never.json') }, { JobName: 'run-2' })));
+    const pids = await pidsOf(pidsFile);
+    await emulator.stop();
+    const [one, two] = await Promise.all([first, second]);
+    expect(JSON.parse(one.message)).toMatchObject({ Status: 'FAILED', StatusReason: 'Terminated: the local runtime stopped', Container: { ExitCode: 137 } });
+    expect(JSON.parse(two.message)).toMatchObject({ Status: 'FAILED', StatusReason: 'Terminated: the local runtime stopped', Attempts: [] });
+    expect([running(pids.job), running(pids.sleeper)]).toEqual([false, false]);
+    expect(existsSync(path.join(root, 'never.json'))).toBe(false);
   });
 });
