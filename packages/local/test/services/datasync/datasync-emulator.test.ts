@@ -526,3 +526,90 @@ describe('DataSync emulator: events', () => {
     ]);
   });
 });
+
+describe('DataSync emulator: manifests', () => {
+  const MANIFESTS = 'manifest-bucket';
+  const ROLE = `arn:aws:iam::${ACCOUNT}:role/manifest-reader`;
+
+  async function putManifest(key: string, body: string): Promise<void> {
+    store.createBucket(MANIFESTS, { versioned: false });
+    const temporary = store.temporaryPath(MANIFESTS);
+    writeFileSync(temporary, body);
+    await store.commit(MANIFESTS, key, temporary, { size: Buffer.byteLength(body), etag: '"m"', lastModified: new Date().toUTCString() });
+  }
+
+  function manifestConfig(key: string, changes: Record<string, unknown> = {}): Record<string, unknown> {
+    return { Action: 'TRANSFER', Format: 'CSV', Source: { S3: { ManifestObjectPath: key, BucketAccessRoleArn: ROLE, S3BucketArn: `arn:aws:s3:::${MANIFESTS}`, ...changes } } };
+  }
+
+  test('without a manifest, an execution copies the key\'s current object, whichever version started the run', async () => {
+    // Given two versions of one key, uploaded one after the other
+    staging();
+    await upload('incoming/a.csv', 'version 1');
+    await upload('incoming/a.csv', 'version 2');
+    const datasync = emulator();
+    // When an execution limited to that key by an Includes filter runs
+    const execution = await start(datasync, STAGE_IN, '/a.csv');
+    await until(datasync, execution, ['SUCCESS']);
+    // Then the staged file is the current object, as on AWS
+    expect(readFileSync(efs('/staging/a.csv'), 'utf-8')).toBe('version 2');
+  });
+
+  test('with a manifest that names an object version, an execution copies exactly that version', async () => {
+    // Given two versions of one key and a manifest naming the first
+    staging();
+    await upload('incoming/dir/a,b.csv', 'version 1');
+    const first = store.versions(UPLOADS, 'incoming/dir/a,b.csv')[0].versionId;
+    await upload('incoming/dir/a,b.csv', 'version 2');
+    await upload('incoming/other.csv', 'not listed');
+    await putManifest('manifests/run-1.csv', `"dir/a,b.csv",${first}\n`);
+    const datasync = emulator();
+    // When the execution starts with that manifest
+    const { TaskExecutionArn } = await call(datasync, START, { TaskArn: STAGE_IN, ManifestConfig: manifestConfig('manifests/run-1.csv') });
+    const description = await until(datasync, TaskExecutionArn, ['SUCCESS', 'ERROR']);
+    // Then it copied the first version, and nothing the manifest does not list
+    expect(description.Status).toBe('SUCCESS');
+    expect(readFileSync(efs('/staging/dir/a,b.csv'), 'utf-8')).toBe('version 1');
+    expect(existsSync(efs('/staging/other.csv'))).toBe(false);
+  });
+
+  test('a manifest naming a version that does not exist fails the execution, and copies nothing', async () => {
+    // Given a manifest naming an unknown version
+    staging();
+    await upload('incoming/a.csv', 'version 1');
+    await putManifest('m.csv', 'a.csv,0123456789abcdef0123456789abcdef\n');
+    const datasync = emulator();
+    // When the execution runs
+    const { TaskExecutionArn } = await call(datasync, START, { TaskArn: STAGE_IN, ManifestConfig: manifestConfig('m.csv') });
+    const description = await until(datasync, TaskExecutionArn, ['SUCCESS', 'ERROR']);
+    // Then it ends in ERROR, naming the entry
+    expect(description.Status).toBe('ERROR');
+    expect(description.Result.ErrorDetail).toContain('incoming/a.csv version 0123456789abcdef0123456789abcdef');
+    expect(existsSync(efs('/staging/a.csv'))).toBe(false);
+  });
+
+  test('a manifest that is not in its bucket fails the execution in PREPARING', async () => {
+    staging();
+    store.createBucket(MANIFESTS, { versioned: false });
+    const datasync = emulator();
+    const { TaskExecutionArn } = await call(datasync, START, { TaskArn: STAGE_IN, ManifestConfig: manifestConfig('missing.csv') });
+    const description = await until(datasync, TaskExecutionArn, ['SUCCESS', 'ERROR']);
+    expect(description.Status).toBe('ERROR');
+    expect(description.Result.PrepareStatus).toBe('ERROR');
+    expect(description.Result.ErrorDetail).toContain(`s3://${MANIFESTS}/missing.csv`);
+  });
+
+  test.each([
+    ['an Action other than TRANSFER', { Action: 'DELETE', Format: 'CSV', Source: { S3: { ManifestObjectPath: 'm.csv', BucketAccessRoleArn: ROLE, S3BucketArn: `arn:aws:s3:::${MANIFESTS}` } } }, 'manifestConfig.action'],
+    ['a Format other than CSV', { Format: 'JSON', Source: { S3: { ManifestObjectPath: 'm.csv', BucketAccessRoleArn: ROLE, S3BucketArn: `arn:aws:s3:::${MANIFESTS}` } } }, 'manifestConfig.format'],
+    ['no Source (the role DataSync reads the manifest with)', { Action: 'TRANSFER' }, 'BucketAccessRoleArn'],
+    ['a bucket ARN that is not one', { Source: { S3: { ManifestObjectPath: 'm.csv', BucketAccessRoleArn: ROLE, S3BucketArn: MANIFESTS } } }, 'manifestConfig.source.s3.s3BucketArn'],
+    ['a role ARN that is not one', { Source: { S3: { ManifestObjectPath: 'm.csv', BucketAccessRoleArn: 'manifest-reader', S3BucketArn: `arn:aws:s3:::${MANIFESTS}` } } }, 'manifestConfig.source.s3.bucketAccessRoleArn'],
+    ['an empty object path', { Source: { S3: { ManifestObjectPath: '', BucketAccessRoleArn: ROLE, S3BucketArn: `arn:aws:s3:::${MANIFESTS}` } } }, 'manifestConfig.source.s3.manifestObjectPath'],
+  ])('a start with %s is refused with InvalidRequestException, as the API model validates it', async (_name, config, member) => {
+    const datasync = emulator();
+    const error = await rejection(call(datasync, START, { TaskArn: STAGE_IN, ManifestConfig: config }));
+    expect(error.name).toBe('DataSync.InvalidRequestException');
+    expect(error.message).toContain(member);
+  });
+});
