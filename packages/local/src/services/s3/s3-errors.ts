@@ -13,6 +13,8 @@ export class S3Error extends Error {
     public readonly details: Record<string, string> = {},
     /** Headers S3 adds to the error response, such as `x-amz-delete-marker`. */
     public readonly headers: Record<string, string> = {},
+    /** S3 answers some refusals with the status alone, no `<Error>` document (a `..` segment in the path). */
+    public readonly withoutBody = false,
   ) {
     super(message);
     this.name = code;
@@ -32,6 +34,9 @@ export const s3Errors = {
     new S3Error('InvalidArgument', 400, message, name === undefined ? {} : { ArgumentName: name, ArgumentValue: value ?? '' }),
   invalidRequest: (message: string) => new S3Error('InvalidRequest', 400, message),
   keyTooLong: () => new S3Error('KeyTooLongError', 400, 'Your key is too long'),
+  /** A request path with a `..` segment: S3 answers 400 with no error document, so the SDK names it by its status. */
+  badRequest: () => new S3Error('BadRequest', 400, 'Bad Request', {}, {}, true),
+  invalidUri: () => new S3Error('InvalidURI', 400, "Couldn't parse the specified URI."),
   entityTooSmall: () => new S3Error('EntityTooSmall', 400, 'Your proposed upload is smaller than the minimum allowed object size.'),
   entityTooLarge: () => new S3Error('EntityTooLarge', 400, 'Your proposed upload exceeds the maximum allowed object size.'),
   invalidPart: () => new S3Error('InvalidPart', 400,
