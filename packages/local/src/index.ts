@@ -12,6 +12,8 @@ export * from './services/datasync/datasync-emulator';
 export { DataSyncFilter } from './services/datasync/datasync-filter';
 export * from './services/batch/batch-emulator';
 export * from './services/sns/sns-emulator';
+export * from './services/sns/sns-endpoint';
+export { checkPublish, CheckedPublish, SnsMessageAttribute } from './services/sns/publish-rules';
 export * from './services/cloudwatch/cloudwatch-emulator';
 export * from './runtime/pipeline-runtime';
 export * from './runtime/run-summary';

@@ -15,7 +15,8 @@ import { LambdaIntegration } from '../services/lambda/lambda-integration';
 import { LocalS3Endpoint } from '../services/s3/local-s3-endpoint';
 import { ObjectCreated, VersionRecord } from '../services/s3/local-s3-store';
 import { putLocalFile } from '../services/s3/put-local-file';
-import { SnsEmulator, SnsEmulatorOptions } from '../services/sns/sns-emulator';
+import { SnsEmulator, SnsEmulatorOptions, SnsTopics } from '../services/sns/sns-emulator';
+import { SnsEndpoint } from '../services/sns/sns-endpoint';
 import { ExecutionEngine } from '../services/stepfunctions/execution-engine';
 import { StepFunctionsEndpoint } from '../services/stepfunctions/step-functions-endpoint';
 import { StartedExecution, StepFunctionsService } from '../services/stepfunctions/step-functions-service';
@@ -103,6 +104,7 @@ export class PipelineRuntime {
   private readonly timeScale: number;
   private s3?: LocalS3Endpoint;
   private stepFunctions?: StepFunctionsEndpoint;
+  private sns?: SnsEndpoint;
   private functions?: FunctionRunner;
   private service?: StepFunctionsService;
   private dataSync?: DataSyncEmulator;
@@ -228,6 +230,7 @@ export class PipelineRuntime {
     this.dataSync?.dispose();
     await this.functions?.stop();
     await this.stepFunctions?.stop();
+    await this.sns?.stop();
     await this.s3?.stop();
   }
 
@@ -257,10 +260,13 @@ export class PipelineRuntime {
     const lazyEngine = { run: (request: Parameters<ExecutionEngine['run']>[0]) => holder.engine!.run(request) } as ExecutionEngine;
     this.service = new StepFunctionsService(this.model.stateMachine, lazyEngine);
     this.stepFunctions = await StepFunctionsEndpoint.start(this.service);
+    // Functions publish (the trigger's notices) to the same topic files as the state machine.
+    const topics = new SnsTopics(context, this.options.sns ?? {});
+    this.sns = await SnsEndpoint.start(topics);
     this.functions = new FunctionRunner({
       state: this.state,
       region: this.model.region,
-      endpoints: { s3: this.s3.url, stepFunctions: this.stepFunctions.url },
+      endpoints: { s3: this.s3.url, stepFunctions: this.stepFunctions.url, sns: this.sns.url },
       events: this.events,
       timeScale: this.timeScale,
       ...this.options.lambda,
@@ -276,7 +282,7 @@ export class PipelineRuntime {
       new LambdaIntegration(context, this.functions),
       this.dataSync,
       this.batch,
-      new SnsEmulator(context, this.options.sns ?? {}),
+      new SnsEmulator(context, topics),
       new CloudWatchEmulator(context),
     ], { timeScale: this.timeScale, events: this.events });
     this.service.onStart((execution) => this.runs.set(execution.name, execution));

@@ -9,11 +9,13 @@ export interface LocalEndpoints {
   readonly s3?: string;
   /** `AWS_ENDPOINT_URL_SFN` (the SDK's service id of Step Functions is `SFN`). */
   readonly stepFunctions?: string;
+  /** `AWS_ENDPOINT_URL_SNS`. */
+  readonly sns?: string;
 }
 
 /** Every setting `localSdkEnvironment` decides, so that a caller can clear inherited values first. */
 export const SDK_SETTINGS = [
-  'AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_S3', 'AWS_ENDPOINT_URL_SFN', 'AWS_IGNORE_CONFIGURED_ENDPOINT_URLS',
+  'AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_S3', 'AWS_ENDPOINT_URL_SFN', 'AWS_ENDPOINT_URL_SNS', 'AWS_IGNORE_CONFIGURED_ENDPOINT_URLS',
   'AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN',
   'AWS_PROFILE', 'AWS_CONFIG_FILE', 'AWS_SHARED_CREDENTIALS_FILE',
 ] as const;
@@ -33,6 +35,7 @@ export function localSdkEnvironment(
   return {
     ...(endpoints.s3 ? { AWS_ENDPOINT_URL_S3: endpoints.s3 } : {}),
     ...(endpoints.stepFunctions ? { AWS_ENDPOINT_URL_SFN: endpoints.stepFunctions } : {}),
+    ...(endpoints.sns ? { AWS_ENDPOINT_URL_SNS: endpoints.sns } : {}),
     AWS_REGION: options.region,
     AWS_DEFAULT_REGION: options.region,
     AWS_ACCESS_KEY_ID: 'AKIDLOCALRUNTIME',

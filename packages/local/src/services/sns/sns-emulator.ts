@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import * as path from 'node:path';
+import { checkPublish, SnsMessageAttribute } from './publish-rules';
 import { serviceError } from '../service-rules';
 import { ServiceContext, TaskIntegration, TaskRequest } from '../task-integration';
 
@@ -19,76 +20,87 @@ export interface PublishedNotification {
   readonly topicArn: string;
   readonly subject?: string;
   readonly message: string;
-  readonly messageAttributes?: Record<string, unknown>;
+  readonly messageAttributes?: Record<string, SnsMessageAttribute>;
+  /** The execution that published (its ARN), or `function:<name>` for a function's Publish call. */
   readonly execution: string;
+  /** The state that published, or `Publish` for a function's call. */
   readonly state: string;
   readonly publishedAt: string;
 }
 
-/** Publish limits (SNS API reference, Publish; "Amazon SNS message attributes"). */
-const MAX_MESSAGE_BYTES = 262144;
-const MAX_SUBJECT_LENGTH = 100;
-const MAX_ATTRIBUTES = 10;
-const MAX_ATTRIBUTE_NAME_LENGTH = 256;
-const ATTRIBUTE_TYPES = /^(String|String\.Array|Number|Binary)(\.[A-Za-z0-9_.-]+)?$/;
+/** Who published: a state of an execution, or a function through the SNS endpoint. */
+export interface PublishOrigin {
+  /** The execution's ARN, or `function:<name>`. */
+  readonly execution: string;
+  /** The execution's name (the run id), when an execution published. */
+  readonly executionName?: string;
+  readonly state: string;
+}
+
+/**
+ * The pipeline's topics: a Publish that SNS would accept (`checkPublish`) to one of them is
+ * appended as one JSON line to the topic's file in the state directory, where the user sees it,
+ * whoever publishes (the state machine or a function). Subscriptions are not emulated: the file is
+ * the delivery.
+ */
+export class SnsTopics {
+  public constructor(private readonly context: ServiceContext, private readonly options: SnsEmulatorOptions = {}) {}
+
+  /** Publishes, or throws the error SNS would return (named `SNS.<error shape>`). Returns the message id. */
+  public publish(parameters: Record<string, any>, origin: PublishOrigin): string {
+    const input = checkPublish(parameters);
+    const topic = [...this.context.model.topics.values()].find((candidate) => candidate.arn === input.topicArn);
+    if (!topic) {
+      throw serviceError('SNS.NotFoundException', 'Topic does not exist');
+    }
+    const refuse = this.options.refuseWithKmsAccessDenied;
+    if (refuse === true || (Array.isArray(refuse) && refuse.includes(input.topicArn))) {
+      throw serviceError('SNS.KMSAccessDeniedException',
+        `User is not authorized to perform kms:GenerateDataKey on the key of topic ${topic.name} (Service: AWSKMS; Status Code: 400; Error Code: AccessDeniedException)`);
+    }
+    const messageId = randomUUID();
+    const record: PublishedNotification = {
+      messageId,
+      topicArn: input.topicArn,
+      ...(input.subject !== undefined ? { subject: input.subject } : {}),
+      message: input.message,
+      ...(input.messageAttributes ? { messageAttributes: input.messageAttributes } : {}),
+      execution: origin.execution,
+      state: origin.state,
+      publishedAt: new Date().toISOString(),
+    };
+    const file = this.context.state.notificationsFile(topic.name);
+    mkdirSync(path.dirname(file), { recursive: true });
+    // One appendFileSync per line: lines of concurrent publishers never interleave.
+    appendFileSync(file, `${JSON.stringify(record)}\n`);
+    this.context.events.emit({
+      type: 'notification', topicArn: input.topicArn, message: input.message,
+      ...(input.subject !== undefined ? { subject: input.subject } : {}), file,
+      ...(origin.executionName !== undefined ? { execution: origin.executionName } : {}),
+    });
+    return messageId;
+  }
+}
 
 /**
  * Amazon SNS `Publish` as the optimized integration `arn:aws:states:::sns:publish` calls it: the
  * topic must be one of the pipeline's, the input follows Publish's rules, and each accepted
- * message is appended as one JSON line to the topic's file in the state directory, where the user
- * sees it. Subscriptions are not emulated: the file is the delivery.
+ * message goes to the topic's file (`SnsTopics`).
  */
 export class SnsEmulator implements TaskIntegration {
-  public constructor(private readonly context: ServiceContext, private readonly options: SnsEmulatorOptions = {}) {}
+  private readonly topics: SnsTopics;
+
+  public constructor(context: ServiceContext, options: SnsEmulatorOptions | SnsTopics = {}) {
+    this.topics = options instanceof SnsTopics ? options : new SnsTopics(context, options);
+  }
 
   public handles(resource: string): boolean {
     return /^arn:[a-z-]+:states:::sns:publish$/.test(resource);
   }
 
   public async call(request: TaskRequest): Promise<unknown> {
-    const parameters = request.parameters;
-    const topicArn = parameters.TopicArn ?? parameters.TargetArn;
-    if (parameters.PhoneNumber !== undefined) {
-      throw invalidParameter('Invalid parameter: PhoneNumber: SMS is not emulated by the local runtime');
-    }
-    if (typeof topicArn !== 'string' || topicArn === '') {
-      throw invalidParameter('Invalid parameter: TopicArn or TargetArn Reason: no value for required parameter');
-    }
-    const topic = [...this.context.model.topics.values()].find((candidate) => candidate.arn === topicArn);
-    if (!topic) {
-      throw serviceError('SNS.NotFoundException', 'Topic does not exist');
-    }
-    const message = messageText(parameters.Message);
-    const subject = checkSubject(parameters.Subject);
-    const attributes = checkAttributes(parameters.MessageAttributes);
-    // The 256 KiB limit counts the message and its attributes together (SNS API reference, Publish: Message).
-    if (Buffer.byteLength(message) + attributesSize(attributes) > MAX_MESSAGE_BYTES) {
-      throw invalidParameter('Invalid parameter: Message too long');
-    }
-    if (parameters.MessageStructure !== undefined) checkStructure(parameters.MessageStructure, message);
-    const refuse = this.options.refuseWithKmsAccessDenied;
-    if (refuse === true || (Array.isArray(refuse) && refuse.includes(topicArn))) {
-      throw serviceError('SNS.KMSAccessDeniedException',
-        `User is not authorized to perform kms:GenerateDataKey on the key of topic ${topic.name} (Service: AWSKMS; Status Code: 400; Error Code: AccessDeniedException)`);
-    }
-
-    const messageId = randomUUID();
-    const record: PublishedNotification = {
-      messageId,
-      topicArn,
-      ...(subject !== undefined ? { subject } : {}),
-      message,
-      ...(attributes ? { messageAttributes: attributes } : {}),
-      execution: request.execution.arn,
-      state: request.stateName,
-      publishedAt: new Date().toISOString(),
-    };
-    const file = this.context.state.notificationsFile(topic.name);
-    mkdirSync(path.dirname(file), { recursive: true });
-    // One appendFileSync per line: lines of concurrent runs never interleave.
-    appendFileSync(file, `${JSON.stringify(record)}\n`);
-    // `execution` is the execution's name, the run id the runtime files notifications under.
-    this.context.events.emit({ type: 'notification', topicArn, message, ...(subject !== undefined ? { subject } : {}), file, execution: request.execution.name });
+    // `executionName` is the execution's name, the run id the runtime files notifications under.
+    const messageId = this.topics.publish(request.parameters, { execution: request.execution.arn, executionName: request.execution.name, state: request.stateName });
     // The optimized integration returns the Publish response with the SDK's HTTP metadata.
     const requestId = randomUUID();
     return {
@@ -100,112 +112,5 @@ export class SnsEmulator implements TaskIntegration {
       },
       SdkResponseMetadata: { RequestId: requestId },
     };
-  }
-}
-
-function invalidParameter(message: string): Error {
-  return serviceError('SNS.InvalidParameterException', message);
-}
-
-/**
- * `Message` is required. Step Functions sends a JSON object given as the message as its JSON
- * text (the definition's failure notification is such an object).
- */
-function messageText(value: unknown): string {
-  if (value === undefined || value === null) {
-    throw invalidParameter('Invalid parameter: Message Reason: no value for required parameter');
-  }
-  const text = typeof value === 'string' ? value : JSON.stringify(value);
-  if (text.length === 0) throw invalidParameter('Invalid parameter: Empty message');
-  return text;
-}
-
-/** Subject: ASCII, starting with a letter, number or punctuation mark, no line breaks or control characters, under 100 characters. */
-function checkSubject(value: unknown): string | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string' || value.length === 0) throw invalidParameter('Invalid parameter: Subject');
-  if (value.length >= MAX_SUBJECT_LENGTH) throw invalidParameter('Invalid parameter: Subject: must be less than 100 characters long');
-  // eslint-disable-next-line no-control-regex
-  if (!/^[\x21-\x7e][\x20-\x7e]*$/.test(value)) {
-    throw invalidParameter('Invalid parameter: Subject: must be ASCII text that begins with a letter, number, or punctuation mark and has no line breaks or control characters');
-  }
-  return value;
-}
-
-/**
- * MessageAttributes: at most 10; names of A-Z, a-z, 0-9, `_`, `-`, `.`, at most 256 characters,
- * not starting or ending with a period, no successive periods, not starting with `AWS.` or
- * `Amazon.` in any casing; DataType String, String.Array, Number or Binary (optionally with a
- * custom type suffix) and the matching value (SNS Developer Guide, "Amazon SNS message attributes").
- */
-function checkAttributes(value: unknown): Record<string, { DataType: string; StringValue?: string; BinaryValue?: string }> | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalidParameter('Invalid parameter: MessageAttributes');
-  const entries = Object.entries(value as Record<string, any>);
-  if (entries.length > MAX_ATTRIBUTES) {
-    throw invalidParameter(`Invalid parameter: MessageAttributes: Number of message attributes [${entries.length}] exceeds the allowed maximum [${MAX_ATTRIBUTES}].`);
-  }
-  for (const [name, attribute] of entries) {
-    if (name.length === 0 || name.length > MAX_ATTRIBUTE_NAME_LENGTH || !/^[A-Za-z0-9_.-]+$/.test(name)
-      || name.startsWith('.') || name.endsWith('.') || name.includes('..') || /^(aws|amazon)\./i.test(name)) {
-      throw invalidParameter(`Invalid parameter: MessageAttributes: Invalid attribute name: ${name}`);
-    }
-    const type = attribute?.DataType;
-    if (typeof type !== 'string' || !ATTRIBUTE_TYPES.test(type)) {
-      throw invalidParameter(`Invalid parameter: MessageAttributes: The message attribute '${name}' has an invalid message attribute type, the set of supported type prefixes is Binary, Number, and String.`);
-    }
-    const base = type.startsWith('String.Array') ? 'String.Array' : type.split('.')[0];
-    if (base === 'Binary') {
-      if (typeof attribute.BinaryValue !== 'string' || attribute.BinaryValue === '') {
-        throw invalidParameter(`Invalid parameter: MessageAttributes: The message attribute '${name}' with type 'Binary' must use field 'Binary'.`);
-      }
-      continue;
-    }
-    const text = attribute.StringValue;
-    if (typeof text !== 'string' || text === '') {
-      throw invalidParameter(`Invalid parameter: MessageAttributes: The message attribute '${name}' must contain non-empty message attribute value for message attribute type '${type}'.`);
-    }
-    // Number: up to 38 digits of precision, between -10^128 and +10^126.
-    if (base === 'Number' && !isSnsNumber(text)) {
-      throw invalidParameter(`Invalid parameter: MessageAttributes: The message attribute '${name}' has an invalid number value '${text}'.`);
-    }
-    if (base === 'String.Array' && !isJsonArray(text)) {
-      throw invalidParameter(`Invalid parameter: MessageAttributes: The message attribute '${name}' with type 'String.Array' must be a JSON array.`);
-    }
-  }
-  return value as Record<string, { DataType: string; StringValue?: string; BinaryValue?: string }>;
-}
-
-function isSnsNumber(text: string): boolean {
-  if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(text)) return false;
-  const digits = text.replace(/[eE].*$/, '').replace(/[^0-9]/g, '').replace(/^0+/, '');
-  const number = Number(text);
-  return digits.length <= 38 && number >= -1e128 && number <= 1e126;
-}
-
-function isJsonArray(text: string): boolean {
-  try {
-    return Array.isArray(JSON.parse(text));
-  } catch {
-    return false;
-  }
-}
-
-function attributesSize(attributes: Record<string, { DataType: string; StringValue?: string; BinaryValue?: string }> | undefined): number {
-  return Object.entries(attributes ?? {}).reduce((sum, [name, attribute]) =>
-    sum + Buffer.byteLength(name) + Buffer.byteLength(attribute.DataType) + Buffer.byteLength(attribute.StringValue ?? attribute.BinaryValue ?? ''), 0);
-}
-
-/** MessageStructure `json`: the message must be a JSON object with a `default` string member. */
-function checkStructure(structure: unknown, message: string): void {
-  if (structure !== 'json') throw invalidParameter('Invalid parameter: MessageStructure: only json is supported');
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(message);
-  } catch {
-    throw invalidParameter('Invalid parameter: Message Structure - JSON message body failed to parse');
-  }
-  if (typeof parsed !== 'object' || parsed === null || typeof (parsed as Record<string, unknown>).default !== 'string') {
-    throw invalidParameter('Invalid parameter: Message Structure - No default entry in JSON message body');
   }
 }
