@@ -13,6 +13,7 @@ import {
   FULL_OBJECT_ALGORITHMS, isChecksumAlgorithm, newChecksummer, StoredChecksum,
 } from './s3-checksums';
 import { errorXml, S3Error, s3Errors, xmlDocument, xmlElements } from './s3-errors';
+import { checkObjectKey } from './s3-object-key';
 
 /** What a test can assert on: one line per request the endpoint answered. */
 export interface RecordedOperation {
@@ -32,7 +33,6 @@ const MiB = 1024 * 1024;
 const MIN_PART_SIZE = 5 * MiB;
 const MAX_PART_SIZE = 5 * 1024 * MiB;
 const MAX_PUT_SIZE = 5 * 1024 * MiB;
-const MAX_KEY_BYTES = 1024;
 
 /** Query parameters the implemented operations read; any other one names a feature not implemented here. */
 const KNOWN_QUERY = new Set(['x-id', 'versionId', 'uploads', 'uploadId', 'partNumber', 'list-type', 'prefix', 'max-keys',
@@ -119,15 +119,15 @@ export class LocalS3Endpoint {
 
   private async answer(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const requestId = `local-${++this.requestCount}`;
-    const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+    const url = requestUrl(request.url ?? '/');
     const [bucketSegment, ...keySegments] = url.pathname.slice(1).split('/');
-    const bucket = bucketSegment ? decodeURIComponent(bucketSegment) : undefined;
-    const key = keySegments.length > 0 ? decodeURIComponent(keySegments.join('/')) : undefined;
+    const bucket = bucketSegment ? decodePathPart(bucketSegment) : undefined;
+    const key = keySegments.length > 0 ? decodePathPart(keySegments.join('/')) : undefined;
     const partNumber = url.searchParams.has('partNumber') ? Number(url.searchParams.get('partNumber')) : undefined;
-    const operation = operationOf(request.method ?? 'GET', url.searchParams, key);
+    const operation = operationOf(request.method ?? 'GET', url.searchParams, key ?? undefined);
     // Recorded before the answer is sent, so that a test sees the operation as soon as its call returns.
     const recorded: RecordedOperation = {
-      operation, bucket, key, partNumber, status: 0, versionId: url.searchParams.get('versionId') ?? undefined, path: url.pathname,
+      operation, bucket: bucket ?? undefined, key: key ?? undefined, partNumber, status: 0, versionId: url.searchParams.get('versionId') ?? undefined, path: url.pathname,
     };
     this.operations.push(recorded);
     response.on('finish', () => (recorded.status = response.statusCode));
@@ -139,9 +139,11 @@ export class LocalS3Endpoint {
       if (unknownQuery !== undefined) throw s3Errors.notImplemented(`query parameter '${unknownQuery}'`);
       const unsupportedHeader = UNSUPPORTED_HEADERS.find((name) => request.headers[name] !== undefined);
       if (unsupportedHeader !== undefined) throw s3Errors.notImplemented(`header '${unsupportedHeader}'`);
+      if (bucket === null || key === null) throw s3Errors.invalidUri();
       if (bucket === undefined) throw s3Errors.notImplemented('ListBuckets');
       this.store.bucket(bucket);
-      if (key !== undefined && Buffer.byteLength(key) > MAX_KEY_BYTES) throw s3Errors.keyTooLong();
+      // S3's key rules, before anything is read or written (the same rules as the CLI's uploads).
+      if (key !== undefined && key !== '') checkObjectKey(key);
       await this.perform(operation, request, response, url.searchParams, bucket, key ?? '');
     } catch (error) {
       const s3Error = error instanceof S3Error ? error : new S3Error('InternalError', 500, `We encountered an internal error. Please try again. (${String(error)})`);
@@ -150,7 +152,7 @@ export class LocalS3Endpoint {
         request.resume();
         response.statusCode = s3Error.status;
         for (const [name, value] of Object.entries(s3Error.headers)) response.setHeader(name, value);
-        if (request.method === 'HEAD') {
+        if (request.method === 'HEAD' || s3Error.withoutBody) {
           response.end();
         } else {
           response.setHeader('content-type', 'application/xml');
@@ -185,8 +187,6 @@ export class LocalS3Endpoint {
   }
 
   private async putObject(request: IncomingMessage, response: ServerResponse, bucket: string, key: string): Promise<void> {
-    // Refuse a key a folder cannot hold before receiving its body.
-    this.store.objectPath(bucket, key);
     const temporary = this.store.temporaryPath(bucket);
     try {
       // An object uploaded without a checksum gets CRC64NVME (S3 User Guide, "Checking object integrity").
@@ -261,7 +261,6 @@ export class LocalS3Endpoint {
   private async deleteObject(response: ServerResponse, query: URLSearchParams, bucket: string, key: string): Promise<void> {
     const { versioned } = this.store.bucket(bucket);
     const versionId = query.get('versionId');
-    this.store.objectPath(bucket, key);
     if (versionId !== null) {
       if (versionId !== 'null' && (!versioned || !VERSION_ID_PATTERN.test(versionId))) {
         throw s3Errors.invalidArgument('Invalid version id specified', 'versionId', versionId);
@@ -283,7 +282,6 @@ export class LocalS3Endpoint {
   }
 
   private async createMultipartUpload(request: IncomingMessage, response: ServerResponse, bucket: string, key: string): Promise<void> {
-    this.store.objectPath(bucket, key);
     const algorithmHeader = header(request, 'x-amz-checksum-algorithm')?.toUpperCase();
     if (algorithmHeader !== undefined && !isChecksumAlgorithm(algorithmHeader)) {
       throw s3Errors.invalidRequest(`Checksum algorithm provided is unsupported. Please try again with any of the valid types: [${CHECKSUM_ALGORITHMS.join(', ')}]`);
@@ -459,6 +457,26 @@ export class LocalS3Endpoint {
       NextContinuationToken: truncated ? page[page.length - 1].key : undefined,
       StartAfter: query.get('start-after') ?? undefined,
     }) + contents);
+  }
+}
+
+/**
+ * The path and query of a request as sent. Not `new URL(...)`: a WHATWG URL resolves `.` and `..`
+ * segments and would address another key than the one the client named.
+ */
+function requestUrl(target: string): { pathname: string; searchParams: URLSearchParams } {
+  const query = target.indexOf('?');
+  return query < 0
+    ? { pathname: target, searchParams: new URLSearchParams() }
+    : { pathname: target.slice(0, query), searchParams: new URLSearchParams(target.slice(query + 1)) };
+}
+
+/** A percent-decoded bucket name or key; null when its escapes are not valid UTF-8 (S3 answers InvalidURI). */
+function decodePathPart(encoded: string): string | null {
+  try {
+    return decodeURIComponent(encoded);
+  } catch {
+    return null;
   }
 }
 

@@ -22,6 +22,12 @@ interface KeyIndex {
   readonly key: string;
   /** Newest first: the first is the current version. */
   readonly versions: VersionRecord[];
+  /**
+   * Where the current version's body is: the key's own file in the bucket's folder, or (for a key
+   * no file can be named after) `.s3/objects/<sha256(key)>`. Absent in indexes written before
+   * keys could live in the sidecar: those are all in the folder.
+   */
+  readonly placement?: 'folder' | 'sidecar';
 }
 
 /** How an object was created, as S3 names the event (`s3:` left out). */
@@ -52,9 +58,11 @@ export const SIDECAR = '.s3';
  * `versions/<sha256(key)>/<versionId>` (bodies of noncurrent versions) and
  * `uploads/<uploadId>/` (multipart uploads in progress). Bodies move by rename, never by copy.
  *
- * Keys a folder cannot hold are refused with NotImplemented (S3 accepts them): empty, `.` or `..`
- * segments, a segment over 255 bytes, a first segment `.s3`, and a key that is also the folder
- * of another key (`a` and `a/b`).
+ * Every key S3 accepts is stored. A key that no file can be named after (a leading `/`, `a//b`, a
+ * folder marker `a/`, a `.` segment, a segment over 255 bytes, a first segment `.s3`, or a key that
+ * is also the folder of another key, `a` and `a/b`) keeps its current version in the sidecar,
+ * `.s3/objects/<sha256(key)>`, beside its versions; its index names the key. Such an object is not
+ * in the folder view (nor in what the bucket watcher or DataSync's folder walk see).
  */
 export class LocalS3Store {
   /** The last write of each key, which the next write of that key waits for. */
@@ -79,22 +87,17 @@ export class LocalS3Store {
     return JSON.parse(readFileSync(file, 'utf-8')) as BucketOptions;
   }
 
-  /** Where the current version of a key lives. */
+  /**
+   * Where the current version of a key lives (or would live, written now): its file in the
+   * bucket's folder, or its file in the sidecar for a key the folder cannot hold.
+   */
   public objectPath(bucket: string, key: string): string {
-    const segments = key.split('/');
-    if (segments[0] === SIDECAR || segments.some((s) => s === '' || s === '.' || s === '..' || Buffer.byteLength(s) > 255)) {
-      throw s3Errors.notImplemented(`the local endpoint cannot store key '${key}' as a file`);
-    }
-    const file = path.join(this.root, bucket, ...segments);
-    for (let parent = path.dirname(file); parent !== path.join(this.root, bucket); parent = path.dirname(parent)) {
-      if (existsSync(parent) && !statSync(parent).isDirectory()) {
-        throw s3Errors.notImplemented(`the local endpoint cannot store key '${key}': a parent folder is the object '${path.relative(path.join(this.root, bucket), parent)}'`);
-      }
-    }
-    if (existsSync(file) && lstatSync(file).isDirectory()) {
-      throw s3Errors.notImplemented(`the local endpoint cannot store key '${key}': it is the folder of other keys`);
-    }
-    return file;
+    return this.placed(bucket, key, this.index(bucket, key)).file;
+  }
+
+  /** Whether the current version of a key is a file of the folder view (not in the sidecar). */
+  public inFolderView(bucket: string, key: string): boolean {
+    return this.placed(bucket, key, this.index(bucket, key)).placement === 'folder';
   }
 
   /** The body of one version, current or not. */
@@ -134,8 +137,9 @@ export class LocalS3Store {
     eventName: ObjectCreatedEventName = 'ObjectCreated:Put'): Promise<VersionRecord> {
     const committed = await this.serialised(bucket, key, async () => {
       const { versioned } = this.bucket(bucket);
-      const file = this.objectPath(bucket, key);
-      const index = this.index(bucket, key) ?? { key, versions: [] };
+      const existing = this.index(bucket, key);
+      const { file, placement } = this.placed(bucket, key, existing);
+      const index = existing ?? { key, versions: [] };
       const current = index.versions[0];
       const next: VersionRecord = { ...record, versionId: versioned ? newVersionId() : 'null', deleteMarker: body === undefined };
       if (versioned && current && !current.deleteMarker) {
@@ -150,7 +154,7 @@ export class LocalS3Store {
       }
       // Without versioning a write replaces the one version, `null` (S3 User Guide, "Working with objects in a versioning-suspended bucket").
       const versions = versioned ? [next, ...index.versions] : [next];
-      await this.writeIndex(bucket, { key, versions: body === undefined && !versioned ? [] : versions });
+      await this.writeIndex(bucket, { key, versions: body === undefined && !versioned ? [] : versions, placement });
       return next;
     });
     if (body !== undefined) {
@@ -169,7 +173,7 @@ export class LocalS3Store {
       const position = index?.versions.findIndex((v) => v.versionId === versionId) ?? -1;
       if (!index || position < 0) return undefined;
       const removed = index.versions[position];
-      const file = this.objectPath(bucket, key);
+      const { file, placement } = this.placed(bucket, key, index);
       if (position === 0) {
         await rm(file, { force: true });
         const promoted = index.versions[1];
@@ -182,7 +186,7 @@ export class LocalS3Store {
       } else {
         await rm(this.noncurrentPath(bucket, key, versionId), { force: true });
       }
-      await this.writeIndex(bucket, { key, versions: index.versions.filter((_, i) => i !== position) });
+      await this.writeIndex(bucket, { key, versions: index.versions.filter((_, i) => i !== position), placement });
       return removed;
     });
   }
@@ -198,6 +202,36 @@ export class LocalS3Store {
       if (current && !current.deleteMarker && index.key.startsWith(prefix)) found.push({ key: index.key, record: current });
     }
     return found.sort((a, b) => Buffer.compare(Buffer.from(a.key), Buffer.from(b.key)));
+  }
+
+  /**
+   * Where a key's current body is: where its index says while it has one; else in the folder when
+   * a file can be named after the key there, and in the sidecar otherwise.
+   */
+  private placed(bucket: string, key: string, index: KeyIndex | undefined): { file: string; placement: 'folder' | 'sidecar' } {
+    const inFolder = path.join(this.root, bucket, ...key.split('/'));
+    const inSidecar = path.join(this.root, bucket, SIDECAR, 'objects', this.keyHash(key));
+    const current = index?.versions[0];
+    const placement = current && !current.deleteMarker ? index?.placement ?? 'folder' : this.folderCanHold(bucket, key) ? 'folder' : 'sidecar';
+    return { file: placement === 'folder' ? inFolder : inSidecar, placement };
+  }
+
+  /**
+   * Whether the key can be a file of the bucket's folder: every segment a file name (not empty, `.`
+   * or `..`, at most 255 bytes), not in the sidecar, no parent folder that is another key's file,
+   * and not itself the folder of other keys.
+   */
+  private folderCanHold(bucket: string, key: string): boolean {
+    const segments = key.split('/');
+    if (segments[0] === SIDECAR || segments.some((s) => s === '' || s === '.' || s === '..' || Buffer.byteLength(s) > MAX_FILE_NAME_BYTES)) {
+      return false;
+    }
+    const top = path.join(this.root, bucket);
+    const file = path.join(top, ...segments);
+    for (let parent = path.dirname(file); parent !== top; parent = path.dirname(parent)) {
+      if (existsSync(parent) && !statSync(parent).isDirectory()) return false;
+    }
+    return !(existsSync(file) && lstatSync(file).isDirectory());
   }
 
   private index(bucket: string, key: string): KeyIndex | undefined {
@@ -273,6 +307,9 @@ async function renameIntoFolder(from: string, to: string): Promise<void> {
     }
   }
 }
+
+/** The longest file name most file systems take (ext4, APFS, NTFS: 255 bytes or characters). */
+const MAX_FILE_NAME_BYTES = 255;
 
 /** Version ids look like S3's: 32 URL-safe characters. */
 export const VERSION_ID_PATTERN = /^[A-Za-z0-9._-]{32}$/;

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import {
@@ -25,6 +26,19 @@ function newBucket(versioned: boolean): string {
 
 function md5(data: Buffer | string): string {
   return `"${createHash('md5').update(data).digest('hex')}"`;
+}
+
+/** A PUT with its path sent exactly as written (fetch would resolve dot segments first), signed in form only. */
+function rawPut(target: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(`${s3.endpoint.url}${target}`, { method: 'PUT', path: target, headers: { 'authorization': 'AWS4-HMAC-SHA256 local', 'content-length': '1' } }, (response) => {
+      let body = '';
+      response.on('data', (chunk) => (body += chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+    });
+    request.on('error', reject);
+    request.end('x');
+  });
 }
 
 async function text(body: unknown): Promise<string> {
@@ -166,6 +180,78 @@ describe('local S3 endpoint, with the real S3 client', () => {
     const bucket = newBucket(false);
     await expect(client.send(new PutObjectCommand({ Bucket: bucket, Key: 'é'.repeat(513), Body: 'x' })))
       .rejects.toMatchObject({ name: 'KeyTooLongError', $metadata: { httpStatusCode: 400 } });
+  });
+
+  describe('S3\'s key rules, and every key S3 accepts is stored', () => {
+    test('a key of exactly 1024 bytes is an object; 1025 bytes fail with KeyTooLongError for PutObject and CreateMultipartUpload', async () => {
+      const bucket = newBucket(false);
+      await client.send(new PutObjectCommand({ Bucket: bucket, Key: `in/${'k'.repeat(1021)}`, Body: 'x' }));
+      await expect(client.send(new PutObjectCommand({ Bucket: bucket, Key: `in/${'k'.repeat(1022)}`, Body: 'x' })))
+        .rejects.toMatchObject({ name: 'KeyTooLongError', $metadata: { httpStatusCode: 400 } });
+      await expect(client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: `in/${'k'.repeat(1022)}` })))
+        .rejects.toMatchObject({ name: 'KeyTooLongError', $metadata: { httpStatusCode: 400 } });
+      expect(s3.endpoint.uploadsInProgress(bucket)).toEqual([]);
+    });
+
+    test('a \'..\' segment, raw or percent-encoded, is a bare 400 Bad Request with no error document, and nothing is stored', async () => {
+      // Given a bucket, when a client puts drop/../x.txt (the SDK keeps the dot segments in the path)
+      const bucket = newBucket(false);
+      await expect(client.send(new PutObjectCommand({ Bucket: bucket, Key: 'drop/../x.txt', Body: 'x' })))
+        .rejects.toMatchObject({ $metadata: { httpStatusCode: 400 } });
+      expect(s3.endpoint.operations.at(-1)).toMatchObject({ key: 'drop/../x.txt', path: `/${bucket}/drop/../x.txt`, status: 400 });
+      // and a request that percent-encodes the dots
+      const response = await rawPut(`/${bucket}/drop/%2E%2E/x.txt`);
+      // Then both are refused as S3 refuses them: status 400, no body
+      expect(response).toEqual({ status: 400, body: '' });
+      expect(existsSync(path.join(s3.endpoint.store.root, bucket, 'x.txt'))).toBe(false);
+      expect((await client.send(new ListObjectsV2Command({ Bucket: bucket }))).KeyCount).toBe(0);
+    });
+
+    test('a path whose escapes are not UTF-8 fails with InvalidURI', async () => {
+      const bucket = newBucket(false);
+      const response = await rawPut(`/${bucket}/bad%FF.txt`);
+      expect(response.status).toBe(400);
+      expect(response.body).toContain('<Code>InvalidURI</Code>');
+    });
+
+    test.each([
+      ['a leading slash', '/drop/x.txt'],
+      ['an empty segment', 'drop//x.txt'],
+      ['a . segment', 'drop/./x.txt'],
+      ['a folder marker', 'drop/'],
+      ['a 256-byte segment', `drop/${'s'.repeat(256)}`],
+      ['the store\'s own folder name first', '.s3/x.txt'],
+    ])('a key with %s, which no file can be named after, is stored, read back, listed and versioned', async (_what, key) => {
+      // Given a versioned bucket, when the key is written twice
+      const bucket = newBucket(true);
+      const first = await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: 'first' }));
+      await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: 'second' }));
+      // Then both versions read back under exactly that key, and the listing names it
+      expect(await text((await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body)).toBe('second');
+      expect(await text((await client.send(new GetObjectCommand({ Bucket: bucket, Key: key, VersionId: first.VersionId }))).Body)).toBe('first');
+      expect((await client.send(new ListObjectsV2Command({ Bucket: bucket }))).Contents?.map((o) => o.Key)).toEqual([key]);
+      // and its body is in the bucket's sidecar, not a file of the folder view under another name
+      expect(s3.endpoint.store.inFolderView(bucket, key)).toBe(false);
+      expect(readFileSync(s3.endpoint.objectPath(bucket, key), 'utf-8')).toBe('second');
+      expect(path.relative(path.join(s3.endpoint.store.root, bucket), s3.endpoint.objectPath(bucket, key))).toMatch(/^\.s3\/objects\/[0-9a-f]{64}$/);
+      // and a delete leaves a marker as for any key
+      await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+      await expect(client.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).rejects.toMatchObject({ name: 'NoSuchKey' });
+    });
+
+    test('a key and a key under it as a folder (a and a/b) are both objects', async () => {
+      const bucket = newBucket(false);
+      await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'a', Body: 'file a' }));
+      await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'a/b', Body: 'file a/b' }));
+      await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'c/d', Body: 'file c/d' }));
+      await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'c', Body: 'file c' }));
+      for (const key of ['a', 'a/b', 'c', 'c/d']) {
+        expect(await text((await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body)).toBe(`file ${key}`);
+      }
+      // the first of each pair is the file of the folder view
+      expect(readFileSync(path.join(s3.endpoint.store.root, bucket, 'a'), 'utf-8')).toBe('file a');
+      expect(readFileSync(path.join(s3.endpoint.store.root, bucket, 'c', 'd'), 'utf-8')).toBe('file c/d');
+    });
   });
 
   test('a multipart upload with CRC32 gets a composite checksum and a multipart ETag', async () => {
