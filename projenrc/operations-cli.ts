@@ -59,7 +59,8 @@ export class OperationsCli extends typescript.TypeScriptProject {
         `constructs@${VERSIONS.constructs}`,
         `ts-node@${VERSIONS.tsNode}`,
       ],
-      bin: { 'batch-pipeline': 'lib/cli.js' },
+      // The bin is bin/batch-pipeline (projen picks up bin/): a committed shim that runs lib/cli.js,
+      // so that npm links it on a fresh clone before anything is compiled.
       sampleCode: false,
       eslint: true,
       tsconfig: {

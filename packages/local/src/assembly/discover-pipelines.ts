@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { AssemblyStack, CloudAssembly } from './cloud-assembly';
+import { DeployedIdentifiers } from './deployed-identifiers';
 import { IntrinsicContext, resolveValue } from './intrinsics';
 import { LocalIdentifiers, TemplateResource } from './local-identifiers';
 import {
@@ -18,14 +19,23 @@ class StackReader {
   public readonly identifiers: LocalIdentifiers;
   public readonly region: string;
   public readonly account: string;
+  /** Whether a function counts only with its code in the assembly (a deployed stack's code is on AWS). */
+  public readonly codeRequired: boolean;
 
-  public constructor(public readonly stack: AssemblyStack) {
+  /**
+   * @param physicalIds of a deployed stack (ListStackResources): names and ARNs are the deployed ones,
+   * and functions count without their code (an assembly's stack: undefined, its code is required).
+   */
+  public constructor(public readonly stack: AssemblyStack, physicalIds?: ReadonlyMap<string, string>) {
     this.region = stack.region ?? LOCAL_DEFAULT_ENVIRONMENT.region;
     this.account = stack.account ?? LOCAL_DEFAULT_ENVIRONMENT.account;
     const parameters = Object.fromEntries(Object.entries(stack.template.Parameters ?? {})
       .filter(([, parameter]) => parameter.Default !== undefined)
       .map(([name, parameter]) => [name, String(parameter.Default)]));
-    this.identifiers = new LocalIdentifiers(stack.stackName, stack.template.Resources, this.region, this.account, parameters);
+    this.codeRequired = physicalIds === undefined;
+    this.identifiers = physicalIds
+      ? new DeployedIdentifiers(stack.stackName, stack.template.Resources, this.region, this.account, physicalIds, parameters)
+      : new LocalIdentifiers(stack.stackName, stack.template.Resources, this.region, this.account, parameters);
   }
 
   public resources(type: string): Array<[string, TemplateResource]> {
@@ -83,7 +93,7 @@ function functions(reader: StackReader): Map<string, LocalFunction> {
     const properties = resource.Properties ?? {};
     const objectKey = typeof properties.Code?.S3Key === 'string' ? properties.Code.S3Key : undefined;
     const asset = objectKey ? reader.stack.fileAssets.get(objectKey) : undefined;
-    if (!asset) {
+    if (!asset && reader.codeRequired) {
       // Inline code or code outside the assembly (custom resource providers): not part of a run.
       continue;
     }
@@ -101,7 +111,7 @@ function functions(reader: StackReader): Map<string, LocalFunction> {
       logicalId: id,
       name,
       arn,
-      codeDirectory: asset,
+      codeDirectory: asset ?? '',
       handler: properties.Handler ?? 'index.handler',
       runtime: properties.Runtime ?? 'unknown',
       environment: reader.resolve(properties.Environment?.Variables ?? {}, `${id} Environment`),
@@ -267,39 +277,71 @@ function topics(reader: StackReader): Map<string, LocalTopic> {
  * machine's ARN). Nothing is looked up by construct or logical id.
  */
 export function discoverPipelines(assembly: CloudAssembly): PipelineModel[] {
+  return assembly.stacks.flatMap((stack) => pipelinesOf(new StackReader(stack)));
+}
+
+/** A deployed stack, as CloudFormation describes it: GetTemplate and ListStackResources. */
+export interface DeployedStack {
+  readonly stackName: string;
+  /** From the stack's ARN. */
+  readonly region: string;
+  readonly account: string;
+  /** The deployed template (GetTemplate, `Original` stage), parsed. */
+  readonly template: AssemblyStack['template'];
+  /** The PhysicalResourceId of each resource, by logical id (ListStackResources). */
+  readonly physicalIds: ReadonlyMap<string, string>;
+}
+
+/**
+ * The pipelines of a deployed stack, found as in an assembly (`discoverPipelines`), with the
+ * deployed names and ARNs. A function's `codeDirectory` is empty: its code is on AWS.
+ */
+export function discoverDeployedPipelines(deployed: DeployedStack): PipelineModel[] {
+  const stack: AssemblyStack = {
+    id: deployed.stackName,
+    stackName: deployed.stackName,
+    region: deployed.region,
+    account: deployed.account,
+    template: deployed.template,
+    assemblyDirectory: '',
+    fileAssets: new Map(),
+    imageAssets: new Map(),
+  };
+  return pipelinesOf(new StackReader(stack, deployed.physicalIds));
+}
+
+function pipelinesOf(reader: StackReader): PipelineModel[] {
+  const stack = reader.stack;
+  const machines = stateMachines(reader);
+  if (machines.length === 0) {
+    return [];
+  }
   const pipelines: PipelineModel[] = [];
-  for (const stack of assembly.stacks) {
-    const reader = new StackReader(stack);
-    const machines = stateMachines(reader);
-    if (machines.length === 0) {
+  const bucketsById = buckets(reader);
+  const functionsByArn = functions(reader);
+  const triggers = uploadTriggers(reader, bucketsById);
+  for (const stateMachine of machines) {
+    const startsThis = (trigger: UploadTrigger) =>
+      Object.values(functionsByArn.get(trigger.functionArn)?.environment ?? {}).includes(stateMachine.arn);
+    const ownTriggers = triggers.filter(startsThis);
+    if (ownTriggers.length === 0) {
       continue;
     }
-    const bucketsById = buckets(reader);
-    const functionsByArn = functions(reader);
-    const triggers = uploadTriggers(reader, bucketsById);
-    for (const stateMachine of machines) {
-      const startsThis = (trigger: UploadTrigger) =>
-        Object.values(functionsByArn.get(trigger.functionArn)?.environment ?? {}).includes(stateMachine.arn);
-      const ownTriggers = triggers.filter(startsThis);
-      if (ownTriggers.length === 0) {
-        continue;
-      }
-      pipelines.push({
-        stackName: stack.stackName,
-        region: reader.region,
-        account: reader.account,
-        stateMachine,
-        uploadTriggers: ownTriggers,
-        buckets: bucketsById,
-        functions: functionsByArn,
-        fileSystems: fileSystems(reader),
-        dataSyncLocations: dataSyncLocations(reader, bucketsById),
-        dataSyncTasks: dataSyncTasks(reader),
-        jobQueues: jobQueues(reader),
-        jobDefinitions: jobDefinitions(reader),
-        topics: topics(reader),
-      });
-    }
+    pipelines.push({
+      stackName: stack.stackName,
+      region: reader.region,
+      account: reader.account,
+      stateMachine,
+      uploadTriggers: ownTriggers,
+      buckets: bucketsById,
+      functions: functionsByArn,
+      fileSystems: fileSystems(reader),
+      dataSyncLocations: dataSyncLocations(reader, bucketsById),
+      dataSyncTasks: dataSyncTasks(reader),
+      jobQueues: jobQueues(reader),
+      jobDefinitions: jobDefinitions(reader),
+      topics: topics(reader),
+    });
   }
   return pipelines;
 }
