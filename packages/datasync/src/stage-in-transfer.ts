@@ -1,4 +1,4 @@
-import { Token } from 'aws-cdk-lib';
+import { Duration, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as efs from 'aws-cdk-lib/aws-efs';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -9,6 +9,8 @@ import { Construct } from 'constructs';
 import { EfsConnectionOptions, EfsLocation } from './efs-location';
 import { LocationAccess } from './location';
 import { subdirectorySegments } from './private/paths';
+import { DATASYNC_SERVICE } from './private/service-role';
+import { MANIFEST_PREFIX, TransferManifests } from './private/transfer-manifests';
 import { rejectRemove } from './private/stage-options';
 import { validatePoolSize, validateTaskName } from './private/task-pool';
 import { S3Location } from './s3-location';
@@ -56,7 +58,27 @@ export interface StageInTransferProps extends TransferOptions, EfsConnectionOpti
    * @default false
    */
   readonly fileSystemRootAccess?: boolean;
+
+  /**
+   * The bucket the per-run manifests go to (under `manifests/`): a start that names a manifest
+   * (`manifestConfig`) copies exactly the object version it lists. It must not be the upload
+   * bucket's watched prefix, where a manifest would start a run.
+   *
+   * @default - a new bucket: S3-managed encryption, TLS only, public access blocked, objects expire after `manifestRetention`
+   */
+  readonly manifestBucket?: s3.IBucket;
+
+  /**
+   * How long a manifest is kept in the bucket this construct creates; it must outlast the longest
+   * stage-in (queueing included), since DataSync reads it when the execution leaves the queue.
+   *
+   * @default Duration.days(7)
+   */
+  readonly manifestRetention?: Duration;
 }
+
+/** Manifests outlive any stage-in the pipeline's history budget allows. */
+const DEFAULT_MANIFEST_RETENTION = Duration.days(7);
 
 /**
  * Stage in: the DataSync task that copies an uploaded object from S3 to EFS.
@@ -94,6 +116,15 @@ export class StageInTransfer extends Construct implements ITransferTask {
    * (`/staging/` by default); it must exist before the first execution.
    */
   public readonly destinationDirectory: string;
+  /** The bucket the per-run manifests go to, under `manifestPrefix`. */
+  public readonly manifestBucket: s3.IBucket;
+  /** The key prefix of the manifests: `manifests/`. */
+  public readonly manifestPrefix: string = MANIFEST_PREFIX;
+  /** The role DataSync reads the manifests with; starting an execution with a manifest passes it. */
+  public readonly manifestReadRole: iam.IRole;
+  /** How long a manifest is kept (for a bucket this construct created). */
+  public readonly manifestRetention: Duration;
+  private readonly manifests: TransferManifests;
 
   constructor(scope: Construct, id: string, props: StageInTransferProps) {
     super(scope, id);
@@ -131,6 +162,31 @@ export class StageInTransfer extends Construct implements ITransferTask {
     this.taskArns = this.task.taskArns;
     this.logGroup = this.task.logGroup;
     this.destinationDirectory = this.destinationLocation.subdirectory;
+    this.manifestRetention = props.manifestRetention ?? DEFAULT_MANIFEST_RETENTION;
+    this.manifests = new TransferManifests(this, 'Manifests', { bucket: props.manifestBucket, retention: this.manifestRetention, who });
+    this.manifestBucket = this.manifests.bucket;
+    this.manifestReadRole = this.manifests.readRole;
+  }
+
+  /**
+   * The `ManifestConfig` of a StartTaskExecution that copies exactly what the CSV manifest at
+   * `objectPath` in the manifest bucket lists: one line per object, its key relative to
+   * `sourcePrefix`, then a comma and the version id to copy (DataSync User Guide, "Transferring
+   * specific files or objects by using a manifest"). DataSync reads it with `manifestReadRole`.
+   *
+   * @param objectPath the manifest's key, under `manifestPrefix`; may be a JSONPath reference (`JsonPath.format(...)`)
+   */
+  public manifestConfig(objectPath: string): { [key: string]: any } {
+    return {
+      Action: 'TRANSFER',
+      Format: 'CSV',
+      Source: { S3: { ManifestObjectPath: objectPath, BucketAccessRoleArn: this.manifestReadRole.roleArn, S3BucketArn: this.manifestBucket.bucketArn } },
+    };
+  }
+
+  /** Lets `grantee` write manifests under `manifestPrefix` (and use the bucket's key to encrypt them). */
+  public grantWriteManifest(grantee: iam.IGrantable): iam.Grant {
+    return this.manifests.grantWrite(grantee);
   }
 
   /**
@@ -161,8 +217,17 @@ export class StageInTransfer extends Construct implements ITransferTask {
     return TransferFilter.includeObject(key, { locationSubdirectory: prefix });
   }
 
+  /**
+   * Lets `grantee` start executions of the task (or pool), with or without a manifest: also
+   * `iam:PassRole` of `manifestReadRole`, to DataSync only, which a start that names it passes.
+   */
   public grantStartExecution(grantee: iam.IGrantable): iam.Grant {
-    return this.task.grantStartExecution(grantee);
+    return this.task.grantStartExecution(grantee).combine(iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['iam:PassRole'],
+      resourceArns: [this.manifestReadRole.roleArn],
+      conditions: { StringEquals: { 'iam:PassedToService': DATASYNC_SERVICE } },
+    }));
   }
 
   public grantCancelExecution(grantee: iam.IGrantable): iam.Grant {

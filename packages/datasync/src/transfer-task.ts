@@ -8,6 +8,7 @@ import { Construct, IConstruct } from 'constructs';
 import { DataSyncLogPolicy } from './datasync-log-policy';
 import { ITransferLocation, LocationAccess } from './location';
 import { SUBDIRECTORY_ALLOWED, normalizeSubdirectory } from './private/paths';
+import { acknowledgeExecutionWildcard } from './private/acknowledge-grantee';
 import { DATASYNC_SERVICE, createDataSyncRole } from './private/service-role';
 import { poolTaskNames, validatePoolSize, validateTaskName } from './private/task-pool';
 import {
@@ -318,17 +319,5 @@ export class TransferTask extends Construct implements ITransferTask {
       logGroup = created;
     }
     return logGroup;
-  }
-}
-
-/**
- * The execution wildcard lands in the grantee's policy: acknowledge it there,
- * on the role (covering its default policy) or on the managed policy given.
- */
-function acknowledgeExecutionWildcard(grantee: iam.IGrantable, executions: string, reason: string): void {
-  for (const holder of new Set<unknown>([grantee, grantee.grantPrincipal])) {
-    if (Construct.isConstruct(holder)) {
-      NagAcknowledgements.acknowledgeWildcardResource(holder, executions, reason);
-    }
   }
 }

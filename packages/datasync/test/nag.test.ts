@@ -81,6 +81,12 @@ describe('nag acknowledgements', () => {
     }
     expect(Object.keys(acknowledged).sort()).toEqual([
       expect.stringMatching(/^Test\/Caller AwsSolutions-IAM5\[Resource::<StageInTask\w+\.TaskArn>\/execution\/\*\]$/),
+      'Test/StageIn/Manifests/Bucket AwsSolutions-S1',
+      'Test/StageIn/Manifests/Bucket NIST.800.53.R5-S3BucketLoggingEnabled',
+      'Test/StageIn/Manifests/Bucket NIST.800.53.R5-S3BucketReplicationEnabled',
+      'Test/StageIn/Manifests/Bucket NIST.800.53.R5-S3BucketVersioningEnabled',
+      'Test/StageIn/Manifests/Bucket NIST.800.53.R5-S3DefaultEncryptionKMS',
+      expect.stringMatching(/^Test\/StageIn\/Manifests\/ReadRolePolicy AwsSolutions-IAM5\[Resource::<StageInManifestsBucket\w+\.Arn>\/manifests\/\*\]$/),
       expect.stringMatching(/^Test\/StageIn\/Source\/BucketAccessRolePolicy AwsSolutions-IAM5\[Resource::<Uploads\w+\.Arn>\/uploads\/\*\]$/),
       'Test/StageIn/Task/LogGroup NIST.800.53.R5-CloudWatchLogGroupEncrypted',
       expect.stringMatching(/^Test\/StageIn\/Task\/TaskReportRolePolicy AwsSolutions-IAM5\[Resource::<Reports\w+\.Arn>\/datasync-reports\/\*\]$/),

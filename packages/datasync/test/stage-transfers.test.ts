@@ -1,10 +1,11 @@
+import { Duration } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { LocationAccess, PreserveDeletedFiles, S3StorageClass, StageInTransfer, StageOutTransfer, TaskLogLevel } from '../src';
-import { fixtures } from './fixtures';
+import { fixtures, fixturesAndTestStack } from './fixtures';
 import { DATASYNC_TRUST, cfn, managedPolicyStatements, resourceStartingWith } from './helpers';
 
 const BUCKET_ACTIONS = ['s3:GetBucketLocation', 's3:ListBucket', 's3:ListBucketMultipartUploads'];
@@ -35,7 +36,9 @@ describe('StageInTransfer', () => {
 
   test('every role it creates may do exactly what stage in needs', () => {
     const roles = Object.keys(template.findResources('AWS::IAM::Role')).filter((logicalId) => logicalId.startsWith('StageIn'));
-    expect(roles.sort()).toEqual([expect.stringMatching(/^StageInDestinationFileSystemAccessRole/), expect.stringMatching(/^StageInSourceBucketAccessRole/)]);
+    expect(roles.sort()).toEqual([
+      expect.stringMatching(/^StageInDestinationFileSystemAccessRole/), expect.stringMatching(/^StageInManifestsReadRole/), expect.stringMatching(/^StageInSourceBucketAccessRole/),
+    ]);
     for (const logicalId of roles) {
       expect(template.findResources('AWS::IAM::Role')[logicalId].Properties.AssumeRolePolicyDocument.Statement).toEqual(DATASYNC_TRUST);
     }
@@ -49,9 +52,31 @@ describe('StageInTransfer', () => {
       Resource: cfn(stack, f.fileSystem.fileSystemArn),
       Condition: { StringEquals: { 'elasticfilesystem:AccessPointArn': cfn(stack, f.accessPoint.accessPointArn) } },
     }]);
+    // DataSync reads a run's manifest with GetObject, and GetObjectVersion (User Guide, "Providing DataSync access to your manifest")
+    expect(managedPolicyStatements(template, 'StageInManifestsReadRolePolicy')).toEqual([
+      { Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: { 'Fn::Join': ['', [cfn(stack, stageIn.manifestBucket.bucketArn), '/manifests/*']] } },
+    ]);
   });
 
-  test('the caller may start and describe this task and pass only the file-system access role', () => {
+  test('the manifest bucket is private, TLS only, and its manifests expire after seven days', () => {
+    const bucket = resourceStartingWith(template, 'AWS::S3::Bucket', 'StageInManifestsBucket').Properties;
+    expect(bucket.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+    expect(bucket.LifecycleConfiguration.Rules[0]).toMatchObject({ ExpirationInDays: 7, Status: 'Enabled' });
+    expect(stageIn.manifestConfig('manifests/run.csv')).toEqual({
+      Action: 'TRANSFER',
+      Format: 'CSV',
+      Source: { S3: { ManifestObjectPath: 'manifests/run.csv', BucketAccessRoleArn: stageIn.manifestReadRole.roleArn, S3BucketArn: stageIn.manifestBucket.bucketArn } },
+    });
+  });
+
+  test('a manifest retention that is not whole days is refused, naming the prop', () => {
+    const { fixtures: g, stack: other } = fixturesAndTestStack();
+    expect(() => new StageInTransfer(other, 'Short', {
+      network: g.network, sourceBucket: g.uploads, sourcePrefix: 'uploads/', fileSystem: g.fileSystem, accessPoint: g.accessPoint, manifestRetention: Duration.hours(12),
+    })).toThrow("StageInTransfer 'Short': 'manifestRetention' 12 hours is not valid; allowed: whole days, at least 1");
+  });
+
+  test('the caller may start and describe this task and pass only the file-system access role and the manifest read role', () => {
     expect(resourceStartingWith(template, 'AWS::IAM::Policy', 'CallerDefaultPolicy').Properties.PolicyDocument.Statement).toEqual([
       { Effect: 'Allow', Action: 'datasync:StartTaskExecution', Resource: cfn(stack, stageIn.taskArn) },
       { Effect: 'Allow', Action: 'datasync:DescribeTaskExecution', Resource: { 'Fn::Join': ['', [cfn(stack, stageIn.taskArn), '/execution/*']] } },
@@ -59,6 +84,12 @@ describe('StageInTransfer', () => {
         Effect: 'Allow',
         Action: 'iam:PassRole',
         Resource: cfn(stack, stageIn.destinationLocation.fileSystemAccessRole.roleArn),
+        Condition: { StringEquals: { 'iam:PassedToService': 'datasync.amazonaws.com' } },
+      },
+      {
+        Effect: 'Allow',
+        Action: 'iam:PassRole',
+        Resource: cfn(stack, stageIn.manifestReadRole.roleArn),
         Condition: { StringEquals: { 'iam:PassedToService': 'datasync.amazonaws.com' } },
       },
     ]);
@@ -281,6 +312,7 @@ describe('StageInTransfer and StageOutTransfer with a pool of tasks', () => {
       ['datasync:StartTaskExecution', stageIn.taskArns.map((taskArn) => cfn(stack, taskArn))],
       ['datasync:DescribeTaskExecution', executions],
       ['iam:PassRole', cfn(stack, stageIn.destinationLocation.fileSystemAccessRole.roleArn)],
+      ['iam:PassRole', cfn(stack, stageIn.manifestReadRole.roleArn)],
       ['datasync:CancelTaskExecution', executions],
     ]);
   });
