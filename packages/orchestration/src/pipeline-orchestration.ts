@@ -20,6 +20,14 @@ export interface PipelineOrchestrationProps extends PipelineStateMachineProps {
   readonly zeroByteObjects?: ZeroByteObjects;
 
   /**
+   * Whether an upload under the watched prefix that starts no run (empty, suffix not watched, a key
+   * EFS cannot hold) is published to the notification topic, naming the key and the reason.
+   *
+   * @default true
+   */
+  readonly notifyRefusedUploads?: boolean;
+
+  /**
    * Reserved concurrency of the trigger function.
    *
    * @default - no reservation
@@ -51,6 +59,7 @@ export class PipelineOrchestration extends Construct {
       prefix: this.stateMachine.uploadPrefix,
       suffixes: props.suffixes,
       zeroByteObjects: props.zeroByteObjects,
+      notifyRefusedUploads: props.notifyRefusedUploads,
       reservedConcurrency: props.reservedConcurrency,
       logRetention: props.logRetention,
       alarmTopic: props.alarmTopic,

@@ -25,5 +25,8 @@ describe('every call of the pipeline is allowed by its policies (IAM check)', ()
     // Then none is denied (publishing to the encrypted topic also needs its key: SNS uses the publisher's permissions)
     expect(denied).toEqual([]);
     expect(checked.length).toBeGreaterThan(83);
+    // And the trigger's notice of a refused upload is among them: sns:Publish and the topic key's half
+    const triggerPublishes = checked.filter((call) => /TriggerFunction/.test(call.reason) && /^(sns|kms):/.test(call.action)).map((call) => call.action);
+    expect(triggerPublishes.sort()).toEqual(['kms:Decrypt', 'kms:GenerateDataKey', 'sns:Publish']);
   }, CHECK_TIMEOUT_MS);
 });

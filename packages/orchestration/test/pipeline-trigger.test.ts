@@ -132,6 +132,22 @@ describe('PipelineTrigger options', () => {
     Template.fromStack(stack).resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { AlarmActions: [{ Ref: Match.stringLikeRegexp('^Alarms') }] }, 2);
   });
 
+  test('given its own notification topic for another state machine, then refused uploads are published there', () => {
+    const { stack } = givenTrigger();
+    const topic = new sns.Topic(stack, 'Refused');
+    const uploadBucket = new s3.Bucket(stack, 'More');
+    const stateMachine = new sfn.StateMachine(stack, 'Other', { definitionBody: sfn.DefinitionBody.fromChainable(new sfn.Pass(stack, 'Noop')) });
+    new PipelineTrigger(stack, 'Notifying', { uploadBucket, stateMachine, notificationTopic: topic });
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ NOTIFICATION_TOPIC_ARN: { Ref: Match.stringLikeRegexp('^Refused') } }) },
+    });
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: Match.stringLikeRegexp('^NotifyingRole') }],
+      PolicyDocument: { Statement: Match.arrayWith([{ Action: 'sns:Publish', Effect: 'Allow', Resource: { Ref: Match.stringLikeRegexp('^Refused') } }]) },
+    });
+  });
+
   test('grantConsumeDeadLetters lets a principal read the failed events', () => {
     const { stack, trigger } = givenTrigger();
     const role = new iam.Role(stack, 'Operator', { assumedBy: new iam.AccountRootPrincipal() });
@@ -153,6 +169,12 @@ describe('PipelineTrigger validation', () => {
   test.each(['', 'dir/'])("fails on the suffix '%s'", (suffix) => {
     expect(() => given({ suffixes: [suffix] })).toThrow(
       `PipelineTrigger 'Trigger': 'suffixes' entry '${suffix}' is not valid; allowed: a non-empty key ending without '/', such as .csv`,
+    );
+  });
+
+  test('fails when notifyRefusedUploads is true and there is no topic to publish to', () => {
+    expect(() => given({ notifyRefusedUploads: true })).toThrow(
+      "PipelineTrigger 'Trigger': 'notifyRefusedUploads' true needs a topic, and there is none; allowed: give 'notificationTopic', or set 'notifyRefusedUploads' to false",
     );
   });
 
@@ -195,6 +217,31 @@ describe('PipelineTrigger over a PipelineStateMachine', () => {
     );
   });
 
+  test('given the pipeline\'s notification topic, when an upload is refused, then the trigger may publish to that topic and use its key', () => {
+    const { stack, uploads, pipeline } = pipelineAndBucket();
+    new PipelineTrigger(stack, 'Trigger', { uploadBucket: uploads, stateMachine: pipeline.stateMachine });
+    const template = Template.fromStack(stack);
+    const topicRef = stack.resolve(pipeline.notificationTopic.topicArn);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ NOTIFICATION_TOPIC_ARN: topicRef }) },
+    });
+    const [policy] = Object.values(template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^TriggerRole') }] } }));
+    expect(policy.Properties.PolicyDocument.Statement).toEqual(expect.arrayContaining([
+      { Action: 'sns:Publish', Effect: 'Allow', Resource: topicRef },
+      { Action: ['kms:Decrypt', 'kms:GenerateDataKey*'], Effect: 'Allow', Resource: { 'Fn::GetAtt': [expect.stringMatching(/NotificationKey/), 'Arn'] } },
+    ]));
+  });
+
+  test('given notifyRefusedUploads false, then the trigger has no topic and may not publish', () => {
+    const { stack, uploads, pipeline } = pipelineAndBucket();
+    new PipelineTrigger(stack, 'Trigger', { uploadBucket: uploads, stateMachine: pipeline.stateMachine, notifyRefusedUploads: false });
+    const template = Template.fromStack(stack);
+    const [fn] = Object.values(template.findResources('AWS::Lambda::Function', { Properties: { Description: 'src/trigger/start-run.lambda.ts' } }));
+    expect(fn.Properties.Environment.Variables.NOTIFICATION_TOPIC_ARN).toBeUndefined();
+    const [policy] = Object.values(template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^TriggerRole') }] } }));
+    expect(JSON.stringify(policy.Properties.PolicyDocument)).not.toMatch(/sns:Publish|kms:/);
+  });
+
   test('accepts the same bucket imported by name', () => {
     const { stack, uploads, pipeline } = pipelineAndBucket();
     const imported = s3.Bucket.fromBucketName(stack, 'Imported', uploads.bucketName);
@@ -211,7 +258,9 @@ describe('PipelineTrigger passes cdk-nag (AwsSolutions, NIST 800-53 R5)', () => 
     const uploadBucket = new s3.Bucket(stack, 'Uploads');
     const stateMachine = new sfn.StateMachine(stack, 'Pipeline', { definitionBody: sfn.DefinitionBody.fromChainable(new sfn.Pass(stack, 'Run')) });
     const logEncryptionKey = withKey ? new kms.Key(stack, 'Key', { enableKeyRotation: true }) : undefined;
-    new PipelineTrigger(stack, 'Trigger', { uploadBucket, stateMachine, reservedConcurrency, logEncryptionKey });
+    // An encrypted topic: the trigger's grant includes the key half.
+    const notificationTopic = new sns.Topic(stack, 'NotificationTopic', { masterKey: new kms.Key(stack, 'KeyOfTopic', { enableKeyRotation: true }), enforceSSL: true });
+    new PipelineTrigger(stack, 'Trigger', { uploadBucket, stateMachine, reservedConcurrency, logEncryptionKey, notificationTopic });
     // The fixtures' own bucket and state machine are not the trigger's to fix.
     const findings = nagFindings(stack).filter((finding) => !/ at Test\/(Uploads|Pipeline|Key)\//.test(finding));
     expect(findings).toEqual([]);

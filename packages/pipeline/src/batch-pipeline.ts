@@ -19,6 +19,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { createDashboard } from './private/dashboard';
 import { asPipeline, conflict, invalid } from './private/errors';
+import { addPipelineOutputs } from './private/outputs';
 import { createStorage } from './private/storage-parts';
 
 const NFS_PORT = 2049;
@@ -148,6 +149,15 @@ export interface BatchPipelineProcessorOptions {
   readonly timeout?: Duration;
 
   /**
+   * How long a job that cannot be placed (no capacity, a resource request the compute environment
+   * cannot meet) may wait `RUNNABLE` at the head of the queue before the queue cancels it, with its
+   * reason in the failure notification; whole seconds from 10 minutes to 24 hours.
+   *
+   * @default Duration.minutes(30)
+   */
+  readonly runnableTimeout?: Duration;
+
+  /**
    * Where the access point root is mounted in the container. The run contract's
    * `PIPELINE_INPUT_PATH` and `PIPELINE_OUTPUT_DIR` are derived from it.
    *
@@ -225,6 +235,14 @@ export interface BatchPipelineOrchestrationOptions {
    * @default ZeroByteObjects.SKIP
    */
   readonly zeroByteObjects?: ZeroByteObjects;
+
+  /**
+   * Whether an upload under the watched prefix that starts no run (empty, suffix not watched, a key
+   * EFS cannot hold) is published to the notification topic, naming the key and the reason.
+   *
+   * @default true
+   */
+  readonly notifyRefusedUploads?: boolean;
 
   /**
    * Reserved concurrency of the trigger function.
@@ -563,6 +581,17 @@ export interface BatchPipelineProps {
    * @default true
    */
   readonly dashboard?: boolean;
+
+  /**
+   * Stack outputs of what a user needs after `cdk deploy`, named after this construct's id:
+   * `<id>UploadBucketName`, `<id>UploadLocation` (`s3://<bucket>/<watchPrefix>`),
+   * `<id>ReportsBucketName`, `<id>ReportsLocation` (`s3://<bucket>/<reportsPrefix>runs/`),
+   * `<id>StateMachineArn`, `<id>NotificationTopicArn`, `<id>JobLogGroupName`, and with them
+   * `<id>DashboardName` and `<id>DesktopStackName`. `false` adds none.
+   *
+   * @default true
+   */
+  readonly outputs?: boolean;
 }
 
 /**
@@ -667,13 +696,14 @@ export class BatchPipeline extends Construct {
     this.stageOut = stageOut;
 
     // Batch job.
-    this.processor = asPipeline(id, 'processorProps', { image: 'image' }, () => new BatchProcessor(this, 'Processor', {
+    const processor = asPipeline(id, 'processorProps', { image: 'image' }, () => new BatchProcessor(this, 'Processor', {
       ...props.processorProps,
       network,
       fileSystem,
       accessPoint,
       image: props.image,
     }));
+    this.processor = processor;
 
     // Trigger and state machine.
     const orchestration = asPipeline(id, 'orchestrationProps', { uploadPrefix: 'watchPrefix', reportsPrefix: 'reportsPrefix' },
@@ -719,6 +749,20 @@ export class BatchPipeline extends Construct {
         runsFailed: this.metricRunsFailed(),
         runsTimedOut: this.metricRunsTimedOut(),
         runDuration: this.metricRunDuration(),
+      });
+    }
+
+    if (props.outputs ?? true) {
+      addPipelineOutputs(this, {
+        uploadBucket: storage.uploads.bucket,
+        watchPrefix: this.watchPrefix,
+        reportsBucket: storage.reportsBucket,
+        reportsPrefix: this.reportsPrefix,
+        stateMachine: this.stateMachine,
+        notificationTopic: this.notificationTopic,
+        jobLogGroup: processor.logGroup,
+        dashboard: this.dashboard,
+        desktopStackName: this.desktop?.stackName,
       });
     }
   }

@@ -1,4 +1,6 @@
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { NOTIFIED_REASONS, refusedUploadNotice } from './refused-upload-notice';
 import { runIdFor, transferSlotFor } from './run-id';
 import { RunInput } from './run-input';
 import { decodeS3EventKey } from './s3-object-key';
@@ -6,6 +8,7 @@ import { readTriggerConfig } from './trigger-config';
 import { skipReasonFor } from './upload-filter';
 
 const sfn = new SFNClient({});
+const sns = new SNSClient({});
 
 /** What one invocation did, also returned for tests and logs. */
 export interface TriggerSummary {
@@ -13,6 +16,8 @@ export interface TriggerSummary {
   duplicates: number;
   skipped: number;
   malformed: number;
+  /** Skipped uploads under the watched prefix whose notification was published. */
+  notified: number;
 }
 
 interface S3EventRecordLike {
@@ -27,14 +32,16 @@ function log(outcome: string, fields: Record<string, unknown>): void {
 
 /**
  * Starts one state machine execution per uploaded object in an S3 event.
- * Skipped and malformed records are logged and start nothing; a duplicate
+ * Skipped and malformed records are logged and start nothing; a skipped upload
+ * under the watched prefix (empty, suffix not watched, a key EFS cannot hold) is
+ * also published to the notification topic, when one is configured; a duplicate
  * delivery meets the existing execution of the same name and is not an error.
- * Any other start failure is rethrown after every record was tried, so Lambda
+ * Any other start failure, or a notification SNS refused, is rethrown after every record was tried, so Lambda
  * retries the event (records already started then count as duplicates).
  */
 export async function handler(event: unknown): Promise<TriggerSummary> {
   const config = readTriggerConfig(process.env);
-  const summary: TriggerSummary = { started: 0, duplicates: 0, skipped: 0, malformed: 0 };
+  const summary: TriggerSummary = { started: 0, duplicates: 0, skipped: 0, malformed: 0, notified: 0 };
 
   const body = event as { Event?: unknown; Records?: unknown } | null;
   if (body?.Event === 's3:TestEvent') {
@@ -62,12 +69,30 @@ export async function handler(event: unknown): Promise<TriggerSummary> {
       continue;
     }
     const reason = skipReasonFor(eventName, key, size, config.filter);
+    const versionId = typeof record.s3?.object?.versionId === 'string' ? record.s3.object.versionId : null;
     if (reason) {
       log('skipped', { reason, eventName, bucket, key, size });
       summary.skipped++;
+      // An upload under the watched prefix that starts no run must not vanish: its uploader is told.
+      if (config.notificationTopicArn && NOTIFIED_REASONS.has(reason)) {
+        const notice = refusedUploadNotice({ bucket, key, versionId, size, reason });
+        try {
+          const published = await sns.send(new PublishCommand({
+            TopicArn: config.notificationTopicArn,
+            Subject: notice.subject,
+            Message: notice.message,
+            MessageAttributes: notice.attributes,
+          }));
+          log('notified', { reason, bucket, key, versionId, messageId: published.MessageId });
+          summary.notified++;
+        } catch (error) {
+          // Retried with the event; after Lambda's retries the event reaches the dead-letter queue and its alarm.
+          log('notify-failed', { reason, bucket, key, versionId, error: String(error) });
+          failures.push(error);
+        }
+      }
       continue;
     }
-    const versionId = typeof record.s3?.object?.versionId === 'string' ? record.s3.object.versionId : null;
     const sequencer = typeof record.s3?.object?.sequencer === 'string' ? record.s3.object.sequencer : undefined;
     const runId = runIdFor({ bucket, key, versionId: versionId ?? undefined, sequencer });
     const relativeKey = key.slice(config.filter.prefix.length);
@@ -92,7 +117,7 @@ export async function handler(event: unknown): Promise<TriggerSummary> {
     }
   }
   if (failures.length > 0) {
-    throw new Error(`trigger: ${failures.length} of ${body.Records.length} runs could not be started; the event will be retried`);
+    throw new Error(`trigger: ${failures.length} of ${body.Records.length} records could not be started or notified; the event will be retried`);
   }
   return summary;
 }

@@ -7,11 +7,15 @@ export const TRIGGER_ENV = {
   /** JSON array of suffixes. */
   WATCH_SUFFIXES: 'WATCH_SUFFIXES',
   ZERO_BYTE_OBJECTS: 'ZERO_BYTE_OBJECTS',
+  /** The topic told about uploads under the prefix that start no run; unset: they are only logged. */
+  NOTIFICATION_TOPIC_ARN: 'NOTIFICATION_TOPIC_ARN',
 } as const;
 
 export interface TriggerConfig {
   readonly stateMachineArn: string;
   readonly filter: UploadFilter;
+  /** Where refused uploads are notified, if anywhere. */
+  readonly notificationTopicArn?: string;
 }
 
 /** Reads the handler's configuration, failing loudly on a deployment mistake. */
@@ -28,8 +32,10 @@ export function readTriggerConfig(env: NodeJS.ProcessEnv): TriggerConfig {
   if (!Array.isArray(suffixes) || suffixes.some((suffix) => typeof suffix !== 'string')) {
     throw new Error(`trigger: ${TRIGGER_ENV.WATCH_SUFFIXES} must be a JSON array of strings, got ${env[TRIGGER_ENV.WATCH_SUFFIXES]}`);
   }
+  const notificationTopicArn = env[TRIGGER_ENV.NOTIFICATION_TOPIC_ARN] || undefined;
   return {
     stateMachineArn,
+    notificationTopicArn,
     filter: {
       prefix: env[TRIGGER_ENV.WATCH_PREFIX] ?? '',
       suffixes,

@@ -1,16 +1,25 @@
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { KMSAccessDeniedException, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { s3Event } from './s3-events';
 import { runIdFor } from '../../src/trigger/run-id';
 import { handler } from '../../src/trigger/start-run.lambda';
-import { serviceError, stepFunctionsExecutionNameError } from '@batch-pipeline/local';
+import { checkPublish, serviceError, stepFunctionsExecutionNameError } from '@batch-pipeline/local';
 
 const STATE_MACHINE_ARN = 'arn:aws:states:eu-west-2:123456789012:stateMachine:Pipeline';
+const TOPIC_ARN = 'arn:aws:sns:eu-west-2:123456789012:Notifications';
 const sfnMock = mockClient(SFNClient);
+const snsMock = mockClient(SNSClient);
 let logLines: Array<Record<string, unknown>>;
 
 beforeEach(() => {
   sfnMock.reset();
+  snsMock.reset();
+  // SNS refuses a publish outside its rules (subject, attributes, size) as the local emulation does.
+  snsMock.on(PublishCommand).callsFake((input) => {
+    checkPublish(input);
+    return { MessageId: `message-${snsMock.commandCalls(PublishCommand).length}` };
+  });
   // Step Functions refuses a name outside its rules with InvalidName.
   sfnMock.on(StartExecutionCommand).callsFake((input) => {
     const nameError = stepFunctionsExecutionNameError(input.name);
@@ -23,6 +32,7 @@ beforeEach(() => {
   process.env.WATCH_PREFIX = 'incoming/';
   process.env.WATCH_SUFFIXES = '[]';
   delete process.env.ZERO_BYTE_OBJECTS;
+  delete process.env.NOTIFICATION_TOPIC_ARN;
   logLines = [];
   jest.spyOn(console, 'log').mockImplementation((line: string) => {
     logLines.push(JSON.parse(line));
@@ -42,7 +52,7 @@ describe('trigger function', () => {
   test('starts one execution named after the run id, with the upload as input', async () => {
     const summary = await handler(s3Event({ key: 'incoming/report.csv', versionId: 'v1', size: 42 }));
     const runId = runIdFor({ bucket: 'uploads', key: 'incoming/report.csv', versionId: 'v1' });
-    expect(summary).toEqual({ started: 1, duplicates: 0, skipped: 0, malformed: 0 });
+    expect(summary).toEqual({ started: 1, duplicates: 0, skipped: 0, malformed: 0, notified: 0 });
     expect(sfnMock.commandCalls(StartExecutionCommand)[0].args[0].input.stateMachineArn).toBe(STATE_MACHINE_ARN);
     expect(startedInputs()).toEqual([{
       name: runId,
@@ -114,7 +124,7 @@ describe('trigger function', () => {
 
   test('ignores the s3:TestEvent that S3 sends when notifications are configured', async () => {
     const summary = await handler({ Service: 'Amazon S3', Event: 's3:TestEvent', Time: '2026-11-24T08:00:00.000Z', Bucket: 'uploads' });
-    expect(summary).toEqual({ started: 0, duplicates: 0, skipped: 1, malformed: 0 });
+    expect(summary).toEqual({ started: 0, duplicates: 0, skipped: 1, malformed: 0, notified: 0 });
     expect(sfnMock.commandCalls(StartExecutionCommand)).toHaveLength(0);
     expect(logLines).toEqual([{ outcome: 'skipped', reason: 'test-event' }]);
   });
@@ -134,7 +144,7 @@ describe('trigger function', () => {
   test('ignores keys with a suffix that is not watched', async () => {
     process.env.WATCH_SUFFIXES = '[".csv"]';
     const summary = await handler(s3Event({ key: 'incoming/notes.txt' }, { key: 'incoming/data.csv' }));
-    expect(summary).toEqual({ started: 1, duplicates: 0, skipped: 1, malformed: 0 });
+    expect(summary).toEqual({ started: 1, duplicates: 0, skipped: 1, malformed: 0, notified: 0 });
   });
 
   test('ignores events that are not object creations', async () => {
@@ -158,7 +168,7 @@ describe('trigger function', () => {
   test('a duplicate delivery starts nothing and is not an error', async () => {
     sfnMock.on(StartExecutionCommand).rejects(new ExecutionAlreadyExists({ message: 'Execution Already Exists', $metadata: {} }));
     const summary = await handler(s3Event({ key: 'incoming/report.csv', versionId: 'v1' }));
-    expect(summary).toEqual({ started: 0, duplicates: 1, skipped: 0, malformed: 0 });
+    expect(summary).toEqual({ started: 0, duplicates: 1, skipped: 0, malformed: 0, notified: 0 });
     expect(logLines).toEqual([expect.objectContaining({ outcome: 'duplicate' })]);
   });
 
@@ -172,7 +182,7 @@ describe('trigger function', () => {
 
   test('a malformed event is logged and does not throw, so Lambda does not retry it', async () => {
     for (const event of [null, {}, { Records: 'nope' }]) {
-      await expect(handler(event)).resolves.toEqual({ started: 0, duplicates: 0, skipped: 0, malformed: 1 });
+      await expect(handler(event)).resolves.toEqual({ started: 0, duplicates: 0, skipped: 0, malformed: 1, notified: 0 });
     }
     expect(logLines.every((line) => line.outcome === 'malformed')).toBe(true);
   });
@@ -182,14 +192,14 @@ describe('trigger function', () => {
     event.Records.push({ eventName: 'ObjectCreated:Put', s3: { bucket: { name: 'uploads' }, object: { key: 'incoming/bad%E0%A4%A.csv', size: 1 } } });
     event.Records.push({ nonsense: true });
     const summary = await handler(event);
-    expect(summary).toEqual({ started: 1, duplicates: 0, skipped: 0, malformed: 2 });
+    expect(summary).toEqual({ started: 1, duplicates: 0, skipped: 0, malformed: 2, notified: 0 });
   });
 
   test('a failed start is rethrown after every record was tried, so Lambda retries the event', async () => {
     sfnMock.on(StartExecutionCommand, { name: runIdFor({ bucket: 'uploads', key: 'incoming/b.csv', sequencer: '0066A1B2C3D4E5F600' }) })
       .rejects(new Error('ThrottlingException: Rate exceeded'));
     await expect(handler(s3Event({ key: 'incoming/a.csv' }, { key: 'incoming/b.csv' }, { key: 'incoming/c.csv' })))
-      .rejects.toThrow('trigger: 1 of 3 runs could not be started; the event will be retried');
+      .rejects.toThrow('trigger: 1 of 3 records could not be started or notified; the event will be retried');
     expect(sfnMock.commandCalls(StartExecutionCommand)).toHaveLength(3);
     expect(logLines.map((line) => line.outcome)).toEqual(['started', 'start-failed', 'started']);
   });
@@ -204,3 +214,83 @@ describe('trigger function', () => {
     await expect(handler(s3Event({ key: 'incoming/a.csv' }))).rejects.toThrow("trigger: ZERO_BYTE_OBJECTS 'MAYBE' is not valid; allowed: SKIP, PROCESS");
   });
 });
+
+describe('trigger function: uploads it refuses are notified', () => {
+  function published(): Array<{ Subject?: string; Message?: string; MessageAttributes?: Record<string, any>; TopicArn?: string }> {
+    return snsMock.commandCalls(PublishCommand).map((call) => call.args[0].input);
+  }
+
+  beforeEach(() => {
+    process.env.NOTIFICATION_TOPIC_ARN = TOPIC_ARN;
+  });
+
+  test('given an empty file under the prefix, when it is skipped, then one notification names the key and the reason', async () => {
+    const summary = await handler(s3Event({ key: 'incoming/2026/empty.csv', size: 0, versionId: 'v7' }));
+    expect(summary).toEqual({ started: 0, duplicates: 0, skipped: 1, malformed: 0, notified: 1 });
+    const [notice] = published();
+    expect(notice.TopicArn).toBe(TOPIC_ARN);
+    expect(notice.Subject).toBe('Upload not processed (empty file): empty.csv');
+    expect(notice.Message!.split('\n').slice(0, 4)).toEqual([
+      'Upload not processed (empty file): s3://uploads/incoming/2026/empty.csv (version v7)',
+      '',
+      'The object has zero bytes, and the pipeline skips empty files (ZeroByteObjects.SKIP).',
+      'Upload the file again with its content, or set zeroByteObjects to PROCESS to run empty files.',
+    ]);
+    const json = JSON.parse(notice.Message!.slice(notice.Message!.indexOf('-- details (JSON) --') + '-- details (JSON) --'.length));
+    expect(json).toEqual({ event: 'upload-not-processed', reason: 'zero-byte-object', bucket: 'uploads', key: 'incoming/2026/empty.csv', versionId: 'v7', size: 0 });
+    expect(notice.MessageAttributes).toEqual({
+      event: { DataType: 'String', StringValue: 'upload-not-processed' },
+      reason: { DataType: 'String', StringValue: 'zero-byte-object' },
+      bucket: { DataType: 'String', StringValue: 'uploads' },
+      key: { DataType: 'String', StringValue: 'incoming/2026/empty.csv' },
+      versionId: { DataType: 'String', StringValue: 'v7' },
+    });
+    expect(logLines.map((line) => line.outcome)).toEqual(['skipped', 'notified']);
+  });
+
+  test.each([
+    [`incoming/${'%C3%BC'.repeat(128)}.csv`, 'key cannot be staged'],
+    ['incoming/a*b.csv', 'key cannot be staged'],
+    ['incoming/tab%09name.csv', 'key cannot be staged'],
+  ])('given the key %s that EFS cannot hold, then one notification with a subject SNS accepts', async (encodedKey, title) => {
+    await handler(s3Event({ key: encodedKey }));
+    const [notice] = published();
+    expect(published()).toHaveLength(1);
+    expect(notice.Subject).toMatch(new RegExp(`^Upload not processed \\(${title}\\): `));
+    // ASCII without line breaks, under 100 characters (checkPublish refused nothing).
+    expect(notice.Subject!.length).toBeLessThan(100);
+    expect(notice.Subject).toMatch(/^[\x21-\x7e][\x20-\x7e]*$/);
+    expect(notice.MessageAttributes!.reason.StringValue).toBe('unsupported-key');
+  });
+
+  test('given a suffix that is not watched under the prefix, then it is notified', async () => {
+    process.env.WATCH_SUFFIXES = '[".csv"]';
+    await handler(s3Event({ key: 'incoming/notes.txt' }));
+    expect(published().map((notice) => notice.MessageAttributes!.reason.StringValue)).toEqual(['suffix-not-watched']);
+  });
+
+  test.each([
+    ['a folder marker', s3Event({ key: 'incoming/batch-7/', size: 0 })],
+    ['a key outside the prefix', s3Event({ key: 'elsewhere/empty.csv', size: 0 })],
+    ['a removal', s3Event({ key: 'incoming/empty.csv', size: 0, eventName: 'ObjectRemoved:Delete' })],
+    ['the s3:TestEvent', { Service: 'Amazon S3', Event: 's3:TestEvent', Bucket: 'uploads' }],
+  ])('given %s, then nothing is published: it is not an upload under the watched prefix', async (_what, event) => {
+    await handler(event);
+    expect(published()).toEqual([]);
+  });
+
+  test('given no topic configured (notifyRefusedUploads false), then a refused upload is only logged', async () => {
+    delete process.env.NOTIFICATION_TOPIC_ARN;
+    const summary = await handler(s3Event({ key: 'incoming/empty.csv', size: 0 }));
+    expect(summary.notified).toBe(0);
+    expect(published()).toEqual([]);
+  });
+
+  test('given SNS refuses the notification, then the event fails after every record was tried, so Lambda retries it and then dead-letters it', async () => {
+    snsMock.on(PublishCommand).rejects(new KMSAccessDeniedException({ message: 'no key', $metadata: {} }));
+    await expect(handler(s3Event({ key: 'incoming/empty.csv', size: 0 }, { key: 'incoming/good.csv' })))
+      .rejects.toThrow('trigger: 1 of 2 records could not be started or notified; the event will be retried');
+    expect(logLines.map((line) => line.outcome)).toEqual(['skipped', 'notify-failed', 'started']);
+  });
+});
+

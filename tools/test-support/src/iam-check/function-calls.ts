@@ -5,7 +5,7 @@ const EXAMPLE_ENI = 'eni-0123456789abcdef0';
 
 /**
  * The calls each Lambda function makes with its execution role: starting the state machine whose ARN
- * its environment names (the trigger), mounting its EFS access points, writing its logs, reaching its
+ * its environment names (the trigger), publishing to a topic its environment names, mounting its EFS access points, writing its logs, reaching its
  * VPC and sending failed events to its destination. What the handler code does beyond that is not read.
  */
 export function functionCalls(calls: CallList) {
@@ -18,6 +18,9 @@ export function functionCalls(calls: CallList) {
     for (const [variable, value] of Object.entries<any>(set.property(fn, 'Environment.Variables') ?? {})) {
       const machine = typeof value === 'string' ? set.find(value, 'AWS::StepFunctions::StateMachine') : undefined;
       if (machine) calls.byRole(role, 'states:StartExecution', set.ref(machine), `${fn.logicalId} starts executions of the state machine in ${variable}`);
+      // A topic named in the environment is one the function publishes to (the trigger's notices of refused uploads).
+      const topic = typeof value === 'string' ? set.find(value, 'AWS::SNS::Topic') : undefined;
+      if (topic) calls.publish({ role }, set.ref(topic), `${fn.logicalId} publishes to the topic in ${variable}`);
     }
     for (const config of set.property(fn, 'FileSystemConfigs') ?? []) {
       const { accessPointArn, fileSystemArn } = calls.accessPoint(config.Arn);
