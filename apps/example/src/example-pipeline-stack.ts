@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { CfnOutput, Stack, StackProps, Token } from 'aws-cdk-lib';
+import { Stack, StackProps, Token } from 'aws-cdk-lib';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { JobImage } from '@batch-pipeline/batch';
@@ -85,7 +85,7 @@ export interface ExamplePipelineStackProps extends StackProps {
   /**
    * An email address subscribed to the failure notifications (it must confirm the subscription).
    *
-   * @default - no subscription; subscribe to the topic named in the stack outputs yourself
+   * @default - no subscription; subscribe to the topic of the stack output `PipelineNotificationTopicArn` yourself
    */
   readonly notificationEmail?: string;
 }
@@ -131,38 +131,7 @@ export class ExamplePipelineStack extends Stack {
     if (props.notificationEmail) {
       this.pipeline.notificationTopic.addSubscription(new subscriptions.EmailSubscription(props.notificationEmail));
     }
-
-    // What a user needs after `cdk deploy`: where to upload, where reports land, what to watch.
-    const { watchPrefix, reportsPrefix } = this.pipeline;
-    new CfnOutput(this, 'UploadBucketName', {
-      value: this.pipeline.storage.uploads.bucket.bucketName,
-      description: `Upload a file under s3://<this bucket>/${watchPrefix} to start a run`,
-    });
-    new CfnOutput(this, 'WatchPrefix', { value: watchPrefix, description: 'Key prefix of the upload bucket that starts runs' });
-    new CfnOutput(this, 'ReportsBucketName', {
-      value: this.pipeline.storage.reportsBucket.bucketName,
-      description: `Reports land under ${reportsPrefix}runs/<runId>/out/ in this bucket`,
-    });
-    new CfnOutput(this, 'ReportsPrefix', { value: reportsPrefix, description: 'Key prefix of the reports bucket that reports go under' });
-    new CfnOutput(this, 'StateMachineArn', {
-      value: this.pipeline.stateMachine.stateMachineArn,
-      description: 'One execution per upload, named after the run id',
-    });
-    new CfnOutput(this, 'NotificationTopicArn', {
-      value: this.pipeline.notificationTopic.topicArn,
-      description: 'Failure notifications (one per failed run); subscribe to it',
-    });
-    if (this.pipeline.dashboard) {
-      new CfnOutput(this, 'DashboardName', {
-        value: this.pipeline.dashboard.dashboardName,
-        description: 'CloudWatch dashboard of the runs, their duration, trigger errors, dead letters and alarms',
-      });
-    }
-    if (this.pipeline.desktop) {
-      new CfnOutput(this, 'DesktopStackName', {
-        value: this.pipeline.desktop.stackName,
-        description: 'AppStream 2.0 stack of the quality-control desktop: assign users to it',
-      });
-    }
+    // The stack outputs a user needs after `cdk deploy` (where to upload, where reports land, the
+    // state machine, topic, job log group, dashboard and desktop) come from BatchPipeline itself.
   }
 }

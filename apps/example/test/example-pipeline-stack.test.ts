@@ -120,23 +120,24 @@ describe('ExamplePipelineStack with its defaults', () => {
     template.resourceCountIs('AWS::SNS::Subscription', 0);
   });
 
-  test('outputs the upload bucket and prefix, the reports bucket and prefix, the state machine, the topic and the dashboard', () => {
+  test('outputs where to upload, where reports land, the state machine, the topic, the job log group and the dashboard (from BatchPipeline)', () => {
     const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
     expect(Object.keys(outputs).sort()).toEqual([
-      'DashboardName', 'NotificationTopicArn', 'ReportsBucketName', 'ReportsPrefix',
-      'StateMachineArn', 'UploadBucketName', 'WatchPrefix',
+      'PipelineDashboardName', 'PipelineJobLogGroupName', 'PipelineNotificationTopicArn', 'PipelineReportsBucketName',
+      'PipelineReportsLocation', 'PipelineStateMachineArn', 'PipelineUploadBucketName', 'PipelineUploadLocation',
     ]);
     const resolve = (value: unknown) => stack.resolve(value);
-    expect(outputs.UploadBucketName.Value).toEqual(resolve(stack.pipeline.storage.uploads.bucket.bucketName));
-    expect(outputs.WatchPrefix.Value).toBe('incoming/');
-    expect(outputs.ReportsBucketName.Value).toEqual(resolve(stack.pipeline.storage.reportsBucket.bucketName));
-    expect(outputs.ReportsPrefix.Value).toBe('reports/');
-    expect(outputs.StateMachineArn.Value).toEqual(resolve(stack.pipeline.stateMachine.stateMachineArn));
-    expect(outputs.NotificationTopicArn.Value).toEqual(resolve(stack.pipeline.notificationTopic.topicArn));
-    expect(outputs.DashboardName.Value).toEqual(resolve(stack.pipeline.dashboard!.dashboardName));
-    // Each names a resource of this template
-    for (const name of ['UploadBucketName', 'ReportsBucketName', 'StateMachineArn', 'NotificationTopicArn', 'DashboardName']) {
-      expect(outputs[name].Value).toEqual({ Ref: expect.any(String) });
+    const uploadBucket = resolve(stack.pipeline.storage.uploads.bucket.bucketName);
+    const reportsBucket = resolve(stack.pipeline.storage.reportsBucket.bucketName);
+    expect(outputs.PipelineUploadLocation.Value).toEqual({ 'Fn::Join': ['', ['s3://', uploadBucket, '/incoming/']] });
+    expect(outputs.PipelineReportsLocation.Value).toEqual({ 'Fn::Join': ['', ['s3://', reportsBucket, '/reports/runs/']] });
+    expect(outputs.PipelineStateMachineArn.Value).toEqual(resolve(stack.pipeline.stateMachine.stateMachineArn));
+    expect(outputs.PipelineNotificationTopicArn.Value).toEqual(resolve(stack.pipeline.notificationTopic.topicArn));
+    expect(outputs.PipelineDashboardName.Value).toEqual(resolve(stack.pipeline.dashboard!.dashboardName));
+    // Each name is a Ref to a resource of this template
+    for (const name of ['PipelineUploadBucketName', 'PipelineReportsBucketName', 'PipelineStateMachineArn', 'PipelineNotificationTopicArn', 'PipelineJobLogGroupName', 'PipelineDashboardName']) {
+      const { Ref: logicalId } = outputs[name].Value as { Ref: string };
+      expect(template.toJSON().Resources[logicalId]).toBeDefined();
     }
   });
 
@@ -209,7 +210,7 @@ describe('ExamplePipelineStack switches', () => {
     // And it may mount EFS read-only, and reach S3 through the given prefix list
     template.hasResourceProperties('AWS::EC2::SecurityGroupEgress', Match.objectLike({ DestinationPrefixListId: 'pl-7ca54015', FromPort: 443 }));
     const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
-    expect(outputs.DesktopStackName.Value).toEqual(stack.resolve(stack.pipeline.desktop!.stackName));
+    expect(outputs.PipelineDesktopStackName.Value).toEqual(stack.resolve(stack.pipeline.desktop!.stackName));
   });
 
   test('fails when the desktop image is not an AppStream 2.0 image name', () => {
@@ -219,12 +220,12 @@ describe('ExamplePipelineStack switches', () => {
   test('watches the given prefix and suffixes', () => {
     // When a user changes what starts a run
     const { template } = exampleStack({ watchPrefix: 'uploads/', suffixes: ['.csv'] });
-    // Then stage-in reads and the trigger watches exactly that, and the output says so
+    // Then stage-in reads and the trigger watches exactly that, and the upload location says so
     template.hasResourceProperties('AWS::DataSync::LocationS3', { Subdirectory: '/uploads/' });
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ WATCH_PREFIX: 'uploads/', WATCH_SUFFIXES: '[".csv"]' }) },
     });
-    template.hasOutput('WatchPrefix', { Value: 'uploads/' });
+    template.hasOutput('PipelineUploadLocation', { Value: { 'Fn::Join': ['', ['s3://', Match.anyValue(), '/uploads/']] } });
   });
 
   test('caps the trigger function at the given reserved concurrency', () => {

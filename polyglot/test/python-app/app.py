@@ -47,26 +47,7 @@ class ExamplePipelineStack(cdk.Stack):
             ),
             orchestration_props=BatchPipelineOrchestrationOptions(staging=StagingStrategy.AUTO),
         )
-        pipeline = self.pipeline
-        watch_prefix = pipeline.watch_prefix
-        reports_prefix = pipeline.reports_prefix
-        cdk.CfnOutput(self, "UploadBucketName",
-                      value=pipeline.storage.uploads.bucket.bucket_name,
-                      description=f"Upload a file under s3://<this bucket>/{watch_prefix} to start a run")
-        cdk.CfnOutput(self, "WatchPrefix", value=watch_prefix,
-                      description="Key prefix of the upload bucket that starts runs")
-        cdk.CfnOutput(self, "ReportsBucketName",
-                      value=pipeline.storage.reports_bucket.bucket_name,
-                      description=f"Reports land under {reports_prefix}runs/<runId>/out/ in this bucket")
-        cdk.CfnOutput(self, "ReportsPrefix", value=reports_prefix,
-                      description="Key prefix of the reports bucket that reports go under")
-        cdk.CfnOutput(self, "StateMachineArn", value=pipeline.state_machine.state_machine_arn,
-                      description="One execution per upload, named after the run id")
-        cdk.CfnOutput(self, "NotificationTopicArn", value=pipeline.notification_topic.topic_arn,
-                      description="Failure notifications (one per failed run); subscribe to it")
-        if pipeline.dashboard is not None:
-            cdk.CfnOutput(self, "DashboardName", value=pipeline.dashboard.dashboard_name,
-                          description="CloudWatch dashboard of the runs, their duration, trigger errors, dead letters and alarms")
+        # The stack outputs (where to upload, where reports land, ...) come from BatchPipeline itself.
 
 
 def main() -> None:

@@ -12,7 +12,6 @@ import dev.batchpipeline.pipeline.BatchPipelineOrchestrationOptions;
 import dev.batchpipeline.pipeline.BatchPipelineProcessorOptions;
 import software.amazon.awscdk.App;
 import software.amazon.awscdk.AppProps;
-import software.amazon.awscdk.CfnOutput;
 import software.amazon.awscdk.Environment;
 import software.amazon.awscdk.Stack;
 import software.amazon.awscdk.StackProps;
@@ -37,7 +36,7 @@ public final class ExampleApp {
     static final class ExamplePipelineStack extends Stack {
         ExamplePipelineStack(final Construct scope, final String id, final StackProps props, final Path jobDirectory) {
             super(scope, id, props);
-            BatchPipeline pipeline = BatchPipeline.Builder.create(this, "Pipeline")
+            BatchPipeline.Builder.create(this, "Pipeline")
                 .image(JobImage.fromAsset(jobDirectory.toString()))
                 .watchPrefix("incoming/")
                 .networkProps(PipelineNetworkProps.builder()
@@ -55,26 +54,7 @@ public final class ExampleApp {
                     .build())
                 .build();
 
-            String watchPrefix = pipeline.getWatchPrefix();
-            String reportsPrefix = pipeline.getReportsPrefix();
-            output("UploadBucketName", pipeline.getStorage().getUploads().getBucket().getBucketName(),
-                "Upload a file under s3://<this bucket>/" + watchPrefix + " to start a run");
-            output("WatchPrefix", watchPrefix, "Key prefix of the upload bucket that starts runs");
-            output("ReportsBucketName", pipeline.getStorage().getReportsBucket().getBucketName(),
-                "Reports land under " + reportsPrefix + "runs/<runId>/out/ in this bucket");
-            output("ReportsPrefix", reportsPrefix, "Key prefix of the reports bucket that reports go under");
-            output("StateMachineArn", pipeline.getStateMachine().getStateMachineArn(),
-                "One execution per upload, named after the run id");
-            output("NotificationTopicArn", pipeline.getNotificationTopic().getTopicArn(),
-                "Failure notifications (one per failed run); subscribe to it");
-            if (pipeline.getDashboard() != null) {
-                output("DashboardName", pipeline.getDashboard().getDashboardName(),
-                    "CloudWatch dashboard of the runs, their duration, trigger errors, dead letters and alarms");
-            }
-        }
-
-        private void output(final String id, final String value, final String description) {
-            CfnOutput.Builder.create(this, id).value(value).description(description).build();
+            // The stack outputs (where to upload, where reports land, ...) come from BatchPipeline itself.
         }
     }
 
