@@ -1,5 +1,5 @@
 import { IBatchProcessor, RunContract } from '@batch-pipeline/batch';
-import { StageInTransfer, StageOutTransfer, TransferFilter } from '@batch-pipeline/datasync';
+import { StageInTransfer, StageOutTransfer } from '@batch-pipeline/datasync';
 import { IPipelineNetwork, NagAcknowledgements } from '@batch-pipeline/network';
 import { Duration, Size, SizeRoundingBehavior, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -22,6 +22,7 @@ import { FailurePath, UNDELIVERED_NOTIFICATIONS } from './private/failure-path';
 import { assertWithinHistoryLimit, HistoryPart, taskEvents } from './private/history-budget';
 import { PollSchedule } from './private/poll-schedule';
 import { grantProcessJob, processJobState } from './private/process-job';
+import { DataSyncStageIn } from './private/datasync-stage-in';
 import { TransferStage } from './private/transfer-stage';
 import { FLOW_STATE_EVENTS, WORKSPACE_CALL_EVENTS, WorkspaceCalls } from './private/workspace-call';
 import { StagingStrategy } from './staging-strategy';
@@ -332,7 +333,8 @@ export class PipelineStateMachine extends Construct {
     const thresholdBytes = this.directStagingThreshold.toBytes();
 
     this.notificationTopic = props.notificationTopic ?? this.createTopic();
-    this.workspaceFunction = this.createWorkspaceFunction(props, logRetention, direct ? locations : undefined);
+    this.workspaceFunction = this.createWorkspaceFunction(props, logRetention, direct ? locations : undefined,
+      this.staging !== StagingStrategy.DIRECT ? { stageIn: props.stageIn!, locations } : undefined);
 
     // Where a DataSync stage-in puts the upload; the direct path has no staged copy, so its
     // clean-up names the run's own input instead.
@@ -424,39 +426,24 @@ export class PipelineStateMachine extends Construct {
     let dataSyncStageIn: sfn.State | undefined;
     this.stageInMaxPolls = 0;
     if (this.staging !== StagingStrategy.DIRECT) {
-      const prepare = workspace.call('Prepare', {
-        payload: { action: 'prepare', fileName: sfn.JsonPath.stringAt('$.fileName') },
-        resultSelector: { 'inputPath.$': '$.Payload.inputPath', 'outputDirectory.$': '$.Payload.outputDirectory' },
-        resultPath: '$.workspace',
-        timeout: API_CALL_TIMEOUT,
-      });
-      prepare.addCatch(failure.failedAt(PipelineStep.PREPARE), { resultPath: '$.error' });
-      prepare.next(processJob);
-      const transferStageIn = new TransferStage(this, 'StageIn', {
-        stepName: 'Stage in',
-        statePath: '$.stageIn',
+      // Exactly the triggering version, through a per-run manifest, checked before the job sees it (see DataSyncStageIn).
+      const stageIn = new DataSyncStageIn(this, 'StageIn', {
+        who,
+        stageIn: props.stageIn!,
         taskArns: transferTaskArns(props.stageIn!),
-        // The trigger passes the key relative to the stage-in prefix, which is what the filter needs.
-        includes: TransferFilter.includeObject(sfn.JsonPath.stringAt('$.relativeKey')),
+        workspace,
         schedule,
         timeout: stageInTimeout,
-        timeoutProp: 'stageInTimeout',
-        onFailure: failure.failedAt(PipelineStep.STAGE_IN),
-        next: prepare,
+        callTimeout: API_CALL_TIMEOUT,
+        claimTimeout: DIRECT_COPY_CALL_TIMEOUT,
+        onStageFailure: failure.failedAt(PipelineStep.STAGE_IN),
+        onPrepareFailure: failure.failedAt(PipelineStep.PREPARE),
+        next: processJob,
       });
-      this.stageInMaxPolls = transferStageIn.maxPolls;
-      // DataSync does not document that it creates a location's subdirectory: make sure it exists.
-      const prepareStaging = workspace.call('Prepare staging', {
-        payload: { action: 'prepare-staging', stagingDirectory: props.stageIn!.destinationLocation.subdirectory },
-        resultSelector: { 'stagingDirectory.$': '$.Payload.stagingDirectory' },
-        resultPath: sfn.JsonPath.DISCARD,
-        timeout: API_CALL_TIMEOUT,
-      });
-      prepareStaging.addCatch(failure.failedAt(PipelineStep.STAGE_IN), { resultPath: '$.error' });
-      prepareStaging.next(transferStageIn.startState);
-      dataSyncStageIn = prepareStaging;
-      const transferPart = transferStageIn.historyPart();
-      history.push({ ...transferPart, events: (auto ? FLOW_STATE_EVENTS : 0) + 2 * WORKSPACE_CALL_EVENTS + transferPart.events });
+      this.stageInMaxPolls = stageIn.maxPolls;
+      dataSyncStageIn = stageIn.startState;
+      const stageInPart = stageIn.historyPart();
+      history.push({ ...stageInPart, events: (auto ? FLOW_STATE_EVENTS : 0) + stageInPart.events });
     }
     let start: sfn.State;
     if (!direct) {
@@ -571,22 +558,20 @@ export class PipelineStateMachine extends Construct {
     });
   }
 
-  private createWorkspaceFunction(props: PipelineStateMachineProps, logRetention: logs.RetentionDays, direct?: RunLocations): lambda.IFunction {
+  private createWorkspaceFunction(props: PipelineStateMachineProps, logRetention: logs.RetentionDays, direct?: RunLocations,
+    dataSync?: { readonly stageIn: StageInTransfer; readonly locations: RunLocations }): lambda.IFunction {
     const vpc = props.network?.vpc ?? props.vpc!;
     const vpcSubnets = props.network?.privateSubnets ?? props.vpcSubnets;
     const securityGroup = new ec2.SecurityGroup(this, 'WorkspaceSecurityGroup', {
       vpc,
-      description: direct
-        ? 'batch-pipeline workspace function: NFS to the file system, HTTPS to S3'
-        : 'batch-pipeline workspace function: NFS to the file system only',
+      description: 'batch-pipeline workspace function: NFS to the file system, HTTPS to S3',
       allowAllOutbound: false,
     });
-    if (direct) {
-      // Direct staging reaches S3 through the S3 gateway endpoint of the private subnets, which
-      // every egress mode has. A gateway endpoint has no fixed addresses to name here without a
-      // prefix-list lookup (which would need AWS access at synth time); the role allows S3 calls only.
-      securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to S3 through the gateway endpoint');
-    }
+    // Direct staging, and the DataSync path's manifests and checks, reach S3 through the S3 gateway
+    // endpoint of the private subnets, which every egress mode has. A gateway endpoint has no fixed
+    // addresses to name here without a prefix-list lookup (which would need AWS access at synth
+    // time); the role allows S3 calls only.
+    securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to S3 through the gateway endpoint');
     const logGroup = new logs.LogGroup(this, 'WorkspaceLogs', { retention: logRetention });
     // An own role instead of the managed VPC access policy: network interface
     // calls are limited to this account and region, logs to this log group.
@@ -604,30 +589,35 @@ export class PipelineStateMachine extends Construct {
       actions: ['ec2:DescribeNetworkInterfaces'],
       resources: [NO_RESOURCE_LEVEL_PERMISSIONS],
     }));
+    // Exactly the object versions under the watched prefix (a direct copy reads one; a DataSync
+    // stage-in checks the staged file against one); the key halves come from the L2 key grants.
+    const uploads = direct ?? dataSync!.locations;
+    role.addToPolicy(new iam.PolicyStatement({
+      actions: ['s3:GetObject', 's3:GetObjectVersion'],
+      resources: [uploads.uploadBucket.arnForObjects(`${uploads.uploadPrefix}*`)],
+    }));
+    uploads.uploadBucket.encryptionKey?.grantDecrypt(role);
+    NagAcknowledgements.acknowledgeWildcardResource(role, uploads.uploadBucket.arnForObjects(`${uploads.uploadPrefix}*`),
+      'Stage-in reads (or checks against) the one object version that started the run; keys are known only at run time, and the wildcard covers only the watched prefix.');
     if (direct) {
-      // Exactly the object versions under the watched prefix, and new report objects under the
-      // runs' report prefix; the key halves come from the L2 key grants.
-      role.addToPolicy(new iam.PolicyStatement({
-        actions: ['s3:GetObject', 's3:GetObjectVersion'],
-        resources: [direct.uploadBucket.arnForObjects(`${direct.uploadPrefix}*`)],
-      }));
-      direct.uploadBucket.encryptionKey?.grantDecrypt(role);
+      // New report objects under the runs' report prefix.
       role.addToPolicy(new iam.PolicyStatement({
         actions: ['s3:PutObject', 's3:AbortMultipartUpload'],
         resources: [direct.reportsBucket.arnForObjects(`${direct.reportsPrefix}runs/*`)],
       }));
       direct.reportsBucket.encryptionKey?.grantEncryptDecrypt(role);
-      NagAcknowledgements.acknowledgeWildcardResource(role, direct.uploadBucket.arnForObjects(`${direct.uploadPrefix}*`),
-        'Direct stage-in reads the one object version that started the run; keys are known only at run time, and the wildcard covers only the watched prefix.');
       NagAcknowledgements.acknowledgeWildcardResource(role, direct.reportsBucket.arnForObjects(`${direct.reportsPrefix}runs/*`),
         'Direct stage-out writes the run\'s report objects under <reportsPrefix>runs/<runId>/out/; run ids are known only at run time.');
     }
+    // The DataSync path: one manifest per run, naming the version DataSync copies.
+    dataSync?.stageIn.grantWriteManifest(role);
     const fn = new RunWorkspaceFunction(this, 'WorkspaceFunction', {
       role,
       architecture: lambda.Architecture.ARM_64,
       // Lambda gives a function network bandwidth and CPU in proportion to its memory.
-      memorySize: direct ? 1024 : 256,
-      timeout: direct ? WORKSPACE_TIMEOUT : Duration.seconds(30),
+      // Both paths stream whole files (a direct copy, or the checksum of a staged file).
+      memorySize: 1024,
+      timeout: WORKSPACE_TIMEOUT,
       vpc,
       vpcSubnets,
       securityGroups: [securityGroup],
@@ -635,7 +625,7 @@ export class PipelineStateMachine extends Construct {
       logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
       environment: { WORKSPACE_MOUNT_PATH, NODE_OPTIONS: '--enable-source-maps' },
-      description: 'batch-pipeline: stages small files directly, prepares and removes run directories on the pipeline file system',
+      description: 'batch-pipeline: stages small files directly, writes DataSync manifests, checks staged files, prepares and removes run directories',
     });
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',

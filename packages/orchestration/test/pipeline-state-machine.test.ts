@@ -37,8 +37,27 @@ describe('PipelineStateMachine defaults', () => {
     template.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: Match.stringLikeRegexp('^/aws/vendedlogs/states/'), RetentionInDays: 365 });
   });
 
-  test('stages in only the uploaded object and stages out only the run\'s output directory', () => {
-    expect(definition.States['Stage in: start'].Parameters.Includes).toEqual([{ 'FilterType': 'SIMPLE_PATTERN', 'Value.$': "States.Format('/{}', $.relativeKey)" }]);
+  test('stages in exactly the uploaded version (a per-run manifest) and stages out only the run\'s output directory', () => {
+    // Given the DataSync stage-in, then its start names the run's manifest, which DataSync reads with the stage-in's manifest role
+    expect(definition.States['Stage in: start'].Parameters.Includes).toBeUndefined();
+    expect(definition.States['Stage in: start'].Parameters.ManifestConfig).toEqual({
+      Action: 'TRANSFER',
+      Format: 'CSV',
+      Source: {
+        S3: {
+          'ManifestObjectPath.$': "States.Format('manifests/{}.csv', $.runId)",
+          'BucketAccessRoleArn': expect.stringMatching(/^<StageInManifestsReadRole\w+\.Arn>$/),
+          'S3BucketArn': expect.stringMatching(/^<StageInManifestsBucket\w+\.Arn>$/),
+        },
+      },
+    });
+    // and the manifest it reads is the one the workspace function writes before the start: the key relative to the prefix, and the version
+    expect(definition.States['Prepare staging'].Parameters.Payload.manifest).toEqual({
+      'bucket': expect.stringMatching(/^<StageInManifestsBucket\w+>$/),
+      'key.$': "States.Format('manifests/{}.csv', $.runId)",
+      'relativeKey.$': '$.relativeKey',
+      'versionId.$': '$.versionId',
+    });
     expect(definition.States['Stage out: start'].Parameters.Includes).toEqual([{ 'FilterType': 'SIMPLE_PATTERN', 'Value.$': "States.Format('/runs/{}/out/*', $.runId)" }]);
   });
 
@@ -93,7 +112,8 @@ describe('PipelineStateMachine defaults', () => {
     expect(tasks.length).toBeGreaterThanOrEqual(8);
     for (const [name, state] of tasks as Array<[string, any]>) {
       expect({ name, timeout: state.TimeoutSeconds > 0 }).toEqual({ name, timeout: true });
-      expect({ name, catches: state.Catch?.[0]?.ErrorEquals }).toEqual({ name, catches: ['States.ALL'] });
+      // The catch-all comes last, after the errors a step handles itself (Prepare stages again on a staged file that is not its version).
+      expect({ name, catches: state.Catch?.[state.Catch.length - 1]?.ErrorEquals }).toEqual({ name, catches: ['States.ALL'] });
     }
   });
 
@@ -153,6 +173,7 @@ describe('PipelineStateMachine defaults', () => {
       { Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets'], Effect: 'Allow', Resource: '*' },
       { Action: 'iam:PassRole', Condition: { StringEquals: { 'iam:PassedToService': 'datasync.amazonaws.com' } }, Effect: 'Allow', Resource: getAtt(/^StageInDestinationFileSystemAccessRole/, 'Arn') },
       { Action: 'iam:PassRole', Condition: { StringEquals: { 'iam:PassedToService': 'datasync.amazonaws.com' } }, Effect: 'Allow', Resource: getAtt(/^StageOutSourceFileSystemAccessRole/, 'Arn') },
+      { Action: 'iam:PassRole', Condition: { StringEquals: { 'iam:PassedToService': 'datasync.amazonaws.com' } }, Effect: 'Allow', Resource: getAtt(/^StageInManifestsReadRole/, 'Arn') },
       { Action: 'batch:SubmitJob', Effect: 'Allow', Resource: [getAtt(/^ProcessorJobQueue/, 'JobQueueArn'), ref(/^ProcessorJobDefinition/)] },
       { Action: 'batch:DescribeJobs', Effect: 'Allow', Resource: '*' },
       { Action: 'batch:TerminateJob', Effect: 'Allow', Resource: accountArn('batch', 'job/*') },
@@ -201,7 +222,7 @@ describe('PipelineStateMachine defaults', () => {
     expect(definition.States['Stage in how?']).toEqual({
       Type: 'Choice',
       Choices: [{ Variable: '$.size', NumericLessThanEquals: 4 * 1024 ** 3, Next: 'Stage in directly' }],
-      Default: 'Prepare staging',
+      Default: 'Stage in: first attempt',
     });
     expect(definition.States['Stage out directly'].Parameters.Payload.maxBytes).toBe(4 * 1024 ** 3);
     expect(definition.States['Staged out?'].Default).toBe('Stage out: start');
@@ -212,7 +233,7 @@ describe('PipelineStateMachine defaults', () => {
     expect(definition.States['Prepare staging'].Next).toBe('Stage in: start');
   });
 
-  test('the workspace role may write its logs, manage its network interfaces, mount the access point, read the watched uploads and write reports, nothing else', () => {
+  test('the workspace role may write its logs, manage its network interfaces, mount the access point, read the watched uploads, write reports and manifests, nothing else', () => {
     const expected = [
       { Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Effect: 'Allow', Resource: getAtt(/^PipelineWorkspaceLogs/, 'Arn') },
       {
@@ -230,6 +251,7 @@ describe('PipelineStateMachine defaults', () => {
       { Action: 'elasticfilesystem:ClientWrite', Effect: 'Allow', Resource: expect.anything() },
       { Action: ['s3:GetObject', 's3:GetObjectVersion'], Effect: 'Allow', Resource: { 'Fn::Join': ['', [getAtt(/^StorageUploadsBucket/, 'Arn'), '/incoming/*']] } },
       { Action: ['s3:PutObject', 's3:AbortMultipartUpload'], Effect: 'Allow', Resource: { 'Fn::Join': ['', [getAtt(/^StorageReportsBucket/, 'Arn'), '/reports/runs/*']] } },
+      { Action: 's3:PutObject', Effect: 'Allow', Resource: { 'Fn::Join': ['', [getAtt(/^StageInManifestsBucket/, 'Arn'), '/manifests/*']] } },
     ];
     const statements = policyStatementsOf(template, /^PipelineWorkspaceRole/);
     expect(statements).toEqual(expect.arrayContaining(expected));
@@ -326,13 +348,52 @@ describe('PipelineStateMachine staging validation', () => {
     );
   });
 
-  test('DATASYNC stages exactly as the original: DataSync both ways, no direct states, no S3 access for the workspace function', () => {
+  test('DATASYNC stages through DataSync both ways, no direct states; the workspace function only checks uploads and writes manifests in S3', () => {
     const { template } = pipelineStateMachine({ staging: StagingStrategy.DATASYNC });
     const definition = synthesizedDefinition(template);
-    expect(definition.StartAt).toBe('Prepare staging');
+    expect(definition.StartAt).toBe('Stage in: first attempt');
     expect(Object.keys(definition.States).filter((name) => name.includes('directly') || name === 'Stage in how?')).toEqual([]);
-    const workspaceActions = policyStatementsOf(template, /^PipelineWorkspaceRole/).flatMap((statement: any) => [statement.Action].flat());
-    expect(workspaceActions.filter((action: string) => action.startsWith('s3:'))).toEqual([]);
+    const workspaceStatements = policyStatementsOf(template, /^PipelineWorkspaceRole/).filter((statement: any) => [statement.Action].flat().some((action: string) => action.startsWith('s3:')));
+    expect(workspaceStatements).toEqual([
+      { Action: ['s3:GetObject', 's3:GetObjectVersion'], Effect: 'Allow', Resource: { 'Fn::Join': ['', [getAtt(/^StorageUploadsBucket/, 'Arn'), '/incoming/*']] } },
+      { Action: 's3:PutObject', Effect: 'Allow', Resource: { 'Fn::Join': ['', [getAtt(/^StageInManifestsBucket/, 'Arn'), '/manifests/*']] } },
+    ]);
+  });
+
+  describe('a DataSync stage-in whose staged file is not the run\'s version', () => {
+    const definition = synthesizedDefinition(pipelineStateMachine({ staging: StagingStrategy.DATASYNC }).template);
+    test('Prepare checks the staged file against the upload event: bucket, key, version and size', () => {
+      expect(definition.States.Prepare.Parameters.Payload).toEqual(expect.objectContaining({
+        action: 'prepare',
+        expected: { 'bucket.$': '$.bucket', 'key.$': '$.key', 'versionId.$': '$.versionId', 'size.$': '$.size' },
+      }));
+    });
+
+    test('a mismatch or a missing file stages again, at most three times in all, then fails stage in with one notification', () => {
+      // Given the claim's catchers: the restage errors first, everything else as a failed prepare
+      expect(definition.States.Prepare.Catch).toEqual([
+        { ErrorEquals: ['StagedFileMismatch', 'StagedFileMissing'], ResultPath: '$.error', Next: 'Stage in: stage again?' },
+        { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Failed: prepare' },
+      ]);
+      // When the attempt count is below three it stages again from the manifest write, else the run fails at stage in
+      expect(definition.States['Stage in: first attempt']).toEqual(expect.objectContaining({ Result: { count: 1 }, ResultPath: '$.stageInAttempt', Next: 'Prepare staging' }));
+      expect(definition.States['Stage in: stage again?']).toEqual({
+        Type: 'Choice',
+        Choices: [{ Variable: '$.stageInAttempt.count', NumericLessThan: 3, Next: 'Stage in: count attempt' }],
+        Default: 'Failed: stage in',
+      });
+      expect(definition.States['Stage in: count attempt']).toEqual(expect.objectContaining({
+        Parameters: { 'count.$': 'States.MathAdd($.stageInAttempt.count, 1)' }, ResultPath: '$.stageInAttempt', Next: 'Prepare staging',
+      }));
+    });
+
+    test('the worst case of the history budget counts every stage attempt', () => {
+      // Given the default stage-in (one hour) and one twice as long
+      const { pipeline } = pipelineStateMachine({ staging: StagingStrategy.DATASYNC });
+      const { pipeline: longer } = pipelineStateMachine({ staging: StagingStrategy.DATASYNC, stageInTimeout: Duration.hours(2) });
+      // Then every poll of every attempt counts (a poll is at least Wait, Describe, Choice: 2 + 5 + 2 events)
+      expect(longer.worstCaseHistoryEvents - pipeline.worstCaseHistoryEvents).toBeGreaterThanOrEqual(3 * (longer.stageInMaxPolls - pipeline.stageInMaxPolls) * 9);
+    });
   });
 
   test('an encrypted upload bucket and reports bucket give the workspace role the key halves through the L2 grants', () => {

@@ -68,8 +68,10 @@ export interface TransferStageProps {
   readonly statePath: string;
   /** The task, or the tasks of a pool (a run picks one by its transfer slot). */
   readonly taskArns: string[];
-  /** The per-execution `Includes` rule (`{ FilterType, Value }`, Value may be JSONPath). */
-  readonly includes: { [key: string]: string };
+  /** The per-execution `Includes` rule (`{ FilterType, Value }`, Value may be JSONPath); give this or `manifestConfig`. */
+  readonly includes?: { [key: string]: string };
+  /** The per-execution `ManifestConfig`: the execution copies exactly the objects (and versions) the manifest lists. */
+  readonly manifestConfig?: { [key: string]: any };
   /** When the execution is checked. */
   readonly schedule: PollSchedule;
   readonly timeout: Duration;
@@ -117,7 +119,11 @@ export class TransferStage extends Construct {
       action: 'startTaskExecution',
       iamAction: 'datasync:StartTaskExecution',
       iamResources: props.taskArns,
-      parameters: { ...taskArnParameter(props.taskArns), Includes: [props.includes] },
+      parameters: {
+        ...taskArnParameter(props.taskArns),
+        ...(props.includes ? { Includes: [props.includes] } : {}),
+        ...(props.manifestConfig ? { ManifestConfig: props.manifestConfig } : {}),
+      },
       resultSelector: { 'executionArn.$': '$.TaskExecutionArn', 'polls': 0, 'wait': schedule.firstSeconds },
       resultPath: path,
       taskTimeout: sfn.Timeout.duration(API_CALL_TIMEOUT),

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { ObjectChecksum } from './response-checksum';
 import { assertFileName, RUNS_DIRECTORY, resolveUnderMount, runPathsFor } from './run-paths';
 import { s3Client } from './s3-client';
+import { claimStagedFile, ManifestTarget, StagedFileCheck, StagedObject, writeManifest } from './staged-file';
 import { stageIn, StageInRequest } from './stage-in';
 import { stageOut, StageOutRequest } from './stage-out';
 import { WORKSPACE_MOUNT_PATH } from './workspace-mount';
@@ -10,6 +11,7 @@ import { WORKSPACE_MOUNT_PATH } from './workspace-mount';
 export type { StageInRequest, StageInResult } from './stage-in';
 export type { StageOutRequest, StageOutResult } from './stage-out';
 export type { ObjectChecksum } from './response-checksum';
+export type { ManifestTarget, StagedFileCheck, StagedObject } from './staged-file';
 
 export { WORKSPACE_MOUNT_PATH } from './workspace-mount';
 
@@ -21,6 +23,12 @@ export interface PrepareRequest {
   readonly stagedPath: string;
   /** File name the input gets inside the run's input directory. */
   readonly fileName: string;
+  /**
+   * The object version the staged file must be (DataSync path): checked by size and checksum
+   * before the job sees it (`StagedFileMismatch` when it is another version's).
+   * Without it, the staged file is moved unchecked.
+   */
+  readonly expected?: StagedObject;
 }
 
 /** Clean up: remove the run's directory (and the staged file, should it still exist). */
@@ -42,6 +50,8 @@ export interface PrepareStagingRequest {
   readonly stagedPath: string;
   /** The stage-in destination directory, relative to the access point root, such as `/staging/`. */
   readonly stagingDirectory: string;
+  /** The run's DataSync manifest to write, naming exactly the version that started the run. */
+  readonly manifest?: ManifestTarget;
 }
 
 export type WorkspaceRequest = PrepareRequest | CleanupRequest | PrepareStagingRequest | StageInRequest | StageOutRequest;
@@ -55,6 +65,10 @@ export interface WorkspaceResult {
   readonly removed?: string[];
   /** The staging directory that now exists, relative to the access point root. */
   readonly stagingDirectory?: string;
+  /** prepare-staging: the key of the manifest written. */
+  readonly manifestKey?: string;
+  /** prepare (DataSync path): what the staged file was checked against. */
+  readonly check?: StagedFileCheck;
   /** stage-in: bytes written; stage-out: total size of the output. */
   readonly bytes?: number;
   /** stage-in: the checksum S3 holds for the object (null: none), and whether the SDK validated it. */
@@ -85,6 +99,9 @@ export async function handleWorkspaceRequest(request: WorkspaceRequest, mountPat
   const staged = resolveUnderMount(mountPath, request.stagedPath);
   switch (request.action) {
     case 'prepare': {
+      if (request.expected) {
+        return claimStagedFile({ ...request, expected: request.expected }, mountPath, s3Client());
+      }
       assertFileName(request.fileName);
       const inputDirectory = resolveUnderMount(mountPath, paths.inputDirectory);
       await mkdir(inputDirectory, { recursive: true });
@@ -115,7 +132,8 @@ export async function handleWorkspaceRequest(request: WorkspaceRequest, mountPat
         throw new Error(`staging directory '${request.stagingDirectory}' is not valid; allowed: a directory below the access point root, outside ${RUNS_DIRECTORY}`);
       }
       await mkdir(directory, { recursive: true });
-      return { stagingDirectory: request.stagingDirectory };
+      const manifestKey = request.manifest ? await writeManifest(request.manifest, s3Client()) : undefined;
+      return { stagingDirectory: request.stagingDirectory, ...(manifestKey ? { manifestKey } : {}) };
     }
     case 'stage-in':
       return stageIn(request, mountPath, s3Client());
