@@ -1,10 +1,13 @@
 #!/usr/bin/env node
 import * as path from 'node:path';
-import { checkReadable, CliOptions, parseCliOptions, USAGE } from './cli/cli-options';
+import { checkKey, checkReadable, CliOptions, parseCliOptions, USAGE } from './cli/cli-options';
 import { ProgressPrinter } from './cli/progress-printer';
+import { staleAssembly } from './cli/stale-assembly';
+import { catchStateDirectoryFailures, probeStateDirectory, stateDirectoryError } from './cli/state-directory-failure';
+import { describeSkipReason, notificationMismatch, TriggerSkip, triggerSkipOf } from './cli/upload-outcome';
 import { BucketWatcher } from './runtime/bucket-watcher';
 import { LocalRuntimeError } from './runtime/local-runtime-error';
-import { PipelineRuntime } from './runtime/pipeline-runtime';
+import { PipelineRuntime, Upload } from './runtime/pipeline-runtime';
 
 /** The runtime the command line asks for, printing its progress unless --quiet. */
 function startRuntime(options: CliOptions, printer: ProgressPrinter): Promise<PipelineRuntime> {
@@ -19,19 +22,38 @@ function startRuntime(options: CliOptions, printer: ProgressPrinter): Promise<Pi
   });
 }
 
+/** Exit codes (README, "Exit codes"). */
+export const EXIT = { ok: 0, runFailed: 1, mistake: 2, internal: 3, nothingStarted: 4 } as const;
+
 async function run(options: CliOptions, print: (line: string) => void): Promise<number> {
   options.files.forEach(checkReadable);
   const printer = new ProgressPrinter(print, options.verbose);
+  warnWhenStale(options, print);
   const runtime = await startRuntime(options, printer);
+  const failures = catchStateDirectoryFailures(options.stateDirectory);
   try {
+    const trigger = runtime.model.uploadTriggers[0];
+    const skips = triggerSkips(runtime);
     print(`pipeline ${runtime.model.stackName}/${runtime.model.stateMachine.logicalId}, state in ${path.relative(process.cwd(), runtime.state.root) || '.'}`);
-    const uploads = [];
+    const uploads: Upload[] = [];
+    let nothingStarted = 0;
     for (const file of options.files) {
-      const upload = await runtime.upload(file, { key: options.key });
+      const key = options.key ?? `${trigger.prefix ?? ''}${path.basename(file)}`;
+      checkKey(key, options.key !== undefined ? '--key' : `the key of ${path.basename(file)}`);
+      // S3 invokes nothing for a key no notification filter matches: say so, and upload nothing.
+      const mismatch = notificationMismatch(runtime.model, trigger.bucket.name, key);
+      if (mismatch !== undefined) {
+        nothingStarted++;
+        print(`not uploaded ${path.relative(process.cwd(), file)}: s3://${trigger.bucket.name}/${key} would start no run: ${mismatch}`);
+        continue;
+      }
+      const upload = await Promise.race([runtime.upload(file, { key }), failures.failed]);
       print(`uploaded ${path.relative(process.cwd(), file)} to s3://${upload.bucket}/${upload.key}`);
       uploads.push(upload);
     }
-    await runtime.idle();
+    await Promise.race([runtime.idle(), failures.failed]);
+    const broken = probeStateDirectory(options.stateDirectory);
+    if (broken) throw broken;
     let failed = 0;
     for (const upload of uploads) {
       const runs = [...runtime.runs.values()].filter((candidate) => {
@@ -39,8 +61,11 @@ async function run(options: CliOptions, print: (line: string) => void): Promise<
         return input.bucket === upload.bucket && input.key === upload.key && (input.versionId ?? 'null') === upload.version.versionId;
       });
       if (runs.length === 0) {
-        failed++;
-        print(`\nno run started for s3://${upload.bucket}/${upload.key}: the trigger skipped it or failed (see ${path.relative(process.cwd(), runtime.state.logsDirectory)}/)`);
+        nothingStarted++;
+        const skip = skips.find((candidate) => candidate.bucket === upload.bucket && candidate.key === upload.key);
+        const logs = path.relative(process.cwd(), path.join(runtime.state.logsDirectory, runtime.model.functions.get(trigger.functionArn)?.name ?? ''));
+        print(`\nno run started for s3://${upload.bucket}/${upload.key}: ${skip ? describeSkipReason(skip.reason) : 'the trigger started none (it failed, or skipped it without saying why)'}`
+          + ` (the trigger's log: ${logs}/)`);
       }
       for (const started of runs) {
         const summary = await runtime.summaryOf(started.name);
@@ -48,9 +73,33 @@ async function run(options: CliOptions, print: (line: string) => void): Promise<
         if (summary.status !== 'SUCCEEDED') failed++;
       }
     }
-    return failed > 0 ? 1 : 0;
+    return failed > 0 ? EXIT.runFailed : nothingStarted > 0 ? EXIT.nothingStarted : EXIT.ok;
   } finally {
+    failures.dispose();
     await runtime.stop();
+  }
+}
+
+/** What the trigger logs about uploads it skips, collected while the command runs. */
+function triggerSkips(runtime: PipelineRuntime): TriggerSkip[] {
+  const triggerNames = new Set(runtime.model.uploadTriggers.map((trigger) => runtime.model.functions.get(trigger.functionArn)?.name));
+  const skips: TriggerSkip[] = [];
+  runtime.onEvent((event) => {
+    if (event.type !== 'log' || !triggerNames.has(event.source)) return;
+    const skip = triggerSkipOf(event.message);
+    if (skip) skips.push(skip);
+  });
+  return skips;
+}
+
+/** A warning when the assembly is older than the app's sources (a run would use the old app). */
+function warnWhenStale(options: CliOptions, print: (line: string) => void): void {
+  if (options.synthesized) return;
+  const stale = staleAssembly(options.appDirectory, options.assemblyDirectory);
+  if (stale) {
+    print(`warning: ${path.relative(process.cwd(), options.assemblyDirectory) || '.'} was synthesized ${stale.synthesizedAt.toISOString()}, before `
+      + `${path.relative(process.cwd(), stale.source)} changed (${stale.sourceChangedAt.toISOString()}): this run uses the old assembly `
+      + '(its prefix, its settings); pass --synth to synthesize the app first');
   }
 }
 
@@ -73,6 +122,8 @@ async function watch(options: CliOptions, print: (line: string) => void): Promis
       print(`  not uploaded: ${(error as Error).message}`);
     }
   });
+  // An object written through the S3 endpoint already had its event: its file is not a new upload.
+  watcher.followCommits(runtime.s3Endpoint.store, trigger.bucket.name);
   print(`watching ${path.relative(process.cwd(), path.join(folder, trigger.prefix ?? ''))}/ : copy files there to run them (Ctrl-C to stop)`);
   watcher.start();
   await new Promise<void>((resolve) => {
@@ -88,6 +139,7 @@ async function watch(options: CliOptions, print: (line: string) => void): Promis
 
 /** The CLI, for `bin` and for tests: returns the exit code. */
 export async function main(argv: readonly string[], print: (line: string) => void = (line) => console.log(line)): Promise<number> {
+  let stateDirectory: string | undefined;
   try {
     const major = Number(process.versions.node.split('.')[0]);
     if (major < 22) {
@@ -97,13 +149,15 @@ export async function main(argv: readonly string[], print: (line: string) => voi
     const options = parseCliOptions(argv);
     if (options.command === 'help') {
       print(USAGE);
-      return 0;
+      return EXIT.ok;
     }
+    stateDirectory = options.stateDirectory;
     return options.command === 'run' ? await run(options, print) : await watch(options, print);
   } catch (error) {
-    if (error instanceof LocalRuntimeError) {
-      print(`batch-pipeline: ${error.message}\n  what to do: ${error.remedy}`);
-      return 2;
+    const mistake = error instanceof LocalRuntimeError ? error : stateDirectory !== undefined ? stateDirectoryError(error, stateDirectory) : undefined;
+    if (mistake) {
+      print(`batch-pipeline: ${mistake.message}\n  what to do: ${mistake.remedy}`);
+      return EXIT.mistake;
     }
     throw error;
   }
@@ -112,6 +166,6 @@ export async function main(argv: readonly string[], print: (line: string) => voi
 if (require.main === module) {
   main(process.argv.slice(2)).then((code) => process.exit(code), (error) => {
     console.error(error);
-    process.exit(3);
+    process.exit(EXIT.internal);
   });
 }

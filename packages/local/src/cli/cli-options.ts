@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { synthesizeApp } from '../assembly/synthesize-app';
 import { LocalRuntimeError } from '../runtime/local-runtime-error';
+import { describeKeyError, MAX_KEY_BYTES, objectKeyError } from '../services/s3/s3-object-key';
 
 export const USAGE = `Usage: batch-pipeline <command> [options]
 
@@ -36,6 +37,8 @@ export interface CliOptions {
   readonly command: 'run' | 'watch' | 'help';
   readonly files: readonly string[];
   readonly assemblyDirectory: string;
+  /** Whether the assembly was synthesized by this command (so it cannot be older than the app). */
+  readonly synthesized: boolean;
   readonly appDirectory: string;
   readonly pipeline?: string;
   readonly stateDirectory: string;
@@ -56,6 +59,15 @@ export function checkReadable(file: string): void {
   }
   if (!statSync(file).isFile()) {
     throw new LocalRuntimeError(`${file} is not a file`, 'pass a file; to upload a folder, pass its files');
+  }
+}
+
+/** Refuses (exit 2) a key S3 would refuse, before anything is synthesized or uploaded. */
+export function checkKey(key: string, what = '--key'): void {
+  const refusal = objectKeyError(key);
+  if (refusal) {
+    throw new LocalRuntimeError(`${what} '${key.length > 80 ? `${key.slice(0, 80)}...` : key}' is not a key S3 accepts: ${describeKeyError(key, refusal)}`,
+      `use a key of at most ${MAX_KEY_BYTES} bytes of UTF-8 without a '..' segment`);
   }
 }
 
@@ -87,7 +99,7 @@ export function parseCliOptions(argv: readonly string[], cwd = process.cwd()): C
   const { values, positionals } = parsed;
   const [command, ...files] = positionals;
   if (values.help || command === undefined || command === 'help') {
-    return { command: 'help', files: [], assemblyDirectory: '', appDirectory: '', stateDirectory: '', timeScale: 1, quiet: false, verbose: false };
+    return { command: 'help', files: [], assemblyDirectory: '', synthesized: false, appDirectory: '', stateDirectory: '', timeScale: 1, quiet: false, verbose: false };
   }
   if (command !== 'run' && command !== 'watch') {
     throw new LocalRuntimeError(`unknown command '${command}'`, 'use `batch-pipeline run <file>` or `batch-pipeline watch` (see --help)');
@@ -101,6 +113,7 @@ export function parseCliOptions(argv: readonly string[], cwd = process.cwd()): C
   if (values.key !== undefined && files.length !== 1) {
     throw new LocalRuntimeError('--key names the key of one upload, but several files were given', 'run one file per --key, or leave --key out');
   }
+  if (values.key !== undefined) checkKey(values.key);
   const timeScale = values.fast ? 0.01 : values['time-scale'] !== undefined ? Number(values['time-scale']) : 1;
   if (!(timeScale > 0 && timeScale <= 1)) {
     throw new LocalRuntimeError(`--time-scale ${values['time-scale']} is not valid`, 'use a number above 0 and at most 1, such as 0.01');
@@ -110,14 +123,17 @@ export function parseCliOptions(argv: readonly string[], cwd = process.cwd()): C
   uploads.forEach(checkReadable);
   const appDirectory = path.resolve(cwd, values.app ?? '.');
   let assemblyDirectory: string;
+  let synthesized = false;
   if (values.synth) {
     assemblyDirectory = synthesizeApp(appDirectory, values.assembly ? path.resolve(cwd, values.assembly) : undefined);
+    synthesized = true;
   } else if (values.assembly) {
     assemblyDirectory = path.resolve(cwd, values.assembly);
   } else if (existsSync(path.join(appDirectory, 'cdk.out', 'manifest.json'))) {
     assemblyDirectory = path.join(appDirectory, 'cdk.out');
   } else if (existsSync(path.join(appDirectory, 'cdk.json'))) {
     assemblyDirectory = synthesizeApp(appDirectory);
+    synthesized = true;
   } else {
     throw new LocalRuntimeError(`there is no cloud assembly in ${appDirectory} (no cdk.out) and no CDK app (no cdk.json)`,
       'run in your CDK app folder, or pass --app <folder> --synth, or --assembly <cdk.out>');
@@ -126,6 +142,7 @@ export function parseCliOptions(argv: readonly string[], cwd = process.cwd()): C
     command,
     files: uploads,
     assemblyDirectory,
+    synthesized,
     // A job's local command has paths relative to its app: with --assembly alone, the app is the
     // folder the assembly was synthesized in (cdk.out's parent), not wherever the command runs.
     appDirectory: values.app === undefined && values.assembly !== undefined && !values.synth ? path.dirname(assemblyDirectory) : appDirectory,

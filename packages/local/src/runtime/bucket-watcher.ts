@@ -1,6 +1,6 @@
 import { Dirent, readdirSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import { SIDECAR } from '../services/s3/local-s3-store';
+import { LocalS3Store, SIDECAR } from '../services/s3/local-s3-store';
 
 /** How often the folder is scanned; a file is uploaded once it kept its size and time for one scan. */
 const SCAN_INTERVAL_MS = 500;
@@ -37,7 +37,21 @@ export class BucketWatcher {
   /** After the runtime rewrote a file (committing it), its new size and time are not a new upload. */
   public remember(file: string): void {
     const stat = statSync(file, { throwIfNoEntry: false });
+    this.candidates.delete(file);
     if (stat) this.known.set(file, { size: stat.size, mtimeMs: stat.mtimeMs });
+  }
+
+  /**
+   * Objects the store commits into this folder by any other way (PutObject or a multipart upload
+   * through the S3 endpoint, a copy, DataSync, a report the pipeline writes) are objects already,
+   * whose event was delivered: their files are remembered as they are committed, not uploaded again.
+   */
+  public followCommits(store: LocalS3Store, bucket: string): void {
+    store.onObjectCreated((created) => {
+      if (created.bucket !== bucket) return;
+      const file = store.objectPath(bucket, created.key);
+      if (!path.relative(this.bucketFolder, file).startsWith('..')) this.remember(file);
+    });
   }
 
   private async tick(): Promise<void> {

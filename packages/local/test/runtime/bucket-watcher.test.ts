@@ -1,7 +1,9 @@
 import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { BucketWatcher } from '../../src/runtime/bucket-watcher';
+import { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, PutObjectCommand, S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
 import { SIDECAR } from '../../src/services/s3/local-s3-store';
+import { LocalS3Sandbox } from '../../src/testing/local-s3-sandbox';
 import { temporaryDirectory } from '../assembly/tiny-assembly';
 
 /** The watcher scans every 500 ms and takes a file once it kept its size and time for one scan. */
@@ -136,5 +138,47 @@ describe('watching a bucket folder', () => {
     writeFileSync(path.join(folder, 'again.csv'), 'second, longer');
     await sleep(SETTLED_MS);
     expect(found).toEqual(['again.csv', 'again.csv']);
+  });
+});
+
+describe('watching the folder of a bucket that the S3 endpoint also writes', () => {
+  const s3 = new LocalS3Sandbox();
+  let client: S3Client;
+  beforeAll(async () => {
+    await s3.start();
+    client = new S3Client({});
+  });
+  afterAll(async () => {
+    client.destroy();
+    await s3.stop();
+  });
+
+  test('an object put through the endpoint is not uploaded a second time; a file the user copies in still is', async () => {
+    // given a watch on a bucket's folder that follows the store's commits, as `watch` sets it up
+    const bucket = 'watched-bucket';
+    s3.endpoint.createBucket(bucket, { versioned: true });
+    const found: string[] = [];
+    watcher = new BucketWatcher(path.join(s3.endpoint.store.root, bucket), async (key) => {
+      found.push(key);
+    });
+    watcher.followCommits(s3.endpoint.store, bucket);
+    watcher.start();
+
+    // when a client uploads through the S3 endpoint (its event already started a run), a multipart upload included
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'incoming/put.csv', Body: 'a,b\n' }));
+    const { UploadId } = await client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'incoming/multipart.csv' }));
+    const part = await client.send(new UploadPartCommand({ Bucket: bucket, Key: 'incoming/multipart.csv', UploadId, PartNumber: 1, Body: 'c,d\n' }));
+    await client.send(new CompleteMultipartUploadCommand({
+      Bucket: bucket, Key: 'incoming/multipart.csv', UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] },
+    }));
+    // and the user copies a file into the folder
+    writeFileSync(path.join(s3.endpoint.store.root, bucket, 'incoming', 'copied.csv'), 'e,f\n');
+    await sleep(SETTLED_MS);
+    await sleep(SETTLED_MS);
+
+    // then only the copied file is an upload; the endpoint's objects keep their one version each
+    expect(found).toEqual(['incoming/copied.csv']);
+    expect(s3.endpoint.store.versions(bucket, 'incoming/put.csv')).toHaveLength(1);
+    expect(s3.endpoint.store.versions(bucket, 'incoming/multipart.csv')).toHaveLength(1);
   });
 });
