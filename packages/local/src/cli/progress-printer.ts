@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { jobFailureOf, notificationFields } from './failure-details';
 import { RunSummary } from '../runtime/run-summary';
 import { RuntimeEvent } from '../services/task-integration';
 
@@ -51,13 +52,30 @@ export class ProgressPrinter {
         for (const line of text.trimEnd().split('\n')) this.write(`          | ${line}`);
       }
     }
-    if (run.status === 'FAILED') {
-      this.write(`  error   ${run.error ?? 'unknown'}`);
-      if (run.cause) this.write(`  cause   ${run.cause.length > 600 ? `${run.cause.slice(0, 600)}...` : run.cause}`);
-      for (const message of run.notifications) this.write(`  notification ${message.length > 600 ? `${message.slice(0, 600)}...` : message}`);
-      if (run.notifications.length === 0) this.write('  no notification was published');
-      if (run.logsDirectory) this.write(`  logs    ${this.relative(run.logsDirectory)}/ (what the functions and the job printed)`);
+    if (run.status === 'FAILED') this.failure(run);
+  }
+
+  /** A failed run: the step, the error, the job's exit code, reason, last lines and log file, the notification. */
+  private failure(run: RunSummary): void {
+    const notified = run.notifications.map((message) => notificationFields(message));
+    const step = notified.find((fields) => fields.failedStep !== undefined)?.failedStep;
+    this.write(`  failed  ${step !== undefined ? `in step '${step}'` : 'in a step no notification named'}: ${run.error ?? 'unknown error'}`);
+    const job = run.logsDirectory ? jobFailureOf(run.cause, run.logsDirectory) : undefined;
+    if (job) {
+      this.write(`  job     ${job.jobName}: exit code ${job.exitCode ?? 'none (it did not exit by itself)'}${job.statusReason ? `, ${job.statusReason}` : ''}`);
+      this.write(`  log     ${this.relative(job.logFile)}`);
+      if (job.lastLines.length > 0) {
+        this.write(`  last lines the job wrote (stdout and stderr, in order):`);
+        for (const line of job.lastLines) this.write(`          | ${line}`);
+      } else {
+        this.write('  the job wrote nothing');
+      }
+    } else if (run.cause) {
+      this.write(`  cause   ${run.cause.length > 600 ? `${run.cause.slice(0, 600)}...` : run.cause}`);
     }
+    for (const message of run.notifications) this.write(`  notification ${message.length > 600 ? `${message.slice(0, 600)}...` : message}`);
+    if (run.notifications.length === 0) this.write('  no notification was published');
+    if (run.logsDirectory) this.write(`  logs    ${this.relative(run.logsDirectory)}/ (what the functions and the job printed)`);
   }
 
   private relative(file: string): string {

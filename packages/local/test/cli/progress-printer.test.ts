@@ -1,5 +1,6 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { notificationFields } from '../../src/cli/failure-details';
 import { ProgressPrinter } from '../../src/cli/progress-printer';
 import { RunSummary } from '../../src/runtime/run-summary';
 import { temporaryDirectory } from '../assembly/tiny-assembly';
@@ -102,11 +103,44 @@ describe('the summary of a run', () => {
     expect(lines.filter((line) => line.startsWith('  report'))).toHaveLength(2);
   });
 
-  test('a failed run prints its error, cause (shortened) and notifications', () => {
-    printer().summary(summary({ status: 'FAILED', error: 'States.TaskFailed', cause: 'c'.repeat(700), notifications: ['{"runId":"run-1"}'] }));
-    expect(lines).toContain('  error   States.TaskFailed');
+  test('a failed run prints the failed step its notification names, its error, cause (shortened) and notifications', () => {
+    const notification = JSON.stringify({ runId: 'run-1', failedStep: 'stage in', error: 'States.TaskFailed' });
+    printer().summary(summary({ status: 'FAILED', error: 'States.TaskFailed', cause: 'c'.repeat(700), notifications: [notification] }));
+    expect(lines).toContain('  failed  in step \'stage in\': States.TaskFailed');
     expect(lines).toContain(`  cause   ${'c'.repeat(600)}...`);
-    expect(lines).toContain('  notification {"runId":"run-1"}');
+    expect(lines).toContain(`  notification ${notification}`);
+  });
+
+  test('a failed job: the step, the job\'s exit code and reason, the exact log file and the last lines it wrote', () => {
+    // given a job that wrote 20 lines and exited 3, as the Batch emulator logs it and Step Functions reports it
+    const logsDirectory = path.join(root, 'logs');
+    const logFile = path.join(logsDirectory, 'batch', 'process-report', 'run-1-process.log');
+    mkdirSync(path.dirname(logFile), { recursive: true });
+    const written = Array.from({ length: 20 }, (_, i) => `line ${i + 1}`);
+    writeFileSync(logFile, ['[batch-pipeline] attempt 1: started', ...written, 'Error: cannot parse row 7', '[batch-pipeline] attempt 1 failed'].join('\n') + '\n');
+    const cause = JSON.stringify({
+      JobName: 'run-1-process', JobDefinition: 'arn:aws:batch:eu-west-1:123456789012:job-definition/process-report:1',
+      StatusReason: 'Essential container in task exited', Container: { ExitCode: 3, LogStreamName: 'process-report/default/abc-1' },
+    });
+    const notification = JSON.stringify({ runId: 'run-1', failedStep: 'process', error: 'States.TaskFailed', cause });
+
+    // when the summary of the failed run is printed
+    printer().summary(summary({ status: 'FAILED', error: 'States.TaskFailed', cause, notifications: [notification], logsDirectory }));
+
+    // then it says where it failed, how the job ended, where its whole output is, and its last lines
+    expect(lines).toContain('  failed  in step \'process\': States.TaskFailed');
+    expect(lines).toContain('  job     run-1-process: exit code 3, Essential container in task exited');
+    expect(lines).toContain(`  log     ${path.join('logs', 'batch', 'process-report', 'run-1-process.log')}`);
+    const shown = lines.filter((line) => line.startsWith('          | '));
+    expect(shown).toHaveLength(12);
+    expect(shown.at(-1)).toBe('          | Error: cannot parse row 7');
+    expect(shown[0]).toBe('          | line 10');
+  });
+
+  test('a notification written as readable text with a step line, or with a JSON part after it, is read the same way', () => {
+    expect(notificationFields('Run run-1 failed\nStep: process\nError: States.TaskFailed\n')).toEqual({ failedStep: 'process', error: 'States.TaskFailed' });
+    expect(notificationFields('Run run-1 failed in step stage in\n\n{"failedStep":"stage in","error":"DataSync.Failed"}')).toMatchObject({ failedStep: 'stage in', error: 'DataSync.Failed' });
+    expect(notificationFields('text', { failedStep: { StringValue: 'clean up' } })).toMatchObject({ failedStep: 'clean up' });
   });
 
   test('a failed run without a notification says so', () => {
