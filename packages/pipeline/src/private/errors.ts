@@ -40,7 +40,9 @@ export function asPipeline<T>(id: string, propsName: string, renames: Readonly<R
     if (!match || match[1] === NAME) throw error;
     const rest = match[2].replace(/^'([A-Za-z0-9]+)'/, (_all, prop: string) => `'${renames[prop] ?? `${propsName}.${prop}`}'`);
     const relabelled = new Error(`${NAME} '${id}': ${rest}`);
-    relabelled.stack = error.stack;
+    // Keep where the part failed, under the new message: Node prints the stack of an uncaught
+    // error, and its first line is the message, so the part's own message would be what users read.
+    relabelled.stack = error.stack?.replace(error.message, relabelled.message);
     throw relabelled;
   }
 }
