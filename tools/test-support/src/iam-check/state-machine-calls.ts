@@ -144,6 +144,7 @@ function taskCalls(calls: CallList, role: string, state: State, reason: string, 
   const batchArn = (kind: string) => (name: string) => name.startsWith('arn:') ? name : `arn:aws:batch:${region}:${account}:${kind}/${name}`;
   if (api.startsWith('aws-sdk:')) {
     sdkCall(calls, role, api, params, reason, producers);
+    if (api === 'aws-sdk:datasync:startTaskExecution' && params.ManifestConfig?.Source?.S3) manifestCalls(calls, role, params.ManifestConfig.Source.S3, reason);
   } else if (api === 'lambda:invoke') {
     resolveOr('lambda:InvokeFunction', parameter(params, 'FunctionName'), functionArn);
   } else if (api === 'sns:publish') {
@@ -187,6 +188,28 @@ function taskCalls(calls: CallList, role: string, state: State, reason: string, 
   } else {
     calls.cannotResolve(role, api, reason, `the integration ${resource} is not one this check models`);
   }
+}
+
+/**
+ * A start with a manifest passes the role DataSync reads the manifest with (the caller needs
+ * iam:PassRole for it, to DataSync), and DataSync reads the manifest object with that role:
+ * s3:GetObject, s3:GetObjectVersion and the bucket key's decrypt ("Providing DataSync access to your
+ * manifest", DataSync User Guide). A path built with States.Format stands for the run's own manifest.
+ */
+function manifestCalls(calls: CallList, role: string, source: Record<string, any>, reason: string) {
+  const readRole = source.BucketAccessRoleArn;
+  const bucketArn = source.S3BucketArn;
+  const path = parameter(source, 'ManifestObjectPath');
+  if (typeof readRole !== 'string' || typeof bucketArn !== 'string' || path === undefined) {
+    calls.cannotResolve(role, 'iam:PassRole', reason, 'the manifest\'s role, bucket or path is not named');
+    return;
+  }
+  const format = /^States\.Format\('([^']*)'/.exec(path.path ?? '');
+  const key = path.literal ?? (format ? format[1].split('{}').join('example-run') : 'example-manifest.csv');
+  const why = `${reason} (DataSync reads the run's manifest)`;
+  calls.byRole(role, 'iam:PassRole', readRole, `${reason} (passes the manifest role)`, { 'iam:PassedToService': 'datasync.amazonaws.com' });
+  for (const action of ['s3:GetObject', 's3:GetObjectVersion']) calls.byRole(readRole, action, `${bucketArn}/${key}`, why);
+  calls.bucketKeyCalls(readRole, bucketArn, false, why);
 }
 
 /** `arn:aws:states:::aws-sdk:<service>:<apiAction>`: IAM action `<prefix>:<ApiAction>` on the ARN its parameters name. */
