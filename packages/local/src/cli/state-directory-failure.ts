@@ -23,7 +23,8 @@ export function stateDirectoryError(error: unknown, root: string): LocalRuntimeE
   const known = failure?.code !== undefined ? STATE_FAILURES[failure.code] : undefined;
   const where = failure?.path ?? (failure as { dest?: string } | undefined)?.dest;
   if (!known || where === undefined || !isInside(path.resolve(where), path.resolve(root))) return undefined;
-  return new LocalRuntimeError(`the state directory ${root} ${known.what} (${failure!.code} at ${where}); what the runs wrote before is still there`, known.remedy);
+  const kept = failure!.code === 'ENOENT' || failure!.code === 'ENOTDIR' ? '' : '; what the runs wrote before is still there';
+  return new LocalRuntimeError(`the state directory ${root} ${known.what} (${failure!.code} at ${where})${kept}`, known.remedy);
 }
 
 /**
@@ -38,7 +39,8 @@ export function probeStateDirectory(root: string): LocalRuntimeError | undefined
       writeFileSync(probe, '');
       rmSync(probe, { force: true });
     } catch (error) {
-      const failure = stateDirectoryError(error, root);
+      // Named by the folder that refused the probe, not by the probe's own name.
+      const failure = stateDirectoryError({ code: (error as NodeJS.ErrnoException).code, path: folder }, root);
       if (failure) return failure;
       throw error;
     }
