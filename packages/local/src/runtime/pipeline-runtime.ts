@@ -154,7 +154,8 @@ export class PipelineRuntime {
       version = await putLocalFile(this.s3!.store, bucket, key, file);
     } catch (error) {
       const failure = error as NodeJS.ErrnoException;
-      if (failure.code === 'EACCES' || failure.code === 'EISDIR' || failure.code === 'ENOENT') {
+      // Only an error of the file itself is the file's: one in the state directory (the bucket's folder) is not.
+      if ((failure.code === 'EACCES' || failure.code === 'EISDIR' || failure.code === 'ENOENT') && failure.path === file) {
         throw new LocalRuntimeError(`cannot read ${path.resolve(file)} (${failure.code})`, 'pass a readable file');
       }
       throw error;
