@@ -35,6 +35,13 @@ export interface DataSyncFaults {
    * @default - the emulation's pace: 0.2 s plus size at 200 MiB/s
    */
   readonly transferSeconds?: number;
+  /**
+   * Copy the key's current object even when the start's manifest names a version: a DataSync that
+   * stages another version than the one asked for, so that a test can see what the pipeline does
+   * with a staged file that is not its run's.
+   * @default false
+   */
+  readonly ignoreManifestVersions?: boolean;
 }
 
 export interface DataSyncEmulatorOptions {
@@ -100,6 +107,8 @@ type FilterRule = { readonly FilterType: string; readonly Value: string };
 
 /** Where an execution's manifest is (ManifestConfig.Source.S3). */
 interface ManifestSource {
+  /** The task whose execution reads it. */
+  readonly taskArn: string;
   readonly bucketName: string;
   readonly key: string;
   readonly versionId?: string;
@@ -234,7 +243,7 @@ export class DataSyncEmulator implements TaskIntegration {
     const includes = checkFilterList('Includes', parameters.Includes);
     const excludes = checkFilterList('Excludes', parameters.Excludes);
     const overrides = checkOptions(parameters.OverrideOptions);
-    const manifest = checkManifestConfig(parameters.ManifestConfig);
+    const manifest = checkManifestConfig(parameters.ManifestConfig, taskArn);
     if (this.options.queueLimit !== undefined && state.running && state.queue.length >= this.options.queueLimit) {
       throw invalidRequest(`task ${taskArn} already has ${state.queue.length} queued executions`);
     }
@@ -490,7 +499,7 @@ export class DataSyncEmulator implements TaskIntegration {
       if (source.kind === 'S3') {
         const key = `${s3Prefix(source.subdirectory)}${relativePath.slice(1)}`;
         const all = this.store.versions(source.bucketName, key);
-        const version = versionId === undefined ? all[0] : all.find((candidate) => candidate.versionId === versionId);
+        const version = versionId === undefined || this.faultsOf(manifest.taskArn).ignoreManifestVersions ? all[0] : all.find((candidate) => candidate.versionId === versionId);
         if (!version || version.deleteMarker) {
           throw new TransferFailure('ManifestEntryNotFound', `the manifest names s3://${source.bucketName}/${key}${versionId ? ` version ${versionId}` : ''}, which does not exist`);
         }
@@ -673,7 +682,7 @@ function checkFilterList(member: string, value: unknown): FilterRule[] | undefin
  * with S3 { ManifestObjectPath, BucketAccessRoleArn, S3BucketArn (required), ManifestObjectVersionId }.
  * Since 2024-02-07 a manifest without Source is refused (a missing role, in the API's words).
  */
-function checkManifestConfig(value: unknown): ManifestSource | undefined {
+function checkManifestConfig(value: unknown, taskArn: string): ManifestSource | undefined {
   if (value === undefined) return undefined;
   const violation = (member: string, constraint: string, given?: unknown) =>
     invalidRequest(`1 validation error detected: Value ${given === undefined ? 'null' : `'${String(given)}'`} at 'manifestConfig.${member}' failed to satisfy constraint: ${constraint}`);
@@ -700,7 +709,7 @@ function checkManifestConfig(value: unknown): ManifestSource | undefined {
   if (versionId !== undefined && (typeof versionId !== 'string' || versionId.length === 0 || versionId.length > MANIFEST_VERSION_ID_MAX_LENGTH)) {
     throw violation('source.s3.manifestObjectVersionId', `Member must have length less than or equal to ${MANIFEST_VERSION_ID_MAX_LENGTH} and satisfy regular expression pattern: ^.+$`, versionId);
   }
-  return { bucketName: bucket[bucket.length - 1], key: objectPath, versionId, roleArn };
+  return { taskArn, bucketName: bucket[bucket.length - 1], key: objectPath, versionId, roleArn };
 }
 
 /**

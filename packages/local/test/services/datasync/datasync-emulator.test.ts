@@ -573,6 +573,18 @@ describe('DataSync emulator: manifests', () => {
     expect(existsSync(efs('/staging/other.csv'))).toBe(false);
   });
 
+  test('the ignoreManifestVersions fault copies the current object whatever version the manifest names', async () => {
+    staging();
+    await upload('incoming/a.csv', 'version 1');
+    const first = store.versions(UPLOADS, 'incoming/a.csv')[0].versionId;
+    await upload('incoming/a.csv', 'version 2');
+    await putManifest('m.csv', `a.csv,${first}\n`);
+    const datasync = emulator({ faults: { ignoreManifestVersions: true } });
+    const { TaskExecutionArn } = await call(datasync, START, { TaskArn: STAGE_IN, ManifestConfig: manifestConfig('m.csv') });
+    expect((await until(datasync, TaskExecutionArn, ['SUCCESS', 'ERROR'])).Status).toBe('SUCCESS');
+    expect(readFileSync(efs('/staging/a.csv'), 'utf-8')).toBe('version 2');
+  });
+
   test('a manifest naming a version that does not exist fails the execution, and copies nothing', async () => {
     // Given a manifest naming an unknown version
     staging();
