@@ -13,7 +13,8 @@ SNS and CloudWatch are emulated. No AWS account is used.
 
 Commands:
   run <file>...     upload each file into the watched bucket, run the pipeline, print each
-                    run's progress and summary; exits 1 when a run failed
+                    run's progress and summary; exits 1 when a run failed, 4 when an upload
+                    started no run (the reason is printed), 2 for a mistake you can fix
   watch             upload every file copied into the watched bucket's folder of the state
                     directory (for example .batch-pipeline/buckets/<bucket>/incoming/) until Ctrl-C
 

@@ -73,7 +73,11 @@ export class ProgressPrinter {
     } else if (run.cause) {
       this.write(`  cause   ${run.cause.length > 600 ? `${run.cause.slice(0, 600)}...` : run.cause}`);
     }
-    for (const message of run.notifications) this.write(`  notification ${message.length > 600 ? `${message.slice(0, 600)}...` : message}`);
+    // A readable notification's first line says it all; the whole of it is in notifications/<topic>.jsonl.
+    for (const message of run.notifications) {
+      const shown = message.split('\n')[0];
+      this.write(`  notification ${shown.length > 600 ? `${shown.slice(0, 600)}...` : shown}${shown !== message ? ' (...)' : ''}`);
+    }
     if (run.notifications.length === 0) this.write('  no notification was published');
     if (run.logsDirectory) this.write(`  logs    ${this.relative(run.logsDirectory)}/ (what the functions and the job printed)`);
   }

@@ -139,8 +139,15 @@ describe('the summary of a run', () => {
 
   test('a notification written as readable text with a step line, or with a JSON part after it, is read the same way', () => {
     expect(notificationFields('Run run-1 failed\nStep: process\nError: States.TaskFailed\n')).toEqual({ failedStep: 'process', error: 'States.TaskFailed' });
-    expect(notificationFields('Run run-1 failed in step stage in\n\n{"failedStep":"stage in","error":"DataSync.Failed"}')).toMatchObject({ failedStep: 'stage in', error: 'DataSync.Failed' });
+    expect(notificationFields('Run run-1 failed at step "stage in"\n\n-- notification (JSON) --\n{"failedStep":"stage in","error":"DataSync.Failed"}'))
+      .toMatchObject({ failedStep: 'stage in', error: 'DataSync.Failed' });
     expect(notificationFields('text', { failedStep: { StringValue: 'clean up' } })).toMatchObject({ failedStep: 'clean up' });
+  });
+
+  test('a readable (multi-line) notification is shown by its first line', () => {
+    printer().summary(summary({ status: 'FAILED', error: 'States.TaskFailed', notifications: ['Run run-1 failed at step "process": exit code 3\n\nRun: run-1\nStep: process'] }));
+    expect(lines).toContain('  failed  in step \'process\': States.TaskFailed');
+    expect(lines).toContain('  notification Run run-1 failed at step "process": exit code 3 (...)');
   });
 
   test('a failed run without a notification says so', () => {
