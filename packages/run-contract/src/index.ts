@@ -1,2 +1,3 @@
 export * from './run-id';
 export * from './run-input';
+export * from './upload-filter';

@@ -1,5 +1,6 @@
+// eslint-disable-next-line import/no-extraneous-dependencies -- bundled into the Lambda asset by esbuild when the package is built; the construct library itself does not load it
+import { MAX_PATH_SEGMENT_BYTES, SkipReason } from '@batch-pipeline/run-contract';
 import { subjectLine, stringAttributes, StringAttribute } from '../private/notification-text';
-import { MAX_PATH_SEGMENT_BYTES, SkipReason } from './upload-filter';
 
 /** The refusals a user is told about: uploads under the watched prefix that start no run. */
 export const NOTIFIED_REASONS: ReadonlySet<SkipReason> = new Set<SkipReason>(['suffix-not-watched', 'zero-byte-object', 'unsupported-key']);

@@ -1,11 +1,9 @@
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { runInputFor, skipReasonFor } from '@batch-pipeline/run-contract';
 import { NOTIFIED_REASONS, refusedUploadNotice } from './refused-upload-notice';
-import { runIdFor, transferSlotFor } from './run-id';
-import { RunInput } from './run-input';
 import { decodeS3EventKey } from './s3-object-key';
 import { readTriggerConfig } from './trigger-config';
-import { skipReasonFor } from './upload-filter';
 
 const sfn = new SFNClient({});
 const sns = new SNSClient({});
@@ -94,10 +92,9 @@ export async function handler(event: unknown): Promise<TriggerSummary> {
       continue;
     }
     const sequencer = typeof record.s3?.object?.sequencer === 'string' ? record.s3.object.sequencer : undefined;
-    const runId = runIdFor({ bucket, key, versionId: versionId ?? undefined, sequencer });
-    const relativeKey = key.slice(config.filter.prefix.length);
-    const fileName = relativeKey.split('/').pop()!;
-    const input: RunInput = { runId, bucket, key, versionId, size, relativeKey, fileName, transferSlot: transferSlotFor(runId) };
+    // The same input the CLI's backfill builds for a listed object (one code, run-contract).
+    const input = runInputFor({ bucket, key, versionId, sequencer, size }, config.filter.prefix);
+    const runId = input.runId;
     try {
       const started = await sfn.send(new StartExecutionCommand({
         stateMachineArn: config.stateMachineArn,

@@ -1,4 +1,5 @@
-import { UploadFilter, ZeroByteObjects } from './upload-filter';
+import type { UploadFilter } from '@batch-pipeline/run-contract';
+import { ZeroByteObjects } from './upload-filter';
 
 /** Environment variables through which the trigger construct configures the handler. */
 export const TRIGGER_ENV = {

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
-import { RUN_ID_PATTERN } from '../trigger/run-id';
+// eslint-disable-next-line import/no-extraneous-dependencies -- bundled into the Lambda asset by esbuild when the package is built; the construct library itself does not load it
+import { RUN_ID_PATTERN } from '@batch-pipeline/run-contract';
 
 /** Directory, relative to the access point root, that holds one directory per run. */
 export const RUNS_DIRECTORY = '/runs';

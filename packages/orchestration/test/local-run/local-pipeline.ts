@@ -9,7 +9,7 @@ import { RunSummary } from '@batch-pipeline/local/lib/runtime/run-summary';
 export type { Upload } from '@batch-pipeline/local/lib/runtime/pipeline-runtime';
 import { TEST_ENV } from '@batch-pipeline/test-support';
 import { App, Stack } from 'aws-cdk-lib';
-import { RunInput } from '../../src/trigger/run-input';
+import { RunInput } from '@batch-pipeline/run-contract';
 import { PipelineParts, pipelineParts } from '../pipeline-fixture';
 
 /**

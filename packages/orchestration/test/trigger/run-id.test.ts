@@ -1,4 +1,5 @@
-import { MAX_RUN_ID_LENGTH, RUN_ID_PATTERN, runIdFor, transferSlotFor } from '../../src/trigger/run-id';
+import { MAX_RUN_ID_LENGTH, RUN_ID_PATTERN, runIdFor, TRANSFER_SLOTS, transferSlotFor } from '@batch-pipeline/run-contract';
+import { TRANSFER_SLOTS as CONSTRUCT_TRANSFER_SLOTS } from '../../src/trigger/run-id';
 import { batchJobNameError, stepFunctionsExecutionNameError } from '@batch-pipeline/local';
 
 describe('runIdFor', () => {
@@ -59,5 +60,11 @@ describe('runIdFor', () => {
     }
     expect(Math.min(...counts)).toBeGreaterThan(50);
     expect(Math.max(...counts)).toBeLessThan(150);
+  });
+});
+
+describe('the transfer slots of the construct code', () => {
+  test('given the run contract the functions bundle, when the state machine maps slots to DataSync tasks, then it maps as many slots as run ids have', () => {
+    expect(CONSTRUCT_TRANSFER_SLOTS).toBe(TRANSFER_SLOTS);
   });
 });

@@ -2,7 +2,7 @@ import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-s
 import { KMSAccessDeniedException, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { s3Event } from './s3-events';
-import { runIdFor } from '../../src/trigger/run-id';
+import { runIdFor } from '@batch-pipeline/run-contract';
 import { handler } from '../../src/trigger/start-run.lambda';
 import { checkPublish, serviceError, stepFunctionsExecutionNameError } from '@batch-pipeline/local';
 
