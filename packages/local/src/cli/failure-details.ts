@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { stderrLogFile } from '../services/batch/batch-emulator';
 
 /** How many of the job's last output lines a failed run's summary shows. */
 export const JOB_OUTPUT_LINES = 12;
@@ -49,9 +50,11 @@ export interface JobFailure {
   readonly jobName: string;
   readonly exitCode?: number;
   readonly statusReason?: string;
-  /** The job's output in the state directory (`logs/batch/<job definition>/<job name>.log`). */
+  /** The job's output in the state directory (`logs/batch/<job definition>/<job name>.log`, stdout and stderr in order). */
   readonly logFile: string;
-  /** The last lines the job wrote (the local log keeps stdout and stderr in the order written). */
+  /** The last lines the job wrote to stderr (kept apart in `<job name>.stderr.log`). */
+  readonly stderrLines: readonly string[];
+  /** The last lines the job wrote at all, for a job that wrote nothing to stderr. */
   readonly lastLines: readonly string[];
 }
 
@@ -73,6 +76,7 @@ export function jobFailureOf(cause: string | undefined, logsDirectory: string): 
     ...(typeof container.ExitCode === 'number' ? { exitCode: container.ExitCode } : {}),
     ...(typeof job?.StatusReason === 'string' ? { statusReason: job.StatusReason } : typeof container.Reason === 'string' ? { statusReason: container.Reason } : {}),
     logFile,
+    stderrLines: lastJobLines(stderrLogFile(logFile)),
     lastLines: lastJobLines(logFile),
   };
 }

@@ -64,8 +64,11 @@ export class ProgressPrinter {
     if (job) {
       this.write(`  job     ${job.jobName}: exit code ${job.exitCode ?? 'none (it did not exit by itself)'}${job.statusReason ? `, ${job.statusReason}` : ''}`);
       this.write(`  log     ${this.relative(job.logFile)}`);
-      if (job.lastLines.length > 0) {
-        this.write(`  last lines the job wrote (stdout and stderr, in order):`);
+      if (job.stderrLines.length > 0) {
+        this.write('  stderr  the last lines the job wrote to stderr:');
+        for (const line of job.stderrLines) this.write(`          | ${line}`);
+      } else if (job.lastLines.length > 0) {
+        this.write('  stderr  nothing; the last lines the job wrote:');
         for (const line of job.lastLines) this.write(`          | ${line}`);
       } else {
         this.write('  the job wrote nothing');

@@ -116,8 +116,9 @@ describe('the summary of a run', () => {
     const logsDirectory = path.join(root, 'logs');
     const logFile = path.join(logsDirectory, 'batch', 'process-report', 'run-1-process.log');
     mkdirSync(path.dirname(logFile), { recursive: true });
-    const written = Array.from({ length: 20 }, (_, i) => `line ${i + 1}`);
-    writeFileSync(logFile, ['[batch-pipeline] attempt 1: started', ...written, 'Error: cannot parse row 7', '[batch-pipeline] attempt 1 failed'].join('\n') + '\n');
+    const stderr = Array.from({ length: 20 }, (_, i) => `warning ${i + 1}`);
+    writeFileSync(logFile, ['[batch-pipeline] attempt 1: started', 'reading input', ...stderr, 'Error: cannot parse row 7', 'progress 90%', '[batch-pipeline] attempt 1 failed'].join('\n') + '\n');
+    writeFileSync(path.join(path.dirname(logFile), 'run-1-process.stderr.log'), [...stderr, 'Error: cannot parse row 7'].join('\n') + '\n');
     const cause = JSON.stringify({
       JobName: 'run-1-process', JobDefinition: 'arn:aws:batch:eu-west-1:123456789012:job-definition/process-report:1',
       StatusReason: 'Essential container in task exited', Container: { ExitCode: 3, LogStreamName: 'process-report/default/abc-1' },
@@ -131,10 +132,23 @@ describe('the summary of a run', () => {
     expect(lines).toContain('  failed  in step \'process\': States.TaskFailed');
     expect(lines).toContain('  job     run-1-process: exit code 3, Essential container in task exited');
     expect(lines).toContain(`  log     ${path.join('logs', 'batch', 'process-report', 'run-1-process.log')}`);
+    expect(lines).toContain('  stderr  the last lines the job wrote to stderr:');
     const shown = lines.filter((line) => line.startsWith('          | '));
     expect(shown).toHaveLength(12);
     expect(shown.at(-1)).toBe('          | Error: cannot parse row 7');
-    expect(shown[0]).toBe('          | line 10');
+    expect(shown[0]).toBe('          | warning 10');
+  });
+
+  test('a failed job that wrote nothing to stderr: its last lines instead', () => {
+    const logsDirectory = path.join(root, 'logs');
+    const logFile = path.join(logsDirectory, 'batch', 'process-report', 'run-1-process.log');
+    mkdirSync(path.dirname(logFile), { recursive: true });
+    writeFileSync(logFile, 'reading input\nrow 7 has 3 columns, not 4\n[batch-pipeline] attempt 1 failed\n');
+    const cause = JSON.stringify({ JobName: 'run-1-process', JobDefinition: 'arn:aws:batch:eu-west-1:123456789012:job-definition/process-report:1', Container: { ExitCode: 1 } });
+    printer().summary(summary({ status: 'FAILED', error: 'States.TaskFailed', cause, logsDirectory }));
+    expect(lines).toContain('  job     run-1-process: exit code 1');
+    expect(lines).toContain('  stderr  nothing; the last lines the job wrote:');
+    expect(lines.filter((line) => line.startsWith('          | '))).toEqual(['          | reading input', '          | row 7 has 3 columns, not 4']);
   });
 
   test('a notification written as readable text with a step line, or with a JSON part after it, is read the same way', () => {

@@ -442,6 +442,8 @@ export class BatchEmulator implements TaskIntegration {
     for (const stream of [child.stdout, child.stderr]) {
       createInterface({ input: stream }).on('line', (line) => {
         appendFileSync(job.logFile, `${line}\n`);
+        // stderr is also kept apart: the summary of a failed run shows the last lines the job wrote there.
+        if (stream === child.stderr) appendFileSync(stderrLogFile(job.logFile), `${line}\n`);
         this.context.events.emit({ type: 'job-output', jobName: job.jobName, line });
       });
     }
@@ -654,4 +656,9 @@ function signalNumber(signal: NodeJS.Signals | null): number {
     SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGABRT: 6, SIGKILL: 9, SIGSEGV: 11, SIGPIPE: 13, SIGTERM: 15,
   };
   return (signal && numbers[signal]) ?? 0;
+}
+
+/** Where a job's stderr lines are kept apart, beside its log (`<job name>.log`): `<job name>.stderr.log`. */
+export function stderrLogFile(logFile: string): string {
+  return logFile.replace(/\.log$/, '.stderr.log');
 }

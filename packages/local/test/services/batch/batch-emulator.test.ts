@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { JobDefinition, JobQueue, PipelineModel } from '../../../src/model/pipeline-model';
 import { LocalRuntimeError } from '../../../src/runtime/local-runtime-error';
 import { StateDirectory } from '../../../src/runtime/state-directory';
-import { BatchEmulator, BatchEmulatorOptions } from '../../../src/services/batch/batch-emulator';
+import { BatchEmulator, BatchEmulatorOptions, stderrLogFile } from '../../../src/services/batch/batch-emulator';
 import { RuntimeEvent } from '../../../src/services/task-integration';
 import { testModel } from '../service-fixtures';
 
@@ -155,6 +155,12 @@ describe('Batch emulator: a job as a local command', () => {
     const log = readFileSync(state.logFile('batch/Test-Job', 'run-1'), 'utf-8');
     expect(log).toContain('to stderr');
     expect(events).toContainEqual({ type: 'job-output', jobName: 'run-1', line: 'to stderr' });
+  });
+
+  test('what the job writes to stderr is also kept apart, beside its log, for the summary of a failed run', async () => {
+    stageInput();
+    await call(batch(), processParameters());
+    expect(readFileSync(stderrLogFile(state.logFile('batch/Test-Job', 'run-1')), 'utf-8')).toBe('to stderr\n');
   });
 
   test('the environment is clean, has the definition\'s and the overrides\' variables, and every value under the mount path points into the local EFS folder', async () => {
