@@ -154,7 +154,8 @@ export async function main(argv: readonly string[], print: (line: string) => voi
     stateDirectory = options.stateDirectory;
     return options.command === 'run' ? await run(options, print) : await watch(options, print);
   } catch (error) {
-    const mistake = error instanceof LocalRuntimeError ? error : stateDirectory !== undefined ? stateDirectoryError(error, stateDirectory) : undefined;
+    const mistake = error instanceof LocalRuntimeError ? error
+      : stateDirectory !== undefined ? stateDirectoryError(error, stateDirectory) : undefined;
     if (mistake) {
       print(`batch-pipeline: ${mistake.message}\n  what to do: ${mistake.remedy}`);
       return EXIT.mistake;

@@ -68,7 +68,7 @@ describe('uploads S3 takes, and what the trigger decides of them', () => {
     const result = await cli('run', file('x.txt', 'data\n'), '--key', key, '--assembly', pipelineApp(), '--state-dir', state, '--quiet');
     // then it is in the bucket, no run started, and the CLI says why, without a stack trace
     expect(result.output).toContain(`uploaded ${path.relative(process.cwd(), path.join(root, 'x.txt'))} to s3://`);
-    expect(result.output).toContain(`no run started for s3://`);
+    expect(result.output).toContain('no run started for s3://');
     expect(result.output).toContain('the key cannot be staged on EFS');
     expect(result.output).not.toMatch(/NotImplemented|\n\s+at /);
     expect(result.code).toBe(4);

@@ -120,8 +120,10 @@ describe('the summary of a run', () => {
     writeFileSync(logFile, ['[batch-pipeline] attempt 1: started', 'reading input', ...stderr, 'Error: cannot parse row 7', 'progress 90%', '[batch-pipeline] attempt 1 failed'].join('\n') + '\n');
     writeFileSync(path.join(path.dirname(logFile), 'run-1-process.stderr.log'), [...stderr, 'Error: cannot parse row 7'].join('\n') + '\n');
     const cause = JSON.stringify({
-      JobName: 'run-1-process', JobDefinition: 'arn:aws:batch:eu-west-1:123456789012:job-definition/process-report:1',
-      StatusReason: 'Essential container in task exited', Container: { ExitCode: 3, LogStreamName: 'process-report/default/abc-1' },
+      JobName: 'run-1-process',
+      JobDefinition: 'arn:aws:batch:eu-west-1:123456789012:job-definition/process-report:1',
+      StatusReason: 'Essential container in task exited',
+      Container: { ExitCode: 3, LogStreamName: 'process-report/default/abc-1' },
     });
     const notification = JSON.stringify({ runId: 'run-1', failedStep: 'process', error: 'States.TaskFailed', cause });
 

@@ -1,7 +1,7 @@
 import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { BucketWatcher } from '../../src/runtime/bucket-watcher';
 import { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, PutObjectCommand, S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
+import { BucketWatcher } from '../../src/runtime/bucket-watcher';
 import { SIDECAR } from '../../src/services/s3/local-s3-store';
 import { LocalS3Sandbox } from '../../src/testing/local-s3-sandbox';
 import { temporaryDirectory } from '../assembly/tiny-assembly';
