@@ -342,7 +342,7 @@ export class PipelineStateMachine extends Construct {
       ? sfn.JsonPath.format(`${props.stageIn.destinationLocation.subdirectory}{}`, sfn.JsonPath.stringAt('$.relativeKey'))
       : sfn.JsonPath.format(`${RunContract.RUNS_DIRECTORY}/{}/in/{}`, sfn.JsonPath.stringAt('$.runId'), sfn.JsonPath.stringAt('$.fileName'));
     const workspace = new WorkspaceCalls(this, this.workspaceFunction, stagedPath);
-    const failure = new FailurePath(this, { notificationTopic: this.notificationTopic, workspace });
+    const failure = new FailurePath(this, { notificationTopic: this.notificationTopic, workspace, logRetention });
     const history: HistoryPart[] = [];
 
     // The chain is built from its end, so that each step knows where it continues.
@@ -528,6 +528,7 @@ export class PipelineStateMachine extends Construct {
     routeAlarms([this.failedRunsAlarm, this.timedOutRunsAlarm, this.undeliveredNotificationsAlarm], props.alarmTopic,
       'Every failed run already sends its own notification; set alarmTopic to route the alarm as well.');
     this.acknowledgeFindings();
+    failure.acknowledgeFindings(this.stateMachine.role);
   }
 
   /** Failure notifications that could not be published, summed over 5 minutes. */

@@ -159,6 +159,7 @@ describe('PipelineStateMachine defaults', () => {
       { Action: 'datasync:DescribeTaskExecution', Effect: 'Allow', Resource: executionsOf(/^StageInTask/) },
       { Action: 'datasync:CancelTaskExecution', Effect: 'Allow', Resource: executionsOf(/^StageInTask/) },
       { Action: 'lambda:InvokeFunction', Effect: 'Allow', Resource: [getAtt(/^PipelineWorkspaceFunction/, 'Arn'), { 'Fn::Join': ['', [getAtt(/^PipelineWorkspaceFunction/, 'Arn'), ':*']] }] },
+      { Action: 'lambda:InvokeFunction', Effect: 'Allow', Resource: [getAtt(/^PipelineFailureNoticeFunction/, 'Arn'), { 'Fn::Join': ['', [getAtt(/^PipelineFailureNoticeFunction/, 'Arn'), ':*']] }] },
       { Action: 'datasync:StartTaskExecution', Effect: 'Allow', Resource: getAtt(/^StageOutTask/, 'TaskArn') },
       { Action: 'datasync:DescribeTaskExecution', Effect: 'Allow', Resource: executionsOf(/^StageOutTask/) },
       { Action: 'datasync:CancelTaskExecution', Effect: 'Allow', Resource: executionsOf(/^StageOutTask/) },
@@ -192,7 +193,11 @@ describe('PipelineStateMachine defaults', () => {
   });
 
   test('a failure notification SNS refuses is counted in a metric with an alarm on it', () => {
-    expect(definition.States['Notify failure'].Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.notificationError', Next: 'Count undelivered notification' }]);
+    expect(definition.States['Notify failure'].Catch).toEqual([
+      { ErrorEquals: ['SNS.InvalidParameterException', 'SNS.InvalidParameterValueException'], ResultPath: '$.formatError', Next: 'Notify failure unformatted' },
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.notificationError', Next: 'Count undelivered notification' },
+    ]);
+    expect(definition.States['Notify failure unformatted'].Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.notificationError', Next: 'Count undelivered notification' }]);
     expect(definition.States['Count undelivered notification'].Parameters.MetricData[0]).toEqual({
       MetricName: 'UndeliveredNotifications', Dimensions: [{ 'Name': 'StateMachineArn', 'Value.$': '$$.StateMachine.Id' }], Value: 1, Unit: 'Count',
     });
@@ -213,8 +218,39 @@ describe('PipelineStateMachine defaults', () => {
 
   test('a failed run removes its files from EFS before it notifies', () => {
     expect(definition.States['Failed: process'].Next).toBe('Clean up after failure');
-    expect(definition.States['Clean up after failure'].Next).toBe('Notify failure');
-    expect(definition.States['Clean up after failure'].Catch[0]).toEqual({ ErrorEquals: ['States.ALL'], ResultPath: '$.failureCleanUp', Next: 'Notify failure' });
+    expect(definition.States['Clean up after failure'].Next).toBe('Format failure notification');
+    expect(definition.States['Clean up after failure'].Catch[0]).toEqual({ ErrorEquals: ['States.ALL'], ResultPath: '$.failureCleanUp', Next: 'Format failure notification' });
+  });
+
+  test('given a failed run, the notification is formatted (subject, text, attributes) and published as formatted; a formatter that fails sends the unformatted one', () => {
+    const format = definition.States['Format failure notification'];
+    expect(format.Resource).toBe('arn:aws:states:::lambda:invoke');
+    expect(format.Parameters.FunctionName).toMatch(/^<PipelineFailureNoticeFunction[0-9A-F]+\.Arn>$/);
+    expect(format.Parameters.Payload).toEqual({
+      'runId.$': '$.runId', 'bucket.$': '$.bucket', 'key.$': '$.key', 'versionId.$': '$.versionId', 'failedStep.$': '$.failedStep',
+      'error.$': '$.error', 'cleanUp.$': '$.failureCleanUp', 'execution.$': '$$.Execution.Id',
+    });
+    expect(format.ResultPath).toBe('$.notice');
+    expect(format.Next).toBe('Notify failure');
+    expect(format.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.formatError', Next: 'Notify failure unformatted' }]);
+    expect(definition.States['Notify failure'].Parameters).toEqual({
+      'TopicArn': expect.stringMatching(/^<PipelineNotificationTopic[0-9A-F]+>$/), 'Subject.$': '$.notice.subject', 'Message.$': '$.notice.message', 'MessageAttributes.$': '$.notice.attributes',
+    });
+    expect(definition.States['Notify failure unformatted'].Parameters.Subject).toBe('batch-pipeline run failed');
+    expect(definition.States['Notify failure'].Next).toBe('Run failed');
+    expect(definition.States['Notify failure unformatted'].Next).toBe('Run failed');
+  });
+
+  test('the formatter runs outside the VPC on ARM64 and may only write its own logs', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('formats the failure notification'),
+      Architectures: ['arm64'],
+      Runtime: 'nodejs24.x',
+      VpcConfig: Match.absent(),
+    });
+    expect(policyStatementsOf(template, /^PipelineFailureNoticeRole/)).toEqual([
+      { Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Effect: 'Allow', Resource: getAtt(/^PipelineFailureNoticeLogs/, 'Arn') },
+    ]);
   });
 
   test('chooses per run: up to 4 GiB directly, larger uploads through DataSync', () => {

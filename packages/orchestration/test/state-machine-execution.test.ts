@@ -54,7 +54,8 @@ async function runtimeWith(faults: Parameters<SynthesizedPipeline['start']>[0] =
 
 function expectOneFailureNotification(run: LocalRun, result: RunResult, failedStep: PipelineStep, error: string | RegExp, cause: RegExp): void {
   expect(result.summary.status).toBe('FAILED');
-  expect(result.notifications).toEqual([{
+  expect(result.notifications).toEqual([expect.objectContaining({
+    event: 'run-failed',
     runId: result.runId,
     bucket: result.input.bucket,
     key: result.input.key,
@@ -64,7 +65,11 @@ function expectOneFailureNotification(run: LocalRun, result: RunResult, failedSt
     cause: expect.stringMatching(cause),
     cleanUp: { removed: [`/runs/${result.runId}`, `/staging/${result.input.relativeKey}`] },
     execution: result.summary.executionArn,
-  }]);
+  })]);
+  // Readable as an email: the subject and the first line say run, file, step and reason.
+  const [{ subject, message }] = result.published;
+  expect(subject).toMatch(new RegExp(`^Run failed at ${failedStep}: .+ \\(.+\\)$`));
+  expect(message.split('\n')[0]).toMatch(new RegExp(`^Run ${result.runId} failed at step "${failedStep}" for s3://${result.input.bucket}/.+: .+`));
   // The upload is never touched by a failed run, and the run leaves nothing on EFS.
   expect(run.objectBody(result.input.bucket, result.input.key)).toBeDefined();
   expect(run.filesOnFileSystems()).toEqual([]);
@@ -107,6 +112,33 @@ describe('the synthesized state machine, run locally', () => {
     const result = await run.process('incoming/2026/fails.csv', 'FAIL\n');
     expectOneFailureNotification(run, result, PipelineStep.PROCESS, 'States.TaskFailed', /Essential container in task exited/);
     expect(result.summary.reports).toEqual([]);
+    // Readable as an email: the job's exit code, status reason and log stream, then the raw details.
+    const [{ subject, message, messageAttributes }] = result.published;
+    expect(subject).toBe('Run failed at process: fails.csv (exit code 2)');
+    expect(message.split('\n')[0]).toBe(`Run ${result.runId} failed at step "process" for s3://${result.input.bucket}/incoming/2026/fails.csv (version ${result.input.versionId}): the job exited with code 2 (Essential container in task exited)`);
+    expect(message).toMatch(/^Exit code: {5}2$/m);
+    expect(message).toMatch(/^Status reason: Essential container in task exited$/m);
+    expect(message).toMatch(/^Log stream: {4}\S+ in CloudWatch log group \S+$/m);
+    expect(message.indexOf('Exit code:')).toBeLessThan(message.indexOf('-- notification (JSON) --'));
+    expect(result.notifications[0].job).toEqual(expect.objectContaining({ exitCode: 2, statusReason: 'Essential container in task exited', status: 'FAILED' }));
+    expect(messageAttributes).toEqual(expect.objectContaining({
+      event: { DataType: 'String', StringValue: 'run-failed' },
+      runId: { DataType: 'String', StringValue: result.runId },
+      failedStep: { DataType: 'String', StringValue: 'process' },
+      exitCode: { DataType: 'Number', StringValue: '2' },
+    }));
+  });
+
+  test('given SNS refuses the formatted notification, the unformatted one still goes out: exactly one notification', async () => {
+    const run = await runtimeWith({ sns: { refuseMessageAttributes: true } });
+    const result = await run.process('incoming/2026/fails.csv', 'FAIL\n');
+    expect(result.summary.status).toBe('FAILED');
+    expect(result.summary.error).toBe('States.TaskFailed');
+    expect(result.states).toEqual(expect.arrayContaining(['Format failure notification', 'Notify failure', 'Notify failure unformatted', 'Run failed']));
+    expect(result.published).toEqual([{ subject: 'batch-pipeline run failed', message: expect.stringMatching(/^\{/), messageAttributes: undefined }]);
+    expect(result.notifications).toEqual([expect.objectContaining({ runId: result.runId, failedStep: 'process', error: 'States.TaskFailed' })]);
+    expect(run.metrics()).toEqual([]);
+    expect(run.filesOnFileSystems()).toEqual([]);
   });
 
   test('a DataSync execution that never ends is cancelled at the stage timeout, and the run ends once it stopped', async () => {

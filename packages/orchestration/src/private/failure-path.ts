@@ -1,8 +1,13 @@
+import { NagAcknowledgements } from '@batch-pipeline/network';
 import { Aws, Duration } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { createFailureNoticeFormatter } from './failure-notice-formatter';
 import { flowEvents, HistoryPart, taskEvents } from './history-budget';
 import { WORKSPACE_CALL_EVENTS, WorkspaceCalls } from './workspace-call';
 
@@ -10,6 +15,15 @@ import { WORKSPACE_CALL_EVENTS, WorkspaceCalls } from './workspace-call';
 export const UNDELIVERED_NOTIFICATIONS = { namespace: 'BatchPipeline', metricName: 'UndeliveredNotifications' } as const;
 
 const API_CALL_TIMEOUT = Duration.seconds(60);
+
+/** The retries CDK's LambdaInvoke adds for Lambda service errors (retryOnServiceExceptions). */
+const LAMBDA_SERVICE_RETRIES = 6;
+
+/** The errors with which SNS refuses what the formatter produced (Publish's input rules): the unformatted notification goes out instead. */
+const REFUSED_FORMAT = ['SNS.InvalidParameterException', 'SNS.InvalidParameterValueException'];
+
+/** The subject of the unformatted notification, sent when formatting fails. */
+export const UNFORMATTED_SUBJECT = 'batch-pipeline run failed';
 
 /**
  * Retries of a publish: the service faults and KMS throttling that SNS's API
@@ -27,27 +41,36 @@ const SNS_PUBLISH_RETRY: sfn.RetryProps = {
 export interface FailurePathProps {
   readonly notificationTopic: sns.ITopic;
   readonly workspace: WorkspaceCalls;
+  /** How long the formatter's logs are kept. @default logs.RetentionDays.ONE_YEAR */
+  readonly logRetention?: logs.RetentionDays;
 }
 
 /**
- * Where every failed step goes: `Failed: <step>` records the step, the run's
- * files are removed from EFS (the upload stays in S3, so the run can be started
- * again; a clean-up that fails is reported instead), exactly one notification
- * is published, and the execution fails with the step's own error.
+ * Where every failed step goes: `Failed: <step>` records the step, the run's files are removed
+ * from EFS (the upload stays in S3, so the run can be started again; a clean-up that fails is
+ * reported instead), the notification is formatted (`failure-notice.ts`: readable subject and
+ * text, a JSON part, message attributes), exactly one notification is published, and the
+ * execution fails with the step's own error.
  *
- * A notification that cannot be published must not vanish: the refusal stays
- * in the execution's data and logs, one data point of `UndeliveredNotifications`
- * is written (the state machine alarms on it), and the run still ends.
+ * Formatting must not be able to lose the notification: when the formatter fails, or SNS refuses
+ * what it produced, the unformatted notification (the run's fields as JSON) is published instead.
+ * A notification that cannot be published at all must not vanish either: the refusal stays in
+ * the execution's data and logs, one data point of `UndeliveredNotifications` is written (the
+ * state machine alarms on it), and the run still ends.
  */
 export class FailurePath {
+  /** The function that formats the notification. */
+  public readonly formatter: lambda.IFunction;
   private readonly failedStates = new Map<string, sfn.State>();
   private readonly cleanUpAfterFailure: sfn.State;
 
   constructor(private readonly scope: Construct, props: FailurePathProps) {
     const runFailed = new sfn.Fail(scope, 'Run failed', { errorPath: '$.error.Error', causePath: '$.error.Cause' });
-    const notifyFailure = new tasks.SnsPublish(scope, 'Notify failure', {
+    const countUndelivered = this.countUndeliveredNotification(runFailed);
+
+    const notifyUnformatted = new tasks.SnsPublish(scope, 'Notify failure unformatted', {
       topic: props.notificationTopic,
-      subject: 'batch-pipeline run failed',
+      subject: UNFORMATTED_SUBJECT,
       message: sfn.TaskInput.fromObject({
         runId: sfn.JsonPath.stringAt('$.runId'),
         bucket: sfn.JsonPath.stringAt('$.bucket'),
@@ -62,9 +85,49 @@ export class FailurePath {
       resultPath: sfn.JsonPath.DISCARD,
       taskTimeout: sfn.Timeout.duration(API_CALL_TIMEOUT),
     });
+    notifyUnformatted.addRetry(SNS_PUBLISH_RETRY);
+    notifyUnformatted.addCatch(countUndelivered, { resultPath: '$.notificationError' });
+    notifyUnformatted.next(runFailed);
+
+    // A custom state: the formatter decides which message attributes a notification has.
+    const notifyFailure = new sfn.CustomState(scope, 'Notify failure', {
+      stateJson: {
+        Type: 'Task',
+        Resource: `arn:${Aws.PARTITION}:states:::sns:publish`,
+        Parameters: {
+          'TopicArn': props.notificationTopic.topicArn,
+          'Subject.$': '$.notice.subject',
+          'Message.$': '$.notice.message',
+          'MessageAttributes.$': '$.notice.attributes',
+        },
+        ResultPath: null,
+        TimeoutSeconds: API_CALL_TIMEOUT.toSeconds(),
+      },
+    });
     notifyFailure.addRetry(SNS_PUBLISH_RETRY);
-    notifyFailure.addCatch(this.countUndeliveredNotification(runFailed), { resultPath: '$.notificationError' });
+    notifyFailure.addCatch(notifyUnformatted, { errors: REFUSED_FORMAT, resultPath: '$.formatError' });
+    notifyFailure.addCatch(countUndelivered, { resultPath: '$.notificationError' });
     notifyFailure.next(runFailed);
+
+    this.formatter = createFailureNoticeFormatter(scope, props.logRetention ?? logs.RetentionDays.ONE_YEAR);
+    const format = new tasks.LambdaInvoke(scope, 'Format failure notification', {
+      lambdaFunction: this.formatter,
+      payload: sfn.TaskInput.fromObject({
+        runId: sfn.JsonPath.stringAt('$.runId'),
+        bucket: sfn.JsonPath.stringAt('$.bucket'),
+        key: sfn.JsonPath.stringAt('$.key'),
+        versionId: sfn.JsonPath.stringAt('$.versionId'),
+        failedStep: sfn.JsonPath.stringAt('$.failedStep'),
+        error: sfn.JsonPath.objectAt('$.error'),
+        cleanUp: sfn.JsonPath.objectAt('$.failureCleanUp'),
+        execution: sfn.JsonPath.executionId,
+      }),
+      resultSelector: { 'subject.$': '$.Payload.subject', 'message.$': '$.Payload.message', 'attributes.$': '$.Payload.attributes' },
+      resultPath: '$.notice',
+      taskTimeout: sfn.Timeout.duration(API_CALL_TIMEOUT),
+    });
+    format.addCatch(notifyUnformatted, { resultPath: '$.formatError' });
+    format.next(notifyFailure);
 
     const cleanUp = props.workspace.call('Clean up after failure', {
       payload: { action: 'cleanup' },
@@ -72,9 +135,15 @@ export class FailurePath {
       resultPath: '$.failureCleanUp',
       timeout: API_CALL_TIMEOUT,
     });
-    cleanUp.addCatch(notifyFailure, { resultPath: '$.failureCleanUp' });
-    cleanUp.next(notifyFailure);
+    cleanUp.addCatch(format, { resultPath: '$.failureCleanUp' });
+    cleanUp.next(format);
     this.cleanUpAfterFailure = cleanUp;
+  }
+
+  /** The cdk-nag finding the state machine role gets from CDK's invoke grant, which covers the formatter's versions. */
+  public acknowledgeFindings(stateMachineRole: iam.IRole): void {
+    NagAcknowledgements.acknowledgeWildcardResource(stateMachineRole, `${this.formatter.functionArn}:*`,
+      'Step Functions may invoke any version of the failure notice formatter (the grant CDK makes for lambda:invoke); it is this one function.');
   }
 
   /** The state a failure of `step` goes to; one per step, however many states of that step fail into it. */
@@ -91,7 +160,9 @@ export class FailurePath {
 
   /** The worst case of the failure path in history events: every call retried to its last attempt. */
   public historyPart(): HistoryPart {
-    const events = flowEvents() + WORKSPACE_CALL_EVENTS + taskEvents(SNS_PUBLISH_RETRY.maxAttempts! - 1) + taskEvents(0) + flowEvents();
+    // Failed: <step>, clean-up, formatting, the formatted publish refused, the unformatted one retried to its end, the count, Run failed.
+    const publish = taskEvents(SNS_PUBLISH_RETRY.maxAttempts! - 1);
+    const events = flowEvents() + WORKSPACE_CALL_EVENTS + taskEvents(LAMBDA_SERVICE_RETRIES) + publish + publish + taskEvents(0) + flowEvents();
     return { step: 'the failure path', events, remedy: 'it is fixed; lower the other steps' };
   }
 

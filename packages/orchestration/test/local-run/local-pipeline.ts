@@ -15,10 +15,12 @@ import { PipelineParts, pipelineParts } from '../pipeline-fixture';
 /**
  * The job of a local run: a Node.js script that honours the run contract. It reads the input
  * at PIPELINE_INPUT_PATH and writes `report.txt` into PIPELINE_OUTPUT_DIR: one line naming the
- * run, the upload and its size, or, when the input starts with `OUTPUT_BYTES=<n>`, n bytes.
+ * run, the upload and its size, or, when the input starts with `OUTPUT_BYTES=<n>`, n bytes, or,
+ * when it starts with `HASH`, `sha256 <hex>` of the input (which version of a key the job saw).
  * An input that starts with `FAIL` makes it exit with code 2 (a job's own failure, not retried).
  */
-const JOB_SCRIPT = `import { readFileSync, writeFileSync } from 'node:fs';
+const JOB_SCRIPT = `import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 const input = readFileSync(process.env.PIPELINE_INPUT_PATH);
 const text = input.toString('utf-8');
@@ -28,6 +30,7 @@ if (text.startsWith('FAIL')) {
 }
 const size = /^OUTPUT_BYTES=(\\d+)/.exec(text);
 const report = size ? 'r'.repeat(Number(size[1]))
+  : text.startsWith('HASH') ? \`sha256 \${createHash('sha256').update(input).digest('hex')}\\n\`
   : \`run \${process.env.PIPELINE_RUN_ID} of s3://\${process.env.PIPELINE_SOURCE_BUCKET}/\${process.env.PIPELINE_SOURCE_KEY}: \${input.length} bytes\\n\`;
 writeFileSync(join(process.env.PIPELINE_OUTPUT_DIR, 'report.txt'), report);
 `;
@@ -120,8 +123,10 @@ export interface RunResult {
   readonly runId: string;
   readonly input: RunInput;
   readonly summary: RunSummary;
-  /** The notifications the run published, as JSON. */
+  /** The notifications the run published, as JSON (the whole message, or its JSON part after the readable text). */
   readonly notifications: Array<Record<string, unknown>>;
+  /** The notifications the run published as SNS received them: subject, message and message attributes. */
+  readonly published: Array<{ readonly subject?: string; readonly message: string; readonly messageAttributes?: Record<string, { DataType: string; StringValue?: string }> }>;
   /** The states the run entered, in order. */
   readonly states: string[];
   /** When each state was entered, by its name (the last time). */
@@ -172,10 +177,21 @@ export class LocalRun {
       runId: run.name,
       input: JSON.parse(run.input) as RunInput,
       summary,
-      notifications: summary.notifications.map((message) => JSON.parse(message) as Record<string, unknown>),
+      notifications: summary.notifications.map(notificationJson),
+      published: this.publishedBy(run.arn),
       states: entered.map((event) => event.state),
       enteredAt: new Map(entered.map((event) => [event.state, event.at])),
     };
+  }
+
+  /** Every publish of an execution, from the topic files of the state directory. */
+  public publishedBy(executionArn: string): RunResult['published'] {
+    const directory = this.runtime.state.notificationsDirectory;
+    if (!existsSync(directory)) return [];
+    return readdirSync(directory).flatMap((file) => readFileSync(path.join(directory, file), 'utf-8').split('\n').filter((line) => line !== ''))
+      .map((line) => JSON.parse(line))
+      .filter((record) => record.execution === executionArn)
+      .map((record) => ({ subject: record.subject, message: record.message, messageAttributes: record.messageAttributes }));
   }
 
   /** Uploads `body` under `key` and returns what its run did. */
@@ -271,4 +287,16 @@ export class LocalRun {
       return match ? [match] : [];
     });
   }
+}
+
+/**
+ * A notification's JSON: the whole message (the unformatted notification), or the JSON part that
+ * follows the readable text (the first line that starts with `{`, to the end).
+ */
+export function notificationJson(message: string): Record<string, unknown> {
+  const start = message.startsWith('{') ? 0 : message.indexOf('\n{') + 1;
+  if (start === 0 && !message.startsWith('{')) {
+    throw new Error(`the notification has no JSON part:\n${message}`);
+  }
+  return JSON.parse(message.slice(start)) as Record<string, unknown>;
 }

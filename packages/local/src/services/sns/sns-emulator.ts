@@ -12,6 +12,13 @@ export interface SnsEmulatorOptions {
    * @default false
    */
   readonly refuseWithKmsAccessDenied?: boolean | readonly string[];
+  /**
+   * Refuse every publish that carries message attributes with `SNS.InvalidParameterException`, as
+   * SNS refuses attributes outside its rules: for tests of what happens when a formatted
+   * notification is refused.
+   * @default false
+   */
+  readonly refuseMessageAttributes?: boolean;
 }
 
 /** What `notifications/<topic>.jsonl` holds, one line per publish. */
@@ -52,6 +59,9 @@ export class SnsTopics {
     const topic = [...this.context.model.topics.values()].find((candidate) => candidate.arn === input.topicArn);
     if (!topic) {
       throw serviceError('SNS.NotFoundException', 'Topic does not exist');
+    }
+    if (this.options.refuseMessageAttributes && input.messageAttributes) {
+      throw serviceError('SNS.InvalidParameterException', 'Invalid parameter: MessageAttributes (refused by the injected fault refuseMessageAttributes)');
     }
     const refuse = this.options.refuseWithKmsAccessDenied;
     if (refuse === true || (Array.isArray(refuse) && refuse.includes(input.topicArn))) {
