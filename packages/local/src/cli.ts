@@ -81,13 +81,16 @@ async function run(options: CliOptions, print: (line: string) => void): Promise<
 }
 
 /** What the trigger logs about uploads it skips, collected while the command runs. */
-function triggerSkips(runtime: PipelineRuntime): TriggerSkip[] {
+function triggerSkips(runtime: PipelineRuntime, onSkip: (skip: TriggerSkip) => void = () => undefined): TriggerSkip[] {
   const triggerNames = new Set(runtime.model.uploadTriggers.map((trigger) => runtime.model.functions.get(trigger.functionArn)?.name));
   const skips: TriggerSkip[] = [];
   runtime.onEvent((event) => {
     if (event.type !== 'log' || !triggerNames.has(event.source)) return;
     const skip = triggerSkipOf(event.message);
-    if (skip) skips.push(skip);
+    if (skip) {
+      skips.push(skip);
+      onSkip(skip);
+    }
   });
   return skips;
 }
@@ -124,6 +127,7 @@ async function watch(options: CliOptions, print: (line: string) => void): Promis
   });
   // An object written through the S3 endpoint already had its event: its file is not a new upload.
   watcher.followCommits(runtime.s3Endpoint.store, trigger.bucket.name);
+  triggerSkips(runtime, (skip) => print(`\nno run started for s3://${skip.bucket}/${skip.key}: ${describeSkipReason(skip.reason)}`));
   print(`watching ${path.relative(process.cwd(), path.join(folder, trigger.prefix ?? ''))}/ : copy files there to run them (Ctrl-C to stop)`);
   watcher.start();
   await new Promise<void>((resolve) => {
