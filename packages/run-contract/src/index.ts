@@ -1,3 +1,4 @@
 export * from './run-id';
 export * from './run-input';
 export * from './upload-filter';
+export * from './rerun-id';

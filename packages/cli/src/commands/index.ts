@@ -1,8 +1,22 @@
-import { Command } from '../command';
+import { backfillCommand } from './backfill';
+import { cancelCommand } from './cancel';
+import { fetchCommand } from './fetch';
+import { followCommand } from './follow';
 import { localCommand } from './local-commands';
+import { logsCommand } from './logs';
+import { rerunCommand } from './rerun';
+import { runsCommand } from './runs';
+import { Command } from '../command';
 
 /** Every command, in the order `--help` lists them. Add a command module here. */
 export const COMMANDS: readonly Command[] = [
-  localCommand('run', 'upload files, run the pipeline, print each run\'s summary (local runtime)'),
+  localCommand('run', 'upload files, follow their runs, fetch the reports (local runtime; --stack or --endpoint-url: a deployed or served one)'),
   localCommand('watch', 'run every file copied into the watched bucket\'s folder until Ctrl-C (local runtime)'),
+  runsCommand,
+  followCommand,
+  logsCommand,
+  fetchCommand,
+  rerunCommand,
+  backfillCommand,
+  cancelCommand,
 ];

@@ -1,14 +1,21 @@
 import { main as localMain } from '@batch-pipeline/local/lib/cli';
+import { deployedRun } from './deployed-run';
 import { Command } from '../command';
+
+/** Whether the arguments name a deployed stack or a served runtime (else: the local runtime in this process). */
+function targetsEndpoint(args: readonly string[]): boolean {
+  return args.some((arg) => arg === '--stack' || arg.startsWith('--stack=') || arg === '--endpoint-url' || arg.startsWith('--endpoint-url='));
+}
 
 /**
  * `watch`, and `run` without a stack or an endpoint: the local runtime's own commands
- * (packages/local), which start the app's pipeline in this process.
+ * (packages/local), which start the app's pipeline in this process. `run` with --stack or
+ * --endpoint-url uploads to that pipeline instead (deployed-run.ts).
  */
 export function localCommand(name: 'run' | 'watch', summary: string): Command {
   return {
     name,
     summary,
-    run: (args, output) => localMain([name, ...args], output.print),
+    run: (args, output) => (name === 'run' && targetsEndpoint(args) ? deployedRun(args, output) : localMain([name, ...args], output.print)),
   };
 }
