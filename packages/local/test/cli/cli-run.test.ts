@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { main } from '../../src/cli';
 import { pipelineTemplate, temporaryDirectory, TRIGGER_ASSET, writeAssembly } from '../assembly/tiny-assembly';
@@ -108,6 +108,17 @@ describe('a state directory that stops taking writes during a run', () => {
       rmSync(path.join(directory, 'runs'), { recursive: true, force: true });
       writeFileSync(path.join(directory, 'runs'), 'not a folder');
     }, /had a folder replaced by a file while the runtime used it \(ENOTDIR at .*runs\)/],
+    ['with its runs folder unwritable', (directory: string) => {
+      const runs = path.join(directory, 'runs');
+      rmSync(runs, { recursive: true, force: true });
+      // chmod does not stop root; /sys is a folder nobody may write in, root included (EACCES).
+      if (process.getuid?.() === 0) {
+        symlinkSync('/sys', runs);
+      } else {
+        mkdirSync(runs);
+        chmodSync(runs, 0o500);
+      }
+    }, /is no longer writable \(EACCES at .*runs\); what the runs wrote before is still there/],
   ])('%s: exit 2 with what to do, no stack trace', async (_what, breakIt, message) => {
     // given a run that waits a second in its state machine
     const assembly = pipelineApp(1);
