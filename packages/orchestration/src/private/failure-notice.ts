@@ -218,7 +218,7 @@ export function failureNotice(run: FailedRun): FailureNotice {
   // The file name gives way first, so that the step and the reason stay in the subject.
   const prefix = `Run failed at ${step}: `;
   const suffix = ` (${reason.short})`;
-  const room = MAX_SUBJECT_LENGTH - asciiText(prefix + suffix).length;
+  const room = MAX_SUBJECT_LENGTH - asciiText(prefix).length - asciiText(suffix).length;
   const name = asciiText(fileName);
   const shownName = name.length > room ? `${name.slice(0, Math.max(0, room - 3))}...` : name;
   return {
