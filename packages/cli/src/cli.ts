@@ -2,6 +2,7 @@
 import { CliError, EXIT } from './cli-error';
 import { CliOutput } from './command';
 import { COMMANDS } from './commands';
+import { explainAwsError } from './target/aws-errors';
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((command) => command.name.length)) + 2;
@@ -32,9 +33,11 @@ export async function main(argv: readonly string[], output: CliOutput = {
     }
     return await command.run(args, output);
   } catch (error) {
-    if (error instanceof CliError) {
-      output.note(`batch-pipeline: ${error.message}\n  what to do: ${error.remedy}`);
-      return error.exitCode;
+    // An SDK error a user can fix (credentials, region, permissions, endpoint) reads as one.
+    const known = error instanceof CliError ? error : explainAwsError(error, name);
+    if (known) {
+      output.note(`batch-pipeline: ${known.message}\n  what to do: ${known.remedy}`);
+      return known.exitCode;
     }
     throw error;
   }

@@ -1,0 +1,128 @@
+import { BatchClient, DescribeJobsCommand, TerminateJobCommand } from '@aws-sdk/client-batch';
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { CancelTaskExecutionCommand, DataSyncClient } from '@aws-sdk/client-datasync';
+import {
+  DescribeExecutionCommand, ExecutionAlreadyExists, GetExecutionHistoryCommand, HistoryEvent, ListExecutionsCommand, SFNClient, StartExecutionCommand, StopExecutionCommand,
+} from '@aws-sdk/client-sfn';
+import { mockClient } from 'aws-sdk-client-mock';
+import { capture, deployStack, REPORTS_BUCKET, STATE_MACHINE_ARN, TARGET } from './fixtures/deployed-stack';
+import { main } from '../src/cli';
+import { EXIT } from '../src/cli-error';
+import { executionArnOf } from '../src/runs/executions';
+
+const cloudFormation = mockClient(CloudFormationClient);
+const stepFunctions = mockClient(SFNClient);
+const batch = mockClient(BatchClient);
+const dataSync = mockClient(DataSyncClient);
+
+const RUN = 'plate_csv-0123456789abcdef01234567';
+const INPUT = { runId: RUN, bucket: 'uploads', key: 'incoming/plate.csv', versionId: 'v1', size: 5, relativeKey: 'plate.csv', fileName: 'plate.csv', transferSlot: 7 };
+const TASK_EXECUTION = 'arn:aws:datasync:eu-west-2:111122223333:task/task-0abc/execution/exec-0def';
+
+function execution(name: string, status: string, input: object = INPUT) {
+  return { executionArn: executionArnOf(STATE_MACHINE_ARN, name), name, status, startDate: new Date('2026-12-05T10:00:00Z'), input: JSON.stringify(input) };
+}
+
+const HISTORY: HistoryEvent[] = [
+  { id: 1, type: 'ExecutionStarted', timestamp: new Date() },
+  { id: 2, type: 'TaskStateEntered', timestamp: new Date(), stateEnteredEventDetails: { name: 'Stage in' } },
+  { id: 3, type: 'TaskSucceeded', timestamp: new Date(), taskSucceededEventDetails: { resourceType: 'aws-sdk:datasync', resource: 'startTaskExecution', output: JSON.stringify({ TaskExecutionArn: TASK_EXECUTION }) } },
+  { id: 4, type: 'TaskStateEntered', timestamp: new Date(), stateEnteredEventDetails: { name: 'Process' } },
+  { id: 5, type: 'TaskSubmitted', timestamp: new Date(), taskSubmittedEventDetails: { resourceType: 'batch', resource: 'submitJob.sync', output: JSON.stringify({ JobId: 'job-1', JobName: RUN }) } },
+];
+
+beforeEach(() => {
+  for (const client of [cloudFormation, stepFunctions, batch, dataSync]) client.reset();
+  deployStack(cloudFormation);
+  stepFunctions.on(GetExecutionHistoryCommand).resolves({ events: HISTORY });
+});
+
+describe('rerun', () => {
+  test('given a succeeded run and a first re-run, when re-run, then the next free name <run>-r2 starts the same object version with its own report prefix', async () => {
+    stepFunctions.on(DescribeExecutionCommand).resolves(execution(RUN, 'SUCCEEDED'));
+    stepFunctions.on(ListExecutionsCommand).resolves({ executions: [] });
+    stepFunctions.on(StartExecutionCommand, { name: `${RUN}-r1` }).rejects(new ExecutionAlreadyExists({ message: 'exists', $metadata: {} }))
+      .on(StartExecutionCommand, { name: `${RUN}-r2` }).resolves({ executionArn: 'arn', startDate: new Date() });
+    const output = capture();
+
+    const code = await main(['rerun', RUN, '--json', ...TARGET], output);
+
+    expect(code).toBe(EXIT.ok);
+    expect(JSON.parse(output.lines.join('\n'))).toEqual({
+      run: `${RUN}-r2`, of: RUN, executionArn: executionArnOf(STATE_MACHINE_ARN, `${RUN}-r2`), reports: `s3://${REPORTS_BUCKET}/reports/runs/${RUN}-r2/out/`,
+    });
+    const started = stepFunctions.commandCalls(StartExecutionCommand).at(-1)!.args[0].input;
+    expect(JSON.parse(started.input!)).toEqual({ ...INPUT, runId: `${RUN}-r2` });
+  });
+
+  test('given a re-run of the object version still running, when re-run, then it is refused with how to wait or cancel', async () => {
+    stepFunctions.on(DescribeExecutionCommand).resolves(execution(RUN, 'FAILED'));
+    stepFunctions.on(ListExecutionsCommand).resolves({ executions: [execution(`${RUN}-r1`, 'RUNNING')] as any });
+    const output = capture();
+
+    const code = await main(['rerun', RUN, ...TARGET], output);
+
+    expect(code).toBe(EXIT.userError);
+    expect(output.notes.join('\n')).toContain(`${RUN}-r1 of the same object version is still running`);
+    expect(stepFunctions.commandCalls(StartExecutionCommand)).toHaveLength(0);
+  });
+
+  test('given a run name that does not exist, when re-run, then it says to list the runs', async () => {
+    stepFunctions.on(DescribeExecutionCommand).rejects(Object.assign(new Error('Execution Does Not Exist'), { name: 'ExecutionDoesNotExist', $metadata: {} }));
+    const output = capture();
+
+    expect(await main(['rerun', 'nope', ...TARGET], output)).toBe(EXIT.userError);
+    expect(output.notes.join('\n')).toContain('batch-pipeline runs');
+  });
+});
+
+describe('cancel', () => {
+  test('given a running run with a running job and a DataSync execution, when cancelled, then the execution, job and transfer are stopped and the upload kept', async () => {
+    stepFunctions.on(DescribeExecutionCommand).resolves(execution(RUN, 'RUNNING'));
+    stepFunctions.on(StopExecutionCommand).resolves({ stopDate: new Date() });
+    batch.on(DescribeJobsCommand).resolves({ jobs: [{ jobId: 'job-1', jobName: RUN, status: 'RUNNING', jobQueue: 'q', jobDefinition: 'd', startedAt: 1 } as any] });
+    batch.on(TerminateJobCommand).resolves({});
+    dataSync.on(CancelTaskExecutionCommand).resolves({});
+    const output = capture();
+
+    const code = await main(['cancel', RUN, ...TARGET], output);
+
+    expect(code).toBe(EXIT.ok);
+    expect(stepFunctions.commandCalls(StopExecutionCommand)).toHaveLength(1);
+    expect(batch.commandCalls(TerminateJobCommand)[0].args[0].input.jobId).toBe('job-1');
+    expect(dataSync.commandCalls(CancelTaskExecutionCommand)[0].args[0].input.TaskExecutionArn).toBe(TASK_EXECUTION);
+    const text = output.lines.join('\n');
+    expect(text).toContain(`stopped Batch job ${RUN} (job-1, was RUNNING)`);
+    expect(text).toContain('kept the upload s3://uploads/incoming/plate.csv (version v1)');
+    expect(text).toContain(`runs/${RUN}/`);
+  });
+
+  test('given a run that ended, when cancelled, then nothing is stopped and it says so', async () => {
+    stepFunctions.on(DescribeExecutionCommand).resolves(execution(RUN, 'SUCCEEDED'));
+    const output = capture();
+
+    await main(['cancel', RUN, ...TARGET], output);
+
+    expect(stepFunctions.commandCalls(StopExecutionCommand)).toHaveLength(0);
+    expect(output.lines.join('\n')).toContain('had already ended (SUCCEEDED): nothing to cancel');
+  });
+});
+
+describe('follow', () => {
+  test('given a run whose job waits in RUNNABLE, when followed, then the status reason is printed, then the summary when it ends', async () => {
+    stepFunctions.on(DescribeExecutionCommand)
+      .resolvesOnce(execution(RUN, 'RUNNING'))
+      .resolves({ ...execution(RUN, 'FAILED'), stopDate: new Date('2026-12-05T10:05:00Z'), error: 'JobFailed', cause: 'exit code 3' });
+    batch.on(DescribeJobsCommand).resolves({ jobs: [{ jobId: 'job-1', jobName: RUN, status: 'RUNNABLE', statusReason: 'CannotPullContainerError: image not found' } as any] });
+    const output = capture();
+
+    const code = await main(['follow', RUN, '--interval', '0.05', ...TARGET], output);
+
+    expect(code).toBe(EXIT.runFailed);
+    const text = output.lines.join('\n');
+    expect(text).toContain('→ Stage in');
+    expect(text).toContain(`job ${RUN} RUNNABLE: CannotPullContainerError: image not found`);
+    expect(text).toContain(`run ${RUN}: FAILED in 5 min 00 s`);
+    expect(text).toContain('error   JobFailed: exit code 3');
+  });
+});
