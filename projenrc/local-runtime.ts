@@ -39,6 +39,10 @@ export class LocalRuntime extends typescript.TypeScriptProject {
         `constructs@${VERSIONS.constructs}`,
         `@aws-sdk/client-s3@${VERSIONS.awsSdk}`,
         `@aws-sdk/client-sfn@${VERSIONS.awsSdk}`,
+        // The served endpoint's tests call it with the SDK clients of every service it answers.
+        `@aws-sdk/client-cloudformation@${VERSIONS.awsSdk}`,
+        `@aws-sdk/client-cloudwatch-logs@${VERSIONS.awsSdk}`,
+        `@aws-sdk/client-batch@${VERSIONS.awsSdkBatch}`,
         `ts-node@${VERSIONS.tsNode}`,
       ],
       sampleCode: false,
@@ -74,5 +78,8 @@ export class LocalRuntime extends typescript.TypeScriptProject {
       },
     });
     this.gitignore.exclude('/.batch-pipeline/');
+    // The AWS CLI the served runtime's tests drive: a link to its pinned virtualenv (tools/template-scan/ensure_venv.py).
+    this.gitignore.exclude('/test/serve/aws-cli/.venv');
+    this.addPackageIgnore('/test/serve/aws-cli/');
   }
 }

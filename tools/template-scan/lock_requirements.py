@@ -3,6 +3,7 @@
 pip-tools runs in a throwaway virtualenv, so it never enters .venv or the lock. Run it after
 changing a version in requirements.in, then `npx projen test` rebuilds .venv from the new lock.
 """
+import argparse
 import pathlib
 import subprocess
 import sys
@@ -19,6 +20,11 @@ HEADER = (
 
 
 def main() -> int:
+    parser = argparse.ArgumentParser(description='Resolve a requirements.in into a lock with hashes')
+    parser.add_argument('--requirements-in', type=pathlib.Path, default=HERE / 'requirements.in')
+    args = parser.parse_args()
+    source = args.requirements_in.resolve()
+    lock = source.with_suffix('.txt')
     with tempfile.TemporaryDirectory() as tmp:
         env = pathlib.Path(tmp) / 'venv'
         venv.EnvBuilder(with_pip=True).create(env)
@@ -26,9 +32,9 @@ def main() -> int:
         subprocess.run([python, '-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', PIP_TOOLS], check=True)
         out = pathlib.Path(tmp) / 'requirements.txt'
         subprocess.run([python, '-m', 'piptools', 'compile', '--quiet', '--generate-hashes', '--allow-unsafe', '--strip-extras',
-                        '--no-header', '--no-emit-find-links', '--annotation-style=line', '--output-file', str(out), str(HERE / 'requirements.in')], check=True)
-        (HERE / 'requirements.txt').write_text(HEADER + out.read_text())
-    print('template-scan: requirements.txt re-resolved from requirements.in')
+                        '--no-header', '--no-emit-find-links', '--annotation-style=line', '--output-file', str(out), str(source)], check=True)
+        lock.write_text(HEADER.replace('requirements.in', source.name) + out.read_text())
+    print(f'{lock} re-resolved from {source.name}')
     return 0
 
 

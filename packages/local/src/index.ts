@@ -26,3 +26,4 @@ export * from './assembly/synthesize-app';
 export * from './services/task-integration';
 export { ExecutionEngine, ExecutionOutcome } from './services/stepfunctions/execution-engine';
 export { StepFunctionsService, StartedExecution } from './services/stepfunctions/step-functions-service';
+export { serveRuntime, ServeOptions, ServedRuntime, DEFAULT_SERVE_PORT } from './serve/serve-runtime';

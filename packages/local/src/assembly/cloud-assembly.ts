@@ -11,7 +11,12 @@ export interface AssemblyStack {
   /** The stack's region and account, when the stack has a concrete environment. */
   readonly region?: string;
   readonly account?: string;
-  readonly template: { readonly Resources: Readonly<Record<string, TemplateResource>>; readonly Parameters?: Record<string, any> };
+  readonly template: {
+    readonly Resources: Readonly<Record<string, TemplateResource>>;
+    readonly Parameters?: Record<string, any>;
+    /** The stack's outputs, unresolved (DescribeStacks of the served runtime resolves them). */
+    readonly Outputs?: Record<string, any>;
+  };
   /** The directory of the cloud assembly that holds the stack (assets are relative to it). */
   readonly assemblyDirectory: string;
   /** File assets by the object key the template refers to (`<hash>.zip`): the asset's folder or file. */
@@ -97,7 +102,7 @@ function readStacks(directory: string): AssemblyStack[] {
       stackName: artifact.properties.stackName ?? id,
       region: concrete(environment?.[2]),
       account: concrete(environment?.[1]),
-      template: { Resources: template.Resources ?? {}, Parameters: template.Parameters },
+      template: { Resources: template.Resources ?? {}, Parameters: template.Parameters, Outputs: template.Outputs },
       assemblyDirectory: directory,
       fileAssets: files,
       imageAssets: images,

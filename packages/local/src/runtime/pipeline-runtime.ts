@@ -137,6 +137,16 @@ export class PipelineRuntime {
     return this.service!;
   }
 
+  /** The local SNS endpoint (Publish), for a server that routes SNS requests to it (`serveRuntime`). */
+  public get snsEndpoint(): SnsEndpoint {
+    return this.sns!;
+  }
+
+  /** The Batch emulator (its jobs), for DescribeJobs and the job logs of a served runtime. */
+  public get batchEmulator(): BatchEmulator {
+    return this.batch!;
+  }
+
   /**
    * Uploads a file into a bucket of the pipeline (by default the first watched bucket, under
    * its watched prefix, with the file's name), as PutObject does: the file is copied, a new

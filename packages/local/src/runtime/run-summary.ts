@@ -10,7 +10,8 @@ export interface ReportLocation {
 export interface RunSummary {
   readonly runId: string;
   readonly executionArn: string;
-  readonly status: 'SUCCEEDED' | 'FAILED';
+  /** ABORTED: StopExecution stopped it. */
+  readonly status: 'SUCCEEDED' | 'FAILED' | 'ABORTED';
   /** The upload that started the run. */
   readonly input: { readonly bucket: string; readonly key: string; readonly versionId?: string | null };
   readonly durationMs: number;

@@ -193,6 +193,11 @@ export class BatchEmulator implements TaskIntegration {
     return job ? this.describe(job) : undefined;
   }
 
+  /** Every job submitted since the runtime started, as DescribeJobs shows it, with the file its output goes to (CloudWatch Logs of the served runtime). */
+  public listJobs(): Array<{ readonly detail: Record<string, unknown>; readonly logFile: string; readonly definitionName: string }> {
+    return [...this.jobs.values()].map((job) => ({ detail: this.describe(job), logFile: job.logFile, definitionName: job.definition.name }));
+  }
+
   /**
    * Ends every job as Batch stops a container: each running attempt's whole process group gets
    * SIGTERM, then SIGKILL after the stop timeout; jobs waiting for capacity never start. Resolves

@@ -13,6 +13,8 @@ import {
   FULL_OBJECT_ALGORITHMS, isChecksumAlgorithm, newChecksummer, StoredChecksum,
 } from './s3-checksums';
 import { errorXml, S3Error, s3Errors, xmlDocument, xmlElements } from './s3-errors';
+import { copyObject } from './s3-copy-object';
+import { listBuckets, listObjectsV2, listObjectVersions } from './s3-listings';
 import { checkObjectKey } from './s3-object-key';
 
 /** What a test can assert on: one line per request the endpoint answered. */
@@ -36,9 +38,9 @@ const MAX_PUT_SIZE = 5 * 1024 * MiB;
 
 /** Query parameters the implemented operations read; any other one names a feature not implemented here. */
 const KNOWN_QUERY = new Set(['x-id', 'versionId', 'uploads', 'uploadId', 'partNumber', 'list-type', 'prefix', 'max-keys',
-  'continuation-token', 'start-after', 'encoding-type', 'fetch-owner']);
+  'continuation-token', 'start-after', 'encoding-type', 'fetch-owner', 'delimiter', 'versions', 'key-marker', 'version-id-marker']);
 /** Request headers that change what an implemented operation does, which it does not do here. */
-const UNSUPPORTED_HEADERS = ['range', 'if-match', 'if-none-match', 'if-modified-since', 'if-unmodified-since', 'x-amz-copy-source',
+const UNSUPPORTED_HEADERS = ['range', 'if-match', 'if-none-match', 'if-modified-since', 'if-unmodified-since',
   'x-amz-server-side-encryption-customer-algorithm', 'x-amz-object-lock-mode', 'x-amz-tagging', 'x-amz-write-offset-bytes'];
 
 interface UploadState {
@@ -117,14 +119,16 @@ export class LocalS3Endpoint {
     await new Promise<void>((resolve, reject) => this.server.close((error) => (error ? reject(error) : resolve())));
   }
 
-  private async answer(request: IncomingMessage, response: ServerResponse): Promise<void> {
+  /** Answers one S3 request (also for a server that routes S3's requests here among other services'). */
+  public async answer(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const requestId = `local-${++this.requestCount}`;
     const url = requestUrl(request.url ?? '/');
     const [bucketSegment, ...keySegments] = url.pathname.slice(1).split('/');
     const bucket = bucketSegment ? decodePathPart(bucketSegment) : undefined;
     const key = keySegments.length > 0 ? decodePathPart(keySegments.join('/')) : undefined;
     const partNumber = url.searchParams.has('partNumber') ? Number(url.searchParams.get('partNumber')) : undefined;
-    const operation = operationOf(request.method ?? 'GET', url.searchParams, key ?? undefined);
+    const copy = request.method === 'PUT' && request.headers['x-amz-copy-source'] !== undefined;
+    const operation = copy && !url.searchParams.has('uploadId') ? 'CopyObject' : copy ? 'UploadPartCopy' : operationOf(request.method ?? 'GET', url.searchParams, key ?? undefined);
     // Recorded before the answer is sent, so that a test sees the operation as soon as its call returns.
     const recorded: RecordedOperation = {
       operation, bucket: bucket ?? undefined, key: key ?? undefined, partNumber, status: 0, versionId: url.searchParams.get('versionId') ?? undefined, path: url.pathname,
@@ -140,7 +144,8 @@ export class LocalS3Endpoint {
       const unsupportedHeader = UNSUPPORTED_HEADERS.find((name) => request.headers[name] !== undefined);
       if (unsupportedHeader !== undefined) throw s3Errors.notImplemented(`header '${unsupportedHeader}'`);
       if (bucket === null || key === null) throw s3Errors.invalidUri();
-      if (bucket === undefined) throw s3Errors.notImplemented('ListBuckets');
+      if (bucket === undefined && request.method === 'GET') return listBuckets(this.store, response);
+      if (bucket === undefined) throw s3Errors.notImplemented(`${request.method} /`);
       this.store.bucket(bucket);
       // S3's key rules, before anything is read or written (the same rules as the CLI's uploads).
       if (key !== undefined && key !== '') checkObjectKey(key);
@@ -174,6 +179,7 @@ export class LocalS3Endpoint {
   ): Promise<void> {
     switch (operation) {
       case 'PutObject': return this.putObject(request, response, bucket, key);
+      case 'CopyObject': return copyObject(this.store, request, response, bucket, key);
       case 'GetObject': return this.getObject(request, response, query, bucket, key, true);
       case 'HeadObject': return this.getObject(request, response, query, bucket, key, false);
       case 'DeleteObject': return this.deleteObject(response, query, bucket, key);
@@ -181,7 +187,8 @@ export class LocalS3Endpoint {
       case 'UploadPart': return this.uploadPart(request, response, query, bucket, key);
       case 'CompleteMultipartUpload': return this.completeMultipartUpload(request, response, query, bucket, key);
       case 'AbortMultipartUpload': return this.abortMultipartUpload(response, query, bucket, key);
-      case 'ListObjectsV2': return this.listObjectsV2(response, query, bucket);
+      case 'ListObjectsV2': return listObjectsV2(this.store, response, query, bucket);
+      case 'ListObjectVersions': return listObjectVersions(this.store, response, query, bucket);
       default: throw s3Errors.notImplemented(operation);
     }
   }
@@ -426,38 +433,6 @@ export class LocalS3Endpoint {
     response.statusCode = 204;
     response.end();
   }
-
-  private async listObjectsV2(response: ServerResponse, query: URLSearchParams, bucket: string): Promise<void> {
-    if (query.has('delimiter')) throw s3Errors.notImplemented('delimiter on ListObjectsV2');
-    const prefix = query.get('prefix') ?? '';
-    const maxKeys = Math.min(1000, Number(query.get('max-keys') ?? 1000));
-    const after = query.get('continuation-token') ?? query.get('start-after') ?? '';
-    const urlEncoded = query.get('encoding-type') === 'url';
-    const all = (await this.store.list(bucket, prefix)).filter(({ key }) => Buffer.compare(Buffer.from(key), Buffer.from(after)) > 0);
-    const page = all.slice(0, maxKeys);
-    const truncated = all.length > page.length;
-    const encode = (value: string): string => (urlEncoded ? encodeURIComponent(value).replace(/%2F/g, '/') : value);
-    const contents = page.map(({ key, record }) => `<Contents>${xmlElements({
-      Key: encode(key),
-      LastModified: new Date(record.lastModified).toISOString(),
-      ETag: record.etag,
-      Size: record.size,
-      StorageClass: 'STANDARD',
-      ChecksumAlgorithm: record.checksum?.algorithm,
-      ChecksumType: record.checksum?.type,
-    })}</Contents>`).join('');
-    sendXml(response, 'ListBucketResult', xmlElements({
-      Name: bucket,
-      Prefix: encode(prefix),
-      KeyCount: page.length,
-      MaxKeys: maxKeys,
-      IsTruncated: truncated,
-      EncodingType: urlEncoded ? 'url' : undefined,
-      ContinuationToken: query.get('continuation-token') ?? undefined,
-      NextContinuationToken: truncated ? page[page.length - 1].key : undefined,
-      StartAfter: query.get('start-after') ?? undefined,
-    }) + contents);
-  }
 }
 
 /**
@@ -484,6 +459,7 @@ function decodePathPart(encoded: string): string | null {
 function operationOf(method: string, query: URLSearchParams, key: string | undefined): string {
   if (key === undefined || key === '') {
     if (method === 'GET' && query.get('list-type') === '2') return 'ListObjectsV2';
+    if (method === 'GET' && query.has('versions')) return 'ListObjectVersions';
     return `${method} bucket`;
   }
   if (method === 'PUT') return query.has('uploadId') || query.has('partNumber') ? 'UploadPart' : 'PutObject';

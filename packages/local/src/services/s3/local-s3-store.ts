@@ -18,7 +18,8 @@ export interface VersionRecord {
   readonly checksum?: StoredChecksum;
 }
 
-interface KeyIndex {
+/** Every version of one key. */
+export interface KeyIndex {
   readonly key: string;
   /** Newest first: the first is the current version. */
   readonly versions: VersionRecord[];
@@ -193,13 +194,20 @@ export class LocalS3Store {
 
   /** Keys whose current version is an object (not a delete marker), in UTF-8 binary order, as ListObjectsV2 returns them. */
   public async list(bucket: string, prefix: string): Promise<Array<{ key: string; record: VersionRecord }>> {
+    return (await this.keyIndexes(bucket, prefix)).flatMap((index) => {
+      const current = index.versions[0];
+      return current && !current.deleteMarker ? [{ key: index.key, record: current }] : [];
+    });
+  }
+
+  /** Every key under a prefix with all its versions and delete markers, keys in UTF-8 binary order (ListObjectVersions). */
+  public async keyIndexes(bucket: string, prefix: string): Promise<KeyIndex[]> {
     const directory = path.join(this.root, bucket, SIDECAR, 'versions');
     const names = existsSync(directory) ? (await readdir(directory)).filter((n) => n.endsWith('.json')) : [];
-    const found: Array<{ key: string; record: VersionRecord }> = [];
+    const found: KeyIndex[] = [];
     for (const name of names) {
       const index = JSON.parse(await readFile(path.join(directory, name), 'utf-8')) as KeyIndex;
-      const current = index.versions[0];
-      if (current && !current.deleteMarker && index.key.startsWith(prefix)) found.push({ key: index.key, record: current });
+      if (index.versions.length > 0 && index.key.startsWith(prefix)) found.push(index);
     }
     return found.sort((a, b) => Buffer.compare(Buffer.from(a.key), Buffer.from(b.key)));
   }

@@ -7,7 +7,8 @@ import { RuntimeEvents, TaskIntegration } from '../task-integration';
 
 /** How one execution ended. */
 export interface ExecutionOutcome {
-  readonly status: 'SUCCEEDED' | 'FAILED';
+  /** ABORTED: StopExecution ended it. */
+  readonly status: 'SUCCEEDED' | 'FAILED' | 'ABORTED';
   readonly output?: unknown;
   readonly error?: string;
   readonly cause?: string;
@@ -21,7 +22,16 @@ export interface ExecutionRequest {
   readonly name: string;
   readonly arn: string;
   readonly input: unknown;
+  /** Receives every event of aws-local-stepfunctions' event log (for the execution's history). */
+  readonly onEvent?: (event: EngineEvent) => void;
+  /** Aborts the execution (StopExecution): no further state starts, and the outcome is ABORTED. */
+  readonly signal?: AbortSignal;
 }
+
+/** One entry of aws-local-stepfunctions' event log. */
+export type EngineEvent = Awaited<ReturnType<ReturnType<InstanceType<typeof StateMachine>['run']>['eventLogs']['next']>>['value'] & {
+  readonly type: string; readonly timestamp: number;
+};
 
 export interface ExecutionEngineOptions {
   /**
@@ -169,8 +179,12 @@ export class ExecutionEngine {
       },
     });
     let transitions = 0;
+    const abort = () => execution.abort();
+    if (request.signal?.aborted) abort();
+    request.signal?.addEventListener('abort', abort, { once: true });
     const counting = (async () => {
       for await (const event of execution.eventLogs) {
+        request.onEvent?.(event as EngineEvent);
         if (event.type === 'StateEntered' || event.type === 'StateRetried') {
           transitions++;
         }
@@ -185,6 +199,7 @@ export class ExecutionEngine {
       return { status: 'SUCCEEDED', output, transitions, startedAt, stoppedAt: Date.now() };
     } catch (error) {
       await counting.catch(() => undefined);
+      if (request.signal?.aborted) return { status: 'ABORTED', transitions, startedAt, stoppedAt: Date.now() };
       const failure = error as { name: string; message: string; cause?: { name?: string; message?: string } };
       return {
         status: 'FAILED',

@@ -1,4 +1,4 @@
-import { ExecutionEngine, ExecutionOutcome } from './execution-engine';
+import { EngineEvent, ExecutionEngine, ExecutionOutcome } from './execution-engine';
 import { LocalStateMachine } from '../../model/pipeline-model';
 import { serviceError, stepFunctionsExecutionNameError } from '../service-rules';
 
@@ -13,9 +13,15 @@ export interface StartedExecution {
   readonly startDate: Date;
   /** Resolves when the execution ended. */
   readonly outcome: Promise<ExecutionOutcome>;
-  status: 'RUNNING' | 'SUCCEEDED' | 'FAILED';
+  status: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED';
   /** How it ended, once it did. */
   result?: ExecutionOutcome;
+  /** What the engine reported, in order, with when (GetExecutionHistory builds on it). */
+  readonly events: EngineEvent[];
+  /** Ends the execution (StopExecution). */
+  readonly stop: AbortController;
+  /** StopExecution's `error` and `cause`, once it was stopped. */
+  stopped?: { readonly error?: string; readonly cause?: string; readonly stopDate: Date };
 }
 
 /**
@@ -28,8 +34,9 @@ export interface StartedExecution {
 export class StepFunctionsService {
   public readonly executions = new Map<string, StartedExecution>();
   private readonly listeners: Array<(execution: StartedExecution) => void> = [];
+  private readonly stopListeners: Array<(execution: StartedExecution) => void> = [];
 
-  public constructor(private readonly stateMachine: LocalStateMachine, private readonly engine: ExecutionEngine) {}
+  public constructor(public readonly stateMachine: LocalStateMachine, private readonly engine: ExecutionEngine) {}
 
   /** Called for every execution started. */
   public onStart(listener: (execution: StartedExecution) => void): void {
@@ -66,28 +73,66 @@ export class StepFunctionsService {
       throw serviceError('ExecutionAlreadyExists', `Execution Already Exists: '${existing.arn}'`);
     }
     const arn = this.stateMachine.arn.replace(':stateMachine:', ':execution:') + `:${name}`;
+    const events: EngineEvent[] = [];
+    const stop = new AbortController();
     const started: StartedExecution = {
       name,
       arn,
       input,
       startDate: new Date(),
       status: 'RUNNING',
-      outcome: Promise.resolve().then(() => this.engine.run({ name, arn, input: parsed })).then((outcome) => {
-        started.result = outcome;
-        started.status = outcome.status;
-        return outcome;
-      }),
+      events,
+      stop,
+      outcome: Promise.resolve().then(() => this.engine.run({ name, arn, input: parsed, onEvent: (event) => events.push(event), signal: stop.signal }))
+        .then((outcome) => {
+          started.result = outcome;
+          started.status = outcome.status;
+          return outcome;
+        }),
     };
     this.executions.set(name, started);
     for (const listener of this.listeners) listener(started);
     return { executionArn: arn, startDate: started.startDate };
   }
 
-  public describeExecution(request: { executionArn?: unknown }): Record<string, unknown> {
-    const execution = [...this.executions.values()].find((candidate) => candidate.arn === request.executionArn);
-    if (!execution) {
-      throw serviceError('ExecutionDoesNotExist', `Execution Does Not Exist: '${String(request.executionArn)}'`);
+  /** The execution an ARN names: InvalidArn for what is no execution ARN, ExecutionDoesNotExist for one never started. */
+  public execution(executionArn: unknown): StartedExecution {
+    if (typeof executionArn !== 'string' || !/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:execution:[^:]+:[^:]+$/.test(executionArn)) {
+      throw serviceError('InvalidArn', `Invalid Arn: '${String(executionArn)}'`);
     }
+    const execution = [...this.executions.values()].find((candidate) => candidate.arn === executionArn);
+    if (!execution) {
+      throw serviceError('ExecutionDoesNotExist', `Execution Does Not Exist: '${executionArn}'`);
+    }
+    return execution;
+  }
+
+  /**
+   * StopExecution: a running execution becomes ABORTED at once (no further state starts; the
+   * listeners of `onStop` end what it started); stopping one that already ended changes nothing.
+   */
+  public stopExecution(request: { executionArn?: unknown; error?: unknown; cause?: unknown }): { stopDate: Date } {
+    const execution = this.execution(request.executionArn);
+    if (execution.status !== 'RUNNING') return { stopDate: execution.stopped?.stopDate ?? new Date(execution.result?.stoppedAt ?? Date.now()) };
+    const stopDate = new Date();
+    execution.stopped = {
+      stopDate,
+      ...(typeof request.error === 'string' ? { error: request.error } : {}),
+      ...(typeof request.cause === 'string' ? { cause: request.cause } : {}),
+    };
+    execution.status = 'ABORTED';
+    execution.stop.abort();
+    for (const listener of this.stopListeners) listener(execution);
+    return { stopDate };
+  }
+
+  /** Called for every execution StopExecution stopped. */
+  public onStop(listener: (execution: StartedExecution) => void): void {
+    this.stopListeners.push(listener);
+  }
+
+  public describeExecution(request: { executionArn?: unknown }): Record<string, unknown> {
+    const execution = this.execution(request.executionArn);
     return {
       executionArn: execution.arn,
       stateMachineArn: this.stateMachine.arn,
@@ -96,10 +141,10 @@ export class StepFunctionsService {
       startDate: execution.startDate,
       input: execution.input,
       // What DescribeExecution adds once an execution closed.
-      ...(execution.result ? { stopDate: new Date(execution.result.stoppedAt) } : {}),
+      ...(execution.stopped ? { stopDate: execution.stopped.stopDate } : execution.result ? { stopDate: new Date(execution.result.stoppedAt) } : {}),
       ...(execution.result?.status === 'SUCCEEDED' ? { output: JSON.stringify(execution.result.output ?? null) } : {}),
-      ...(execution.result?.error !== undefined ? { error: execution.result.error } : {}),
-      ...(execution.result?.cause !== undefined ? { cause: execution.result.cause } : {}),
+      ...(execution.result?.error !== undefined ? { error: execution.result.error } : execution.stopped?.error !== undefined ? { error: execution.stopped.error } : {}),
+      ...(execution.result?.cause !== undefined ? { cause: execution.result.cause } : execution.stopped?.cause !== undefined ? { cause: execution.stopped.cause } : {}),
     };
   }
 }
