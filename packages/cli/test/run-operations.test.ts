@@ -2,7 +2,8 @@ import { BatchClient, DescribeJobsCommand, TerminateJobCommand } from '@aws-sdk/
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CancelTaskExecutionCommand, DataSyncClient } from '@aws-sdk/client-datasync';
 import {
-  DescribeExecutionCommand, ExecutionAlreadyExists, GetExecutionHistoryCommand, HistoryEvent, ListExecutionsCommand, SFNClient, StartExecutionCommand, StopExecutionCommand,
+  DescribeExecutionCommand, ExecutionAlreadyExists, ExecutionStatus, GetExecutionHistoryCommand, HistoryEvent, ListExecutionsCommand, SFNClient,
+  StartExecutionCommand, StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { capture, deployStack, REPORTS_BUCKET, STATE_MACHINE_ARN, TARGET } from './fixtures/deployed-stack';
@@ -19,7 +20,7 @@ const RUN = 'plate_csv-0123456789abcdef01234567';
 const INPUT = { runId: RUN, bucket: 'uploads', key: 'incoming/plate.csv', versionId: 'v1', size: 5, relativeKey: 'plate.csv', fileName: 'plate.csv', transferSlot: 7 };
 const TASK_EXECUTION = 'arn:aws:datasync:eu-west-2:111122223333:task/task-0abc/execution/exec-0def';
 
-function execution(name: string, status: string, input: object = INPUT) {
+function execution(name: string, status: ExecutionStatus, input: object = INPUT) {
   return { executionArn: executionArnOf(STATE_MACHINE_ARN, name), name, status, startDate: new Date('2026-12-05T10:00:00Z'), input: JSON.stringify(input) };
 }
 

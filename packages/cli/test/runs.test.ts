@@ -38,7 +38,7 @@ function listInPages(all: ReturnType<typeof executions>) {
   stepFunctions.on(GetExecutionHistoryCommand).resolves({
     events: [
       { id: 9, type: 'ExecutionFailed', timestamp: new Date(START), executionFailedEventDetails: { error: 'JobFailed' } },
-      { id: 5, type: 'TaskFailed', timestamp: new Date(START), taskFailedEventDetails: { error: 'States.TaskFailed' } },
+      { id: 5, type: 'TaskFailed', timestamp: new Date(START), taskFailedEventDetails: { resourceType: 'batch', resource: 'submitJob.sync', error: 'States.TaskFailed' } },
       { id: 4, type: 'TaskScheduled', timestamp: new Date(START) },
       { id: 3, type: 'TaskStateEntered', timestamp: new Date(START), stateEnteredEventDetails: { name: 'Process' } },
     ],

@@ -71,7 +71,9 @@ export interface BackfillOptions {
 
 type Outcome = 'started' | 'already-run' | { refused: string };
 
-async function startOne(target: PipelineTarget, object: ListedObject, filter: UploadFilter, pacer: StartPacer, summary: BackfillSummary, dryRun: boolean): Promise<Outcome> {
+async function startOne(
+  target: PipelineTarget, object: ListedObject, filter: UploadFilter, pacer: StartPacer, summary: BackfillSummary, dryRun: boolean,
+): Promise<Outcome> {
   const reason = skipReasonFor('ObjectCreated:Put', object.key, object.size, filter);
   if (reason) return { refused: reason };
   const input = runInputFor(object, filter.prefix);
@@ -110,7 +112,9 @@ async function startOne(target: PipelineTarget, object: ListedObject, filter: Up
 export async function backfill(target: PipelineTarget, options: BackfillOptions): Promise<BackfillSummary> {
   const filter = uploadFilterOf(target);
   const prefix = options.prefix === undefined ? filter.prefix : options.prefix.startsWith(filter.prefix) ? options.prefix : `${filter.prefix}${options.prefix}`;
-  const summary: BackfillSummary = { listed: 0, started: 0, alreadyRun: 0, refused: {}, throttled: 0, durationMs: 0, startsPerSecond: 0, dryRun: options.dryRun };
+  const summary: BackfillSummary = {
+    listed: 0, started: 0, alreadyRun: 0, refused: {}, throttled: 0, durationMs: 0, startsPerSecond: 0, dryRun: options.dryRun,
+  };
   const pacer = new StartPacer(options.rate);
   const begin = Date.now();
   let done = 0;
@@ -181,7 +185,10 @@ export const backfillCommand: Command = {
     let summary: BackfillSummary;
     try {
       summary = await backfill(target, {
-        prefix: command.values.prefix, since, dryRun: command.values['dry-run'] === true, rate,
+        prefix: command.values.prefix,
+        since,
+        dryRun: command.values['dry-run'] === true,
+        rate,
         onProgress: (done, listed) => {
           bar?.setTotal(listed);
           bar?.update(done);

@@ -2,8 +2,8 @@ import { createReadStream, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { ListExecutionsCommand } from '@aws-sdk/client-sfn';
-import { checkReadable } from '@batch-pipeline/local/lib/cli/cli-options';
 import { LocalRuntimeError } from '@batch-pipeline/local';
+import { checkReadable } from '@batch-pipeline/local/lib/cli/cli-options';
 import { runInputFor, skipReasonFor } from '@batch-pipeline/run-contract';
 import { uploadFilterOf } from './backfill';
 import { fetchReports } from './fetch';
@@ -28,7 +28,9 @@ in this process (the local runtime: batch-pipeline run --help).
 ${TARGET_USAGE}`;
 
 /** How the run of an upload is found: by its run id when the bucket is versioned, else by its key among recent runs. */
-async function runOfUpload(target: PipelineTarget, key: string, versionId: string | undefined, size: number, uploadedAt: number, waitMs: number): Promise<string> {
+async function runOfUpload(
+  target: PipelineTarget, key: string, versionId: string | undefined, size: number, uploadedAt: number, waitMs: number,
+): Promise<string> {
   const filter = uploadFilterOf(target);
   const deadline = Date.now() + waitMs;
   const runId = versionId ? runInputFor({ bucket: target.upload.bucket, key, versionId, size }, filter.prefix).runId : undefined;
@@ -90,7 +92,8 @@ export async function deployedRun(args: readonly string[], output: CliOutput): P
     if (!command.json) output.print(`uploaded ${path.relative(process.cwd(), file)} to s3://${target.upload.bucket}/${key}${put.VersionId ? ` (version ${put.VersionId})` : ''}, SHA-256 ${put.ChecksumSHA256 ?? 'checked'}`);
     const runId = await runOfUpload(target, key, put.VersionId, size, uploadedAt, waitMs);
     if (!command.json) output.print(`run ${runId} started`);
-    const outcome = await followRun(target, runId, { intervalMs: intervalOf(command.values.interval), onLine: command.json ? undefined : output.print });
+    const onLine = command.json ? undefined : output.print;
+    const outcome = await followRun(target, runId, { intervalMs: intervalOf(command.values.interval), onLine });
     outcomes.push(outcome);
     if (!command.json) printOutcome(outcome, output);
     if (outcome.status === 'SUCCEEDED' && target.reports) {

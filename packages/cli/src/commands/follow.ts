@@ -111,7 +111,8 @@ export const followCommand: Command = {
     const [runId, ...extra] = command.positionals;
     if (runId === undefined || extra.length > 0) throw new CliError('follow takes one run', 'for example `batch-pipeline follow <run> --stack <name>` (runs lists them)');
     const target = await resolveTarget(command);
-    const outcome = await followRun(target, runId, { intervalMs: intervalOf(command.values.interval), onLine: command.json ? undefined : output.print });
+    const onLine = command.json ? undefined : output.print;
+    const outcome = await followRun(target, runId, { intervalMs: intervalOf(command.values.interval), onLine });
     if (command.json) output.print(JSON.stringify(outcome, undefined, 2));
     else printOutcome(outcome, output);
     return outcome.status === 'SUCCEEDED' ? EXIT.ok : EXIT.runFailed;

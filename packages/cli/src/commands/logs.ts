@@ -98,7 +98,9 @@ export const logsCommand: Command = {
     const target = await resolveTarget(command);
     let described = await describeRun(target, runId);
     const runIdOfInput = (JSON.parse(described.input ?? '{}') as { runId?: string }).runId ?? described.name!;
-    const cursor: Cursor = { streams: new Map(), functionFrom: (described.startDate?.getTime() ?? Date.now()) - 60_000, seenFunctionEvents: new Set() };
+    // The function's lines of the run start with the run (a minute of clock skew allowed).
+    const functionFrom = (described.startDate?.getTime() ?? Date.now()) - 60_000;
+    const cursor: Cursor = { streams: new Map(), functionFrom, seenFunctionEvents: new Set() };
     const all: RunLogLine[] = [];
     for (;;) {
       const { jobIds } = startedResourcesOf(await historyOf(target, described.executionArn!));

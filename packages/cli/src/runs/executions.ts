@@ -17,7 +17,9 @@ export const LIST_PAGE_SIZE = 1000;
  * The pipeline's executions, newest first as ListExecutions returns them, page by page
  * (1,000 each) until `since` or the end; a page is yielded as soon as it arrives.
  */
-export async function* listExecutions(target: PipelineTarget, options: { status?: ExecutionStatus; since?: Date } = {}): AsyncGenerator<ExecutionListItem[]> {
+export async function* listExecutions(
+  target: PipelineTarget, options: { status?: ExecutionStatus; since?: Date } = {},
+): AsyncGenerator<ExecutionListItem[]> {
   let nextToken: string | undefined;
   do {
     const page = await call('ListExecutions', () => target.clients.stepFunctions.send(new ListExecutionsCommand({

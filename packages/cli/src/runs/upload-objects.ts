@@ -21,7 +21,9 @@ export async function* listUploads(target: PipelineTarget, prefix: string): Asyn
       let keyMarker: string | undefined;
       let versionIdMarker: string | undefined;
       do {
-        const page = await target.clients.s3.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: prefix, KeyMarker: keyMarker, VersionIdMarker: versionIdMarker }));
+        const page = await target.clients.s3.send(new ListObjectVersionsCommand({
+          Bucket: bucket, Prefix: prefix, KeyMarker: keyMarker, VersionIdMarker: versionIdMarker,
+        }));
         yield (page.Versions ?? []).filter((version) => version.IsLatest).map((version) => ({
           bucket, key: version.Key!, versionId: version.VersionId ?? null, size: version.Size ?? 0, lastModified: version.LastModified,
         }));
@@ -30,7 +32,9 @@ export async function* listUploads(target: PipelineTarget, prefix: string): Asyn
       } while (keyMarker !== undefined);
     } else {
       for await (const page of paginateListObjectsV2({ client: target.clients.s3 }, { Bucket: bucket, Prefix: prefix })) {
-        yield (page.Contents ?? []).map((object) => ({ bucket, key: object.Key!, versionId: null, size: object.Size ?? 0, lastModified: object.LastModified }));
+        yield (page.Contents ?? []).map((object) => ({
+          bucket, key: object.Key!, versionId: null, size: object.Size ?? 0, lastModified: object.LastModified,
+        }));
       }
     }
   } catch (error) {

@@ -60,7 +60,9 @@ export interface WorkspaceFunction {
  * The function the state machine invokes (not a trigger), and its log group: the template's
  * `LoggingConfig.LogGroup` (a Ref to a log group of the stack) or Lambda's default.
  */
-export function workspaceFunctionOf(model: PipelineModel, resources: Record<string, any>, physicalIds: ReadonlyMap<string, string>): WorkspaceFunction | undefined {
+export function workspaceFunctionOf(
+  model: PipelineModel, resources: Record<string, any>, physicalIds: ReadonlyMap<string, string>,
+): WorkspaceFunction | undefined {
   const definition = JSON.stringify(model.stateMachine.definition);
   const triggers = new Set(model.uploadTriggers.map((trigger) => trigger.functionArn));
   const called = [...model.functions.values()].find((fn) => !triggers.has(fn.arn) && (definition.includes(`"${fn.arn}"`) || definition.includes(`"${fn.name}"`)));
