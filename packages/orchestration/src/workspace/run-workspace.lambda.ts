@@ -1,4 +1,4 @@
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { ObjectChecksum } from './response-checksum';
 import { assertFileName, RUNS_DIRECTORY, resolveUnderMount, runPathsFor } from './run-paths';
@@ -31,7 +31,10 @@ export interface PrepareRequest {
   readonly expected?: StagedObject;
 }
 
-/** Clean up: remove the run's directory (and the staged file, should it still exist). */
+/**
+ * Clean up: remove the run's directory, and the staged file unless the run already claimed its
+ * input from a shared staging path (then the file there, if any, is another run's).
+ */
 export interface CleanupRequest {
   readonly action: 'cleanup';
   readonly runId: string;
@@ -119,9 +122,13 @@ export async function handleWorkspaceRequest(request: WorkspaceRequest, mountPat
       return { inputPath, outputDirectory: paths.outputDirectory };
     }
     case 'cleanup': {
+      // A staged file outside the run directory (DataSync path) is shared by every run of its key:
+      // once this run has claimed its input, whatever is there now is another run's copy.
+      const outside = !resolveUnderMount(mountPath, request.stagedPath).startsWith(`${resolveUnderMount(mountPath, paths.runDirectory)}/`);
+      const claimed = outside && (await readdir(resolveUnderMount(mountPath, paths.inputDirectory)).catch(() => [])).length > 0;
       await rm(resolveUnderMount(mountPath, paths.runDirectory), { recursive: true, force: true });
-      await rm(staged, { force: true });
-      const removed = [paths.runDirectory, request.stagedPath];
+      if (!claimed) await rm(staged, { force: true });
+      const removed = claimed ? [paths.runDirectory] : [paths.runDirectory, request.stagedPath];
       console.log(JSON.stringify({ outcome: 'cleaned-up', runId: request.runId, removed }));
       return { removed };
     }

@@ -31,13 +31,25 @@ describe('run workspace function', () => {
       .rejects.toMatchObject({ name: 'StagedFileMissing', message: expect.stringContaining('/staging/none.csv') });
   });
 
-  test('cleanup removes the run directory and any staged leftover, and is idempotent', async () => {
-    await handleWorkspaceRequest({ action: 'prepare', runId: 'r1', stagedPath: '/staging/2026/scan.tif', fileName: 'scan.tif' }, mount);
-    writeFileSync(path.join(mount, 'runs/r1/out/report.txt'), 'ok');
+  test('cleanup removes the run directory and any staged leftover of a run that never claimed its input, and is idempotent', async () => {
+    mkdirSync(path.join(mount, 'runs/r1/out'), { recursive: true });
     const result = await handleWorkspaceRequest({ action: 'cleanup', runId: 'r1', stagedPath: '/staging/2026/scan.tif' }, mount);
     expect(result).toEqual({ removed: ['/runs/r1', '/staging/2026/scan.tif'] });
+    expect(existsSync(path.join(mount, 'staging/2026/scan.tif'))).toBe(false);
     expect(existsSync(path.join(mount, 'runs/r1'))).toBe(false);
     await expect(handleWorkspaceRequest({ action: 'cleanup', runId: 'r1', stagedPath: '/staging/2026/scan.tif' }, mount)).resolves.toBeDefined();
+  });
+
+  test('cleanup after the run claimed its input leaves the shared staging path alone: what is there now is another run\'s copy', async () => {
+    // Given a run that moved its staged file in, and another run's copy of the same key staged since
+    await handleWorkspaceRequest({ action: 'prepare', runId: 'r1', stagedPath: '/staging/2026/scan.tif', fileName: 'scan.tif' }, mount);
+    writeFileSync(path.join(mount, 'staging/2026/scan.tif'), 'the next version');
+    // When the first run cleans up
+    const result = await handleWorkspaceRequest({ action: 'cleanup', runId: 'r1', stagedPath: '/staging/2026/scan.tif' }, mount);
+    // Then only its run directory goes
+    expect(result).toEqual({ removed: ['/runs/r1'] });
+    expect(existsSync(path.join(mount, 'runs/r1'))).toBe(false);
+    expect(readFileSync(path.join(mount, 'staging/2026/scan.tif'), 'utf-8')).toBe('the next version');
   });
 
   test('cleanup leaves other runs alone', async () => {
