@@ -565,6 +565,12 @@ describe('PipelineStateMachine options', () => {
 });
 
 describe('PipelineStateMachine validation', () => {
+  test('fails at synth when three stage-ins could outlast the manifests the stage-in keeps, naming both props', () => {
+    // Given a stage-in whose manifests expire after 7 days and a stage-in timeout of 3 days
+    // When the app is synthesized, then it is refused
+    expect(() => pipelineStateMachine({ staging: StagingStrategy.DATASYNC, stageInTimeout: Duration.days(3), maxPollInterval: Duration.hours(1) })).toThrow(/'stageInTimeout' 3 days x 3 stages outlasts the manifests, which Test\/StageIn keeps for 7 days; allowed: a shorter 'stageInTimeout', or a longer 'manifestRetention' on the stage-in/);
+  });
+
   test.each([Duration.millis(500), Duration.seconds(0), Duration.hours(2)])('fails on poll interval %s', (pollInterval) => {
     expect(() => pipelineStateMachine({ pollInterval })).toThrow(
       `PipelineStateMachine 'Pipeline': 'pollInterval' ${pollInterval.toHumanString()} is not valid; allowed: whole seconds from 1 to 3600, known at synth time`,
