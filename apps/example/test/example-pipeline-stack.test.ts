@@ -39,8 +39,9 @@ describe('ExamplePipelineStack with its defaults', () => {
     template.resourceCountIs('AWS::EC2::VPCEndpoint', 1); // the free S3 gateway endpoint only
   });
 
-  test('has the upload, reports and access-log buckets and one EFS file system with its access point', () => {
-    template.resourceCountIs('AWS::S3::Bucket', 3);
+  test('has the upload, reports and access-log buckets, the stage-in manifests bucket and one EFS file system with its access point', () => {
+    template.resourceCountIs('AWS::S3::Bucket', 4);
+    expect(Object.keys(template.findResources('AWS::S3::Bucket')).filter((id) => id.startsWith('PipelineStageInManifestsBucket'))).toHaveLength(1);
     template.resourceCountIs('AWS::EFS::FileSystem', 1);
     template.resourceCountIs('AWS::EFS::AccessPoint', 1);
   });
