@@ -8,7 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import { GetObjectCommand, GetObjectCommandOutput, S3Client } from '@aws-sdk/client-s3';
 import { ObjectChecksum, responseChecksum } from './response-checksum';
 import { assertFileName, resolveUnderMount, runPathsFor } from './run-paths';
-import { workspaceError } from './workspace-error';
+import { sourceReadError, workspaceError } from './workspace-error';
 
 /**
  * Stage in (direct path): copy exactly the object version that triggered the run from S3 into
@@ -40,8 +40,6 @@ export interface StageInResult {
   readonly checksum: ObjectChecksum | null;
 }
 
-/** S3 error codes that mean the object version is gone: deleted (for good) since the upload. */
-const MISSING_SOURCE_ERRORS = new Set(['NoSuchKey', 'NoSuchVersion']);
 
 export async function stageIn(request: StageInRequest, mountPath: string, client: S3Client): Promise<StageInResult> {
   assertFileName(request.fileName);
@@ -65,11 +63,7 @@ export async function stageIn(request: StageInRequest, mountPath: string, client
       ChecksumMode: 'ENABLED',
     }));
   } catch (error) {
-    const name = (error as Error).name;
-    if (MISSING_SOURCE_ERRORS.has(name)) {
-      throw workspaceError('SourceObjectMissing', `${source} no longer exists (${name}); it was deleted after the upload, so this run has nothing to process`);
-    }
-    throw error;
+    throw sourceReadError(error, source);
   }
 
   const body = response.Body as Readable | undefined;

@@ -6,7 +6,7 @@ import { crc32 } from 'node:zlib';
 // eslint-disable-next-line import/no-extraneous-dependencies -- bundled into the Lambda asset by esbuild when the package is built; the construct library itself does not load it
 import { HeadObjectCommand, HeadObjectCommandOutput, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { assertFileName, resolveUnderMount, runPathsFor } from './run-paths';
-import { workspaceError } from './workspace-error';
+import { sourceReadError, workspaceError } from './workspace-error';
 
 /** The object version a DataSync stage-in must bring: the one in the run's upload event. */
 export interface StagedObject {
@@ -46,8 +46,6 @@ export const MAX_CHECKSUM_BYTES = 20 * 1024 * 1024 * 450;
 const COMPUTABLE = ['SHA256', 'SHA1', 'CRC32'] as const;
 type Computable = typeof COMPUTABLE[number] | 'MD5';
 
-/** S3 error names for an object version that no longer exists (HeadObject answers 404 as NotFound). */
-const MISSING = new Set(['NotFound', 'NoSuchKey', 'NoSuchVersion']);
 
 /**
  * One manifest line in DataSync's CSV format: the path relative to the source location, then a
@@ -142,11 +140,7 @@ async function headVersion(expected: StagedObject, source: string, client: S3Cli
       ChecksumMode: 'ENABLED',
     }));
   } catch (error) {
-    const name = (error as Error).name;
-    if (MISSING.has(name)) {
-      throw workspaceError('SourceObjectMissing', `${source} no longer exists (${name}); it was deleted after the upload, so this run has nothing to process`);
-    }
-    throw error;
+    throw sourceReadError(error, source);
   }
   if (head.ContentLength !== expected.size) {
     // Only an unversioned bucket gets here: the key's current object is no longer the upload.
