@@ -223,8 +223,30 @@ function dataSyncTasks(reader: StackReader): Map<string, DataSyncTask> {
 function jobQueues(reader: StackReader): Map<string, JobQueue> {
   return new Map(reader.resources('AWS::Batch::JobQueue').map(([id, resource]) => {
     const arn = reader.identifiers.arnOf(id);
-    return [arn, { logicalId: id, name: reader.identifiers.nameOf(id), arn, state: resource.Properties?.State === 'DISABLED' ? 'DISABLED' : 'ENABLED' }];
+    const properties = reader.resolve(resource.Properties ?? {}, id);
+    // The compute environments this stack defines; one of another stack leaves the capacity unknown.
+    const capacities = (properties.ComputeEnvironmentOrder ?? []).map((entry: { ComputeEnvironment?: string }) => {
+      const environment = typeof entry.ComputeEnvironment === 'string' ? reader.logicalIdOf('AWS::Batch::ComputeEnvironment', entry.ComputeEnvironment) : undefined;
+      const maxvCpus = environment ? reader.resolve(reader.stack.template.Resources[environment].Properties ?? {}, environment).ComputeResources?.MaxvCpus : undefined;
+      return typeof maxvCpus === 'number' ? maxvCpus : undefined;
+    });
+    const maxvCpus = capacities.length > 0 && capacities.every((capacity: number | undefined) => capacity !== undefined) ? Math.max(...capacities) : undefined;
+    const actions = (properties.JobStateTimeLimitActions ?? []).map((action: Record<string, unknown>) => ({
+      reason: String(action.Reason), state: String(action.State), maxTimeSeconds: Number(action.MaxTimeSeconds), action: String(action.Action),
+    }));
+    return [arn, {
+      logicalId: id, name: reader.identifiers.nameOf(id), arn, state: properties.State === 'DISABLED' ? 'DISABLED' : 'ENABLED',
+      ...(maxvCpus !== undefined ? { maxvCpus } : {}),
+      ...(actions.length > 0 ? { jobStateTimeLimitActions: actions } : {}),
+    }];
   }));
+}
+
+/** The container's VCPU resource requirement (`ResourceRequirements`, or the older `Vcpus`). */
+function vcpusOf(container: { ResourceRequirements?: Array<{ Type?: string; Value?: string }>; Vcpus?: number }): { vcpus?: number } {
+  const requirement = (container.ResourceRequirements ?? []).find((entry) => entry.Type === 'VCPU');
+  const vcpus = requirement ? Number(requirement.Value) : container.Vcpus;
+  return typeof vcpus === 'number' && Number.isFinite(vcpus) ? { vcpus } : {};
 }
 
 function jobDefinitions(reader: StackReader): Map<string, JobDefinition> {
@@ -255,6 +277,7 @@ function jobDefinitions(reader: StackReader): Map<string, JobDefinition> {
       command: container.Command,
       mounts,
       attemptDurationSeconds: properties.Timeout?.AttemptDurationSeconds,
+      ...vcpusOf(container),
       attempts: properties.RetryStrategy?.Attempts ?? 1,
       evaluateOnExit: properties.RetryStrategy?.EvaluateOnExit ?? [],
       localRun,

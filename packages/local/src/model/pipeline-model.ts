@@ -127,6 +127,18 @@ export interface JobQueue {
   readonly name: string;
   readonly arn: string;
   readonly state: 'ENABLED' | 'DISABLED';
+  /** The most vCPUs any of its compute environments offers (`ComputeResources.MaxvCpus`), when known. */
+  readonly maxvCpus?: number;
+  /** `JobStateTimeLimitActions`: what the queue does with a job stuck at its head. */
+  readonly jobStateTimeLimitActions?: readonly JobStateTimeLimitAction[];
+}
+
+/** One job-state time-limit action of a job queue (Batch API reference, JobStateTimeLimitAction). */
+export interface JobStateTimeLimitAction {
+  readonly reason: string;
+  readonly state: string;
+  readonly maxTimeSeconds: number;
+  readonly action: string;
 }
 
 export interface JobDefinition {
@@ -140,6 +152,8 @@ export interface JobDefinition {
   readonly mounts: readonly FileSystemMount[];
   /** `Timeout.AttemptDurationSeconds`. */
   readonly attemptDurationSeconds?: number;
+  /** The container's `VCPU` resource requirement, when it gives one. */
+  readonly vcpus?: number;
   /** `RetryStrategy.Attempts` (1 without a strategy). */
   readonly attempts: number;
   /** `RetryStrategy.EvaluateOnExit`, as the template has it. */

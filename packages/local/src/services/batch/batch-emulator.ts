@@ -8,6 +8,7 @@ import { FileSystemMount, JobDefinition, JobQueue, PipelineModel } from '../../m
 import { LocalRuntimeError } from '../../runtime/local-runtime-error';
 import { batchJobNameError, serviceError } from '../service-rules';
 import { ServiceContext, TaskIntegration, TaskRequest } from '../task-integration';
+import { placementBlockOf, waitForTimeLimitAction } from './job-state-time-limit';
 
 export interface BatchEmulatorOptions {
   /**
@@ -154,6 +155,8 @@ export class BatchEmulator implements TaskIntegration {
   }
 
   private readonly jobs = new Map<string, Job>();
+  /** Aborts the wait of jobs stuck RUNNABLE (a runtime shutting down). */
+  private readonly stuckJobs = new AbortController();
   private readonly waiting: Array<() => void> = [];
   private running = 0;
   /** The attempts running: how to stop each (SIGTERM, then SIGKILL after the stop timeout) and its end. */
@@ -214,6 +217,7 @@ export class BatchEmulator implements TaskIntegration {
   /** Kills every job still running at once (SIGKILL to each process group), without waiting. */
   public dispose(): void {
     this.stopping = true;
+    this.stuckJobs.abort();
     for (const waiting of this.waiting.splice(0)) waiting();
     for (const group of liveGroups) signalGroup(group, 'SIGKILL');
   }
@@ -320,6 +324,18 @@ export class BatchEmulator implements TaskIntegration {
     }
     // No dependencies: the job is RUNNABLE at once and waits only for capacity.
     job.status = 'RUNNABLE';
+    // A job no compute environment can place stays RUNNABLE until the queue's time-limit action cancels it.
+    const block = placementBlockOf(job.queue, job.definition.vcpus);
+    if (block) {
+      job.statusReason = block.statusReason;
+      this.log(job, `RUNNABLE: ${block.statusReason}`);
+      const cancelled = await waitForTimeLimitAction(job.queue, block, this.context.timeScale, this.stuckJobs.signal);
+      job.status = 'FAILED';
+      job.statusReason = cancelled ?? 'Terminated: the local runtime stopped';
+      job.stoppedAt = Date.now();
+      this.log(job, job.statusReason);
+      return;
+    }
     await this.capacity();
     try {
       for (let attempt = 1; attempt <= job.attempts; attempt++) {
