@@ -44,7 +44,8 @@ export async function main(argv: readonly string[], output: CliOutput = {
 }
 
 if (require.main === module) {
-  main(process.argv.slice(2)).then((code) => process.exit(code), (error) => {
+  // Exit once stdout is flushed: a large --json answer to a pipe is written asynchronously.
+  main(process.argv.slice(2)).then((code) => process.stdout.write('', () => process.exit(code)), (error) => {
     console.error(error);
     process.exit(EXIT.internal);
   });

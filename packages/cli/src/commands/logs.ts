@@ -32,7 +32,7 @@ interface Cursor {
 async function jobLines(target: PipelineTarget, jobIds: string[], cursor: Cursor): Promise<RunLogLine[]> {
   const lines: RunLogLine[] = [];
   for (const job of await describeJobs(target, jobIds)) {
-    for (const { logGroup, logStream } of logStreamsOf(job)) {
+    for (const { logGroup, logStream } of logStreamsOf(job, target.jobLogGroups)) {
       const key = `${logGroup}\n${logStream}`;
       let token = cursor.streams.get(key);
       for (;;) {

@@ -16,9 +16,14 @@ export const WAITING_STATES = new Set(['SUBMITTED', 'PENDING', 'RUNNABLE', 'STAR
 /** Batch job states after which nothing changes. */
 export const FINAL_STATES = new Set(['SUCCEEDED', 'FAILED']);
 
-/** The log streams of a job's attempts (and of the job while it runs), with the log group its definition names. */
-export function logStreamsOf(job: JobDetail): Array<{ logGroup: string; logStream: string }> {
-  const logGroup = job.container?.logConfiguration?.options?.['awslogs-group'] ?? '/aws/batch/job';
+/**
+ * The log streams of a job's attempts (and of the job while it runs), with the log group its
+ * definition names: DescribeJobs' `logConfiguration`, else the template's (`groupsByDefinition`),
+ * else Batch's default.
+ */
+export function logStreamsOf(job: JobDetail, groupsByDefinition: ReadonlyMap<string, string> = new Map()): Array<{ logGroup: string; logStream: string }> {
+  const definitionName = (job.jobDefinition ?? '').split('/').pop()?.replace(/:\d+$/, '') ?? '';
+  const logGroup = job.container?.logConfiguration?.options?.['awslogs-group'] ?? groupsByDefinition.get(definitionName) ?? '/aws/batch/job';
   const streams = [
     ...(job.attempts ?? []).map((attempt) => attempt.container?.logStreamName),
     job.container?.logStreamName,

@@ -2,7 +2,7 @@ import { DescribeStacksCommand, GetTemplateCommand, paginateListStackResources, 
 import { discoverDeployedPipelines, PipelineModel } from '@batch-pipeline/local';
 import { AwsClients, Connection } from './aws-clients';
 import { explainAwsError } from './aws-errors';
-import { ReportLocation, reportLocationOf, WorkspaceFunction, workspaceFunctionOf } from './run-locations';
+import { jobLogGroupsOf, ReportLocation, reportLocationOf, WorkspaceFunction, workspaceFunctionOf } from './run-locations';
 import { checkStackStatus } from './stack-status';
 import { CliError } from '../cli-error';
 
@@ -16,6 +16,8 @@ export interface PipelineTarget {
   readonly upload: { readonly bucket: string; readonly prefix: string; readonly suffix?: string; readonly versioned: boolean };
   readonly reports?: ReportLocation;
   readonly workspaceFunction?: WorkspaceFunction;
+  /** The log group of each job definition (by name), from the template. */
+  readonly jobLogGroups: ReadonlyMap<string, string>;
 }
 
 export interface TargetOptions {
@@ -151,5 +153,6 @@ export async function resolveTarget(options: TargetOptions): Promise<PipelineTar
     upload: { bucket: trigger.bucket.name, prefix: trigger.prefix ?? '', suffix: trigger.suffix, versioned: trigger.bucket.versioned },
     reports: reportLocationOf(model),
     workspaceFunction: workspaceFunctionOf(model, deployed.template.Resources, deployed.physicalIds),
+    jobLogGroups: jobLogGroupsOf(model, deployed.template.Resources, deployed.physicalIds),
   };
 }

@@ -67,9 +67,27 @@ export function workspaceFunctionOf(
   const triggers = new Set(model.uploadTriggers.map((trigger) => trigger.functionArn));
   const called = [...model.functions.values()].find((fn) => !triggers.has(fn.arn) && (definition.includes(`"${fn.arn}"`) || definition.includes(`"${fn.name}"`)));
   if (!called) return undefined;
-  const logGroup = resources[called.logicalId]?.Properties?.LoggingConfig?.LogGroup;
-  const reference = typeof logGroup === 'object' && logGroup !== null ? logGroup.Ref : undefined;
-  const named = typeof logGroup === 'string' ? logGroup
-    : typeof reference === 'string' ? physicalIds.get(reference) ?? resources[reference]?.Properties?.LogGroupName : undefined;
-  return { name: called.name, logGroup: named ?? `/aws/lambda/${called.name}` };
+  const logGroup = logGroupName(resources[called.logicalId]?.Properties?.LoggingConfig?.LogGroup, resources, physicalIds);
+  return { name: called.name, logGroup: logGroup ?? `/aws/lambda/${called.name}` };
+}
+
+/** A log group as a template names it: a string, or a Ref to a log group of the stack (its physical id, else its LogGroupName). */
+function logGroupName(value: unknown, resources: Record<string, any>, physicalIds: ReadonlyMap<string, string>): string | undefined {
+  if (typeof value === 'string') return value;
+  const reference = typeof value === 'object' && value !== null ? (value as { Ref?: unknown }).Ref : undefined;
+  return typeof reference === 'string' ? physicalIds.get(reference) ?? resources[reference]?.Properties?.LogGroupName : undefined;
+}
+
+/**
+ * The log group each job definition's `awslogs` driver writes to, by definition name: for a job
+ * whose DescribeJobs answer carries no `logConfiguration`.
+ */
+export function jobLogGroupsOf(model: PipelineModel, resources: Record<string, any>, physicalIds: ReadonlyMap<string, string>): Map<string, string> {
+  const groups = new Map<string, string>();
+  for (const definition of model.jobDefinitions.values()) {
+    const options = resources[definition.logicalId]?.Properties?.ContainerProperties?.LogConfiguration?.Options ?? {};
+    const group = logGroupName(options['awslogs-group'], resources, physicalIds);
+    if (group) groups.set(definition.name, group);
+  }
+  return groups;
 }
