@@ -10,9 +10,9 @@ import { EfsConnectionOptions, EfsLocation } from './efs-location';
 import { LocationAccess } from './location';
 import { subdirectorySegments } from './private/paths';
 import { DATASYNC_SERVICE } from './private/service-role';
-import { MANIFEST_PREFIX, TransferManifests } from './private/transfer-manifests';
 import { rejectRemove } from './private/stage-options';
 import { validatePoolSize, validateTaskName } from './private/task-pool';
+import { MANIFEST_PREFIX, TransferManifests } from './private/transfer-manifests';
 import { S3Location } from './s3-location';
 import { TransferOptions } from './task-options';
 import { TransferFilter } from './transfer-filter';
@@ -180,7 +180,9 @@ export class StageInTransfer extends Construct implements ITransferTask {
     return {
       Action: 'TRANSFER',
       Format: 'CSV',
-      Source: { S3: { ManifestObjectPath: objectPath, BucketAccessRoleArn: this.manifestReadRole.roleArn, S3BucketArn: this.manifestBucket.bucketArn } },
+      Source: {
+        S3: { ManifestObjectPath: objectPath, BucketAccessRoleArn: this.manifestReadRole.roleArn, S3BucketArn: this.manifestBucket.bucketArn },
+      },
     };
   }
 

@@ -7,8 +7,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct, IConstruct } from 'constructs';
 import { DataSyncLogPolicy } from './datasync-log-policy';
 import { ITransferLocation, LocationAccess } from './location';
-import { SUBDIRECTORY_ALLOWED, normalizeSubdirectory } from './private/paths';
 import { acknowledgeExecutionWildcard } from './private/acknowledge-grantee';
+import { SUBDIRECTORY_ALLOWED, normalizeSubdirectory } from './private/paths';
 import { DATASYNC_SERVICE, createDataSyncRole } from './private/service-role';
 import { poolTaskNames, validatePoolSize, validateTaskName } from './private/task-pool';
 import {

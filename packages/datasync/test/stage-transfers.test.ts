@@ -60,7 +60,9 @@ describe('StageInTransfer', () => {
 
   test('the manifest bucket is private, TLS only, and its manifests expire after seven days', () => {
     const bucket = resourceStartingWith(template, 'AWS::S3::Bucket', 'StageInManifestsBucket').Properties;
-    expect(bucket.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+    expect(bucket.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true,
+    });
     expect(bucket.LifecycleConfiguration.Rules[0]).toMatchObject({ ExpirationInDays: 7, Status: 'Enabled' });
     expect(stageIn.manifestConfig('manifests/run.csv')).toEqual({
       Action: 'TRANSFER',

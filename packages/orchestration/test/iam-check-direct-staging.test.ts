@@ -25,7 +25,9 @@ function directStagingCalls(stack: Stack, storage: PipelineStorage, stageIn: Sta
     { functionLogicalIdPrefix: fn, action: 's3:AbortMultipartUpload', resource: report, reason: 'stage-out aborts a multipart upload that failed' },
     // The DataSync path (src/workspace/staged-file.ts): the run's manifest, and the check of the staged file against the version.
     {
-      functionLogicalIdPrefix: fn, action: 's3:PutObject', resource: stack.resolve(stageIn.manifestBucket.arnForObjects('manifests/scan_csv-0123456789abcdef01234567.csv')),
+      functionLogicalIdPrefix: fn,
+      action: 's3:PutObject',
+      resource: stack.resolve(stageIn.manifestBucket.arnForObjects('manifests/scan_csv-0123456789abcdef01234567.csv')),
       reason: 'prepare-staging writes the run\'s DataSync manifest',
     },
     { functionLogicalIdPrefix: fn, action: 's3:GetObject', resource: upload, reason: 'prepare reads the size and checksum of the run\'s version (HeadObject)' },

@@ -227,8 +227,14 @@ describe('PipelineStateMachine defaults', () => {
     expect(format.Resource).toBe('arn:aws:states:::lambda:invoke');
     expect(format.Parameters.FunctionName).toMatch(/^<PipelineFailureNoticeFunction[0-9A-F]+\.Arn>$/);
     expect(format.Parameters.Payload).toEqual({
-      'runId.$': '$.runId', 'bucket.$': '$.bucket', 'key.$': '$.key', 'versionId.$': '$.versionId', 'failedStep.$': '$.failedStep',
-      'error.$': '$.error', 'cleanUp.$': '$.failureCleanUp', 'execution.$': '$$.Execution.Id',
+      'runId.$': '$.runId',
+      'bucket.$': '$.bucket',
+      'key.$': '$.key',
+      'versionId.$': '$.versionId',
+      'failedStep.$': '$.failedStep',
+      'error.$': '$.error',
+      'cleanUp.$': '$.failureCleanUp',
+      'execution.$': '$$.Execution.Id',
     });
     expect(format.ResultPath).toBe('$.notice');
     expect(format.Next).toBe('Notify failure');
@@ -428,7 +434,8 @@ describe('PipelineStateMachine staging validation', () => {
       const { pipeline } = pipelineStateMachine({ staging: StagingStrategy.DATASYNC });
       const { pipeline: longer } = pipelineStateMachine({ staging: StagingStrategy.DATASYNC, stageInTimeout: Duration.hours(2) });
       // Then every poll of every attempt counts (a poll is at least Wait, Describe, Choice: 2 + 5 + 2 events)
-      expect(longer.worstCaseHistoryEvents - pipeline.worstCaseHistoryEvents).toBeGreaterThanOrEqual(3 * (longer.stageInMaxPolls - pipeline.stageInMaxPolls) * 9);
+      const morePolls = longer.stageInMaxPolls - pipeline.stageInMaxPolls;
+      expect(longer.worstCaseHistoryEvents - pipeline.worstCaseHistoryEvents).toBeGreaterThanOrEqual(3 * morePolls * 9);
     });
   });
 

@@ -1,10 +1,10 @@
+import { NagAcknowledgements } from '@batch-pipeline/network';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { NagAcknowledgements } from '@batch-pipeline/network';
 import { Construct } from 'constructs';
-import { createDataSyncRole } from './service-role';
 import { acknowledgeExecutionWildcard } from './acknowledge-grantee';
+import { createDataSyncRole } from './service-role';
 
 /** The key prefix of the per-run manifests in the manifest bucket. */
 export const MANIFEST_PREFIX = 'manifests/';

@@ -3,9 +3,9 @@ import * as path from 'node:path';
 import { ObjectChecksum } from './response-checksum';
 import { assertFileName, RUNS_DIRECTORY, resolveUnderMount, runPathsFor } from './run-paths';
 import { s3Client } from './s3-client';
-import { claimStagedFile, ManifestTarget, StagedFileCheck, StagedObject, writeManifest } from './staged-file';
 import { stageIn, StageInRequest } from './stage-in';
 import { stageOut, StageOutRequest } from './stage-out';
+import { claimStagedFile, ManifestTarget, StagedFileCheck, StagedObject, writeManifest } from './staged-file';
 import { WORKSPACE_MOUNT_PATH } from './workspace-mount';
 
 export type { StageInRequest, StageInResult } from './stage-in';

@@ -173,7 +173,8 @@ async function digestOf(file: string, algorithm: Computable): Promise<string> {
     let crc = 0;
     for await (const chunk of createReadStream(file)) crc = crc32(chunk as Buffer, crc);
     const bytes = Buffer.alloc(4);
-    bytes.writeUInt32BE(crc >>> 0);
+    // zlib.crc32 returns an unsigned 32-bit number: S3 sends its four bytes, big-endian, in base64.
+    bytes.writeUInt32BE(crc);
     return bytes.toString('base64');
   }
   const hash = createHash(algorithm.toLowerCase());

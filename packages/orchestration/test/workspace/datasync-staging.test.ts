@@ -2,9 +2,9 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { checksumOf, LocalS3Sandbox } from '@batch-pipeline/local';
 import { handleWorkspaceRequest, PrepareRequest } from '../../src/workspace/run-workspace.lambda';
 import { expectedCheck, manifestLine } from '../../src/workspace/staged-file';
-import { checksumOf, LocalS3Sandbox } from '@batch-pipeline/local';
 
 // The DataSync path: the workspace function writes the run's manifest before the transfer, then
 // claims the staged file only when it is the upload event's version.
@@ -73,7 +73,10 @@ describe('the run\'s DataSync manifest', () => {
     const manifests = newBucket(false);
     // When prepare-staging runs for a run of version v1 of incoming/2026/scan.csv
     const result = await handleWorkspaceRequest({
-      action: 'prepare-staging', runId: RUN, stagedPath: '/staging/2026/scan.csv', stagingDirectory: '/staging/',
+      action: 'prepare-staging',
+      runId: RUN,
+      stagedPath: '/staging/2026/scan.csv',
+      stagingDirectory: '/staging/',
       manifest: { bucket: manifests, key: `manifests/${RUN}.csv`, relativeKey: '2026/scan.csv', versionId: 'v1' },
     }, mount);
     // Then the staging directory exists and the manifest names that version
@@ -94,7 +97,9 @@ describe('prepare claims the staged file only when it is the upload event\'s ver
     const result = await handleWorkspaceRequest(prepare(bucket, 'incoming/scan.csv', versionId!, 9), mount);
     // Then the file is the run's input, checked against the checksum of that version
     expect(result).toEqual({
-      inputPath: `/runs/${RUN}/in/scan.csv`, outputDirectory: `/runs/${RUN}/out`, bytes: 9,
+      inputPath: `/runs/${RUN}/in/scan.csv`,
+      outputDirectory: `/runs/${RUN}/out`,
+      bytes: 9,
       check: { algorithm: 'CRC32', value: checksumOf('CRC32', Buffer.from('version 1')) },
     });
     expect(readFileSync(path.join(mount, 'runs', RUN, 'in', 'scan.csv'), 'utf-8')).toBe('version 1');

@@ -499,11 +499,13 @@ export class DataSyncEmulator implements TaskIntegration {
       if (source.kind === 'S3') {
         const key = `${s3Prefix(source.subdirectory)}${relativePath.slice(1)}`;
         const all = this.store.versions(source.bucketName, key);
-        const version = versionId === undefined || this.faultsOf(manifest.taskArn).ignoreManifestVersions ? all[0] : all.find((candidate) => candidate.versionId === versionId);
+        const current = versionId === undefined || this.faultsOf(manifest.taskArn).ignoreManifestVersions;
+        const version = current ? all[0] : all.find((candidate) => candidate.versionId === versionId);
         if (!version || version.deleteMarker) {
           throw new TransferFailure('ManifestEntryNotFound', `the manifest names s3://${source.bucketName}/${key}${versionId ? ` version ${versionId}` : ''}, which does not exist`);
         }
-        entries.push({ relativePath, size: version.size, modified: new Date(version.lastModified), file: this.store.bodyPath(source.bucketName, key, version) });
+        const file = this.store.bodyPath(source.bucketName, key, version);
+        entries.push({ relativePath, size: version.size, modified: new Date(version.lastModified), file });
       } else {
         if (versionId !== undefined) throw new TransferFailure('ManifestEntryNotFound', `the manifest names a version (${versionId}) of ${relativePath}, but versions exist only for S3 sources`);
         const file = path.join(this.efsRoot(source), relativePath);
@@ -738,11 +740,7 @@ export function parseManifest(text: string): Array<[string, string | undefined]>
       i++;
       continue;
     }
-    if (char === '"') quoted = true;
-    else if (char === ',') { row.push(field); field = ''; }
-    else if (char === '\r' && text[i + 1] === '\n') { endRow(); i++; }
-    else if (char === '\n' || char === '\r') endRow();
-    else field += char;
+    if (char === '"') {quoted = true;} else if (char === ',') { row.push(field); field = ''; } else if (char === '\r' && text[i + 1] === '\n') { endRow(); i++; } else if (char === '\n' || char === '\r') {endRow();} else {field += char;}
     i++;
   }
   if (field !== '' || row.length > 0) endRow();
