@@ -17,6 +17,7 @@ const { StateMachine } = require('aws-local-stepfunctions') as typeof import('aw
 import { SERVICE_MODEL } from './service-model';
 import { DataSyncTask, SharedServices } from './shared-services';
 import { ClockProcess } from './virtual-clock';
+import { FailedRun, failureNotice } from '../src/private/failure-notice';
 import { flowEvents, taskEvents, totalEvents } from '../src/private/history-budget';
 import { RunInput } from '../src/trigger/run-input';
 import { serviceError } from '@batch-pipeline/local';
@@ -234,7 +235,18 @@ export async function runOnModel(
     ...transferHandlers('Stage out', stageOut, () => job.outputBytes),
     'Clean up': workspaceCall(() => ({ removed: [runDirectory] })),
     'Clean up after failure': workspaceCall(() => ({ removed: [runDirectory] })),
-    'Notify failure': async (request: { Message: { failedStep: string; error: string } }) => {
+    // The formatter is the real one, called as a Lambda function would be (no concurrency limit modelled).
+    'Format failure notification': async (request: FailedRun) => {
+      await process.sleep(SERVICE_MODEL.lambdaCallSeconds);
+      return { Payload: failureNotice(request) };
+    },
+    'Notify failure': async (request: { MessageAttributes: Record<string, { StringValue: string }> }) => {
+      failedStep = request.MessageAttributes.failedStep.StringValue;
+      notifiedError = request.MessageAttributes.error.StringValue;
+      await api();
+      return { MessageId: `message-${input.runId}` };
+    },
+    'Notify failure unformatted': async (request: { Message: { failedStep: string; error: string } }) => {
       failedStep = request.Message.failedStep;
       notifiedError = request.Message.error;
       await api();
