@@ -97,8 +97,10 @@ test('a failing job ends the run FAILED with exactly one notification, and the u
   const lines = readFileSync(path.join(local.stateDirectory, 'notifications', notificationFiles[0]), 'utf-8').trim().split('\n');
   expect(lines).toHaveLength(1);
   const published = JSON.parse(lines[0]) as { subject?: string; message: string; execution: string };
-  expect(published.subject).toBe('batch-pipeline run failed');
-  const message = JSON.parse(published.message) as Record<string, unknown>;
+  // Readable as an email (subject and first line: step, file, reason), with the details as a JSON part.
+  expect(published.subject).toBe('Run failed at process: scan-bad.txt (exit code 3)');
+  expect(published.message.split('\n')[0]).toMatch(/^Run \S+ failed at step "process" for s3:\/\/\S+\/scan-bad\.txt \(version \S+\): the job exited with code 3/);
+  const message = JSON.parse(published.message.slice(published.message.indexOf('\n{') + 1)) as Record<string, unknown>;
   expect(message).toEqual(expect.objectContaining({ runId: summary.runId, bucket: upload.bucket, key: upload.key, failedStep: 'process' }));
   expect(String(message.cause)).toMatch(/ExitCode"?:\s*3|exit code 3/i);
   expect(summary.notifications).toEqual([published.message]);
@@ -129,7 +131,8 @@ describe('through the CLI', () => {
     const output = printed.join('\n');
     expect(output).toMatch(/: FAILED in /);
     expect(output).toContain(`upload  s3://`);
-    expect(output).toContain('notification {');
+    // The notification's first line: run, step, file and reason.
+    expect(output).toMatch(/notification Run \S+ failed at step "process" for s3:\/\/\S+ \(version \S+\): the job exited with code 3/);
     const uploaded = filesUnder(path.join(stateDirectory, 'buckets')).filter((candidate) => candidate.endsWith(`${SECOND_WATCH_PREFIX}scan-cli-bad.txt`));
     expect(uploaded).toHaveLength(1);
     const notifications = filesUnder(path.join(stateDirectory, 'notifications'));
