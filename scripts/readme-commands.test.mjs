@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const READMES = ['README.md', 'packages/pipeline/README.md'];
+const READMES = ['README.md', 'packages/pipeline/README.md', 'apps/example/README.md', 'packages/cli/README.md'];
 const COMMAND_SOURCES = ['packages/cli/src', 'packages/local/src/cli'];
 
 function sourcesOf(directory) {
