@@ -1,5 +1,3 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import * as path from 'node:path';
 import { LocalRun, SynthesizedPipeline } from './local-run/local-pipeline';
 import { pipelineProps } from './pipeline-fixture';
 import { PipelineOrchestration, StagingStrategy } from '../src';
@@ -23,13 +21,6 @@ afterAll(async () => {
   pipeline?.dispose();
 });
 
-/** Every publish in the topic files of the state directory. */
-function published(): any[] {
-  const directory = run.runtime.state.notificationsDirectory;
-  if (!existsSync(directory)) return [];
-  return readdirSync(directory).flatMap((file) => readFileSync(path.join(directory, file), 'utf-8').split('\n').filter((line) => line !== '').map((line) => JSON.parse(line)));
-}
-
 describe('uploads the trigger refuses, run locally', () => {
   test('given an empty file and a key EFS cannot hold under the prefix, each ends in one notification naming the key and the reason, and no run', async () => {
     const empty = await run.upload('incoming/2026/empty.csv', '');
@@ -38,7 +29,7 @@ describe('uploads the trigger refuses, run locally', () => {
     await run.upload('elsewhere/not-watched.csv', '');
     await run.runtime.idle();
     expect(run.runtime.runs.size).toBe(0);
-    const notices = published();
+    const notices = run.publishedRecords();
     expect(notices.map((notice) => [notice.messageAttributes.reason.StringValue, notice.messageAttributes.key.StringValue])).toEqual(expect.arrayContaining([
       ['zero-byte-object', 'incoming/2026/empty.csv'],
       ['unsupported-key', longName],

@@ -184,13 +184,17 @@ export class LocalRun {
     };
   }
 
-  /** Every publish of an execution, from the topic files of the state directory. */
-  public publishedBy(executionArn: string): RunResult['published'] {
+  /** Every publish to the pipeline's topics, as the topic files of the state directory hold them (`PublishedNotification`). */
+  public publishedRecords(): any[] {
     const directory = this.runtime.state.notificationsDirectory;
     if (!existsSync(directory)) return [];
     return readdirSync(directory).flatMap((file) => readFileSync(path.join(directory, file), 'utf-8').split('\n').filter((line) => line !== ''))
-      .map((line) => JSON.parse(line))
-      .filter((record) => record.execution === executionArn)
+      .map((line) => JSON.parse(line));
+  }
+
+  /** Every publish of an execution. */
+  public publishedBy(executionArn: string): RunResult['published'] {
+    return this.publishedRecords().filter((record) => record.execution === executionArn)
       .map((record) => ({ subject: record.subject, message: record.message, messageAttributes: record.messageAttributes }));
   }
 
