@@ -102,6 +102,8 @@ const orchestration = new ConstructPackage(root, {
     // Bundled into the trigger function: the run id and input (the CLI's back-fill builds the same).
     `${runContract.package.packageName}@${WORKSPACE_VERSION}`,
     `@aws-sdk/client-sfn@${VERSIONS.awsSdk}`,
+    // Bundled into the trigger function, which notifies about the uploads it refuses.
+    `@aws-sdk/client-sns@${VERSIONS.awsSdk}`,
     // Bundled into the workspace function, which stages small objects directly.
     `@aws-sdk/client-s3@${VERSIONS.awsSdk}`,
     `@aws-sdk/lib-storage@${VERSIONS.awsSdk}`,

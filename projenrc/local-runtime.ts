@@ -43,6 +43,8 @@ export class LocalRuntime extends typescript.TypeScriptProject {
         `@aws-sdk/client-cloudformation@${VERSIONS.awsSdk}`,
         `@aws-sdk/client-cloudwatch-logs@${VERSIONS.awsSdk}`,
         `@aws-sdk/client-batch@${VERSIONS.awsSdkBatch}`,
+        // The SNS endpoint's tests publish with the SDK client the trigger function uses.
+        `@aws-sdk/client-sns@${VERSIONS.awsSdk}`,
         `ts-node@${VERSIONS.tsNode}`,
       ],
       sampleCode: false,
