@@ -6,12 +6,14 @@ import { localCommand } from './local-commands';
 import { logsCommand } from './logs';
 import { rerunCommand } from './rerun';
 import { runsCommand } from './runs';
+import { serveCommand } from './serve';
 import { Command } from '../command';
 
 /** Every command, in the order `--help` lists them. Add a command module here. */
 export const COMMANDS: readonly Command[] = [
   localCommand('run', 'upload files, follow their runs, fetch the reports (local runtime; --stack or --endpoint-url: a deployed or served one)'),
   localCommand('watch', 'run every file copied into the watched bucket\'s folder until Ctrl-C (local runtime)'),
+  serveCommand,
   runsCommand,
   followCommand,
   logsCommand,

@@ -1,0 +1,101 @@
+import * as path from 'node:path';
+import { DEFAULT_SERVE_PORT, serveRuntime, ServedRuntime } from './serve-runtime';
+import { parseCliOptions } from '../cli/cli-options';
+import { LocalRuntimeError } from '../runtime/local-runtime-error';
+
+export const SERVE_USAGE = `Usage: batch-pipeline serve [options]
+
+Starts the local runtime of the app's assembly and serves it as AWS endpoints on one port until
+Ctrl-C: S3, Step Functions, CloudFormation, CloudWatch Logs, Batch (DescribeJobs) and SNS (Publish),
+routed by each request's SigV4 service name. Use it with \`aws --endpoint-url\`, AWS_ENDPOINT_URL,
+boto3 or the SDKs and any credentials: it checks no signature and enforces no IAM policy.
+
+Options:
+  --port <n>        the port (default ${DEFAULT_SERVE_PORT}; 0 picks a free one)
+  --host <address>  the interface to listen on (default 127.0.0.1: this machine only)
+  --assembly, --app, --synth, --pipeline, --state-dir, --fast, --time-scale, --no-docker: as for \`run\`
+`;
+
+/** `--port`/`--host` out of the arguments; the rest are the runtime's options, as `run` takes them. */
+function serveArguments(argv: readonly string[]): { port: number; host: string; rest: string[] } {
+  const rest: string[] = [];
+  let port = DEFAULT_SERVE_PORT;
+  let host = '127.0.0.1';
+  for (let i = 0; i < argv.length; i++) {
+    const [name, inline] = argv[i].split(/=(.*)/s, 2);
+    if (name !== '--port' && name !== '--host') {
+      rest.push(argv[i]);
+      continue;
+    }
+    const value = inline ?? argv[++i];
+    if (value === undefined || value === '') throw new LocalRuntimeError(`${name} needs a value`, `for example ${name === '--port' ? `--port ${DEFAULT_SERVE_PORT}` : '--host 127.0.0.1'}`);
+    if (name === '--host') {
+      host = value;
+    } else {
+      port = Number(value);
+      if (!/^\d+$/.test(value) || port > 65535) throw new LocalRuntimeError(`--port ${value} is not a port`, 'pass a number from 1024 to 65535, or 0 for a free one');
+    }
+  }
+  return { port, host, rest };
+}
+
+/** What a user needs to start: the endpoint, the stacks, where to upload, the state directory, and what is not checked. */
+export function describeServed(served: ServedRuntime): string[] {
+  const { model, state } = served.runtime;
+  const uploads = model.uploadTriggers.map((trigger) => `s3://${trigger.bucket.name}/${trigger.prefix ?? ''}`);
+  const others = [...model.buckets.values()].map((bucket) => bucket.name).filter((name) => !model.uploadTriggers.some((trigger) => trigger.bucket.name === name));
+  return [
+    `serving ${model.stackName} (pipeline ${model.stateMachine.logicalId}) at ${served.endpoint}`,
+    `  stacks     ${served.stacks.join(', ')} (aws cloudformation describe-stacks shows their outputs)`,
+    `  upload to  ${[...new Set(uploads)].join(', ')} (each object there starts a run)`,
+    ...(others.length > 0 ? [`  buckets    ${others.map((name) => `s3://${name}/`).join(', ')}`] : []),
+    `  state      ${path.relative(process.cwd(), state.root) || '.'} (buckets, logs, notifications as plain files)`,
+    `  services   ${served.services.join(', ')}, by each request's SigV4 service name; no signature is checked and no IAM policy is enforced`,
+    `  try        aws --endpoint-url ${served.endpoint} s3 ls s3://${model.uploadTriggers[0]?.bucket.name ?? ''}/   (any credentials, region ${model.region})`,
+    'Ctrl-C stops it (runs in progress end with it).',
+  ];
+}
+
+/**
+ * `batch-pipeline serve`: serves the runtime until SIGINT or SIGTERM (or `until` resolves, for
+ * tests), then closes the port and stops the runtime. Returns the exit code: 0, or 2 for a mistake
+ * the user can fix (printed with what to do).
+ */
+export async function serveCommand(argv: readonly string[], print: (line: string) => void, until?: Promise<void>): Promise<number> {
+  let served: ServedRuntime;
+  try {
+    if (argv.includes('--help') || argv.includes('-h')) {
+      print(SERVE_USAGE);
+      return 0;
+    }
+    const { port, host, rest } = serveArguments(argv);
+    if (rest.some((arg) => arg === '--key' || arg.startsWith('--key='))) throw new LocalRuntimeError('`serve` takes no --key', 'upload with `aws s3 cp <file> s3://<bucket>/<prefix>` once it runs');
+    const options = parseCliOptions(['watch', ...rest]);
+    served = await serveRuntime({
+      assemblyDirectory: options.assemblyDirectory, pipeline: options.pipeline, stateDirectory: options.stateDirectory,
+      appDirectory: options.appDirectory, timeScale: options.timeScale, docker: options.docker, host, port,
+    });
+  } catch (error) {
+    if (error instanceof LocalRuntimeError) {
+      print(`batch-pipeline: ${error.message}\n  what to do: ${error.remedy}`);
+      return 2;
+    }
+    throw error;
+  }
+  describeServed(served).forEach(print);
+  let onSignal: () => void = () => undefined;
+  await Promise.race([
+    new Promise<void>((resolve) => {
+      onSignal = resolve;
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+    }),
+    ...(until ? [until] : []),
+  ]);
+  process.removeListener('SIGINT', onSignal);
+  process.removeListener('SIGTERM', onSignal);
+  print('stopping: closing the port and ending what the runtime started');
+  await served.stop();
+  print('stopped');
+  return 0;
+}
