@@ -10,8 +10,8 @@ export interface ReportLocation {
 export interface RunSummary {
   readonly runId: string;
   readonly executionArn: string;
-  /** ABORTED: StopExecution stopped it. */
-  readonly status: 'SUCCEEDED' | 'FAILED' | 'ABORTED';
+  /** ABORTED: the execution was stopped (by StopExecution, or because the local runtime was interrupted). */
+  readonly status: 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
   /** The upload that started the run. */
   readonly input: { readonly bucket: string; readonly key: string; readonly versionId?: string | null };
   readonly durationMs: number;

@@ -3,12 +3,15 @@
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { StateMachine } = require('aws-local-stepfunctions') as typeof import('aws-local-stepfunctions', { with: { 'resolution-mode': 'import' } });
 import { LocalStateMachine } from '../../model/pipeline-model';
+import { scaledSeconds, TaskLimit, taskLimit, timed, timedByEngine, timerOf } from './task-timeouts';
 import { RuntimeEvents, TaskIntegration } from '../task-integration';
 
 /** How one execution ended. */
 export interface ExecutionOutcome {
-  /** ABORTED: StopExecution ended it. */
-  readonly status: 'SUCCEEDED' | 'FAILED' | 'ABORTED';
+  /** DescribeExecution's statuses; ABORTED: stopped (StopExecution, or the local runtime interrupted). */
+  readonly status: 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
+  /** The state the execution was in when it timed out or was aborted. */
+  readonly state?: string;
   readonly output?: unknown;
   readonly error?: string;
   readonly cause?: string;
@@ -35,8 +38,9 @@ export type EngineEvent = Awaited<ReturnType<ReturnType<InstanceType<typeof Stat
 
 export interface ExecutionEngineOptions {
   /**
-   * Multiplies Wait states and retry intervals: 1 waits as the definition says, 0.01 makes a
-   * 5 s wait 50 ms. A wait whose length comes from the state's input (`SecondsPath`) is scaled
+   * Multiplies Wait states, retry intervals and timeouts: 1 waits as the definition says, 0.01
+   * makes a 5 s wait 50 ms and a Task's one-hour TimeoutSeconds 36 s (HeartbeatSeconds and the
+   * execution's TimeoutSeconds too; see task-timeouts.ts). A wait whose length comes from the state's input (`SecondsPath`) is scaled
    * too, from the value it reads in each execution; a `Timestamp`/`TimestampPath` wait is taken
    * as 5 s. Retries wait their `IntervalSeconds` times the scale (no backoff, no jitter).
    */
@@ -101,7 +105,9 @@ function allStates(definition: Record<string, any>): Array<[string, Record<strin
 export class ExecutionEngine {
   private readonly machine: InstanceType<typeof StateMachine>;
   /** Each Task state with the service that answers it (undefined: none does). */
-  private readonly tasks: Array<{ readonly stateName: string; readonly resource: string; readonly integration?: TaskIntegration }>;
+  private readonly tasks: Array<{ readonly stateName: string; readonly resource: string; readonly integration?: TaskIntegration; readonly limit?: TaskLimit }>;
+  /** Each execution running: how to abort it, and the state it is in. */
+  private readonly running = new Map<string, { readonly abort: () => void; state?: string; aborted?: boolean; timedOut?: boolean }>();
   private readonly waitTimeOverrides?: Record<string, number>;
   private readonly retryIntervalOverrides?: Record<string, number[]>;
 
@@ -112,7 +118,7 @@ export class ExecutionEngine {
   ) {
     const definition = options.timeScale === 1 ? stateMachine.definition : withCompressedPathWaits(stateMachine.definition);
     // ARNs are local ones, which the library's ARN check would refuse as foreign.
-    this.machine = new StateMachine(definition as ConstructorParameters<typeof StateMachine>[0],
+    this.machine = new StateMachine(timedByEngine(definition) as ConstructorParameters<typeof StateMachine>[0],
       { validationOptions: { checkArn: false } });
     const compressedWait: TaskIntegration = {
       handles: (resource) => resource === COMPRESSED_WAIT_RESOURCE,
@@ -133,6 +139,7 @@ export class ExecutionEngine {
       stateName,
       resource: state.Resource,
       integration: [compressedWait, ...integrations].find((candidate) => candidate.handles(state.Resource)),
+      limit: state.Resource === COMPRESSED_WAIT_RESOURCE ? undefined : taskLimit(state),
     }));
     if (options.timeScale !== 1) {
       const scaled = (seconds: number) => Math.max(1, Math.round(seconds * 1000 * options.timeScale));
@@ -145,19 +152,35 @@ export class ExecutionEngine {
     }
   }
 
+  /** The executions running, with the state each is in. */
+  public get executionsRunning(): ReadonlyArray<{ readonly name: string; readonly state?: string }> {
+    return [...this.running.entries()].map(([name, execution]) => ({ name, state: execution.state }));
+  }
+
+  /** Aborts every execution running: each ends ABORTED ("Interrupted") in the state it was in. */
+  public abortAll(): void {
+    for (const execution of this.running.values()) {
+      execution.aborted = true;
+      execution.abort();
+    }
+  }
+
   /** Runs one execution to its end. */
   public async run(request: ExecutionRequest): Promise<ExecutionOutcome> {
     const startedAt = Date.now();
     const input = JSON.parse(JSON.stringify(request.input ?? {}));
     // aws-local-stepfunctions calls a handler with the state's parameters only: the
     // handlers of each execution are made for it, so that concurrent executions stay apart.
-    const handlers = Object.fromEntries(this.tasks.map(({ stateName, resource, integration }) => [stateName, async (parameters: any) => {
+    const scale = this.options.timeScale;
+    const handlers = Object.fromEntries(this.tasks.map(({ stateName, resource, integration, limit }) => [stateName, async (parameters: any) => {
       if (!integration) {
         const error = new Error(`the local runtime does not emulate ${resource} (state '${stateName}')`);
         error.name = 'States.TaskFailed';
         throw error;
       }
-      const result = await integration.call({ resource, stateName, parameters, execution: { name: request.name, arn: request.arn } });
+      const call = integration.call({ resource, stateName, parameters, execution: { name: request.name, arn: request.arn } });
+      const result = limit ? await timed(call, limit.seconds * 1000 * scale,
+        `the Task state '${stateName}' ran longer than its ${limit.field} (${limit.seconds} s${scale === 1 ? '' : `, ${scaledSeconds(limit.seconds, scale)} at time scale ${scale}`})`) : await call;
       // What a service answers travels as JSON.
       return result === undefined ? {} : JSON.parse(JSON.stringify(result));
     }]));
@@ -178,6 +201,14 @@ export class ExecutionEngine {
         StateMachine: { Id: this.stateMachine.arn, Name: this.stateMachine.name },
       },
     });
+    const live: { abort: () => void; state?: string; aborted?: boolean; timedOut?: boolean } = { abort: () => execution.abort() };
+    this.running.set(request.name, live);
+    // The execution's TimeoutSeconds, at the time scale (the library's own timer is taken out).
+    const executionLimit = this.stateMachine.definition.TimeoutSeconds;
+    const executionTimer = typeof executionLimit === 'number' ? timerOf(executionLimit * 1000 * scale, () => {
+      live.timedOut = true;
+      execution.abort();
+    }) : undefined;
     let transitions = 0;
     const abort = () => execution.abort();
     if (request.signal?.aborted) abort();
@@ -189,6 +220,7 @@ export class ExecutionEngine {
           transitions++;
         }
         if (event.type === 'StateEntered') {
+          live.state = event.state.name;
           this.options.events.emit({ type: 'state-entered', execution: request.name, state: event.state.name, at: Date.now() });
         }
       }
@@ -199,6 +231,16 @@ export class ExecutionEngine {
       return { status: 'SUCCEEDED', output, transitions, startedAt, stoppedAt: Date.now() };
     } catch (error) {
       await counting.catch(() => undefined);
+      const inState = live.state ? { state: live.state } : {};
+      if (live.timedOut) {
+        return {
+          status: 'TIMED_OUT', error: 'States.Timeout', transitions, startedAt, stoppedAt: Date.now(), ...inState,
+          cause: `the execution ran longer than its TimeoutSeconds (${executionLimit} s${scale === 1 ? '' : `, ${scaledSeconds(executionLimit, scale)} at time scale ${scale}`}), in state '${live.state}'`,
+        };
+      }
+      if (live.aborted) {
+        return { status: 'ABORTED', error: 'Interrupted', cause: `the local runtime stopped the execution in state '${live.state}'`, transitions, startedAt, stoppedAt: Date.now(), ...inState };
+      }
       if (request.signal?.aborted) return { status: 'ABORTED', transitions, startedAt, stoppedAt: Date.now() };
       const failure = error as { name: string; message: string; cause?: { name?: string; message?: string } };
       return {
@@ -209,6 +251,9 @@ export class ExecutionEngine {
         startedAt,
         stoppedAt: Date.now(),
       };
+    } finally {
+      clearTimeout(executionTimer);
+      this.running.delete(request.name);
     }
   }
 }

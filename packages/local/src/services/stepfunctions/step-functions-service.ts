@@ -13,7 +13,7 @@ export interface StartedExecution {
   readonly startDate: Date;
   /** Resolves when the execution ended. */
   readonly outcome: Promise<ExecutionOutcome>;
-  status: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED';
+  status: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
   /** How it ended, once it did. */
   result?: ExecutionOutcome;
   /** What the engine reported, in order, with when (GetExecutionHistory builds on it). */

@@ -190,3 +190,70 @@ describe('waits, retries and transitions', () => {
     expect(outcome.transitions).toBe(1);
   });
 });
+
+describe('timeouts at the time scale (--fast)', () => {
+  /** A Lambda integration that never answers, as a hung job never ends. */
+  const hung = () => lambda(() => new Promise(() => undefined));
+
+  test('given a Task with TimeoutSeconds 100 whose service never answers, at time scale 0.01 the execution fails States.Timeout after about 1 s', async () => {
+    const engine = new ExecutionEngine(machine({
+      StartAt: 'Process',
+      States: { Process: { Type: 'Task', Resource: INVOKE, TimeoutSeconds: 100, End: true } },
+    }), [hung()], { timeScale: 0.01, events: sink });
+    const started = Date.now();
+    const outcome = await engine.run(execution('run-1'));
+    const elapsed = Date.now() - started;
+    expect(outcome).toMatchObject({ status: 'FAILED', error: 'States.Timeout' });
+    expect(outcome.cause).toBe("the Task state 'Process' ran longer than its TimeoutSeconds (100 s, 1 s at time scale 0.01)");
+    expect(elapsed).toBeGreaterThanOrEqual(950);
+    expect(elapsed).toBeLessThan(5_000);
+  });
+
+  test('given a Task whose HeartbeatSeconds is shorter than its TimeoutSeconds, the heartbeat (scaled) ends it, since nothing sends heartbeats', async () => {
+    const engine = new ExecutionEngine(machine({
+      StartAt: 'Process',
+      States: { Process: { Type: 'Task', Resource: INVOKE, TimeoutSeconds: 1000, HeartbeatSeconds: 50, End: true } },
+    }), [hung()], { timeScale: 0.01, events: sink });
+    const outcome = await engine.run(execution('run-1'));
+    expect(outcome).toMatchObject({ status: 'FAILED', error: 'States.Timeout' });
+    expect(outcome.cause).toContain('HeartbeatSeconds (50 s, 0.5 s at time scale 0.01)');
+  });
+
+  test('a Task\'s States.Timeout is caught by a Catch on States.Timeout, as on AWS', async () => {
+    const engine = new ExecutionEngine(machine({
+      StartAt: 'Process',
+      States: {
+        Process: { Type: 'Task', Resource: INVOKE, TimeoutSeconds: 10, Catch: [{ ErrorEquals: ['States.Timeout'], ResultPath: '$.error', Next: 'Notify' }], End: true },
+        Notify: { Type: 'Pass', End: true },
+      },
+    }), [hung()], { timeScale: 0.01, events: sink });
+    const outcome = await engine.run(execution('run-1'));
+    expect(outcome.status).toBe('SUCCEEDED');
+    expect((outcome.output as any).error.Error).toBe('States.Timeout');
+  });
+
+  test('given the execution\'s TimeoutSeconds 100 at time scale 0.01, the execution ends TIMED_OUT after about 1 s, naming the state it was in', async () => {
+    const engine = new ExecutionEngine(machine({
+      TimeoutSeconds: 100,
+      StartAt: 'Process',
+      States: { Process: { Type: 'Task', Resource: INVOKE, End: true } },
+    }), [hung()], { timeScale: 0.01, events: sink });
+    const started = Date.now();
+    const outcome = await engine.run(execution('run-1'));
+    expect(outcome).toMatchObject({ status: 'TIMED_OUT', error: 'States.Timeout', state: 'Process' });
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  test('given executions running, abortAll ends each ABORTED in the state it was in', async () => {
+    const engine = new ExecutionEngine(machine({
+      StartAt: 'Prepare',
+      States: { Prepare: { Type: 'Pass', Next: 'Process' }, Process: { Type: 'Task', Resource: INVOKE, End: true } },
+    }), [hung()], { timeScale: 1, events: sink });
+    const outcome = engine.run(execution('run-1'));
+    for (let i = 0; i < 100 && engine.executionsRunning[0]?.state !== 'Process'; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(engine.executionsRunning).toEqual([{ name: 'run-1', state: 'Process' }]);
+    engine.abortAll();
+    expect(await outcome).toMatchObject({ status: 'ABORTED', error: 'Interrupted', state: 'Process' });
+    expect(engine.executionsRunning).toEqual([]);
+  });
+});
