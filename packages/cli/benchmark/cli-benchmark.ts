@@ -11,9 +11,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { readCloudAssembly, selectPipeline, StateDirectory, synthesizeApp } from '@batch-pipeline/local';
+import { serveRuntime } from '@batch-pipeline/local/lib/serve/serve-runtime';
 import { LocalS3Store } from '@batch-pipeline/local/lib/services/s3/local-s3-store';
 import { putLocalFile } from '@batch-pipeline/local/lib/services/s3/put-local-file';
-import { serveRuntime } from '@batch-pipeline/local/lib/serve/serve-runtime';
+import { BackfillSummary } from '../src/commands/backfill';
 
 const OBJECTS = Number(process.env.BENCHMARK_OBJECTS ?? 10_000);
 const EXAMPLE = path.join(__dirname, '..', '..', '..', 'apps', 'example');
@@ -73,16 +74,20 @@ async function main(): Promise<void> {
       await putLocalFile(store, trigger.bucket.name, `${trigger.prefix ?? ''}backlog/plate-${String(index).padStart(5, '0')}.csv`, SAMPLE);
     }
     console.log(`put ${OBJECTS} objects with the trigger off in ${((performance.now() - putStart) / 1_000).toFixed(1)} s`);
-    const served = await serveRuntime({ assemblyDirectory, appDirectory: EXAMPLE, stateDirectory: state.root, timeScale: 0.01, docker: false, port: 0 });
+    const served = await serveRuntime({
+      assemblyDirectory, appDirectory: EXAMPLE, stateDirectory: state.root, timeScale: 0.01, docker: false, port: 0,
+    });
     try {
       const target = ['--endpoint-url', served.endpoint];
       const backfill = await measure(['backfill', '--rate', '1000', '--json', ...target], Number.MAX_SAFE_INTEGER);
-      const summary = JSON.parse(backfill.stdout) as { started: number; alreadyRun: number; durationMs: number; startsPerSecond: number; throttled: number };
-      console.log(`backfill of ${OBJECTS} objects (--rate 1000): started ${summary.started}, already run ${summary.alreadyRun}, ${(summary.durationMs / 1_000).toFixed(1)} s,`
-        + ` ${summary.startsPerSecond.toFixed(0)} starts/s, throttled ${summary.throttled}; the command's peak RSS ${backfill.peakMiB.toFixed(0)} MiB, process ${(backfill.totalMs / 1_000).toFixed(1)} s`);
+      const summary = JSON.parse(backfill.stdout) as BackfillSummary;
+      console.log(`backfill of ${OBJECTS} objects (--rate 1000): started ${summary.started}, already run ${summary.alreadyRun},`
+        + ` ${(summary.durationMs / 1_000).toFixed(1)} s, ${summary.startsPerSecond.toFixed(0)} starts/s, throttled ${summary.throttled};`
+        + ` the command's peak RSS ${backfill.peakMiB.toFixed(0)} MiB, process ${(backfill.totalMs / 1_000).toFixed(1)} s`);
       const runs = await measure(['runs', '--limit', String(OBJECTS), ...target]);
       const rows = runs.stdout.trim().split('\n').length - 1;
-      console.log(`runs over ${OBJECTS} executions (--limit ${OBJECTS}): first row after ${((runs.firstLineMs ?? NaN) / 1_000).toFixed(2)} s, ${rows} rows after ${(runs.totalMs / 1_000).toFixed(1)} s; the command's peak RSS ${runs.peakMiB.toFixed(0)} MiB`);
+      console.log(`runs over ${OBJECTS} executions (--limit ${OBJECTS}): first row after ${((runs.firstLineMs ?? NaN) / 1_000).toFixed(2)} s,`
+        + ` ${rows} rows after ${(runs.totalMs / 1_000).toFixed(1)} s; the command's peak RSS ${runs.peakMiB.toFixed(0)} MiB`);
       const first = await measure(['runs', ...target]);
       console.log(`runs (default --limit 50) over ${OBJECTS} executions: first row after ${((first.firstLineMs ?? NaN) / 1_000).toFixed(2)} s, done after ${(first.totalMs / 1_000).toFixed(2)} s`);
       console.log(`the serving process (runtime and its endpoint) peaked at ${peakServerMiB.toFixed(0)} MiB RSS`);

@@ -1,5 +1,6 @@
 import { parseArgs, ParseArgsConfig } from 'node:util';
 import { CliError } from './cli-error';
+import { CliOutput } from './command';
 import { Connection } from './target/aws-clients';
 
 type OptionSpec = NonNullable<ParseArgsConfig['options']>;
@@ -93,4 +94,21 @@ export function parseTime(name: string, value: string | undefined, now = Date.no
     throw new CliError(`--${name} ${value} is not a time`, 'use an ISO date or time (2026-12-01, 2026-12-01T08:00:00Z) or a duration back from now (30m, 12h, 7d)');
   }
   return new Date(time);
+}
+
+/**
+ * The command line of a command on one run (`<command> <run> [options]`): parsed, with the run;
+ * undefined when --help printed the usage.
+ */
+export function parseRunCommandLine<O extends OptionSpec>(command: string, args: readonly string[], options: O, usage: string, output: CliOutput) {
+  const parsed = parseCommandLine(command, args, options);
+  if (parsed.help) {
+    output.print(usage);
+    return undefined;
+  }
+  const [runId, ...extra] = parsed.positionals;
+  if (runId === undefined || extra.length > 0) {
+    throw new CliError(`${command} takes one run`, `for example \`batch-pipeline ${command} <run> --stack <name>\` (\`batch-pipeline runs\` lists them)`);
+  }
+  return { ...parsed, runId };
 }

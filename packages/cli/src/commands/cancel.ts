@@ -1,9 +1,9 @@
 import { TerminateJobCommand } from '@aws-sdk/client-batch';
 import { CancelTaskExecutionCommand } from '@aws-sdk/client-datasync';
 import { StopExecutionCommand } from '@aws-sdk/client-sfn';
-import { CliError, EXIT } from '../cli-error';
+import { EXIT } from '../cli-error';
 import { Command } from '../command';
-import { parseCommandLine, TARGET_USAGE } from '../command-line';
+import { parseRunCommandLine, TARGET_USAGE } from '../command-line';
 import { describeRun, historyOf } from '../runs/executions';
 import { describeJobs, FINAL_STATES } from '../runs/job-status';
 import { startedResourcesOf } from '../runs/run-history';
@@ -74,13 +74,9 @@ export const cancelCommand: Command = {
   name: 'cancel',
   summary: 'stop a run and the Batch job and DataSync transfers it started; the upload is kept',
   async run(args, output) {
-    const command = parseCommandLine('cancel', args, {});
-    if (command.help) {
-      output.print(USAGE);
-      return EXIT.ok;
-    }
-    const [runId, ...extra] = command.positionals;
-    if (runId === undefined || extra.length > 0) throw new CliError('cancel takes one run', 'for example `batch-pipeline cancel <run> --stack <name>` (runs --status RUNNING lists them)');
+    const command = parseRunCommandLine('cancel', args, {}, USAGE, output);
+    if (!command) return EXIT.ok;
+    const runId = command.runId;
     const target = await resolveTarget(command);
     const cancellation = await cancelRun(target, runId);
     if (command.json) {

@@ -4,7 +4,7 @@ import { GetObjectCommand, GetObjectCommandOutput, paginateListObjectsV2 } from 
 import { checksumOf } from '@batch-pipeline/local';
 import { CliError, EXIT } from '../cli-error';
 import { Command } from '../command';
-import { parseCommandLine, TARGET_USAGE } from '../command-line';
+import { parseRunCommandLine, TARGET_USAGE } from '../command-line';
 import { describeRun } from '../runs/executions';
 import { explainAwsError } from '../target/aws-errors';
 import { call, PipelineTarget, resolveTarget } from '../target/pipeline-target';
@@ -89,13 +89,9 @@ export const fetchCommand: Command = {
   name: 'fetch',
   summary: 'download a run\'s reports into a folder, checksums verified',
   async run(args, output) {
-    const command = parseCommandLine('fetch', args, { to: { type: 'string' } });
-    if (command.help) {
-      output.print(USAGE);
-      return EXIT.ok;
-    }
-    const [runId, ...extra] = command.positionals;
-    if (runId === undefined || extra.length > 0) throw new CliError('fetch takes one run', 'for example `batch-pipeline fetch <run> --to reports/ --stack <name>`');
+    const command = parseRunCommandLine('fetch', args, { to: { type: 'string' } }, USAGE, output);
+    if (!command) return EXIT.ok;
+    const runId = command.runId;
     const target = await resolveTarget(command);
     const directory = path.resolve(command.values.to ?? path.join('reports', runId));
     const described = await describeRun(target, runId);

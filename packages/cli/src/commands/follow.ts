@@ -1,7 +1,7 @@
 import { HistoryEvent } from '@aws-sdk/client-sfn';
 import { CliError, EXIT } from '../cli-error';
 import { Command, CliOutput } from '../command';
-import { parseCommandLine, TARGET_USAGE } from '../command-line';
+import { parseRunCommandLine, TARGET_USAGE } from '../command-line';
 import { formatDuration, formatTime } from '../output/format';
 import { describeRun, historyOf } from '../runs/executions';
 import { describeJobs, WAITING_STATES } from '../runs/job-status';
@@ -103,13 +103,9 @@ export const followCommand: Command = {
   name: 'follow',
   summary: 'print a run\'s states as they happen, why its job waits, and its summary',
   async run(args, output) {
-    const command = parseCommandLine('follow', args, { interval: { type: 'string' } });
-    if (command.help) {
-      output.print(USAGE);
-      return EXIT.ok;
-    }
-    const [runId, ...extra] = command.positionals;
-    if (runId === undefined || extra.length > 0) throw new CliError('follow takes one run', 'for example `batch-pipeline follow <run> --stack <name>` (runs lists them)');
+    const command = parseRunCommandLine('follow', args, { interval: { type: 'string' } }, USAGE, output);
+    if (!command) return EXIT.ok;
+    const runId = command.runId;
     const target = await resolveTarget(command);
     const onLine = command.json ? undefined : output.print;
     const outcome = await followRun(target, runId, { intervalMs: intervalOf(command.values.interval), onLine });

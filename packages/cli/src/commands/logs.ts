@@ -1,7 +1,7 @@
 import { FilterLogEventsCommand, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { CliError, EXIT } from '../cli-error';
+import { EXIT } from '../cli-error';
 import { Command } from '../command';
-import { parseCommandLine, TARGET_USAGE } from '../command-line';
+import { parseRunCommandLine, TARGET_USAGE } from '../command-line';
 import { formatTime } from '../output/format';
 import { describeRun, historyOf } from '../runs/executions';
 import { describeJobs, logStreamsOf } from '../runs/job-status';
@@ -88,13 +88,9 @@ export const logsCommand: Command = {
   name: 'logs',
   summary: 'print a run\'s job log lines and its workspace function\'s lines (--follow)',
   async run(args, output) {
-    const command = parseCommandLine('logs', args, { follow: { type: 'boolean' }, interval: { type: 'string' } });
-    if (command.help) {
-      output.print(USAGE);
-      return EXIT.ok;
-    }
-    const [runId, ...extra] = command.positionals;
-    if (runId === undefined || extra.length > 0) throw new CliError('logs takes one run', 'for example `batch-pipeline logs <run> --stack <name>` (runs lists them)');
+    const command = parseRunCommandLine('logs', args, { follow: { type: 'boolean' }, interval: { type: 'string' } }, USAGE, output);
+    if (!command) return EXIT.ok;
+    const runId = command.runId;
     const target = await resolveTarget(command);
     let described = await describeRun(target, runId);
     const runIdOfInput = (JSON.parse(described.input ?? '{}') as { runId?: string }).runId ?? described.name!;

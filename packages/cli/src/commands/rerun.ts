@@ -2,7 +2,7 @@ import { ExecutionStatus, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { isRunOf, originalRunIdOf, RunInput, rerunIdFor } from '@batch-pipeline/run-contract';
 import { CliError, EXIT } from '../cli-error';
 import { Command } from '../command';
-import { parseCommandLine, TARGET_USAGE } from '../command-line';
+import { parseRunCommandLine, TARGET_USAGE } from '../command-line';
 import { describeRun, executionArnOf, listExecutions } from '../runs/executions';
 import { call, PipelineTarget, resolveTarget } from '../target/pipeline-target';
 import { reportPrefixOf } from '../target/run-locations';
@@ -58,13 +58,9 @@ export const rerunCommand: Command = {
   name: 'rerun',
   summary: 'run the same object version again as <run>-r<n> (refused while a run of it is active)',
   async run(args, output) {
-    const command = parseCommandLine('rerun', args, {});
-    if (command.help) {
-      output.print(USAGE);
-      return EXIT.ok;
-    }
-    const [runId, ...extra] = command.positionals;
-    if (runId === undefined || extra.length > 0) throw new CliError('rerun takes one run', 'for example `batch-pipeline rerun <run> --stack <name>` (runs lists them)');
+    const command = parseRunCommandLine('rerun', args, {}, USAGE, output);
+    if (!command) return EXIT.ok;
+    const runId = command.runId;
     const target = await resolveTarget(command);
     const started = await rerun(target, runId);
     if (command.json) {

@@ -21,7 +21,9 @@ export const FINAL_STATES = new Set(['SUCCEEDED', 'FAILED']);
  * definition names: DescribeJobs' `logConfiguration`, else the template's (`groupsByDefinition`),
  * else Batch's default.
  */
-export function logStreamsOf(job: JobDetail, groupsByDefinition: ReadonlyMap<string, string> = new Map()): Array<{ logGroup: string; logStream: string }> {
+export function logStreamsOf(
+  job: JobDetail, groupsByDefinition: ReadonlyMap<string, string> = new Map(),
+): Array<{ logGroup: string; logStream: string }> {
   const definitionName = (job.jobDefinition ?? '').split('/').pop()?.replace(/:\d+$/, '') ?? '';
   const logGroup = job.container?.logConfiguration?.options?.['awslogs-group'] ?? groupsByDefinition.get(definitionName) ?? '/aws/batch/job';
   const streams = [

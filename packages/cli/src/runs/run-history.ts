@@ -42,20 +42,31 @@ function parseOutput(text: string | undefined): unknown {
   }
 }
 
-/** The Batch job ids (submitJob) and DataSync task execution ARNs (startTaskExecution) a run's tasks returned. */
-export function startedResourcesOf(events: readonly HistoryEvent[]): StartedResources {
-  const jobIds = new Set<string>();
-  const taskExecutionArns = new Set<string>();
-  for (const event of events) {
-    const details = event.taskSubmittedEventDetails ?? event.taskSucceededEventDetails;
-    if (!details) continue;
-    const output = parseOutput(details.output) as Record<string, unknown> | undefined;
-    if (details.resourceType === 'batch' && typeof output?.JobId === 'string') jobIds.add(output.JobId);
-    if (details.resourceType === 'aws-sdk:datasync' && details.resource === 'startTaskExecution' && typeof output?.TaskExecutionArn === 'string') {
-      taskExecutionArns.add(output.TaskExecutionArn);
+/** Every value of a key named `JobId`/`jobId` (Batch) or `TaskExecutionArn` (DataSync) in a task's or state's output. */
+function collect(value: unknown, into: { jobIds: Set<string>; taskExecutionArns: Set<string> }): void {
+  if (Array.isArray(value)) {
+    value.forEach((item) => collect(item, into));
+  } else if (value !== null && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) {
+      if ((key === 'JobId' || key === 'jobId') && typeof item === 'string') into.jobIds.add(item);
+      else if (key === 'TaskExecutionArn' && typeof item === 'string' && item.includes(':datasync:')) into.taskExecutionArns.add(item);
+      else collect(item, into);
     }
   }
-  return { jobIds: [...jobIds], taskExecutionArns: [...taskExecutionArns] };
+}
+
+/**
+ * The Batch job ids and DataSync task execution ARNs a run started: from what its tasks returned
+ * (`TaskSubmitted` of submitJob carries the JobId on AWS) and, where a history has no such event,
+ * from the states' outputs that kept them.
+ */
+export function startedResourcesOf(events: readonly HistoryEvent[]): StartedResources {
+  const found = { jobIds: new Set<string>(), taskExecutionArns: new Set<string>() };
+  for (const event of events) {
+    const output = event.taskSubmittedEventDetails?.output ?? event.taskSucceededEventDetails?.output ?? event.stateExitedEventDetails?.output;
+    if (output) collect(parseOutput(output), found);
+  }
+  return { jobIds: [...found.jobIds], taskExecutionArns: [...found.taskExecutionArns] };
 }
 
 /** One line for a history event a person follows: state entries, task outcomes, the end. */
