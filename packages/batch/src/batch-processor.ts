@@ -359,9 +359,7 @@ export class BatchProcessor extends Construct implements IBatchProcessor {
     this.runnableTimeout = runnableTimeout;
     this.validateMountPath(this.mountPath);
     this.validateEnvironment(props.environment ?? {}, props.secrets ?? {});
-    if (props.localCommand !== undefined && props.localCommand.length === 0) {
-      throw this.error("'localCommand' is empty; allowed: an argument list such as ['node', 'job/report.mjs'], or leave it out");
-    }
+    this.validateLocalCommand(props.localCommand);
     if (this.spot && this.architecture === JobArchitecture.ARM64) {
       throw this.error("'spot' true is not valid with 'architecture' ARM64: Fargate Spot runs X86_64 jobs only; allowed: 'spot' false for ARM64, or 'architecture' X86_64 for Fargate Spot");
     }
@@ -704,6 +702,26 @@ export class BatchProcessor extends Construct implements IBatchProcessor {
     throw this.error(`'image' ${this.image.description} comes from ${this.image.registryKind}, which jobs cannot reach with egress ${network.egress}`
       + ` (reachable: ${network.reachableRegistries.join(', ')}); allowed: an image in a private ECR repository of this region`
       + ' (JobImage.fromEcrRepository, JobImage.fromAsset, or an ECR pull-through cache), or an egress mode with internet access (NAT_GATEWAY, PUBLIC_SUBNETS)');
+  }
+
+  /**
+   * From JavaScript or Python a string passes where the type says an argument list: the local
+   * runtime would then run each character as an argument (or nothing), so it is refused here.
+   */
+  private validateLocalCommand(localCommand: unknown): void {
+    if (localCommand === undefined) return;
+    const allowed = "allowed: an argument list such as ['node', 'job/report.mjs'] (the program, then each argument as its own string), or leave it out";
+    if (!Array.isArray(localCommand)) {
+      const shown = typeof localCommand === 'string' ? `'${localCommand}' (a string)` : `${JSON.stringify(localCommand) ?? String(localCommand)} (${localCommand === null ? 'null' : typeof localCommand})`;
+      throw this.error(`'localCommand' ${shown} is not an argument list; ${allowed}`);
+    }
+    if (localCommand.length === 0) {
+      throw this.error(`'localCommand' is empty; ${allowed}`);
+    }
+    const bad = localCommand.findIndex((argument) => typeof argument !== 'string' || argument === '');
+    if (bad >= 0) {
+      throw this.error(`'localCommand' element ${bad} (${JSON.stringify(localCommand[bad]) ?? String(localCommand[bad])}) is not valid: each element must be a non-empty string; ${allowed}`);
+    }
   }
 
   private error(message: string): Error {

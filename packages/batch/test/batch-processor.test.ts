@@ -503,8 +503,19 @@ describe('BatchProcessor validation', () => {
 
   test('fails when the local command is empty', () => {
     expect(fails({ localCommand: [] })).toThrow(
-      "BatchProcessor 'Job': 'localCommand' is empty; allowed: an argument list such as ['node', 'job/report.mjs'], or leave it out",
+      "BatchProcessor 'Job': 'localCommand' is empty; allowed: an argument list such as ['node', 'job/report.mjs'] (the program, then each argument as its own string), or leave it out",
     );
+  });
+
+  test('given a localCommand written as one string (as JavaScript or Python allow), synth fails naming the construct, the prop and the value', () => {
+    expect(fails({ localCommand: 'node job/report.mjs' as unknown as string[] })).toThrow(
+      "BatchProcessor 'Job': 'localCommand' 'node job/report.mjs' (a string) is not an argument list; allowed: an argument list such as ['node', 'job/report.mjs'] (the program, then each argument as its own string), or leave it out",
+    );
+  });
+
+  test('given a localCommand with an element that is not a non-empty string, synth fails naming the element', () => {
+    expect(fails({ localCommand: ['node', ''] })).toThrow("BatchProcessor 'Job': 'localCommand' element 1 (\"\") is not valid: each element must be a non-empty string");
+    expect(fails({ localCommand: ['node', 7 as unknown as string] })).toThrow("'localCommand' element 1 (7) is not valid");
   });
 
   test('fails when Fargate Spot is asked for ARM64 jobs', () => {
