@@ -74,6 +74,52 @@ describe('checkIamCalls', () => {
     expect(denied).toEqual([]);
   });
 
+  describe('a DataSync start with a manifest', () => {
+    const dataSyncRole = { Type: 'AWS::IAM::Role', Properties: { AssumeRolePolicyDocument: { Statement: [{ Effect: 'Allow', Principal: { Service: 'datasync.amazonaws.com' }, Action: 'sts:AssumeRole' }] } } };
+    function manifestTemplate(machineStatements: unknown[], readerStatements: unknown[]) {
+      return {
+        Resources: {
+          Task: { Type: 'AWS::DataSync::Task', Properties: {} },
+          Manifests: { Type: 'AWS::S3::Bucket', Properties: {} },
+          ReaderRole: dataSyncRole,
+          ReaderPolicy: policy('ReaderRole', readerStatements),
+          MachineRole: statesRole,
+          MachinePolicy: policy('MachineRole', [{ Effect: 'Allow', Action: 'datasync:StartTaskExecution', Resource: { 'Fn::GetAtt': ['Task', 'TaskArn'] } }, ...machineStatements]),
+          Machine: stateMachine({
+            Start: {
+              Type: 'Task',
+              Resource: 'arn:aws:states:::aws-sdk:datasync:startTaskExecution',
+              Parameters: {
+                TaskArn: '@@Task.TaskArn@@',
+                ManifestConfig: { Action: 'TRANSFER', Format: 'CSV', Source: { S3: { 'ManifestObjectPath.$': "States.Format('manifests/{}.csv', $.runId)", 'BucketAccessRoleArn': '@@ReaderRole.Arn@@', 'S3BucketArn': '@@Manifests.Arn@@' } } },
+              },
+              End: true,
+            },
+          }),
+        },
+      };
+    }
+
+    test('passes the manifest role, which reads the run\'s manifest: both are derived, and denied without grants', async () => {
+      // Given no PassRole for the caller and no read for the manifest role
+      const { denied } = await checkIamCalls(manifestTemplate([], [{ Effect: 'Allow', Action: 's3:ListBucket', Resource: { 'Fn::GetAtt': ['Manifests', 'Arn'] } }]));
+      // Then the pass and the reads are denied, on the run's manifest path
+      expect(denied.map((call) => [call.action, call.resource])).toEqual([
+        ['iam:PassRole', 'arn:aws:iam::123456789012:role/ReaderRole'],
+        ['s3:GetObject', expect.stringMatching(/:::.+\/manifests\/example-run\.csv$/)],
+        ['s3:GetObjectVersion', expect.stringMatching(/:::.+\/manifests\/example-run\.csv$/)],
+      ]);
+    });
+
+    test('is allowed by a PassRole to DataSync and the role\'s read of the manifests', async () => {
+      const { denied } = await checkIamCalls(manifestTemplate(
+        [{ Effect: 'Allow', Action: 'iam:PassRole', Resource: { 'Fn::GetAtt': ['ReaderRole', 'Arn'] }, Condition: { StringEquals: { 'iam:PassedToService': 'datasync.amazonaws.com' } } }],
+        [{ Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': ['Manifests', 'Arn'] }, '/manifests/*']] } }],
+      ));
+      expect(denied).toEqual([]);
+    });
+  });
+
   test('a call without an identity grant is denied and names the principal, the call and the state', async () => {
     // Given a role with no statement for the describe call
     const template = {
