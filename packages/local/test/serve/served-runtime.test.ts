@@ -206,7 +206,7 @@ describe('Step Functions', () => {
     expect(await send('AWSStepFunctions.CreateStateMachine', '{}')).toEqual([400, 'UnknownOperationException']);
   });
 
-  test('given a run whose job runs long, when StopExecution, then it ends ABORTED with the error and cause given and its history says so', async () => {
+  test('given a run whose job runs long, when StopExecution, then it ends ABORTED with the error and cause given, its history says so, and its job is terminated', async () => {
     const name = 'stopped-run';
     const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify({ name, mode: 'slow', key: 'k' }) }));
     await new Promise((resolve) => setTimeout(resolve, 300));
@@ -216,6 +216,16 @@ describe('Step Functions', () => {
     const { events } = await sfn.send(new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: 1 }));
     expect(events?.[0]).toMatchObject({ type: 'ExecutionAborted', executionAbortedEventDetails: { error: 'Cancelled', cause: 'by the test' } });
     expect((await sfn.send(new ListExecutionsCommand({ stateMachineArn, statusFilter: 'ABORTED' }))).executions?.map((e) => e.name)).toEqual([name]);
+    // The run's job is terminated: its process gets SIGTERM (exit code 143) and the job ends FAILED with the reason.
+    const job = served.runtime.batchEmulator.listJobs().find((candidate) => candidate.detail.JobName === name)!;
+    const batch = new BatchClient({ ...CLIENT, endpoint: served.endpoint });
+    let terminated;
+    for (let waited = 0; waited < 100; waited++) {
+      terminated = (await batch.send(new DescribeJobsCommand({ jobs: [String(job.detail.JobId)] }))).jobs?.[0];
+      if (terminated?.status === 'FAILED') break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(terminated).toMatchObject({ status: 'FAILED', statusReason: `Terminated: execution ${name} was stopped`, container: { exitCode: 143 } });
   });
 });
 

@@ -47,9 +47,9 @@ export function stepFunctionsApi(service: StepFunctionsService): JsonProtocolSer
         if (body.statusFilter !== undefined && !STATUSES.has(body.statusFilter)) {
           throw serviceError('ValidationException', `1 validation error detected: Value '${String(body.statusFilter)}' at 'statusFilter' failed to satisfy constraint: Member must satisfy enum value set: [${[...STATUSES].join(', ')}]`);
         }
-        const executions = [...service.executions.values()]
-          .filter((execution) => body.statusFilter === undefined || execution.status === body.statusFilter)
-          .sort((a, b) => b.startDate.getTime() - a.startDate.getTime());
+        // Newest first: the executions in reverse start order (two starts can share a millisecond).
+        const executions = [...service.executions.values()].reverse()
+          .filter((execution) => body.statusFilter === undefined || execution.status === body.statusFilter);
         const result = page(executions, body, { ...paging, scope: `executions/${body.statusFilter ?? ''}` });
         return { executions: result.items.map((execution) => summary(execution, machine.arn)), ...(result.nextToken ? { nextToken: result.nextToken } : {}) };
       },
