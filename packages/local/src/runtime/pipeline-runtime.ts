@@ -87,7 +87,7 @@ export class PipelineRuntime {
         throw new LocalRuntimeError(`the trigger function ${fn.name} cannot run locally: ${reason}`, 'write the trigger as a Node.js function');
       }
     }
-    BatchEmulator.checkRunnable(model, { docker: options.docker });
+    BatchEmulator.checkRunnable(model, { docker: options.docker, appDirectory: options.appDirectory ?? defaultAppDirectory(options.assemblyDirectory) });
     const state = StateDirectory.open(options.stateDirectory);
     const runtime = new PipelineRuntime(model, state, options);
     await runtime.startServices();
@@ -297,8 +297,6 @@ export class PipelineRuntime {
       new CloudWatchEmulator(context),
     ], { timeScale: this.timeScale, events: this.events });
     this.service.onStart((execution) => this.runs.set(execution.name, execution));
-    // StopExecution ends what the run started, as far as the runtime can: its Batch jobs.
-    this.service.onStop((execution) => this.batch?.terminateJobsOf(execution.name, `Terminated: execution ${execution.name} was stopped`));
     this.s3.store.onObjectCreated((created) => {
       this.created.push(created);
       this.notify(created);

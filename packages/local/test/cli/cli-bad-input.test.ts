@@ -183,6 +183,26 @@ describe('what the runtime needs', () => {
     expect(existsSync(state)).toBe(false);
   });
 
+  test('a job whose localCommand names a script that does not exist, or is a string', async () => {
+    // given a job definition whose local command runs a script the app folder does not hold
+    const job = (localCommand: unknown) => pipelineAssembly({
+      Job: {
+        Type: 'AWS::Batch::JobDefinition',
+        Properties: { Type: 'container', JobDefinitionName: 'process', ContainerProperties: { Image: 'public.ecr.aws/docker/library/busybox:latest' } },
+        Metadata: { 'batch-pipeline:localRun': { localCommand } },
+      },
+    });
+    const state = path.join(root, 'state');
+
+    // then the CLI names the job definition, the prop and the script, and says what to do, before any run starts
+    expectMistake(await cli('run', upload, '--assembly', job(['node', 'job/missing.mjs']), '--app', root, '--state-dir', state, '--no-docker'),
+      `the job definition 'process' (its BatchProcessor's \`localCommand\`) runs the script 'job/missing.mjs', which does not exist in the app folder ${root}`, /fix the BatchProcessor's `localCommand`.*--app/);
+    expect(existsSync(state)).toBe(false);
+    printed = [];
+    expectMistake(await cli('run', upload, '--assembly', job('node job/report.mjs'), '--app', root, '--state-dir', state, '--no-docker'),
+      'is "node job/report.mjs", not an argument list of non-empty strings', /argument list such as \['node', 'job\/report.mjs'\]/);
+  });
+
   test('a state directory that is not writable (a path under a regular file)', async () => {
     const file = path.join(root, 'file');
     writeFileSync(file, 'a regular file');

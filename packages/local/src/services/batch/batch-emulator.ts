@@ -6,7 +6,9 @@ import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import { FileSystemMount, JobDefinition, JobQueue, PipelineModel } from '../../model/pipeline-model';
 import { LocalRuntimeError } from '../../runtime/local-runtime-error';
+import { localCommandProblem } from './local-command-check';
 import { batchJobNameError, serviceError } from '../service-rules';
+import { scaledSeconds, timerOf } from '../stepfunctions/task-timeouts';
 import { ServiceContext, TaskIntegration, TaskRequest } from '../task-integration';
 import { placementBlockOf, waitForTimeLimitAction } from './job-state-time-limit';
 
@@ -85,10 +87,6 @@ interface Job {
   stoppedAt?: number;
   readonly attemptDetails: Attempt[];
   readonly done: Promise<void>;
-  /** The execution whose Task submitted it (StopExecution terminates its jobs). */
-  execution?: string;
-  /** TerminateJob's reason, once the job was terminated: no attempt starts, the running one is stopped. */
-  terminated?: string;
 }
 
 /** SubmitJob's limits (Batch API reference, SubmitJob, KeyValuePair, JobTimeout, RetryStrategy, EvaluateOnExit). */
@@ -144,7 +142,7 @@ export class BatchEmulator implements TaskIntegration {
    * How each job definition of the model would run, or a LocalRuntimeError that says what to do when
    * one has neither Docker nor a local command. The runtime calls it before any run.
    */
-  public static checkRunnable(model: PipelineModel, options: Pick<BatchEmulatorOptions, 'docker' | 'dockerCommand'> = {}): Map<string, JobRunner> {
+  public static checkRunnable(model: PipelineModel, options: Partial<Pick<BatchEmulatorOptions, 'docker' | 'dockerCommand' | 'appDirectory'>> = {}): Map<string, JobRunner> {
     const runners = new Map<string, JobRunner>();
     for (const definition of model.jobDefinitions.values()) {
       const runner = runnerFor(definition, options);
@@ -153,6 +151,9 @@ export class BatchEmulator implements TaskIntegration {
           `the job definition '${definition.name}' cannot run on this machine: no Docker engine answers and it declares no local command`,
           'start Docker (the job then runs in its image), or give the BatchProcessor a `localCommand` that runs the job as a local process');
       }
+      // A local command whose program or script is missing would fail every run: say so before any starts.
+      const problem = runner === 'local-command' && options.appDirectory !== undefined ? localCommandProblem(definition, options.appDirectory) : undefined;
+      if (problem) throw problem;
       runners.set(definition.arn, runner);
     }
     return runners;
@@ -164,7 +165,7 @@ export class BatchEmulator implements TaskIntegration {
   private readonly waiting: Array<() => void> = [];
   private running = 0;
   /** The attempts running: how to stop each (SIGTERM, then SIGKILL after the stop timeout) and its end. */
-  private readonly attemptsRunning = new Set<{ readonly stop: () => void; readonly ended: Promise<unknown>; readonly job: Job }>();
+  private readonly attemptsRunning = new Set<{ readonly stop: () => void; readonly ended: Promise<unknown> }>();
   private stopping = false;
 
   public constructor(private readonly context: ServiceContext, private readonly options: BatchEmulatorOptions) {}
@@ -175,7 +176,6 @@ export class BatchEmulator implements TaskIntegration {
 
   public async call(request: TaskRequest): Promise<unknown> {
     const job = this.submitJob(request.parameters);
-    job.execution = request.execution.name;
     if (!request.resource.endsWith('.sync')) {
       // SubmitJob's response, with the SDK's HTTP metadata, as the optimized integration returns it.
       const requestId = randomUUID();
@@ -199,20 +199,6 @@ export class BatchEmulator implements TaskIntegration {
   public describeJob(jobId: string): Record<string, unknown> | undefined {
     const job = this.jobs.get(jobId);
     return job ? this.describe(job) : undefined;
-  }
-
-  /**
-   * TerminateJob for every job an execution submitted that has not ended (StopExecution of that
-   * execution): a waiting job never starts, a running attempt is stopped (SIGTERM, then SIGKILL
-   * after the stop timeout), and the job ends FAILED with the reason as its status reason.
-   */
-  public terminateJobsOf(execution: string, reason: string): void {
-    for (const job of this.jobs.values()) {
-      if (job.execution === execution && job.status !== 'SUCCEEDED' && job.status !== 'FAILED') job.terminated = reason;
-    }
-    for (const attempt of this.attemptsRunning) {
-      if (attempt.job.execution === execution) attempt.stop();
-    }
   }
 
   /** Every job submitted since the runtime started, as DescribeJobs shows it, with the file its output goes to (CloudWatch Logs of the served runtime). */
@@ -358,8 +344,8 @@ export class BatchEmulator implements TaskIntegration {
     await this.capacity();
     try {
       for (let attempt = 1; attempt <= job.attempts; attempt++) {
-        if (this.stopping || job.terminated) {
-          job.statusReason = job.terminated ?? RUNTIME_STOPPED;
+        if (this.stopping) {
+          job.statusReason = RUNTIME_STOPPED;
           break;
         }
         job.status = 'STARTING';
@@ -386,9 +372,9 @@ export class BatchEmulator implements TaskIntegration {
           job.statusReason = CONTAINER_EXITED;
           return;
         }
-        job.statusReason = job.terminated ?? (this.stopping ? RUNTIME_STOPPED : detail.StatusReason);
+        job.statusReason = this.stopping ? RUNTIME_STOPPED : detail.StatusReason;
         // A job terminated for exceeding its timeout is not retried (Batch User Guide, "Job timeouts").
-        if (this.stopping || job.terminated || result.timedOut || attempt === job.attempts || this.action(job, detail) === 'EXIT') break;
+        if (this.stopping || result.timedOut || attempt === job.attempts || this.action(job, detail) === 'EXIT') break;
         this.log(job, `attempt ${attempt} failed (${detail.StatusReason}, exit code ${result.exitCode ?? 'none'}): retrying`);
       }
       job.status = 'FAILED';
@@ -471,14 +457,15 @@ export class BatchEmulator implements TaskIntegration {
       signal('SIGTERM');
       killTimer = setTimeout(() => signal('SIGKILL'), (this.options.stopTimeoutSeconds ?? 30) * 1000 * scale);
     };
-    const running = { stop, ended, job };
+    const running = { stop, ended };
     this.attemptsRunning.add(running);
     const limit = job.attemptDurationSeconds;
-    const timeout = limit !== undefined ? setTimeout(() => {
+    // A timeout beyond what a timer waits (about 24.8 days) is not set: a longer one would fire at once.
+    const timeout = limit !== undefined ? timerOf(limit * 1000 * scale, () => {
       timedOut = true;
-      this.log(job, `attempt ${attempt}: ${TIMED_OUT} (${limit} s${scale === 1 ? '' : `, ${formatSeconds(limit * scale)} at time scale ${scale}`}): SIGTERM`);
+      this.log(job, `attempt ${attempt}: ${TIMED_OUT} (${limit} s${scale === 1 ? '' : `, ${scaledSeconds(limit, scale)} at time scale ${scale}`}): SIGTERM`);
       stop();
-    }, limit * 1000 * scale) : undefined;
+    }) : undefined;
     for (const stream of [child.stdout, child.stderr]) {
       createInterface({ input: stream }).on('line', (line) => {
         appendFileSync(job.logFile, `${line}\n`);
@@ -685,10 +672,6 @@ function signalGroup(group: number, signal: NodeJS.Signals): boolean {
   } catch {
     return false;
   }
-}
-
-function formatSeconds(seconds: number): string {
-  return `${Number(seconds.toFixed(3))} s`;
 }
 
 function signalNumber(signal: NodeJS.Signals | null): number {

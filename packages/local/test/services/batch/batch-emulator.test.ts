@@ -325,6 +325,16 @@ describe('Batch emulator: where the job runs', () => {
     expect(existsSync(efs('/runs/run-1/out/report.txt'))).toBe(true);
   });
 
+  test('given a local command whose script, or program, does not exist in the app folder, checkRunnable names the job definition, the prop and the path', () => {
+    const check = (localCommand: unknown) => () => BatchEmulator.checkRunnable(model(definition({ localRun: { localCommand: localCommand as string[] } })), { docker: false, appDirectory });
+    expect(check(['node', 'job/job.js'])).not.toThrow();
+    expect(check(['node', '--enable-source-maps', 'job/missing.js'])).toThrow(
+      `the job definition 'Test-Job' (its BatchProcessor's \`localCommand\`) runs the script 'job/missing.js', which does not exist in the app folder ${appDirectory}`);
+    expect(check(['./bin/missing-tool', 'x'])).toThrow(/runs '\.\/bin\/missing-tool', which does not exist as an executable file in the app folder/);
+    expect(check(['no-such-program-on-path'])).toThrow(/runs 'no-such-program-on-path', which no folder of PATH holds/);
+    expect(check('node job/job.js')).toThrow(LocalRuntimeError);
+  });
+
   test('with neither Docker nor a local command, checkRunnable says what to do', () => {
     const job = definition({ localRun: undefined });
     let error: unknown;
