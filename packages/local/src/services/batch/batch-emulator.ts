@@ -87,6 +87,10 @@ interface Job {
   stoppedAt?: number;
   readonly attemptDetails: Attempt[];
   readonly done: Promise<void>;
+  /** The execution whose Task submitted it (StopExecution terminates its jobs). */
+  execution?: string;
+  /** TerminateJob's reason, once the job was terminated: no attempt starts, the running one is stopped. */
+  terminated?: string;
 }
 
 /** SubmitJob's limits (Batch API reference, SubmitJob, KeyValuePair, JobTimeout, RetryStrategy, EvaluateOnExit). */
@@ -165,7 +169,7 @@ export class BatchEmulator implements TaskIntegration {
   private readonly waiting: Array<() => void> = [];
   private running = 0;
   /** The attempts running: how to stop each (SIGTERM, then SIGKILL after the stop timeout) and its end. */
-  private readonly attemptsRunning = new Set<{ readonly stop: () => void; readonly ended: Promise<unknown> }>();
+  private readonly attemptsRunning = new Set<{ readonly stop: () => void; readonly ended: Promise<unknown>; readonly job: Job }>();
   private stopping = false;
 
   public constructor(private readonly context: ServiceContext, private readonly options: BatchEmulatorOptions) {}
@@ -176,6 +180,7 @@ export class BatchEmulator implements TaskIntegration {
 
   public async call(request: TaskRequest): Promise<unknown> {
     const job = this.submitJob(request.parameters);
+    job.execution = request.execution.name;
     if (!request.resource.endsWith('.sync')) {
       // SubmitJob's response, with the SDK's HTTP metadata, as the optimized integration returns it.
       const requestId = randomUUID();
@@ -199,6 +204,20 @@ export class BatchEmulator implements TaskIntegration {
   public describeJob(jobId: string): Record<string, unknown> | undefined {
     const job = this.jobs.get(jobId);
     return job ? this.describe(job) : undefined;
+  }
+
+  /**
+   * TerminateJob for every job an execution submitted that has not ended (StopExecution of that
+   * execution): a waiting job never starts, a running attempt is stopped (SIGTERM, then SIGKILL
+   * after the stop timeout), and the job ends FAILED with the reason as its status reason.
+   */
+  public terminateJobsOf(execution: string, reason: string): void {
+    for (const job of this.jobs.values()) {
+      if (job.execution === execution && job.status !== 'SUCCEEDED' && job.status !== 'FAILED') job.terminated = reason;
+    }
+    for (const attempt of this.attemptsRunning) {
+      if (attempt.job.execution === execution) attempt.stop();
+    }
   }
 
   /** Every job submitted since the runtime started, as DescribeJobs shows it, with the file its output goes to (CloudWatch Logs of the served runtime). */
@@ -344,8 +363,8 @@ export class BatchEmulator implements TaskIntegration {
     await this.capacity();
     try {
       for (let attempt = 1; attempt <= job.attempts; attempt++) {
-        if (this.stopping) {
-          job.statusReason = RUNTIME_STOPPED;
+        if (this.stopping || job.terminated) {
+          job.statusReason = job.terminated ?? RUNTIME_STOPPED;
           break;
         }
         job.status = 'STARTING';
@@ -372,9 +391,9 @@ export class BatchEmulator implements TaskIntegration {
           job.statusReason = CONTAINER_EXITED;
           return;
         }
-        job.statusReason = this.stopping ? RUNTIME_STOPPED : detail.StatusReason;
+        job.statusReason = job.terminated ?? (this.stopping ? RUNTIME_STOPPED : detail.StatusReason);
         // A job terminated for exceeding its timeout is not retried (Batch User Guide, "Job timeouts").
-        if (this.stopping || result.timedOut || attempt === job.attempts || this.action(job, detail) === 'EXIT') break;
+        if (this.stopping || job.terminated || result.timedOut || attempt === job.attempts || this.action(job, detail) === 'EXIT') break;
         this.log(job, `attempt ${attempt} failed (${detail.StatusReason}, exit code ${result.exitCode ?? 'none'}): retrying`);
       }
       job.status = 'FAILED';
@@ -457,7 +476,7 @@ export class BatchEmulator implements TaskIntegration {
       signal('SIGTERM');
       killTimer = setTimeout(() => signal('SIGKILL'), (this.options.stopTimeoutSeconds ?? 30) * 1000 * scale);
     };
-    const running = { stop, ended };
+    const running = { stop, ended, job };
     this.attemptsRunning.add(running);
     const limit = job.attemptDurationSeconds;
     // A timeout beyond what a timer waits (about 24.8 days) is not set: a longer one would fire at once.
