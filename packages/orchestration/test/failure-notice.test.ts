@@ -6,8 +6,12 @@ const TOPIC_ARN = 'arn:aws:sns:eu-west-2:123456789012:Notifications';
 /** A Batch job's description as Step Functions puts it in the cause of a failed `submitJob.sync`. */
 function jobCause(fields: Record<string, unknown>): string {
   return JSON.stringify({
-    JobArn: 'arn:aws:batch:eu-west-2:123456789012:job/1b2c', JobName: 'scan_csv-0a1b', JobId: '1b2c', Status: 'FAILED',
-    JobDefinition: 'arn:aws:batch:eu-west-2:123456789012:job-definition/Job:1', ...fields,
+    JobArn: 'arn:aws:batch:eu-west-2:123456789012:job/1b2c',
+    JobName: 'scan_csv-0a1b',
+    JobId: '1b2c',
+    Status: 'FAILED',
+    JobDefinition: 'arn:aws:batch:eu-west-2:123456789012:job-definition/Job:1',
+    ...fields,
   });
 }
 
@@ -52,7 +56,11 @@ describe('the failure notification', () => {
       'Log stream:    Job/default/1b2c in CloudWatch log group /batch-pipeline/jobs',
     ]));
     expect(jsonPart(notice.message)).toEqual(expect.objectContaining({
-      event: 'run-failed', runId: RUN.runId, failedStep: 'process', error: 'States.TaskFailed', cause: expect.stringContaining('"ExitCode":3'),
+      event: 'run-failed',
+      runId: RUN.runId,
+      failedStep: 'process',
+      error: 'States.TaskFailed',
+      cause: expect.stringContaining('"ExitCode":3'),
       job: expect.objectContaining({ exitCode: 3, logGroup: '/batch-pipeline/jobs', logStream: 'Job/default/1b2c' }),
     }));
     expect(notice.attributes.exitCode).toEqual({ DataType: 'Number', StringValue: '3' });

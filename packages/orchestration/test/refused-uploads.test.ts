@@ -30,7 +30,8 @@ describe('uploads the trigger refuses, run locally', () => {
     await run.runtime.idle();
     expect(run.runtime.runs.size).toBe(0);
     const notices = run.publishedRecords();
-    expect(notices.map((notice) => [notice.messageAttributes.reason.StringValue, notice.messageAttributes.key.StringValue])).toEqual(expect.arrayContaining([
+    const reasonsAndKeys = notices.map((notice) => [notice.messageAttributes.reason.StringValue, notice.messageAttributes.key.StringValue]);
+    expect(reasonsAndKeys).toEqual(expect.arrayContaining([
       ['zero-byte-object', 'incoming/2026/empty.csv'],
       ['unsupported-key', longName],
     ]));

@@ -67,6 +67,8 @@ export function refusedUploadNotice(upload: RefusedUpload): Notice {
   return {
     subject: subjectLine(`Upload not processed (${explanation.title}): `, fileName),
     message,
-    attributes: stringAttributes({ event: details.event, reason: upload.reason, bucket: upload.bucket, key: upload.key, versionId: upload.versionId }),
+    attributes: stringAttributes({
+      event: details.event, reason: upload.reason, bucket: upload.bucket, key: upload.key, versionId: upload.versionId,
+    }),
   };
 }

@@ -7,9 +7,9 @@ import { LocalS3Endpoint, RecordedDataPoint } from '@batch-pipeline/local';
 import { PipelineRuntime, PipelineRuntimeOptions, Upload } from '@batch-pipeline/local/lib/runtime/pipeline-runtime';
 import { RunSummary } from '@batch-pipeline/local/lib/runtime/run-summary';
 export type { Upload } from '@batch-pipeline/local/lib/runtime/pipeline-runtime';
+import { RunInput } from '@batch-pipeline/run-contract';
 import { TEST_ENV } from '@batch-pipeline/test-support';
 import { App, Stack } from 'aws-cdk-lib';
-import { RunInput } from '@batch-pipeline/run-contract';
 import { PipelineParts, pipelineParts } from '../pipeline-fixture';
 
 /**
@@ -126,7 +126,11 @@ export interface RunResult {
   /** The notifications the run published, as JSON (the whole message, or its JSON part after the readable text). */
   readonly notifications: Array<Record<string, unknown>>;
   /** The notifications the run published as SNS received them: subject, message and message attributes. */
-  readonly published: Array<{ readonly subject?: string; readonly message: string; readonly messageAttributes?: Record<string, { DataType: string; StringValue?: string }> }>;
+  readonly published: Array<{
+    readonly subject?: string;
+    readonly message: string;
+    readonly messageAttributes?: Record<string, { DataType: string; StringValue?: string }>;
+  }>;
   /** The states the run entered, in order. */
   readonly states: string[];
   /** When each state was entered, by its name (the last time). */

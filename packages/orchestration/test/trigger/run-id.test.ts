@@ -1,6 +1,6 @@
+import { batchJobNameError, stepFunctionsExecutionNameError } from '@batch-pipeline/local';
 import { MAX_RUN_ID_LENGTH, RUN_ID_PATTERN, runIdFor, TRANSFER_SLOTS, transferSlotFor } from '@batch-pipeline/run-contract';
 import { TRANSFER_SLOTS as CONSTRUCT_TRANSFER_SLOTS } from '../../src/trigger/run-id';
-import { batchJobNameError, stepFunctionsExecutionNameError } from '@batch-pipeline/local';
 
 describe('runIdFor', () => {
   const upload = { bucket: 'uploads', key: 'incoming/sample 1.csv', versionId: 'v1' };

@@ -1,10 +1,10 @@
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { KMSAccessDeniedException, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { checkPublish, serviceError, stepFunctionsExecutionNameError } from '@batch-pipeline/local';
+import { runIdFor } from '@batch-pipeline/run-contract';
 import { mockClient } from 'aws-sdk-client-mock';
 import { s3Event } from './s3-events';
-import { runIdFor } from '@batch-pipeline/run-contract';
 import { handler } from '../../src/trigger/start-run.lambda';
-import { checkPublish, serviceError, stepFunctionsExecutionNameError } from '@batch-pipeline/local';
 
 const STATE_MACHINE_ARN = 'arn:aws:states:eu-west-2:123456789012:stateMachine:Pipeline';
 const TOPIC_ARN = 'arn:aws:sns:eu-west-2:123456789012:Notifications';

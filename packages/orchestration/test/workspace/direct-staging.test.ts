@@ -6,8 +6,8 @@ import {
   CompleteMultipartUploadCommand, CreateMultipartUploadCommand, DeleteObjectCommand, GetObjectCommand,
   ListObjectsV2Command, PutObjectCommand, S3Client, UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import { handleWorkspaceRequest, StageInRequest, StageOutRequest } from '../../src/workspace/run-workspace.lambda';
 import { checksumOf, LocalS3Sandbox } from '@batch-pipeline/local';
+import { handleWorkspaceRequest, StageInRequest, StageOutRequest } from '../../src/workspace/run-workspace.lambda';
 
 const s3 = new LocalS3Sandbox();
 beforeAll(() => s3.start());
