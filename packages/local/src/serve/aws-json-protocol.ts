@@ -49,7 +49,8 @@ export async function answerJson(service: JsonProtocolService, request: Incoming
   };
   const target = String(request.headers['x-amz-target'] ?? '');
   const [prefix, operationName] = target.split('.', 2);
-  const operation = prefix === service.targetPrefix && Object.hasOwn(service.operations, operationName) ? service.operations[operationName] : undefined;
+  const known = prefix === service.targetPrefix && Object.hasOwn(service.operations, operationName);
+  const operation = known ? service.operations[operationName] : undefined;
   if (!operation) {
     failure(400, 'UnknownOperationException', `the local ${service.title} endpoint does not implement ${target || 'a request without X-Amz-Target'}`);
     return;
@@ -96,8 +97,13 @@ export const pageTokens = {
  * more than `limit` is refused with the service's validation error) and the next token.
  */
 export function page<T>(items: readonly T[], request: { maxResults?: unknown; nextToken?: unknown }, options: {
-  readonly scope: string; readonly defaultMax: number; readonly limit: number; readonly tokenError: string; readonly validationError: string;
-  readonly maxName?: string; readonly tokenName?: string;
+  readonly scope: string;
+  readonly defaultMax: number;
+  readonly limit: number;
+  readonly tokenError: string;
+  readonly validationError: string;
+  readonly maxName?: string;
+  readonly tokenName?: string;
 }): { items: T[]; nextToken?: string } {
   const max = request.maxResults === undefined || request.maxResults === 0 ? options.defaultMax : request.maxResults;
   if (typeof max !== 'number' || !Number.isInteger(max) || max < 1 || max > options.limit) {

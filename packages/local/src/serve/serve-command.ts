@@ -43,7 +43,8 @@ function serveArguments(argv: readonly string[]): { port: number; host: string; 
 export function describeServed(served: ServedRuntime): string[] {
   const { model, state } = served.runtime;
   const uploads = model.uploadTriggers.map((trigger) => `s3://${trigger.bucket.name}/${trigger.prefix ?? ''}`);
-  const others = [...model.buckets.values()].map((bucket) => bucket.name).filter((name) => !model.uploadTriggers.some((trigger) => trigger.bucket.name === name));
+  const watched = new Set(model.uploadTriggers.map((trigger) => trigger.bucket.name));
+  const others = [...model.buckets.values()].map((bucket) => bucket.name).filter((name) => !watched.has(name));
   return [
     `serving ${model.stackName} (pipeline ${model.stateMachine.logicalId}) at ${served.endpoint}`,
     `  stacks     ${served.stacks.join(', ')} (aws cloudformation describe-stacks shows their outputs)`,
@@ -72,8 +73,14 @@ export async function serveCommand(argv: readonly string[], print: (line: string
     if (rest.some((arg) => arg === '--key' || arg.startsWith('--key='))) throw new LocalRuntimeError('`serve` takes no --key', 'upload with `aws s3 cp <file> s3://<bucket>/<prefix>` once it runs');
     const options = parseCliOptions(['watch', ...rest]);
     served = await serveRuntime({
-      assemblyDirectory: options.assemblyDirectory, pipeline: options.pipeline, stateDirectory: options.stateDirectory,
-      appDirectory: options.appDirectory, timeScale: options.timeScale, docker: options.docker, host, port,
+      assemblyDirectory: options.assemblyDirectory,
+      pipeline: options.pipeline,
+      stateDirectory: options.stateDirectory,
+      appDirectory: options.appDirectory,
+      timeScale: options.timeScale,
+      docker: options.docker,
+      host,
+      port,
     });
   } catch (error) {
     if (error instanceof LocalRuntimeError) {

@@ -20,8 +20,14 @@ let bucket: string;
 async function aws(...args: string[]): Promise<string> {
   const { stdout } = await promisify(execFile)(AWS, ['--endpoint-url', served.endpoint, '--output', 'json', ...args], {
     env: {
-      PATH: process.env.PATH, HOME: app.appDirectory, AWS_ACCESS_KEY_ID: 'AKIDSERVED', AWS_SECRET_ACCESS_KEY: 'any-secret', AWS_DEFAULT_REGION: 'eu-west-2',
-      AWS_CONFIG_FILE: path.join(app.appDirectory, 'no-config'), AWS_SHARED_CREDENTIALS_FILE: path.join(app.appDirectory, 'no-credentials'), AWS_PAGER: '',
+      PATH: process.env.PATH,
+      HOME: app.appDirectory,
+      AWS_ACCESS_KEY_ID: 'AKIDSERVED',
+      AWS_SECRET_ACCESS_KEY: 'any-secret',
+      AWS_DEFAULT_REGION: 'eu-west-2',
+      AWS_CONFIG_FILE: path.join(app.appDirectory, 'no-config'),
+      AWS_SHARED_CREDENTIALS_FILE: path.join(app.appDirectory, 'no-credentials'),
+      AWS_PAGER: '',
     },
   });
   return stdout;
@@ -31,8 +37,12 @@ beforeAll(async () => {
   execFileSync('python3', [ENSURE_VENV, '--requirements', path.join(CLI_DIRECTORY, 'requirements.txt'), '--link', path.join(CLI_DIRECTORY, '.venv'), '--label', 'aws-cli'], { stdio: 'ignore' });
   app = writeServedApp();
   served = await serveRuntime({
-    assemblyDirectory: app.assemblyDirectory, appDirectory: app.appDirectory, stateDirectory: `${app.appDirectory}/state`,
-    timeScale: 0.01, docker: false, port: 0,
+    assemblyDirectory: app.assemblyDirectory,
+    appDirectory: app.appDirectory,
+    stateDirectory: `${app.appDirectory}/state`,
+    timeScale: 0.01,
+    docker: false,
+    port: 0,
   });
   bucket = served.runtime.model.uploadTriggers[0].bucket.name;
   const file = path.join(app.appDirectory, 'scan.csv');

@@ -40,8 +40,12 @@ async function upload(...keys: string[]): Promise<void> {
 beforeAll(async () => {
   app = writeServedApp();
   served = await serveRuntime({
-    assemblyDirectory: app.assemblyDirectory, appDirectory: app.appDirectory, stateDirectory: `${app.appDirectory}/state`,
-    timeScale: 0.01, docker: false, port: 0,
+    assemblyDirectory: app.assemblyDirectory,
+    appDirectory: app.appDirectory,
+    stateDirectory: `${app.appDirectory}/state`,
+    timeScale: 0.01,
+    docker: false,
+    port: 0,
   });
   s3 = new S3Client({ ...CLIENT, endpoint: served.endpoint, forcePathStyle: true });
   sfn = new SFNClient({ ...CLIENT, endpoint: served.endpoint });
@@ -67,7 +71,8 @@ describe('served on one port, routed by the SigV4 service name', () => {
       method: 'POST',
       headers: {
         'authorization': 'AWS4-HMAC-SHA256 Credential=AKID/20261206/eu-west-2/dynamodb/aws4_request, SignedHeaders=host, Signature=00',
-        'x-amz-target': 'DynamoDB_20120810.ListTables', 'content-type': 'application/x-amz-json-1.0',
+        'x-amz-target': 'DynamoDB_20120810.ListTables',
+        'content-type': 'application/x-amz-json-1.0',
       },
       body: '{}',
     });
@@ -198,7 +203,8 @@ describe('Step Functions', () => {
       method: 'POST',
       headers: {
         'authorization': 'AWS4-HMAC-SHA256 Credential=AKID/20261206/eu-west-2/states/aws4_request, SignedHeaders=host, Signature=00',
-        'x-amz-target': target, 'content-type': 'application/x-amz-json-1.0',
+        'x-amz-target': target,
+        'content-type': 'application/x-amz-json-1.0',
       },
       body,
     }).then(async (answer) => [answer.status, ((await answer.json()) as { __type: string }).__type]);
@@ -283,7 +289,9 @@ describe('CloudWatch Logs and Batch', () => {
     const stream = logStreams![0].logStreamName!;
     const whole = await logs().send(new GetLogEventsCommand({ logGroupName: JOB_LOG_GROUP, logStreamName: stream, startFromHead: true }));
     const first = await logs().send(new GetLogEventsCommand({ logGroupName: JOB_LOG_GROUP, logStreamName: stream, startFromHead: true, limit: 1 }));
-    const next = await logs().send(new GetLogEventsCommand({ logGroupName: JOB_LOG_GROUP, logStreamName: stream, nextToken: first.nextForwardToken, limit: 1000 }));
+    const next = await logs().send(new GetLogEventsCommand({
+      logGroupName: JOB_LOG_GROUP, logStreamName: stream, nextToken: first.nextForwardToken, limit: 1000,
+    }));
     expect([...first.events!, ...next.events!].map((e) => e.message)).toEqual(whole.events?.map((e) => e.message));
   });
 

@@ -8,7 +8,8 @@ const MAX_JOBS = 100;
 function camelCased(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(camelCased);
   if (value === null || typeof value !== 'object') return value;
-  return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([key, item]) => [key.charAt(0).toLowerCase() + key.slice(1), camelCased(item)]));
+  return Object.fromEntries(Object.entries(value as Record<string, unknown>)
+    .map(([key, item]) => [key.charAt(0).toLowerCase() + key.slice(1), camelCased(item)]));
 }
 
 /**
@@ -17,7 +18,11 @@ function camelCased(value: unknown): unknown {
  * container.logStreamName); an unknown job id is left out of the answer, as Batch does. Any other
  * operation is answered with Batch's `ClientException`, naming what the local runtime serves.
  */
-export async function answerBatch(describeJob: (jobId: string) => Record<string, unknown> | undefined, request: IncomingMessage, response: ServerResponse): Promise<void> {
+export async function answerBatch(
+  describeJob: (jobId: string) => Record<string, unknown> | undefined,
+  request: IncomingMessage,
+  response: ServerResponse,
+): Promise<void> {
   const text = await readBody(request);
   const path = (request.url ?? '/').split('?')[0].toLowerCase();
   const reply = (status: number, body: unknown) => {

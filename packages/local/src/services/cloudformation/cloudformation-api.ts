@@ -151,7 +151,8 @@ export class CloudFormationApi {
       StackId: served.stackId,
       StackName: served.stack.stackName,
       Description: (served.stack.template as { Description?: string }).Description,
-      Parameters: Object.entries(served.stack.template.Parameters ?? {}).map(([key, parameter]) => ({ ParameterKey: key, ParameterValue: parameter.Default })),
+      Parameters: Object.entries(served.stack.template.Parameters ?? {})
+        .map(([key, parameter]) => ({ ParameterKey: key, ParameterValue: parameter.Default })),
       CreationTime: this.created,
       StackStatus: 'CREATE_COMPLETE',
       DisableRollback: false,

@@ -73,7 +73,12 @@ function folderName(name: string): string {
  * (the invocation's request id or run); a job's stream is the `logStreamName` DescribeJobs reports
  * (a job of an earlier session, whose record is gone: `<definition>/default/<job name>`).
  */
-export function pipelineLogGroups(model: PipelineModel, stack: AssemblyStack | undefined, state: StateDirectory, jobs: () => readonly JobLog[]): LogGroupSource[] {
+export function pipelineLogGroups(
+  model: PipelineModel,
+  stack: AssemblyStack | undefined,
+  state: StateDirectory,
+  jobs: () => readonly JobLog[],
+): LogGroupSource[] {
   const resources = stack?.template.Resources ?? {};
   const identifiers = new LocalIdentifiers(model.stackName, resources, model.region, model.account);
   const resolve = (value: unknown, where: string): string | undefined => {
@@ -97,7 +102,10 @@ export function pipelineLogGroups(model: PipelineModel, stack: AssemblyStack | u
       const known = jobs().filter((job) => job.definitionName === definition.name);
       const streams: LogStreamFile[] = known.flatMap((job) => {
         const attempts = (job.detail.Attempts as Array<{ Container?: { LogStreamName?: string } }> | undefined) ?? [];
-        return attempts.flatMap((attempt) => (attempt.Container?.LogStreamName ? [{ name: attempt.Container.LogStreamName, file: job.logFile }] : []));
+        return attempts.flatMap((attempt) => {
+          const name = attempt.Container?.LogStreamName;
+          return name ? [{ name, file: job.logFile }] : [];
+        });
       });
       const folder = path.join(state.logsDirectory, 'batch', definition.name);
       const recorded = new Set(known.map((job) => job.logFile));

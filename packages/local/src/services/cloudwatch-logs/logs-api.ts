@@ -16,6 +16,12 @@ function limitOf(value: unknown, max: number, name = 'limit'): number {
   return value;
 }
 
+/** `startTime` (inclusive) and `endTime` (exclusive) of GetLogEvents and FilterLogEvents, in epoch milliseconds. */
+function inTimeRange(body: Record<string, any>): (line: { timestamp: number }) => boolean {
+  return (line) => (body.startTime === undefined || line.timestamp >= body.startTime)
+    && (body.endTime === undefined || line.timestamp < body.endTime);
+}
+
 /**
  * A CloudWatch Logs filter pattern over unstructured lines: terms that must all appear, a
  * quoted phrase, `?term` alternatives (any of them), `-term` exclusions (CloudWatch Logs User
@@ -57,7 +63,11 @@ export function logsApi(groups: () => readonly LogGroupSource[], region: string,
     return {
       logStreamName: stream.name,
       creationTime: lines[0]?.timestamp ?? Date.now(),
-      ...(lines.length > 0 ? { firstEventTimestamp: lines[0].timestamp, lastEventTimestamp: lines[lines.length - 1].timestamp, lastIngestionTime: lines[lines.length - 1].timestamp } : {}),
+      ...(lines.length > 0 ? {
+        firstEventTimestamp: lines[0].timestamp,
+        lastEventTimestamp: lines[lines.length - 1].timestamp,
+        lastIngestionTime: lines[lines.length - 1].timestamp,
+      } : {}),
       uploadSequenceToken: '1',
       arn: `${groupArn(groupName)}:log-stream:${stream.name}`,
       storedBytes: 0,
@@ -76,8 +86,13 @@ export function logsApi(groups: () => readonly LogGroupSource[], region: string,
         const result = page(all, { maxResults: body.limit, nextToken: body.nextToken }, { ...paging, scope: `groups/${prefix}`, defaultMax: 50, limit: 50 });
         return {
           logGroups: result.items.map((candidate) => ({
-            logGroupName: candidate.name, creationTime: 0, metricFilterCount: 0, arn: `${groupArn(candidate.name)}:*`,
-            logGroupArn: groupArn(candidate.name), storedBytes: 0, logGroupClass: 'STANDARD',
+            logGroupName: candidate.name,
+            creationTime: 0,
+            metricFilterCount: 0,
+            arn: `${groupArn(candidate.name)}:*`,
+            logGroupArn: groupArn(candidate.name),
+            storedBytes: 0,
+            logGroupClass: 'STANDARD',
           })),
           ...(result.nextToken ? { nextToken: result.nextToken } : {}),
         };
@@ -101,8 +116,7 @@ export function logsApi(groups: () => readonly LogGroupSource[], region: string,
         const stream = found.streams().find((candidate) => candidate.name === body.logStreamName);
         if (!stream) throw notFound('log stream');
         const limit = limitOf(body.limit, MAX_EVENTS);
-        const events = readLogLines(stream.file).filter((line) => (body.startTime === undefined || line.timestamp >= body.startTime)
-          && (body.endTime === undefined || line.timestamp < body.endTime));
+        const events = readLogLines(stream.file).filter(inTimeRange(body));
         // Tokens `f/<index>` and `b/<index>`: where the next page forward or backward starts.
         let start: number;
         let end: number;
@@ -128,16 +142,20 @@ export function logsApi(groups: () => readonly LogGroupSource[], region: string,
         }
         const matches = filterPatternMatcher(body.filterPattern);
         const limit = limitOf(body.limit, MAX_EVENTS);
-        const streams = found.streams().filter((stream) => (body.logStreamNames === undefined || (body.logStreamNames as string[]).includes(stream.name))
+        const named = body.logStreamNames as string[] | undefined;
+        const streams = found.streams().filter((stream) => (named === undefined || named.includes(stream.name))
           && stream.name.startsWith(body.logStreamNamePrefix ?? ''));
-        const events = streams.flatMap((stream) => readLogLines(stream.file).map((line, index) => ({ ...line, logStreamName: stream.name, eventId: `${stream.name}/${index}` })))
-          .filter((line) => (body.startTime === undefined || line.timestamp >= body.startTime) && (body.endTime === undefined || line.timestamp < body.endTime)
-            && matches(line.message))
+        const inRange = inTimeRange(body);
+        const events = streams
+          .flatMap((stream) => readLogLines(stream.file).map((line, index) => ({ ...line, logStreamName: stream.name, eventId: `${stream.name}/${index}` })))
+          .filter((line) => inRange(line) && matches(line.message))
           .sort((a, b) => a.timestamp - b.timestamp);
         const offset = pageTokens.decode(body.nextToken, `filter/${found.name}`, 'InvalidParameterException');
         const shown = events.slice(offset, offset + limit);
         return {
-          events: shown.map((line) => ({ logStreamName: line.logStreamName, timestamp: line.timestamp, message: line.message, ingestionTime: line.timestamp, eventId: line.eventId })),
+          events: shown.map(({ logStreamName, timestamp, message, eventId }) => ({
+            logStreamName, timestamp, message, ingestionTime: timestamp, eventId,
+          })),
           searchedLogStreams: streams.map((stream) => ({ logStreamName: stream.name, searchedCompletely: true })),
           ...(offset + limit < events.length ? { nextToken: pageTokens.encode(`filter/${found.name}`, offset + limit) } : {}),
         };

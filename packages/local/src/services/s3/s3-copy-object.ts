@@ -18,7 +18,9 @@ const MAX_COPY_SOURCE_BYTES = 5 * 1024 * 1024 * 1024;
  * The copy is a single-part object: its ETag is the MD5 of the body. A full-object checksum is
  * kept; a composite one (of parts) does not apply to the copy and is dropped.
  */
-export async function copyObject(store: LocalS3Store, request: IncomingMessage, response: ServerResponse, bucket: string, key: string): Promise<void> {
+export async function copyObject(
+  store: LocalS3Store, request: IncomingMessage, response: ServerResponse, bucket: string, key: string,
+): Promise<void> {
   const source = copySource(String(request.headers['x-amz-copy-source']));
   const record = sourceVersion(store, source);
   if (record.size > MAX_COPY_SOURCE_BYTES) {

@@ -94,7 +94,9 @@ export async function listObjectVersions(store: LocalS3Store, response: ServerRe
   const encode = encoder(query);
   const body = page.map((row) => {
     if (row.commonPrefix !== undefined) return `<CommonPrefixes>${xmlElements({ Prefix: encode(row.commonPrefix) })}</CommonPrefixes>`;
-    const common = { Key: encode(row.key), VersionId: row.record.versionId, IsLatest: row.isLatest, LastModified: new Date(row.record.lastModified).toISOString() };
+    const common = {
+      Key: encode(row.key), VersionId: row.record.versionId, IsLatest: row.isLatest, LastModified: new Date(row.record.lastModified).toISOString(),
+    };
     return row.record.deleteMarker
       ? `<DeleteMarker>${xmlElements(common)}<Owner>${xmlElements(OWNER)}</Owner></DeleteMarker>`
       : `<Version>${xmlElements({

@@ -12,7 +12,11 @@ const STARTED = new Date();
 function summary(execution: StartedExecution, stateMachineArn: string): Record<string, unknown> {
   const stopDate = execution.stopped?.stopDate ?? (execution.result ? new Date(execution.result.stoppedAt) : undefined);
   return {
-    executionArn: execution.arn, stateMachineArn, name: execution.name, status: execution.status, startDate: execution.startDate,
+    executionArn: execution.arn,
+    stateMachineArn,
+    name: execution.name,
+    status: execution.status,
+    startDate: execution.startDate,
     ...(stopDate ? { stopDate } : {}),
   };
 }
@@ -51,7 +55,8 @@ export function stepFunctionsApi(service: StepFunctionsService): JsonProtocolSer
         const executions = [...service.executions.values()].reverse()
           .filter((execution) => body.statusFilter === undefined || execution.status === body.statusFilter);
         const result = page(executions, body, { ...paging, scope: `executions/${body.statusFilter ?? ''}` });
-        return { executions: result.items.map((execution) => summary(execution, machine.arn)), ...(result.nextToken ? { nextToken: result.nextToken } : {}) };
+        const executionsShown = result.items.map((execution) => summary(execution, machine.arn));
+        return { executions: executionsShown, ...(result.nextToken ? { nextToken: result.nextToken } : {}) };
       },
       GetExecutionHistory: (body) => {
         const execution = service.execution(body.executionArn);
@@ -67,9 +72,15 @@ export function stepFunctionsApi(service: StepFunctionsService): JsonProtocolSer
       DescribeStateMachine: (body) => {
         checkMachine(body.stateMachineArn);
         return {
-          stateMachineArn: machine.arn, name: machine.name, status: 'ACTIVE', definition: JSON.stringify(machine.definition),
-          roleArn: `arn:aws:iam::${machine.arn.split(':')[4]}:role/${machine.name}-role`, type: 'STANDARD', creationDate: STARTED,
-          loggingConfiguration: { level: 'OFF', includeExecutionData: false }, tracingConfiguration: { enabled: false },
+          stateMachineArn: machine.arn,
+          name: machine.name,
+          status: 'ACTIVE',
+          definition: JSON.stringify(machine.definition),
+          roleArn: `arn:aws:iam::${machine.arn.split(':')[4]}:role/${machine.name}-role`,
+          type: 'STANDARD',
+          creationDate: STARTED,
+          loggingConfiguration: { level: 'OFF', includeExecutionData: false },
+          tracingConfiguration: { enabled: false },
         };
       },
       ListStateMachines: (body) => {
