@@ -20,7 +20,7 @@ export function notificationMismatch(model: PipelineModel, bucket: string, key: 
   return `the key does not end in the watched suffix ${suffixes} (the bucket's notification filter)`;
 }
 
-/** What the trigger said of an upload it started no run for: its reason, and whether it published a notification. */
+/** What the trigger said of an upload it started no run for: the object and the trigger's reason. */
 export interface TriggerSkip {
   readonly bucket: string;
   readonly key: string;
