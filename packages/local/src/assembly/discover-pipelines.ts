@@ -226,16 +226,22 @@ function jobQueues(reader: StackReader): Map<string, JobQueue> {
     const properties = reader.resolve(resource.Properties ?? {}, id);
     // The compute environments this stack defines; one of another stack leaves the capacity unknown.
     const capacities = (properties.ComputeEnvironmentOrder ?? []).map((entry: { ComputeEnvironment?: string }) => {
-      const environment = typeof entry.ComputeEnvironment === 'string' ? reader.logicalIdOf('AWS::Batch::ComputeEnvironment', entry.ComputeEnvironment) : undefined;
-      const maxvCpus = environment ? reader.resolve(reader.stack.template.Resources[environment].Properties ?? {}, environment).ComputeResources?.MaxvCpus : undefined;
-      return typeof maxvCpus === 'number' ? maxvCpus : undefined;
+      const environment = typeof entry.ComputeEnvironment === 'string'
+        ? reader.logicalIdOf('AWS::Batch::ComputeEnvironment', entry.ComputeEnvironment) : undefined;
+      const resources = environment
+        ? reader.resolve(reader.stack.template.Resources[environment].Properties ?? {}, environment).ComputeResources : undefined;
+      return typeof resources?.MaxvCpus === 'number' ? resources.MaxvCpus as number : undefined;
     });
-    const maxvCpus = capacities.length > 0 && capacities.every((capacity: number | undefined) => capacity !== undefined) ? Math.max(...capacities) : undefined;
+    const known = capacities.length > 0 && capacities.every((capacity: number | undefined) => capacity !== undefined);
+    const maxvCpus = known ? Math.max(...capacities) : undefined;
     const actions = (properties.JobStateTimeLimitActions ?? []).map((action: Record<string, unknown>) => ({
       reason: String(action.Reason), state: String(action.State), maxTimeSeconds: Number(action.MaxTimeSeconds), action: String(action.Action),
     }));
     return [arn, {
-      logicalId: id, name: reader.identifiers.nameOf(id), arn, state: properties.State === 'DISABLED' ? 'DISABLED' : 'ENABLED',
+      logicalId: id,
+      name: reader.identifiers.nameOf(id),
+      arn,
+      state: properties.State === 'DISABLED' ? 'DISABLED' : 'ENABLED',
       ...(maxvCpus !== undefined ? { maxvCpus } : {}),
       ...(actions.length > 0 ? { jobStateTimeLimitActions: actions } : {}),
     }];

@@ -84,8 +84,11 @@ export class SnsTopics {
     // One appendFileSync per line: lines of concurrent publishers never interleave.
     appendFileSync(file, `${JSON.stringify(record)}\n`);
     this.context.events.emit({
-      type: 'notification', topicArn: input.topicArn, message: input.message,
-      ...(input.subject !== undefined ? { subject: input.subject } : {}), file,
+      type: 'notification',
+      topicArn: input.topicArn,
+      message: input.message,
+      ...(input.subject !== undefined ? { subject: input.subject } : {}),
+      file,
       ...(origin.executionName !== undefined ? { execution: origin.executionName } : {}),
     });
     return messageId;
@@ -110,7 +113,8 @@ export class SnsEmulator implements TaskIntegration {
 
   public async call(request: TaskRequest): Promise<unknown> {
     // `executionName` is the execution's name, the run id the runtime files notifications under.
-    const messageId = this.topics.publish(request.parameters, { execution: request.execution.arn, executionName: request.execution.name, state: request.stateName });
+    const origin = { execution: request.execution.arn, executionName: request.execution.name, state: request.stateName };
+    const messageId = this.topics.publish(request.parameters, origin);
     // The optimized integration returns the Publish response with the SDK's HTTP metadata.
     const requestId = randomUUID();
     return {

@@ -11,7 +11,11 @@ const local = useTestState('job-state-time-limit');
 
 function queue(changes: Partial<JobQueue> = {}): JobQueue {
   return {
-    logicalId: 'Queue', name: 'Test-Queue', arn: 'arn:aws:batch:eu-west-2:123456789012:job-queue/Test-Queue', state: 'ENABLED', maxvCpus: 1,
+    logicalId: 'Queue',
+    name: 'Test-Queue',
+    arn: 'arn:aws:batch:eu-west-2:123456789012:job-queue/Test-Queue',
+    state: 'ENABLED',
+    maxvCpus: 1,
     jobStateTimeLimitActions: [{ action: 'CANCEL', state: 'RUNNABLE', reason: REASON, maxTimeSeconds: 600 }],
     ...changes,
   };
@@ -19,18 +23,28 @@ function queue(changes: Partial<JobQueue> = {}): JobQueue {
 
 function definition(vcpus: number): JobDefinition {
   return {
-    logicalId: 'Job', name: 'Test-Job', arn: 'arn:aws:batch:eu-west-2:123456789012:job-definition/Test-Job:1',
-    environment: {}, mounts: [], attempts: 1, evaluateOnExit: [], vcpus,
+    logicalId: 'Job',
+    name: 'Test-Job',
+    arn: 'arn:aws:batch:eu-west-2:123456789012:job-definition/Test-Job:1',
+    environment: {},
+    mounts: [],
+    attempts: 1,
+    evaluateOnExit: [],
+    vcpus,
     // A command that would fail if it ever ran: a job that cannot be placed never starts.
     localRun: { localCommand: ['node', '-e', 'require("fs").writeFileSync("started", ""); process.exit(3)'] },
     image: 'busybox',
   };
 }
 
+function modelOf(jobQueue: JobQueue, job: JobDefinition) {
+  return testModel({ jobQueues: new Map([[jobQueue.arn, jobQueue]]), jobDefinitions: new Map([[job.arn, job]]) });
+}
+
 /** Submits one job (`.sync`) to an emulator at the given time scale and says how it ended and how long it took. */
 async function submit(jobQueue: JobQueue, vcpus: number, timeScale: number): Promise<{ error?: Error; detail?: any; ms: number }> {
   const job = definition(vcpus);
-  const context = { ...local.context(testModel({ jobQueues: new Map([[jobQueue.arn, jobQueue]]), jobDefinitions: new Map([[job.arn, job]]) })), timeScale };
+  const context = { ...local.context(modelOf(jobQueue, job)), timeScale };
   const batch = new BatchEmulator(context, { appDirectory: local.root, docker: false });
   const started = Date.now();
   try {
@@ -59,7 +73,7 @@ describe('a job the compute environment cannot place (job-state time limits)', (
   test('given no time-limit action for the reason, it stays RUNNABLE until the runtime stops', async () => {
     const jobQueue = queue({ jobStateTimeLimitActions: [{ action: 'CANCEL', state: 'RUNNABLE', reason: 'CAPACITY:INSUFFICIENT_INSTANCE_CAPACITY', maxTimeSeconds: 600 }] });
     const job = definition(2);
-    const context = { ...local.context(testModel({ jobQueues: new Map([[jobQueue.arn, jobQueue]]), jobDefinitions: new Map([[job.arn, job]]) })), timeScale: 0.0005 };
+    const context = { ...local.context(modelOf(jobQueue, job)), timeScale: 0.0005 };
     const batch = new BatchEmulator(context, { appDirectory: local.root, docker: false });
     const outcome = batch.call({ resource: SYNC, stateName: 'Process', parameters: { JobName: 'run-1', JobQueue: jobQueue.arn, JobDefinition: job.arn }, execution: TEST_EXECUTION })
       .then(() => 'succeeded', (error: Error) => JSON.parse(error.message).StatusReason);
