@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { temporaryDirectory, TRIGGER_ASSET, writeAssembly } from '../assembly/tiny-assembly';
+import { serveRuntime, ServedRuntime } from '../../src/serve/serve-runtime';
+import { pipelineTemplate, temporaryDirectory, TRIGGER_ASSET, writeAssembly } from '../assembly/tiny-assembly';
 
 /**
  * A small pipeline for the served runtime's tests, written as `cdk synth` would: an upload bucket
@@ -72,48 +73,39 @@ function definition(): unknown {
 export function writeServedApp(): ServedApp {
   const appDirectory = temporaryDirectory('served-app-');
   writeFileSync(path.join(appDirectory, 'job.js'), JOB_CODE);
-  const template = {
-    Resources: {
-      UploadBucket: {
-        Type: 'AWS::S3::Bucket',
-        Properties: {
-          VersioningConfiguration: { Status: 'Enabled' },
-          NotificationConfiguration: {
-            LambdaConfigurations: [{
-              Event: 's3:ObjectCreated:*', Function: { 'Fn::GetAtt': ['Trigger', 'Arn'] }, Filter: { S3Key: { Rules: [{ Name: 'prefix', Value: 'incoming/' }] } },
-            }],
-          },
-        },
+  // The smallest pipeline's upload bucket (versioned, its notification on incoming/), with this app's trigger, state machine and job.
+  const resources = {
+    TriggerLogs: { Type: 'AWS::Logs::LogGroup', Properties: { LogGroupName: TRIGGER_LOG_GROUP } },
+    Trigger: {
+      Type: 'AWS::Lambda::Function',
+      Properties: {
+        Code: { S3Bucket: { 'Fn::Sub': 'cdk-hnb659fds-assets-${AWS::AccountId}-${AWS::Region}' }, S3Key: TRIGGER_ASSET },
+        Handler: 'index.handler',
+        Runtime: 'nodejs22.x',
+        Timeout: 30,
+        LoggingConfig: { LogGroup: { Ref: 'TriggerLogs' } },
+        Environment: { Variables: { STATE_MACHINE_ARN: { Ref: 'StateMachine' } } },
       },
-      TriggerLogs: { Type: 'AWS::Logs::LogGroup', Properties: { LogGroupName: TRIGGER_LOG_GROUP } },
-      Trigger: {
-        Type: 'AWS::Lambda::Function',
-        Properties: {
-          Code: { S3Bucket: { 'Fn::Sub': 'cdk-hnb659fds-assets-${AWS::AccountId}-${AWS::Region}' }, S3Key: TRIGGER_ASSET },
-          Handler: 'index.handler',
-          Runtime: 'nodejs22.x',
-          Timeout: 30,
-          LoggingConfig: { LogGroup: { Ref: 'TriggerLogs' } },
-          Environment: { Variables: { STATE_MACHINE_ARN: { Ref: 'StateMachine' } } },
-        },
-      },
-      StateMachine: { Type: 'AWS::StepFunctions::StateMachine', Properties: { DefinitionString: definition() } },
-      Queue: { Type: 'AWS::Batch::JobQueue', Properties: { Priority: 1, State: 'ENABLED', ComputeEnvironmentOrder: [] } },
-      JobLogs: { Type: 'AWS::Logs::LogGroup', Properties: { LogGroupName: JOB_LOG_GROUP } },
-      JobDefinition: {
-        Type: 'AWS::Batch::JobDefinition',
-        Metadata: { 'batch-pipeline:localRun': { localCommand: ['node', 'job.js'] } },
-        Properties: {
-          Type: 'container',
-          PlatformCapabilities: ['FARGATE'],
-          ContainerProperties: {
-            Image: 'public.ecr.aws/docker/library/node:22',
-            LogConfiguration: { LogDriver: 'awslogs', Options: { 'awslogs-group': { Ref: 'JobLogs' } } },
-          },
-        },
-      },
-      Topic: { Type: 'AWS::SNS::Topic' },
     },
+    StateMachine: { Type: 'AWS::StepFunctions::StateMachine', Properties: { DefinitionString: definition() } },
+    Queue: { Type: 'AWS::Batch::JobQueue', Properties: { Priority: 1, State: 'ENABLED', ComputeEnvironmentOrder: [] } },
+    JobLogs: { Type: 'AWS::Logs::LogGroup', Properties: { LogGroupName: JOB_LOG_GROUP } },
+    JobDefinition: {
+      Type: 'AWS::Batch::JobDefinition',
+      Metadata: { 'batch-pipeline:localRun': { localCommand: ['node', 'job.js'] } },
+      Properties: {
+        Type: 'container',
+        PlatformCapabilities: ['FARGATE'],
+        ContainerProperties: {
+          Image: 'public.ecr.aws/docker/library/node:22',
+          LogConfiguration: { LogDriver: 'awslogs', Options: { 'awslogs-group': { Ref: 'JobLogs' } } },
+        },
+      },
+    },
+    Topic: { Type: 'AWS::SNS::Topic' },
+  };
+  const template = {
+    Resources: pipelineTemplate({ notifications: 'bucket', prefix: 'incoming/', resources }).Resources,
     Outputs: {
       UploadBucketName: { Description: 'Upload under incoming/ to start a run', Value: { Ref: 'UploadBucket' } },
       StateMachineArn: { Value: { Ref: 'StateMachine' }, Export: { Name: { 'Fn::Sub': '${AWS::StackName}-StateMachineArn' } } },
@@ -124,4 +116,18 @@ export function writeServedApp(): ServedApp {
   }]);
   writeFileSync(path.join(assemblyDirectory, `asset.${TRIGGER_ASSET.replace(/\.zip$/, '')}`, 'index.js'), TRIGGER_CODE);
   return { appDirectory, assemblyDirectory };
+}
+
+/** The app, served on a free port of 127.0.0.1 with waits a hundred times shorter and jobs as local processes. */
+export async function serveApp(): Promise<{ app: ServedApp; served: ServedRuntime }> {
+  const app = writeServedApp();
+  const served = await serveRuntime({
+    assemblyDirectory: app.assemblyDirectory,
+    appDirectory: app.appDirectory,
+    stateDirectory: `${app.appDirectory}/state`,
+    timeScale: 0.01,
+    docker: false,
+    port: 0,
+  });
+  return { app, served };
 }

@@ -2,8 +2,8 @@ import { execFile, execFileSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { STACK, TRIGGER_LOG_GROUP, writeServedApp } from './served-app';
-import { serveRuntime, ServedRuntime } from '../../src/serve/serve-runtime';
+import { STACK, TRIGGER_LOG_GROUP, ServedApp, serveApp } from './served-app';
+import { ServedRuntime } from '../../src/serve/serve-runtime';
 
 /**
  * The real AWS CLI v1 (hash-pinned in aws-cli/requirements.txt, installed once per lock by the
@@ -14,7 +14,7 @@ const AWS = path.join(CLI_DIRECTORY, '.venv', 'bin', 'aws');
 const ENSURE_VENV = path.join(__dirname, '..', '..', '..', '..', 'tools', 'template-scan', 'ensure_venv.py');
 
 let served: ServedRuntime;
-let app: ReturnType<typeof writeServedApp>;
+let app: ServedApp;
 let bucket: string;
 
 async function aws(...args: string[]): Promise<string> {
@@ -35,15 +35,7 @@ async function aws(...args: string[]): Promise<string> {
 
 beforeAll(async () => {
   execFileSync('python3', [ENSURE_VENV, '--requirements', path.join(CLI_DIRECTORY, 'requirements.txt'), '--link', path.join(CLI_DIRECTORY, '.venv'), '--label', 'aws-cli'], { stdio: 'ignore' });
-  app = writeServedApp();
-  served = await serveRuntime({
-    assemblyDirectory: app.assemblyDirectory,
-    appDirectory: app.appDirectory,
-    stateDirectory: `${app.appDirectory}/state`,
-    timeScale: 0.01,
-    docker: false,
-    port: 0,
-  });
+  ({ app, served } = await serveApp());
   bucket = served.runtime.model.uploadTriggers[0].bucket.name;
   const file = path.join(app.appDirectory, 'scan.csv');
   writeFileSync(file, 'a,b\n1,2\n');

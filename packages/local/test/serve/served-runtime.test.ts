@@ -12,14 +12,14 @@ import {
   DescribeExecutionCommand, DescribeStateMachineCommand, GetExecutionHistoryCommand, ListExecutionsCommand, ListStateMachinesCommand,
   paginateGetExecutionHistory, paginateListExecutions, SFNClient, StartExecutionCommand, StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
-import { JOB_LOG_GROUP, STACK, TRIGGER_LOG_GROUP, writeServedApp } from './served-app';
-import { serveRuntime, ServedRuntime } from '../../src/serve/serve-runtime';
+import { JOB_LOG_GROUP, STACK, TRIGGER_LOG_GROUP, ServedApp, serveApp } from './served-app';
+import { ServedRuntime } from '../../src/serve/serve-runtime';
 
 /** Any credentials: the served runtime checks no signature. */
 const CLIENT = { region: 'eu-west-2', credentials: { accessKeyId: 'AKIDSERVED', secretAccessKey: 'any-secret' } };
 
 let served: ServedRuntime;
-let app: ReturnType<typeof writeServedApp>;
+let app: ServedApp;
 let s3: S3Client;
 let sfn: SFNClient;
 let bucket: string;
@@ -38,15 +38,7 @@ async function upload(...keys: string[]): Promise<void> {
 }
 
 beforeAll(async () => {
-  app = writeServedApp();
-  served = await serveRuntime({
-    assemblyDirectory: app.assemblyDirectory,
-    appDirectory: app.appDirectory,
-    stateDirectory: `${app.appDirectory}/state`,
-    timeScale: 0.01,
-    docker: false,
-    port: 0,
-  });
+  ({ app, served } = await serveApp());
   s3 = new S3Client({ ...CLIENT, endpoint: served.endpoint, forcePathStyle: true });
   sfn = new SFNClient({ ...CLIENT, endpoint: served.endpoint });
   bucket = served.runtime.model.uploadTriggers[0].bucket.name;
