@@ -17,6 +17,8 @@ import { putLocalFile } from '@batch-pipeline/local/lib/services/s3/put-local-fi
 import { BackfillSummary } from '../src/commands/backfill';
 
 const OBJECTS = Number(process.env.BENCHMARK_OBJECTS ?? 10_000);
+/** Starts a second asked of backfill: each start is a run the served runtime executes at once, on this machine. */
+const RATE = Number(process.env.BENCHMARK_RATE ?? 200);
 const EXAMPLE = path.join(__dirname, '..', '..', '..', 'apps', 'example');
 const SAMPLE = path.join(EXAMPLE, 'samples', 'plate-reader-2026-11-30.csv');
 const BIN = path.join(__dirname, '..', 'bin', 'batch-pipeline');
@@ -79,9 +81,9 @@ async function main(): Promise<void> {
     });
     try {
       const target = ['--endpoint-url', served.endpoint];
-      const backfill = await measure(['backfill', '--rate', '1000', '--json', ...target], Number.MAX_SAFE_INTEGER);
+      const backfill = await measure(['backfill', '--rate', String(RATE), '--json', ...target], Number.MAX_SAFE_INTEGER);
       const summary = JSON.parse(backfill.stdout) as BackfillSummary;
-      console.log(`backfill of ${OBJECTS} objects (--rate 1000): started ${summary.started}, already run ${summary.alreadyRun},`
+      console.log(`backfill of ${OBJECTS} objects (--rate ${RATE}): started ${summary.started}, already run ${summary.alreadyRun},`
         + ` ${(summary.durationMs / 1_000).toFixed(1)} s, ${summary.startsPerSecond.toFixed(0)} starts/s, throttled ${summary.throttled};`
         + ` the command's peak RSS ${backfill.peakMiB.toFixed(0)} MiB, process ${(backfill.totalMs / 1_000).toFixed(1)} s`);
       const runs = await measure(['runs', '--limit', String(OBJECTS), ...target]);
