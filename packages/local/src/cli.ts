@@ -6,6 +6,7 @@ import { staleAssembly } from './cli/stale-assembly';
 import { catchStateDirectoryFailures, probeStateDirectory, stateDirectoryError } from './cli/state-directory-failure';
 import { describeSkipReason, notificationMismatch, TriggerSkip, triggerSkipOf } from './cli/upload-outcome';
 import { BucketWatcher } from './runtime/bucket-watcher';
+import { handleInterrupts, interruptedNotice, reportInterrupt } from './runtime/interrupt-handler';
 import { LocalRuntimeError } from './runtime/local-runtime-error';
 import { PipelineRuntime, Upload } from './runtime/pipeline-runtime';
 
@@ -31,12 +32,22 @@ async function run(options: CliOptions, print: (line: string) => void): Promise<
   warnWhenStale(options, print);
   const runtime = await startRuntime(options, printer);
   const failures = catchStateDirectoryFailures(options.stateDirectory);
+  // Ctrl-C: runs in progress end ABORTED with their summaries written; a second one exits at once.
+  const interrupts = handleInterrupts(runtime, print);
   try {
     const trigger = runtime.model.uploadTriggers[0];
     const skips = triggerSkips(runtime);
     print(`pipeline ${runtime.model.stackName}/${runtime.model.stateMachine.logicalId}, state in ${path.relative(process.cwd(), runtime.state.root) || '.'}`);
     const uploads: Upload[] = [];
     let nothingStarted = 0;
+    if (options.rerunInterrupted) {
+      for (const upload of runtime.rerunInterrupted()) {
+        print(`running again s3://${upload.bucket}/${upload.key} (version ${upload.version.versionId}), interrupted earlier`);
+        uploads.push(upload);
+      }
+    } else {
+      interruptedNotice(runtime.interruptedRuns(), runtime.state.root).forEach(print);
+    }
     for (const file of options.files) {
       const key = options.key ?? `${trigger.prefix ?? ''}${path.basename(file)}`;
       checkKey(key, options.key !== undefined ? '--key' : `the key of ${path.basename(file)}`);
@@ -51,7 +62,8 @@ async function run(options: CliOptions, print: (line: string) => void): Promise<
       print(`uploaded ${path.relative(process.cwd(), file)} to s3://${upload.bucket}/${upload.key}`);
       uploads.push(upload);
     }
-    await Promise.race([runtime.idle(), failures.failed]);
+    await Promise.race([runtime.idle(), failures.failed, interrupts.handled]);
+    if (interrupts.fired) return await reportInterrupt(interrupts, runtime.state.root, print, (summary) => printer.summary(summary));
     const broken = probeStateDirectory(options.stateDirectory);
     if (broken) throw broken;
     let failed = 0;
@@ -75,6 +87,7 @@ async function run(options: CliOptions, print: (line: string) => void): Promise<
     }
     return failed > 0 ? EXIT.runFailed : nothingStarted > 0 ? EXIT.nothingStarted : EXIT.ok;
   } finally {
+    interrupts.dispose();
     failures.dispose();
     await runtime.stop();
   }
@@ -129,16 +142,19 @@ async function watch(options: CliOptions, print: (line: string) => void): Promis
   watcher.followCommits(runtime.s3Endpoint.store, trigger.bucket.name);
   triggerSkips(runtime, (skip) => print(`\nno run started for s3://${skip.bucket}/${skip.key}: ${describeSkipReason(skip.reason)}`));
   print(`watching ${path.relative(process.cwd(), path.join(folder, trigger.prefix ?? ''))}/ : copy files there to run them (Ctrl-C to stop)`);
+  const interrupts = handleInterrupts(runtime, print);
+  interruptedNotice(runtime.interruptedRuns(), runtime.state.root).forEach(print);
+  if (options.rerunInterrupted) {
+    for (const upload of runtime.rerunInterrupted()) print(`running again s3://${upload.bucket}/${upload.key} (version ${upload.version.versionId}), interrupted earlier`);
+  }
   watcher.start();
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
+  // Ctrl-C: runs in progress end ABORTED with their summaries written (each is printed as it ends).
+  const summaries = await interrupts.handled;
   await watcher.stop();
-  print('stopping: waiting for the runs in progress');
-  await runtime.idle();
+  const code = summaries.some((summary) => summary.status === 'ABORTED') ? await reportInterrupt(interrupts, runtime.state.root, print) : 0;
+  interrupts.dispose();
   await runtime.stop();
-  return 0;
+  return code;
 }
 
 /** The CLI, for `bin` and for tests: returns the exit code. */

@@ -14,7 +14,8 @@ SNS and CloudWatch are emulated. No AWS account is used.
 Commands:
   run <file>...     upload each file into the watched bucket, run the pipeline, print each
                     run's progress and summary; exits 1 when a run failed, 4 when an upload
-                    started no run (the reason is printed), 2 for a mistake you can fix
+                    started no run (the reason is printed), 2 for a mistake you can fix,
+                    130 when Ctrl-C interrupted runs (recorded ABORTED; Ctrl-C twice exits at once)
   watch             upload every file copied into the watched bucket's folder of the state
                     directory (for example .batch-pipeline/buckets/<bucket>/incoming/) until Ctrl-C
 
@@ -29,6 +30,8 @@ Options:
   --fast            compress every wait 100 times (a demo takes seconds); same as --time-scale 0.01
   --time-scale <n>  multiply every wait by n (0 < n <= 1)
   --no-docker       run jobs as their local command even when a Docker engine answers
+  --rerun-interrupted  run again the runs an earlier Ctrl-C interrupted in this state directory
+                    (run; files are then optional)
   --quiet           print only the summaries
   --verbose         also print what the functions and jobs write (always kept in <state-dir>/logs/)
   --help            this text
@@ -48,6 +51,8 @@ export interface CliOptions {
   readonly docker?: boolean;
   readonly quiet: boolean;
   readonly verbose: boolean;
+  /** Run again the runs an interrupt ended in this state directory. */
+  readonly rerunInterrupted?: boolean;
 }
 
 /** Fails with what to do unless `file` is a file this process can read (an upload of `run`). */
@@ -89,6 +94,7 @@ export function parseCliOptions(argv: readonly string[], cwd = process.cwd()): C
         'fast': { type: 'boolean' },
         'time-scale': { type: 'string' },
         'no-docker': { type: 'boolean' },
+        'rerun-interrupted': { type: 'boolean' },
         'quiet': { type: 'boolean' },
         'verbose': { type: 'boolean' },
         'help': { type: 'boolean', short: 'h' },
@@ -105,7 +111,7 @@ export function parseCliOptions(argv: readonly string[], cwd = process.cwd()): C
   if (command !== 'run' && command !== 'watch') {
     throw new LocalRuntimeError(`unknown command '${command}'`, 'use `batch-pipeline run <file>` or `batch-pipeline watch` (see --help)');
   }
-  if (command === 'run' && files.length === 0) {
+  if (command === 'run' && files.length === 0 && !values['rerun-interrupted']) {
     throw new LocalRuntimeError('`run` needs at least one file to upload', 'for example `batch-pipeline run samples/scan.csv`');
   }
   if (command === 'watch' && files.length > 0) {
@@ -154,5 +160,6 @@ export function parseCliOptions(argv: readonly string[], cwd = process.cwd()): C
     docker: values['no-docker'] ? false : undefined,
     quiet: values.quiet ?? false,
     verbose: values.verbose ?? false,
+    rerunInterrupted: values['rerun-interrupted'] ?? false,
   };
 }

@@ -1,5 +1,6 @@
 import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { INTERRUPTED, interruptedRuns, markRerun, removeRunFolders } from './interrupted-runs';
 import { LocalRuntimeError } from './local-runtime-error';
 import { ReportLocation, RunSummary } from './run-summary';
 import { eventTypeMatches, keyFilterMatches, s3EventFor } from './s3-event';
@@ -109,6 +110,9 @@ export class PipelineRuntime {
   private service?: StepFunctionsService;
   private dataSync?: DataSyncEmulator;
   private batch?: BatchEmulator;
+  private engine?: ExecutionEngine;
+  /** Set by interrupt(): no upload event starts a run any more. */
+  private interrupting = false;
 
   private constructor(public readonly model: PipelineModel, public readonly state: StateDirectory, private readonly options: PipelineRuntimeOptions) {
     this.timeScale = options.timeScale ?? 1;
@@ -222,9 +226,69 @@ export class PipelineRuntime {
       ...(outcome.cause ? { cause: outcome.cause } : {}),
       notifications: this.notificationsByExecution.get(runId) ?? [],
       logsDirectory: this.state.logsDirectory,
+      ...(outcome.state && outcome.status !== 'SUCCEEDED' ? { state: outcome.state } : {}),
     };
     writeFileSync(this.state.runSummaryFile(runId), JSON.stringify(summary, undefined, 2));
     return summary;
+  }
+
+  /**
+   * What Ctrl-C does: no upload starts a run any more, the function processes end, every run in
+   * progress is aborted (ABORTED, error "Interrupted", with the state it was in), its jobs end as
+   * Batch stops a container (SIGTERM to the job's process group, SIGKILL after the stop timeout),
+   * its DataSync transfers are cancelled and its folders on the local file systems are removed; its
+   * upload is kept, so that it can run again (`interruptedRuns`, `rerunInterrupted`). Writes the
+   * summary of every run of this runtime, finished ones as they are, and resolves with them.
+   * Call stop() after.
+   */
+  public async interrupt(): Promise<RunSummary[]> {
+    this.interrupting = true;
+    const interruptedAt = new Date().toISOString();
+    this.engine?.abortAll();
+    await this.functions?.stop();
+    // A run the trigger started while its process was ending.
+    await new Promise((resolve) => setImmediate(resolve));
+    this.engine?.abortAll();
+    this.dataSync?.dispose();
+    await this.batch?.stop();
+    const summaries: RunSummary[] = [];
+    for (const runId of this.runs.keys()) {
+      const summary = await this.summaryOf(runId);
+      if (summary.status !== 'ABORTED' || summary.error !== INTERRUPTED) {
+        summaries.push(summary);
+        continue;
+      }
+      const recorded: RunSummary = { ...summary, interruptedAt, removedFolders: removeRunFolders(this.state, runId) };
+      writeFileSync(this.state.runSummaryFile(runId), JSON.stringify(recorded, undefined, 2));
+      summaries.push(recorded);
+    }
+    return summaries;
+  }
+
+  /** The runs of this state directory an interrupt ended and that were not run again, oldest first. */
+  public interruptedRuns(): RunSummary[] {
+    return interruptedRuns(this.state);
+  }
+
+  /**
+   * Runs every interrupted run of this state directory again: its upload (the same object version)
+   * is delivered to the trigger once more, as S3 would deliver its event. An upload that no longer
+   * exists is reported and skipped. Resolves with the uploads delivered again.
+   */
+  public rerunInterrupted(): Upload[] {
+    const uploads: Upload[] = [];
+    for (const summary of this.interruptedRuns()) {
+      const { bucket, key, versionId } = summary.input;
+      const version = this.s3!.store.versions(bucket, key).find((record) => !record.deleteMarker && record.versionId === (versionId ?? 'null'));
+      if (!version) {
+        this.events.emit({ type: 'log', source: 's3', message: `s3://${bucket}/${key} (version ${versionId ?? 'null'}) of the interrupted run ${summary.runId} no longer exists: not run again` });
+        continue;
+      }
+      markRerun(this.state, summary);
+      this.notify({ bucket, key, record: version, eventName: 'ObjectCreated:Put', sequencer: Date.now().toString(16).toUpperCase().padStart(16, '0') });
+      uploads.push({ bucket, key, version });
+    }
+    return uploads;
   }
 
   /** Listens to what happens (state changes, notifications, job output). */
@@ -289,7 +353,7 @@ export class PipelineRuntime {
       docker: this.options.docker,
       ...this.options.batch,
     });
-    holder.engine = new ExecutionEngine(this.model.stateMachine, [
+    this.engine = holder.engine = new ExecutionEngine(this.model.stateMachine, [
       new LambdaIntegration(context, this.functions),
       this.dataSync,
       this.batch,
@@ -307,6 +371,7 @@ export class PipelineRuntime {
 
   /** S3 → Lambda: every matching notification configuration invokes its function asynchronously. */
   private notify(created: ObjectCreated): void {
+    if (this.interrupting) return;
     const bucket = [...this.model.buckets.values()].find((candidate) => candidate.name === created.bucket);
     for (const [index, trigger] of this.model.uploadTriggers.entries()) {
       if (!bucket || !this.matches(trigger, created)) continue;

@@ -25,4 +25,12 @@ export interface RunSummary {
   readonly notifications: readonly string[];
   /** Where the functions' and jobs' output of the run is. */
   readonly logsDirectory?: string;
+  /** The state the run was in when it timed out or was interrupted. */
+  readonly state?: string;
+  /** When the local runtime was interrupted during the run (ISO 8601). */
+  readonly interruptedAt?: string;
+  /** The run's folders the interrupt removed from the local file systems. */
+  readonly removedFolders?: readonly string[];
+  /** When an interrupted run was started again (`--rerun-interrupted`). */
+  readonly rerunAt?: string;
 }
