@@ -21,7 +21,8 @@ const started: LocalRun[] = [];
 beforeAll(async () => {
   pipeline = await SynthesizedPipeline.synthesize((parts) => {
     new PipelineOrchestration(parts.stack, 'Orchestration', {
-      ...pipelineProps(parts), staging: StagingStrategy.DATASYNC, stageInTimeout: Duration.minutes(5), stageOutTimeout: Duration.minutes(5),
+      // 30 minutes of stage-in is 36 s at the tests' time scale: three stages of one key queue behind each other on a busy machine.
+      ...pipelineProps(parts), staging: StagingStrategy.DATASYNC, stageInTimeout: Duration.minutes(30), stageOutTimeout: Duration.minutes(5),
     });
   });
 });

@@ -76,10 +76,11 @@ export async function writeManifest(target: ManifestTarget, client: S3Client): P
  * object's key, which every run of that key shares, so the file there may be another version's:
  *
  * 1. the version's size and checksum come from S3 (HeadObject of the event's version);
- * 2. a staged file of another size is left where it is (it is another run's) -> `StagedFileMismatch`;
- * 3. otherwise it is renamed into `/runs/<runId>/in/` (atomic: two runs cannot both take it) and
- *    its checksum is computed there; a mismatch puts it back, only if nothing took its place
- *    (a hard link cannot overwrite), and fails `StagedFileMismatch`.
+ * 2. the staged file's size and checksum are compared where it lies; another version's file is
+ *    left there (it is another run's) -> `StagedFileMismatch`;
+ * 3. the file is renamed into `/runs/<runId>/in/` (atomic: two runs cannot both take it); if it
+ *    changed between the check and the rename, it is put back, only if nothing took its place
+ *    (a hard link cannot overwrite) -> `StagedFileMismatch`.
  *
  * The state machine retries the stage on `StagedFileMismatch` and `StagedFileMissing` a bounded
  * number of times; a mismatch never reaches the job.
@@ -98,32 +99,36 @@ export async function claimStagedFile(
   const wanted = expectedCheck(head);
   const describeExpected = `${source} (${expected.size} bytes${wanted.value ? `, ${wanted.algorithm} ${wanted.value}` : ''})`;
 
-  let found: number;
-  try {
-    found = (await stat(staged)).size;
-  } catch {
-    throw workspaceError('StagedFileMissing', `the staged file ${request.stagedPath} is not on the file system; expected ${describeExpected}. Another run of the same key took or removed it`);
-  }
-  if (found !== expected.size) {
-    throw workspaceError('StagedFileMismatch', `expected ${describeExpected} but found ${request.stagedPath} of ${found} bytes: another version of the key was staged there`);
+  const missing = () => workspaceError('StagedFileMissing',
+    `the staged file ${request.stagedPath} is not on the file system; expected ${describeExpected}. Another run of the same key took or removed it`);
+  const before = await stat(staged).catch(() => { throw missing(); });
+  // Checked where it lies: a file of another version is never moved, so another run's DataSync
+  // execution that is still writing or verifying it is not disturbed.
+  const actual = before.size === expected.size && wanted.value !== undefined && before.size <= MAX_CHECKSUM_BYTES
+    ? await digestOf(staged, wanted.algorithm as Computable).catch(() => { throw missing(); })
+    : undefined;
+  if (before.size !== expected.size || (actual !== undefined && actual !== wanted.value)) {
+    throw workspaceError('StagedFileMismatch', `expected ${describeExpected} but found ${request.stagedPath} of ${before.size} bytes`
+      + `${actual !== undefined ? `, ${wanted.algorithm} ${actual}` : ''}: another version of the key was staged there`);
   }
   const inputDirectory = resolveUnderMount(mountPath, paths.inputDirectory);
   await mkdir(inputDirectory, { recursive: true });
   await mkdir(resolveUnderMount(mountPath, paths.outputDirectory), { recursive: true });
   const claimed = path.join(inputDirectory, request.fileName);
-  try {
-    await rename(staged, claimed);
-  } catch {
+  // The rename is the claim: atomic, so two runs cannot both take the file.
+  await rename(staged, claimed).catch(() => {
     throw workspaceError('StagedFileMissing', `the staged file ${request.stagedPath} was taken by another run of the same key before this run could claim it; expected ${describeExpected}`);
-  }
-  const bytes = (await stat(claimed)).size;
-  const actual = wanted.value !== undefined && bytes <= MAX_CHECKSUM_BYTES ? await digestOf(claimed, wanted.algorithm as Computable) : undefined;
-  if (bytes !== expected.size || (actual !== undefined && actual !== wanted.value)) {
-    // Hand the file back for the run whose version it is, unless a newer copy is already there.
+  });
+  // The file checked must be the file taken: a copy written over it since (a write sets the
+  // modification time to now, not to the object's time DataSync preserves) or in its place is not.
+  const after = await stat(claimed);
+  if (after.ino !== before.ino || after.size !== before.size || after.mtimeMs !== before.mtimeMs) {
+    // Hand it back for the run whose copy it is, unless a newer copy is already there (a link never overwrites).
     await link(claimed, staged).catch(() => undefined);
     await rm(claimed, { force: true });
-    throw workspaceError('StagedFileMismatch', `expected ${describeExpected} but found ${request.stagedPath} of ${bytes} bytes${actual !== undefined ? `, ${wanted.algorithm} ${actual}` : ''}: another version of the key was staged there`);
+    throw workspaceError('StagedFileMismatch', `expected ${describeExpected} but ${request.stagedPath} was written again while this run checked it (now ${after.size} bytes): another version of the key was staged there`);
   }
+  const bytes = after.size;
   const check: StagedFileCheck = actual !== undefined ? wanted : { algorithm: 'none' };
   const inputPath = `${paths.inputDirectory}/${request.fileName}`;
   console.log(JSON.stringify({ outcome: 'prepared', runId: request.runId, source, inputPath, bytes, check }));

@@ -1,10 +1,25 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { checksumOf, LocalS3Sandbox } from '@batch-pipeline/local';
 import { handleWorkspaceRequest, PrepareRequest } from '../../src/workspace/run-workspace.lambda';
 import { expectedCheck, manifestLine } from '../../src/workspace/staged-file';
+
+/** Runs once just before the next rename the workspace function makes: another writer racing the claim. */
+let mockBeforeRename: ((from: string) => void) | undefined;
+jest.mock('node:fs/promises', () => {
+  const actual = jest.requireActual('node:fs/promises');
+  return {
+    ...actual,
+    rename: async (from: string, to: string) => {
+      const hook = mockBeforeRename;
+      mockBeforeRename = undefined;
+      hook?.(from);
+      return actual.rename(from, to);
+    },
+  };
+});
 
 // The DataSync path: the workspace function writes the run's manifest before the transfer, then
 // claims the staged file only when it is the upload event's version.
@@ -118,7 +133,25 @@ describe('prepare claims the staged file only when it is the upload event\'s ver
     expect(error.name).toBe('StagedFileMismatch');
     expect(error.message).toBe(`expected s3://${bucket}/incoming/scan.csv version ${first} (9 bytes, CRC32 ${checksumOf('CRC32', Buffer.from('version 1'))}) `
       + `but found /staging/scan.csv of 9 bytes, CRC32 ${checksumOf('CRC32', Buffer.from('version 2'))}: another version of the key was staged there`);
-    // and the file is back where the run of version 2 will look for it; this run's input directory is empty
+    // and the file stays where the run of version 2 will look for it (never moved); this run has no input
+    expect(readFileSync(path.join(mount, 'staging', 'scan.csv'), 'utf-8')).toBe('version 2');
+    expect(existsSync(path.join(mount, 'runs', RUN, 'in', 'scan.csv'))).toBe(false);
+  });
+
+  test('a staged file written again between its check and the claim is handed back and fails StagedFileMismatch', async () => {
+    // Given version 1 staged, and another execution that writes version 2 over it just before the rename
+    const bucket = newBucket();
+    const first = await put(bucket, 'incoming/scan.csv', 'version 1');
+    stage('scan.csv', 'version 1');
+    mockBeforeRename = (from) => {
+      writeFileSync(from, 'version 2');
+      utimesSync(from, new Date(), new Date(Date.now() + 60_000));
+    };
+    // When the run of version 1 prepares
+    const error = await rejection(handleWorkspaceRequest(prepare(bucket, 'incoming/scan.csv', first!, 9), mount));
+    // Then it does not keep the file: it is back at the staging path, and the run stages again
+    expect(error.name).toBe('StagedFileMismatch');
+    expect(error.message).toContain('was written again while this run checked it');
     expect(readFileSync(path.join(mount, 'staging', 'scan.csv'), 'utf-8')).toBe('version 2');
     expect(readdirSync(path.join(mount, 'runs', RUN, 'in'))).toEqual([]);
   });
