@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const READMES = ['README.md', 'packages/pipeline/README.md', 'apps/example/README.md', 'packages/cli/README.md'];
-const COMMAND_SOURCES = ['packages/cli/src', 'packages/local/src/cli'];
+const COMMAND_SOURCES = ['packages/cli/src', 'packages/local/src/cli', 'packages/local/src/serve'];
 
 function sourcesOf(directory) {
   return readdirSync(join(root, directory), { recursive: true })
