@@ -2,15 +2,15 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { readCloudAssembly, selectPipeline, StateDirectory, synthesizeApp } from '@batch-pipeline/local';
-import { serveRuntime, ServedRuntime } from '@batch-pipeline/local/lib/serve/serve-runtime';
 import { LocalS3Store } from '@batch-pipeline/local/lib/services/s3/local-s3-store';
 import { putLocalFile } from '@batch-pipeline/local/lib/services/s3/put-local-file';
-import { batchPipeline } from './cli-process';
+import { batchPipeline, ServeProcess, startServe } from './cli-process';
 import { BackfillSummary } from '../../src/commands/backfill';
 import { RunRow } from '../../src/commands/runs';
 
 /**
- * The README recipe through the real binary, against the example app served on a local port:
+ * The README recipe through the real binary, against the example app served by `batch-pipeline serve`
+ * (a process too) on a local port:
  * objects put while the trigger was off, then serve, run (upload, follow, fetch), runs, follow,
  * fetch, logs, rerun, backfill (1,000 objects -> 1,000 runs, a second back-fill starts 0).
  */
@@ -19,7 +19,7 @@ const SAMPLE = path.join(EXAMPLE, 'samples', 'plate-reader-2026-11-30.csv');
 const BACKFILLED = 1_000;
 
 let work: string;
-let served: ServedRuntime;
+let served: ServeProcess;
 let target: string[];
 let firstRun: string;
 
@@ -35,7 +35,7 @@ beforeAll(async () => {
   for (let index = 0; index < BACKFILLED; index++) {
     await putLocalFile(store, trigger.bucket.name, `${trigger.prefix ?? ''}before/plate-${String(index).padStart(4, '0')}.csv`, SAMPLE);
   }
-  served = await serveRuntime({ assemblyDirectory, appDirectory: EXAMPLE, stateDirectory: state.root, timeScale: 0.01, docker: false, port: 0 });
+  served = await startServe(['--assembly', assemblyDirectory, '--app', EXAMPLE, '--state-dir', state.root, '--fast', '--no-docker'], work);
   target = ['--endpoint-url', served.endpoint];
 }, 600_000);
 
@@ -115,7 +115,11 @@ describe('the example app served, through the batch-pipeline binary', () => {
     const summary = JSON.parse(result.stdout) as BackfillSummary;
     // The sample `run` uploaded is under the prefix too, and ran already.
     expect(summary).toMatchObject({ listed: BACKFILLED + 1, started: BACKFILLED, alreadyRun: 1, refused: {} });
-    await served.runtime.idle();
+    // Until every back-filled run has ended.
+    for (let running = 1; running > 0;) {
+      running = (JSON.parse((await batchPipeline(['runs', '--status', 'RUNNING', '--limit', '5000', '--json', ...target], work)).stdout) as RunRow[]).length;
+      if (running > 0) await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
     const runs = JSON.parse((await batchPipeline(['runs', '--limit', '5000', '--json', ...target], work)).stdout) as RunRow[];
     const backfilled = runs.filter((row) => row.inputKey?.includes('/before/'));
     expect(backfilled.filter((row) => row.status !== 'SUCCEEDED')).toEqual([]);
