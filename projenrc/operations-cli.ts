@@ -83,10 +83,12 @@ export class OperationsCli extends typescript.TypeScriptProject {
       steps: [{ exec: 'ts-node --project benchmark/tsconfig.json benchmark/cli-benchmark.ts' }],
     });
     this.addPackageIgnore('/benchmark/');
-    // The end-to-end tests run the local runtime, which runs orchestration's bundled functions.
+    // The end-to-end tests synthesize and serve the example app: Nx first synthesizes it (which
+    // compiles every construct package and bundles orchestration's functions). A task dependency
+    // only: the package graph stays example <- cli.
     this.package.addField('nx', {
       targets: {
-        test: { dependsOn: ['^compile', 'pre-compile', { projects: [`${PROJECT.npmScope}/orchestration`], target: 'pre-compile' }] },
+        test: { dependsOn: ['^compile', 'pre-compile', { projects: [`${PROJECT.npmScope}/example`], target: 'synth' }] },
       },
     });
     this.gitignore.exclude('/.batch-pipeline/');
