@@ -27,14 +27,15 @@ describe('BatchPipeline with defaults', () => {
   // Given only a job image
   const { pipeline, template } = pipelineStack();
 
-  test('creates the whole pipeline: 107 resources, one of each part', () => {
+  test('creates the whole pipeline: 115 resources, one of each part', () => {
     // Then the template holds every part once, and the dashboard
     const counts = resourceCounts(template);
-    expect(Object.values(counts).reduce((sum, count) => sum + count, 0)).toBe(107);
+    expect(Object.values(counts).reduce((sum, count) => sum + count, 0)).toBe(115);
     expect(counts).toMatchObject({
       'AWS::EC2::VPC': 1,
       'AWS::EC2::NatGateway': 1,
-      'AWS::S3::Bucket': 3,
+      // uploads, reports, access logs, and the stage-in's DataSync manifests
+      'AWS::S3::Bucket': 4,
       'AWS::EFS::FileSystem': 1,
       'AWS::EFS::AccessPoint': 1,
       'AWS::DataSync::Task': 2,
@@ -179,24 +180,25 @@ describe('BatchPipeline with existing resources', () => {
 
   test('existingUploadBucket: no upload bucket is created, the trigger and stage-in watch that bucket', () => {
     const { template } = pipelineStack({}, (stack) => ({ existingUploadBucket: s3.Bucket.fromBucketName(stack, 'Uploads', 'my-uploads') }));
-    // Then only the reports and access-log buckets are new
-    template.resourceCountIs('AWS::S3::Bucket', 2);
+    // Then only the reports, access-log and manifest buckets are new
+    template.resourceCountIs('AWS::S3::Bucket', 3);
     template.hasResourceProperties('Custom::S3BucketNotifications', { BucketName: 'my-uploads' });
     expect(JSON.stringify(template.findResources('AWS::DataSync::LocationS3', { Properties: { Subdirectory: '/incoming/' } }))).toContain(':::my-uploads');
   });
 
   test('existingReportsBucket: no reports bucket is created, stage-out writes to that bucket', () => {
     const { template } = pipelineStack({}, (stack) => ({ existingReportsBucket: s3.Bucket.fromBucketName(stack, 'Reports', 'my-reports') }));
-    template.resourceCountIs('AWS::S3::Bucket', 2);
+    template.resourceCountIs('AWS::S3::Bucket', 3);
     expect(JSON.stringify(template.findResources('AWS::DataSync::LocationS3', { Properties: { Subdirectory: '/reports/' } }))).toContain(':::my-reports');
   });
 
-  test('both buckets existing: no bucket at all is created', () => {
+  test('both buckets existing: no upload, reports or access-log bucket is created, only the stage-in\'s manifest bucket', () => {
     const { template } = pipelineStack({}, (stack) => ({
       existingUploadBucket: s3.Bucket.fromBucketName(stack, 'Uploads', 'my-uploads'),
       existingReportsBucket: s3.Bucket.fromBucketName(stack, 'Reports', 'my-reports'),
     }));
-    template.resourceCountIs('AWS::S3::Bucket', 0);
+    template.resourceCountIs('AWS::S3::Bucket', 1);
+    template.hasResource('AWS::S3::Bucket', { Properties: { LifecycleConfiguration: { Rules: [{ ExpirationInDays: 7, Status: 'Enabled', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } }] } } });
   });
 
   test('existingFileSystem and existingAccessPoint: no file system is created, every part mounts that access point and may reach it over NFS', () => {
