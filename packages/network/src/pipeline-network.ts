@@ -125,6 +125,17 @@ export interface PipelineNetworkProps {
   readonly additionalInterfaceEndpoints?: ec2.InterfaceVpcEndpointAwsService[];
 
   /**
+   * In how many AZs the interface endpoints of `VPC_ENDPOINTS` mode get a network interface
+   * (the first N AZs of the new VPC). Each endpoint is billed per AZ and hour, so 1 AZ costs a
+   * third of 3; jobs in the other AZs still reach the endpoints (private DNS answers VPC-wide,
+   * the local route joins the subnets, the endpoint security group admits the whole VPC CIDR),
+   * but pay cross-AZ data transfer for that traffic and lose the endpoints while that one AZ is down.
+   *
+   * @default - every AZ of the VPC (`maxAzs`)
+   */
+  readonly interfaceEndpointAzs?: number;
+
+  /**
    * Record VPC flow logs (all traffic) to CloudWatch Logs.
    *
    * @default true
@@ -199,6 +210,9 @@ export class PipelineNetwork extends Construct implements IPipelineNetwork {
     if (props.additionalInterfaceEndpoints?.length && this.egress !== EgressMode.VPC_ENDPOINTS) {
       throw new Error(`PipelineNetwork '${id}': 'additionalInterfaceEndpoints' is only used with 'egress' VPC_ENDPOINTS, got egress ${this.egress}; remove it or switch to VPC_ENDPOINTS`);
     }
+    if (props.interfaceEndpointAzs !== undefined && this.egress !== EgressMode.VPC_ENDPOINTS) {
+      throw new Error(`PipelineNetwork '${id}': 'interfaceEndpointAzs' is only used with 'egress' VPC_ENDPOINTS, got egress ${this.egress}; remove it or switch to VPC_ENDPOINTS`);
+    }
     if (props.vpc) {
       this.rejectNewVpcProps(props);
       this.vpc = props.vpc;
@@ -219,7 +233,7 @@ export class PipelineNetwork extends Construct implements IPipelineNetwork {
       subnets: [this.privateSubnets],
     });
     this.interfaceEndpoints = !props.vpc && this.egress === EgressMode.VPC_ENDPOINTS
-      ? this.createEndpoints(props.cidr ?? DEFAULT_CIDR, props.additionalInterfaceEndpoints ?? [])
+      ? this.createEndpoints(props.cidr ?? DEFAULT_CIDR, props.additionalInterfaceEndpoints ?? [], this.endpointSubnets(props))
       : [];
 
     if (props.flowLogs ?? true) {
@@ -334,7 +348,18 @@ export class PipelineNetwork extends Construct implements IPipelineNetwork {
     return vpc;
   }
 
-  private createEndpoints(vpcCidr: string, additional: ec2.InterfaceVpcEndpointAwsService[]): ec2.IInterfaceVpcEndpoint[] {
+  /** The private subnets of the first `interfaceEndpointAzs` AZs, or all of them. */
+  private endpointSubnets(props: PipelineNetworkProps): ec2.SubnetSelection {
+    const azs = props.interfaceEndpointAzs;
+    if (azs === undefined) return this.privateSubnets;
+    const maxAzs = this.vpc.availabilityZones.length;
+    if (!Number.isInteger(azs) || azs < 1 || azs > maxAzs) {
+      throw new Error(`PipelineNetwork '${this.node.id}': 'interfaceEndpointAzs' ${azs} is not valid; allowed: a whole number from 1 to ${maxAzs} (the VPC's AZs, 'maxAzs')`);
+    }
+    return { ...this.privateSubnets, availabilityZones: this.vpc.availabilityZones.slice(0, azs) };
+  }
+
+  private createEndpoints(vpcCidr: string, additional: ec2.InterfaceVpcEndpointAwsService[], subnets: ec2.SubnetSelection): ec2.IInterfaceVpcEndpoint[] {
     const services: Array<[string, ec2.InterfaceVpcEndpointAwsService]> = [
       ['EcrApiEndpoint', ec2.InterfaceVpcEndpointAwsService.ECR],
       ['EcrDockerEndpoint', ec2.InterfaceVpcEndpointAwsService.ECR_DOCKER],
@@ -349,7 +374,7 @@ export class PipelineNetwork extends Construct implements IPipelineNetwork {
     endpointSecurityGroup.addIngressRule(ec2.Peer.ipv4(vpcCidr), ec2.Port.tcp(443), 'HTTPS from the VPC');
     return services.map(([endpointId, service]) => this.vpc.addInterfaceEndpoint(endpointId, {
       service,
-      subnets: this.privateSubnets,
+      subnets,
       securityGroups: [endpointSecurityGroup],
       privateDnsEnabled: true,
       open: false,
@@ -401,7 +426,7 @@ export class PipelineNetwork extends Construct implements IPipelineNetwork {
   }
 
   private rejectNewVpcProps(props: PipelineNetworkProps): void {
-    const newVpcOnly: Array<keyof PipelineNetworkProps> = ['cidr', 'maxAzs', 'additionalInterfaceEndpoints'];
+    const newVpcOnly: Array<keyof PipelineNetworkProps> = ['cidr', 'maxAzs', 'additionalInterfaceEndpoints', 'interfaceEndpointAzs'];
     const given = newVpcOnly.filter((name) => props[name] !== undefined);
     if (given.length > 0) {
       throw new Error(`PipelineNetwork '${this.node.id}': ${given.map((name) => `'${name}'`).join(', ')} only apply to a new VPC, but 'vpc' was given; remove them or remove 'vpc'`);
