@@ -88,7 +88,8 @@ export class PipelineRuntime {
         throw new LocalRuntimeError(`the trigger function ${fn.name} cannot run locally: ${reason}`, 'write the trigger as a Node.js function');
       }
     }
-    BatchEmulator.checkRunnable(model, { docker: options.docker, appDirectory: options.appDirectory ?? defaultAppDirectory(options.assemblyDirectory) });
+    const appDirectory = options.appDirectory ?? defaultAppDirectory(options.assemblyDirectory);
+    BatchEmulator.checkRunnable(model, { docker: options.docker, appDirectory });
     const state = StateDirectory.open(options.stateDirectory);
     const runtime = new PipelineRuntime(model, state, options);
     await runtime.startServices();

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { main } from '../../src/cli';
 import { RunSummary } from '../../src/runtime/run-summary';
 import { temporaryDirectory } from '../assembly/tiny-assembly';
+import { running } from '../processes';
 
 /** The example app's assembly (a real pipeline: trigger, EFS staging, a Batch job as `node job/report.mjs`). */
 const EXAMPLE = path.resolve(__dirname, '..', '..', '..', '..', 'apps', 'example');
@@ -66,20 +67,6 @@ async function until(condition: () => boolean, what: string, ms = 60_000): Promi
   while (!condition()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-/** Whether a process runs (a zombie waiting to be reaped does not). */
-function running(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    return readFileSync(`/proc/${pid}/stat`, 'utf-8').split(') ')[1]?.[0] !== 'Z';
-  } catch {
-    return true;
   }
 }
 

@@ -2,8 +2,8 @@
 // CommonJS package loads.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { StateMachine } = require('aws-local-stepfunctions') as typeof import('aws-local-stepfunctions', { with: { 'resolution-mode': 'import' } });
-import { LocalStateMachine } from '../../model/pipeline-model';
 import { scaledSeconds, TaskLimit, taskLimit, timed, timedByEngine, timerOf } from './task-timeouts';
+import { LocalStateMachine } from '../../model/pipeline-model';
 import { RuntimeEvents, TaskIntegration } from '../task-integration';
 
 /** How one execution ended. */
@@ -105,7 +105,12 @@ function allStates(definition: Record<string, any>): Array<[string, Record<strin
 export class ExecutionEngine {
   private readonly machine: InstanceType<typeof StateMachine>;
   /** Each Task state with the service that answers it (undefined: none does). */
-  private readonly tasks: Array<{ readonly stateName: string; readonly resource: string; readonly integration?: TaskIntegration; readonly limit?: TaskLimit }>;
+  private readonly tasks: Array<{
+    readonly stateName: string;
+    readonly resource: string;
+    readonly integration?: TaskIntegration;
+    readonly limit?: TaskLimit;
+  }>;
   /** Each execution running: how to abort it, and the state it is in. */
   private readonly running = new Map<string, { readonly abort: () => void; state?: string; aborted?: boolean; timedOut?: boolean }>();
   private readonly waitTimeOverrides?: Record<string, number>;
@@ -233,9 +238,15 @@ export class ExecutionEngine {
       await counting.catch(() => undefined);
       const inState = live.state ? { state: live.state } : {};
       if (live.timedOut) {
+        const scaled = scale === 1 ? '' : `, ${scaledSeconds(executionLimit, scale)} at time scale ${scale}`;
         return {
-          status: 'TIMED_OUT', error: 'States.Timeout', transitions, startedAt, stoppedAt: Date.now(), ...inState,
-          cause: `the execution ran longer than its TimeoutSeconds (${executionLimit} s${scale === 1 ? '' : `, ${scaledSeconds(executionLimit, scale)} at time scale ${scale}`}), in state '${live.state}'`,
+          status: 'TIMED_OUT',
+          error: 'States.Timeout',
+          cause: `the execution ran longer than its TimeoutSeconds (${executionLimit} s${scaled}), in state '${live.state}'`,
+          transitions,
+          startedAt,
+          stoppedAt: Date.now(),
+          ...inState,
         };
       }
       if (live.aborted) {

@@ -83,7 +83,8 @@ export class StepFunctionsService {
       status: 'RUNNING',
       events,
       stop,
-      outcome: Promise.resolve().then(() => this.engine.run({ name, arn, input: parsed, onEvent: (event) => events.push(event), signal: stop.signal }))
+      outcome: Promise.resolve()
+        .then(() => this.engine.run({ name, arn, input: parsed, onEvent: (event) => events.push(event), signal: stop.signal }))
         .then((outcome) => {
           started.result = outcome;
           started.status = outcome.status;
@@ -143,8 +144,14 @@ export class StepFunctionsService {
       // What DescribeExecution adds once an execution closed.
       ...(execution.stopped ? { stopDate: execution.stopped.stopDate } : execution.result ? { stopDate: new Date(execution.result.stoppedAt) } : {}),
       ...(execution.result?.status === 'SUCCEEDED' ? { output: JSON.stringify(execution.result.output ?? null) } : {}),
-      ...(execution.result?.error !== undefined ? { error: execution.result.error } : execution.stopped?.error !== undefined ? { error: execution.stopped.error } : {}),
-      ...(execution.result?.cause !== undefined ? { cause: execution.result.cause } : execution.stopped?.cause !== undefined ? { cause: execution.stopped.cause } : {}),
+      ...errorAndCause(execution),
     };
   }
+}
+
+/** DescribeExecution's `error` and `cause`: how the execution ended, else what StopExecution was given. */
+function errorAndCause(execution: StartedExecution): { error?: string; cause?: string } {
+  const error = execution.result?.error ?? execution.stopped?.error;
+  const cause = execution.result?.cause ?? execution.stopped?.cause;
+  return { ...(error !== undefined ? { error } : {}), ...(cause !== undefined ? { cause } : {}) };
 }

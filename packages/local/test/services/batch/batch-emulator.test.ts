@@ -6,6 +6,7 @@ import { LocalRuntimeError } from '../../../src/runtime/local-runtime-error';
 import { StateDirectory } from '../../../src/runtime/state-directory';
 import { BatchEmulator, BatchEmulatorOptions, stderrLogFile } from '../../../src/services/batch/batch-emulator';
 import { RuntimeEvent } from '../../../src/services/task-integration';
+import { running } from '../../processes';
 import { testModel } from '../service-fixtures';
 
 const SYNC = 'arn:aws:states:::batch:submitJob.sync';
@@ -326,7 +327,8 @@ describe('Batch emulator: where the job runs', () => {
   });
 
   test('given a local command whose script, or program, does not exist in the app folder, checkRunnable names the job definition, the prop and the path', () => {
-    const check = (localCommand: unknown) => () => BatchEmulator.checkRunnable(model(definition({ localRun: { localCommand: localCommand as string[] } })), { docker: false, appDirectory });
+    const check = (localCommand: unknown) => () =>
+      BatchEmulator.checkRunnable(model(definition({ localRun: { localCommand: localCommand as string[] } })), { docker: false, appDirectory });
     expect(check(['node', 'job/job.js'])).not.toThrow();
     expect(check(['node', '--enable-source-maps', 'job/missing.js'])).toThrow(
       `the job definition 'Test-Job' (its BatchProcessor's \`localCommand\`) runs the script 'job/missing.js', which does not exist in the app folder ${appDirectory}`);
@@ -423,20 +425,6 @@ process.on('SIGTERM', () => undefined);
 setInterval(() => undefined, 1000);
 `;
 
-/** Whether a process runs (a zombie waiting for its parent to reap it does not). */
-function running(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    return readFileSync(`/proc/${pid}/stat`, 'utf-8').split(') ')[1]?.[0] !== 'Z';
-  } catch {
-    return true;
-  }
-}
-
 async function pidsOf(file: string): Promise<{ job: number; sleeper: number }> {
   for (let i = 0; i < 200 && !existsSync(file); i++) await new Promise((resolve) => setTimeout(resolve, 25));
   return JSON.parse(readFileSync(file, 'utf-8'));
@@ -453,7 +441,8 @@ describe('Batch emulator: a job and the processes it starts end together, as a c
 
   test('given a hung job that started `sleep 1000` in the background, when its attempt times out, then the call ends and no process of the job is left', async () => {
     const started = Date.now();
-    const error = await refusal(call(batch(orphaning({ attemptDurationSeconds: 1 }), { stopTimeoutSeconds: 0.5 }), processParameters({ PIDS_FILE: pidsFile })));
+    const emulator = batch(orphaning({ attemptDurationSeconds: 1 }), { stopTimeoutSeconds: 0.5 });
+    const error = await refusal(call(emulator, processParameters({ PIDS_FILE: pidsFile })));
     const pids = await pidsOf(pidsFile);
     expect(JSON.parse(error.message)).toMatchObject({ Status: 'FAILED', StatusReason: 'Job attempt duration exceeded timeout', Container: { ExitCode: 137 } });
     expect(Date.now() - started).toBeLessThan(8_000);
