@@ -58,6 +58,11 @@ export class OperationsCli extends typescript.TypeScriptProject {
         `aws-cdk-lib@${VERSIONS.awsCdkLib}`,
         `constructs@${VERSIONS.constructs}`,
         `ts-node@${VERSIONS.tsNode}`,
+        // The console's page: dagre bundled by esbuild into lib/console-assets at compile time.
+        `@dagrejs/dagre@${VERSIONS.dagre}`,
+        `esbuild@${VERSIONS.esbuild}`,
+        `playwright-core@${VERSIONS.playwrightCore}`,
+        `axe-core@${VERSIONS.axeCore}`,
       ],
       // The bin is bin/batch-pipeline (projen picks up bin/): a committed shim that runs lib/cli.js,
       // so that npm links it on a fresh clone before anything is compiled.
@@ -83,6 +88,18 @@ export class OperationsCli extends typescript.TypeScriptProject {
       steps: [{ exec: 'ts-node --project benchmark/tsconfig.json benchmark/cli-benchmark.ts' }],
     });
     this.addPackageIgnore('/benchmark/');
+    // The console's page (console-assets/src, browser TypeScript) is bundled with its libraries
+    // into lib/console-assets/console.js: every asset ships in the package, nothing from a CDN.
+    this.postCompileTask.exec('node console-assets/bundle.mjs', { name: 'bundle the console page' });
+    this.addPackageIgnore('/console-assets/src/');
+    this.addPackageIgnore('/console-assets/tsconfig.json');
+    // The console's browser tests drive Debian's chromium: installed here when missing (as root).
+    this.testTask.prependExec('bash test/console/ensure-chromium.sh', { name: 'chromium for the console browser tests' });
+    this.testTask.prependExec('tsc --noEmit -p console-assets/tsconfig.json', { name: 'type-check the console page' });
+    this.addTask('benchmark:console', {
+      description: 'Print the time until the console\'s runs page shows its first rows with 1,000 runs (served example app, chromium)',
+      steps: [{ exec: 'bash test/console/ensure-chromium.sh' }, { exec: 'ts-node --project benchmark/tsconfig.json benchmark/console-benchmark.ts' }],
+    });
     // The end-to-end tests synthesize and serve the example app: Nx first synthesizes it (which
     // compiles every construct package and bundles orchestration's functions). A task dependency
     // only: the package graph stays example <- cli.

@@ -36,6 +36,12 @@ export const VERSIONS = {
   /** The CLI's progress bar (back-fill). */
   cliProgress: '3.12.0',
   typesCliProgress: '3.11.6',
+  /** The console's state graph layout (MIT; bundled into the console's page at build time). */
+  dagre: '3.1.4',
+  /** Drives Debian's chromium in the console's browser tests (Apache-2.0; test only). */
+  playwrightCore: '1.65.2',
+  /** The console's accessibility check in its browser tests (MPL-2.0; test only, never shipped). */
+  axeCore: '4.14.1',
   typesAwsLambda: '8.10.164',
   /** The only version served; needs Node 22 or newer. Runs the synthesized state machine in tests and locally. */
   awsLocalStepfunctions: '3.0.0',

@@ -1,5 +1,6 @@
 import { backfillCommand } from './backfill';
 import { cancelCommand } from './cancel';
+import { costCommand } from './cost';
 import { fetchCommand } from './fetch';
 import { followCommand } from './follow';
 import { localCommand } from './local-commands';
@@ -8,6 +9,7 @@ import { rerunCommand } from './rerun';
 import { runsCommand } from './runs';
 import { serveCommand } from './serve';
 import { Command } from '../command';
+import { consoleCommand } from '../console/console-command';
 
 /** Every command, in the order `--help` lists them. Add a command module here. */
 export const COMMANDS: readonly Command[] = [
@@ -21,4 +23,6 @@ export const COMMANDS: readonly Command[] = [
   rerunCommand,
   backfillCommand,
   cancelCommand,
+  consoleCommand,
+  costCommand,
 ];

@@ -23,13 +23,13 @@ export interface RunLogLine {
 }
 
 /** Where the reading of each source stopped, so that --follow prints only new lines. */
-interface Cursor {
+export interface Cursor {
   readonly streams: Map<string, string | undefined>;
   functionFrom: number;
   readonly seenFunctionEvents: Set<string>;
 }
 
-async function jobLines(target: PipelineTarget, jobIds: string[], cursor: Cursor): Promise<RunLogLine[]> {
+export async function jobLines(target: PipelineTarget, jobIds: string[], cursor: Cursor): Promise<RunLogLine[]> {
   const lines: RunLogLine[] = [];
   for (const job of await describeJobs(target, jobIds)) {
     for (const { logGroup, logStream } of logStreamsOf(job, target.jobLogGroups)) {
@@ -59,7 +59,7 @@ async function jobLines(target: PipelineTarget, jobIds: string[], cursor: Cursor
   return lines;
 }
 
-async function functionLines(target: PipelineTarget, runId: string, cursor: Cursor): Promise<RunLogLine[]> {
+export async function functionLines(target: PipelineTarget, runId: string, cursor: Cursor): Promise<RunLogLine[]> {
   const fn = target.workspaceFunction;
   if (!fn) return [];
   const lines: RunLogLine[] = [];

@@ -63,7 +63,9 @@ function collect(value: unknown, into: { jobIds: Set<string>; taskExecutionArns:
 export function startedResourcesOf(events: readonly HistoryEvent[]): StartedResources {
   const found = { jobIds: new Set<string>(), taskExecutionArns: new Set<string>() };
   for (const event of events) {
-    const output = event.taskSubmittedEventDetails?.output ?? event.taskSucceededEventDetails?.output ?? event.stateExitedEventDetails?.output;
+    // A failed .sync Batch task's cause is the job's description (JobId, log streams): a failed run's job.
+    const output = event.taskSubmittedEventDetails?.output ?? event.taskSucceededEventDetails?.output ?? event.stateExitedEventDetails?.output
+      ?? (event.taskFailedEventDetails?.resourceType === 'batch' ? event.taskFailedEventDetails.cause : undefined);
     if (output) collect(parseOutput(output), found);
   }
   return { jobIds: [...found.jobIds], taskExecutionArns: [...found.taskExecutionArns] };

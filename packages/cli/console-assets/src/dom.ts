@@ -1,0 +1,46 @@
+type Child = Node | string | undefined | false;
+
+/** An element with attributes and children (strings become text: nothing is parsed as HTML). */
+export function el<K extends keyof HTMLElementTagNameMap>(tag: K, attributes: Record<string, string> = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, value);
+  for (const child of children) if (child !== undefined && child !== false) element.append(child);
+  return element;
+}
+
+const SVG = 'http://www.w3.org/2000/svg';
+
+/** An SVG element with attributes. */
+export function svg(tag: string, attributes: Record<string, string | number> = {}, ...children: Array<Node | string>): SVGElement {
+  const element = document.createElementNS(SVG, tag);
+  for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, String(value));
+  for (const child of children) element.append(child);
+  return element;
+}
+
+/** A duration as people read it: `850 ms`, `12.4 s`, `3 min 05 s`, `2 h 07 min` (as the CLI prints it). */
+export function formatDuration(ms: number | undefined): string {
+  if (ms === undefined) return '';
+  if (ms < 1_000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1_000).toFixed(1)} s`;
+  const seconds = Math.round(ms / 1_000);
+  if (seconds < 3_600) return `${Math.floor(seconds / 60)} min ${String(seconds % 60).padStart(2, '0')} s`;
+  return `${Math.floor(seconds / 3_600)} h ${String(Math.floor((seconds % 3_600) / 60)).padStart(2, '0')} min`;
+}
+
+/** A time in UTC to the second, as the CLI prints it. */
+export function formatTime(iso: string | undefined): string {
+  return iso ? `${iso.slice(0, 19).replace('T', ' ')}Z` : '';
+}
+
+/** A message above the page's content (role status, or alert for an error). */
+export function message(text: string, error = false, remedy?: string): HTMLElement {
+  return el('p', { class: error ? 'message error' : 'message', role: error ? 'alert' : 'status' }, text, remedy ? ` — what to do: ${remedy}` : undefined);
+}
+
+/** A definition list of facts; empty values are left out. */
+export function facts(entries: Array<[string, Node | string | undefined]>): HTMLElement {
+  const list = el('dl', { class: 'facts' });
+  for (const [term, value] of entries) if (value !== undefined && value !== '') list.append(el('dt', {}, term), el('dd', {}, value));
+  return list;
+}
