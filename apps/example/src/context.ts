@@ -6,6 +6,7 @@ import { ExamplePipelineStackProps } from './example-pipeline-stack';
 /** The context keys the example app reads (`-c key=value` or `context` in cdk.json). */
 export const CONTEXT_KEYS = {
   egress: 'egress',
+  endpointAzs: 'endpointAzs',
   staging: 'staging',
   desktopImage: 'desktopImage',
   desktopS3PrefixListId: 'desktopS3PrefixListId',
@@ -16,7 +17,7 @@ const APPSTREAM_IMAGE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,100}$/;
 const PREFIX_LIST_ID = /^pl-[0-9a-f]{8,17}$/;
 
 /** The switches of the example stack that context values choose; every one is optional. */
-export type ExampleContext = Pick<ExamplePipelineStackProps, 'egress' | 'staging' | 'desktopImage' | 'desktopS3PrefixListId'>;
+export type ExampleContext = Pick<ExamplePipelineStackProps, 'egress' | 'interfaceEndpointAzs' | 'staging' | 'desktopImage' | 'desktopS3PrefixListId'>;
 
 /**
  * Reads and validates the example's context values from `node` (usually `app.node`).
@@ -35,7 +36,10 @@ export function readExampleContext(node: Node): ExampleContext {
     throw new Error(`Context '${CONTEXT_KEYS.desktopS3PrefixListId}' ${desktopS3PrefixListId} is only used with '${CONTEXT_KEYS.desktopImage}'; `
       + `allowed: give '${CONTEXT_KEYS.desktopImage}' too, or leave '${CONTEXT_KEYS.desktopS3PrefixListId}' out`);
   }
-  return { egress, staging, desktopImage, desktopS3PrefixListId };
+  const endpointAzs = matching(node, CONTEXT_KEYS.endpointAzs, /^[1-9]$/, "a number of AZs (1 or 2 for the example's VPC), only with egress VPC_ENDPOINTS; leave the key out for every AZ");
+  // PipelineNetwork checks the number against the VPC's AZs and the egress mode, naming the prop.
+  const interfaceEndpointAzs = endpointAzs === undefined ? undefined : Number(endpointAzs);
+  return { egress, interfaceEndpointAzs, staging, desktopImage, desktopS3PrefixListId };
 }
 
 /**

@@ -35,6 +35,14 @@ export interface ExamplePipelineStackProps extends StackProps {
   readonly egress?: EgressMode;
 
   /**
+   * With `VPC_ENDPOINTS`: in how many AZs the interface endpoints are (fewer costs less idle;
+   * see the network README for the trade-off).
+   *
+   * @default - every AZ of the VPC
+   */
+  readonly interfaceEndpointAzs?: number;
+
+  /**
    * How runs copy uploads onto EFS and reports back to S3: `AUTO` (the workspace function
    * for small files, DataSync for large ones), `DIRECT` (always the function, no DataSync
    * task) or `DATASYNC` (always DataSync, as the original system).
@@ -107,6 +115,7 @@ export class ExamplePipelineStack extends Stack {
       networkProps: {
         egress: props.egress ?? EgressMode.PUBLIC_SUBNETS,
         cidr: EXAMPLE_CIDR,
+        interfaceEndpointAzs: props.interfaceEndpointAzs,
       },
       processorProps: {
         localCommand: LOCAL_JOB_COMMAND,

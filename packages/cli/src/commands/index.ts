@@ -9,7 +9,6 @@ import { rerunCommand } from './rerun';
 import { runsCommand } from './runs';
 import { serveCommand } from './serve';
 import { Command } from '../command';
-import { consoleCommand } from '../console/console-command';
 
 /** Every command, in the order `--help` lists them. Add a command module here. */
 export const COMMANDS: readonly Command[] = [
@@ -23,6 +22,5 @@ export const COMMANDS: readonly Command[] = [
   rerunCommand,
   backfillCommand,
   cancelCommand,
-  consoleCommand,
   costCommand,
 ];

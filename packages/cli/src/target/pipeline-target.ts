@@ -18,6 +18,8 @@ export interface PipelineTarget {
   readonly workspaceFunction?: WorkspaceFunction;
   /** The log group of each job definition (by name), from the template. */
   readonly jobLogGroups: ReadonlyMap<string, string>;
+  /** The stack's template resources, as deployed (what `cost` prices). */
+  readonly resources: Readonly<Record<string, any>>;
 }
 
 export interface TargetOptions {
@@ -154,5 +156,6 @@ export async function resolveTarget(options: TargetOptions): Promise<PipelineTar
     reports: reportLocationOf(model),
     workspaceFunction: workspaceFunctionOf(model, deployed.template.Resources, deployed.physicalIds),
     jobLogGroups: jobLogGroupsOf(model, deployed.template.Resources, deployed.physicalIds),
+    resources: deployed.template.Resources,
   };
 }
