@@ -44,3 +44,19 @@ export function facts(entries: Array<[string, Node | string | undefined]>): HTML
   for (const [term, value] of entries) if (value !== undefined && value !== '') list.append(el('dt', {}, term), el('dd', {}, value));
   return list;
 }
+
+/** USD as the cost command prints it: cents from 0.01 up, else two significant digits. */
+export function formatUsd(usd: number): string {
+  if (usd === 0) return '0.00';
+  if (Math.abs(usd) >= 0.01) return usd.toFixed(2);
+  return usd.toPrecision(2).replace(/0+$/, '');
+}
+
+/** A cost estimate's lines as a table: item, quantity, USD, note. */
+export function costTable(id: string, caption: string, lines: Array<{ item: string; quantity: number; unit: string; usd: number; note?: string }>): HTMLElement {
+  return el('table', { id },
+    el('caption', { class: 'muted' }, caption),
+    el('thead', {}, el('tr', {}, ...['Item', 'Quantity', 'USD', 'Note'].map((title) => el('th', { scope: 'col' }, title)))),
+    el('tbody', {}, ...lines.map((line) => el('tr', {},
+      el('td', {}, line.item), el('td', {}, `${Number(line.quantity.toPrecision(6))} ${line.unit}`), el('td', {}, formatUsd(line.usd)), el('td', {}, line.note ?? '')))));
+}

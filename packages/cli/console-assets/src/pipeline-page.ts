@@ -1,5 +1,5 @@
 import { ApiError, getJson } from './api';
-import { el, facts, formatDuration, message, svg } from './dom';
+import { costTable, el, facts, formatDuration, formatUsd, message, svg } from './dom';
 import { PipelineView } from './types';
 
 /** The number of periods the chart splits the recent runs' time into. */
@@ -76,8 +76,10 @@ export function pipelinePage(main: HTMLElement): () => void {
         ['Uploads', `s3://${view.upload.bucket}/${view.upload.prefix}${view.upload.suffixes.length ? ` (${view.upload.suffixes.join(', ')})` : ''}`],
         ['Reports', view.reports],
         ['Staging', el('span', { id: 'staging' }, `${view.staging.mode}${view.staging.directUpToBytes !== undefined ? `: the workspace function copies inputs up to ${view.staging.directUpToBytes} bytes, DataSync larger ones` : ''}`)],
-        ['Idle cost', 'not shown: this version of the CLI has no cost estimate'],
+        ['Idle cost', el('span', { id: 'idle-cost' }, 'unavailable' in view.idleCost ? `not estimated: ${view.idleCost.unavailable}`
+          : `${formatUsd(view.idleCost.totalUsd)} USD a month in ${view.idleCost.region} (${view.idleCost.estimateOf}; prices: ${view.idleCost.origin})`)],
       ]),
+      'unavailable' in view.idleCost ? '' : costTable('idle-cost-lines', `What the pipeline costs a month with no run${view.idleCost.assumptions.length ? ` (${view.idleCost.assumptions.join('; ')})` : ''}`, view.idleCost.lines),
       el('h2', {}, 'Recent runs'),
       facts([
         ['Runs', `${view.recentRuns.length} (succeeded ${count('SUCCEEDED')}, failed ${count('FAILED') + count('TIMED_OUT') + count('ABORTED')}, running ${count('RUNNING')})`],

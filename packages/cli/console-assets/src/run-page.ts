@@ -1,8 +1,8 @@
 import { ApiError, getJson, post, runPath } from './api';
-import { el, facts, formatDuration, formatTime, message } from './dom';
+import { costTable, el, facts, formatDuration, formatTime, formatUsd, message } from './dom';
 import { renderGraph } from './graph';
 import { previewOf } from './preview';
-import { LogLine, Overview, Report, RunView } from './types';
+import { LogLine, Overview, Report, RunCost, RunView } from './types';
 
 /** How often a running run is read again. */
 const REFRESH_MS = 1_500;
@@ -38,6 +38,7 @@ export function runPage(main: HTMLElement, overview: Overview, run: string): () 
   const logs = el('pre', { 'id': 'logs', 'class': 'logs', 'tabindex': '0', 'aria-label': 'Log lines of the run' });
   const reports = el('ul', { id: 'reports', class: 'reports' });
   const preview = el('div', { 'id': 'preview', 'class': 'preview', 'aria-live': 'polite' });
+  const cost = el('section', { 'id': 'cost', 'aria-label': 'Cost estimate' });
   main.replaceChildren(
     el('h1', {}, `Run ${run}`),
     el('p', { class: 'toolbar' }, rerunButton, cancelButton, el('a', { href: '#/runs' }, 'All runs')),
@@ -47,6 +48,7 @@ export function runPage(main: HTMLElement, overview: Overview, run: string): () 
       el('div', {}, summary, jobs, notification)),
     el('h2', {}, 'Logs'), logs,
     el('h2', {}, 'Reports'), reports, preview,
+    el('h2', {}, 'Cost estimate'), cost,
   );
   let lastStatus = '';
 
@@ -101,6 +103,10 @@ export function runPage(main: HTMLElement, overview: Overview, run: string): () 
       showLogs(await getJson<LogLine[]>(runPath(run, '/logs')));
       if (view.status !== lastStatus && view.status !== 'RUNNING') {
         showReports(overview.reports ? await getJson<Report[]>(runPath(run, '/reports')) : []);
+        getJson<RunCost>(runPath(run, '/cost')).then((estimate) => cost.replaceChildren(
+          el('p', { id: 'run-cost' }, `${formatUsd(estimate.totalUsd)} USD in ${estimate.region} (${estimate.estimateOf}; prices: ${estimate.origin})`),
+          costTable('run-cost-lines', `What run ${run} used, priced`, estimate.lines)),
+        (error: ApiError) => cost.replaceChildren(message(`no estimate: ${error.message}`, true, error.remedy)));
       }
       lastStatus = view.status;
       if (!stopped && view.status === 'RUNNING') timer = window.setTimeout(() => void refresh(), REFRESH_MS);

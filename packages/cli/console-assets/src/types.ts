@@ -36,7 +36,11 @@ export interface RunView {
 }
 export interface LogLine { source: string; timestamp: number; message: string }
 export interface Report { name: string; key: string; size: number }
+export interface CostLine { item: string; quantity: number; unit: string; usd: number; note?: string }
+export interface RunCost { runId: string; lines: CostLine[]; totalUsd: number; origin: string; region: string; estimateOf: string }
+export type IdleCost = { unavailable: string } | { region: string; lines: CostLine[]; totalUsd: number; assumptions: string[]; origin: string; estimateOf: string };
 export interface PipelineView extends Overview {
+  idleCost: IdleCost;
   resources: Array<{ logicalId?: string; type?: string; physicalId?: string; status?: string }>;
   recentRuns: Array<{ run: string; status: string; started?: string; durationMs?: number }>;
 }

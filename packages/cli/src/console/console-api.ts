@@ -2,15 +2,19 @@ import { paginateListStackResources, StackResourceSummary } from '@aws-sdk/clien
 import { GetObjectCommand, paginateListObjectsV2, PutObjectCommand } from '@aws-sdk/client-s3';
 import { ExecutionListItem, ExecutionStatus } from '@aws-sdk/client-sfn';
 import { skipReasonFor } from '@batch-pipeline/run-contract';
-import { graphOf, notificationsOf, runPathOf } from './state-graph';
 import { stagingOf } from './staging-mode';
+import { graphOf, notificationsOf, runPathOf } from './state-graph';
 import { CliError } from '../cli-error';
 import { uploadFilterOf } from '../commands/backfill';
 import { cancelRun } from '../commands/cancel';
+import { pricesFor } from '../commands/cost';
 import { Cursor, functionLines, jobLines } from '../commands/logs';
-import { mapConcurrently } from '../commands/runs';
 import { rerun } from '../commands/rerun';
-import { describeRun, historyOf, latestEventsOf, listExecutions, STATUSES } from '../runs/executions';
+import { mapConcurrently } from '../commands/runs';
+import { idleCostOf } from '../cost/idle-cost';
+import { measureRun, triggerMemoryOf } from '../cost/measure-run';
+import { runCostOf } from '../cost/run-cost';
+import { describeRun, historyOf, latestEventsOf, LIST_PAGE_SIZE, listExecutions, STATUSES } from '../runs/executions';
 import { describeJobs, WAITING_STATES } from '../runs/job-status';
 import { failedStepOf, startedResourcesOf } from '../runs/run-history';
 import { explainAwsError } from '../target/aws-errors';
@@ -78,7 +82,9 @@ export class ConsoleApi {
     }
     const now = Date.now();
     const rows: ConsoleRunRow[] = [];
-    for await (const page of listExecutions(this.target, { status: status as ExecutionStatus | undefined })) {
+    // A first screen asks for a small page: it shows before a page of 1,000 would be listed.
+    const pageSize = Math.min(limit, LIST_PAGE_SIZE);
+    for await (const page of listExecutions(this.target, { status: status as ExecutionStatus | undefined, pageSize })) {
       for (const execution of page.slice(0, limit - rows.length)) rows.push(this.rowOf(execution, now));
       if (rows.length >= limit) break;
     }
@@ -149,9 +155,12 @@ export class ConsoleApi {
   public async logs(runId: string) {
     const described = await describeRun(this.target, runId);
     const inputRunId = parseJson<{ runId?: string }>(described.input)?.runId ?? described.name!;
-    const cursor: Cursor = { streams: new Map(), functionFrom: (described.startDate?.getTime() ?? Date.now()) - 60_000, seenFunctionEvents: new Set() };
+    // The function's lines of the run start with the run (a minute of clock skew allowed), as `logs` reads them.
+    const functionFrom = (described.startDate?.getTime() ?? Date.now()) - 60_000;
+    const cursor: Cursor = { streams: new Map(), functionFrom, seenFunctionEvents: new Set() };
     const { jobIds } = startedResourcesOf(await historyOf(this.target, described.executionArn!));
-    return [...await jobLines(this.target, jobIds, cursor), ...await functionLines(this.target, inputRunId, cursor)].sort((a, b) => a.timestamp - b.timestamp);
+    const lines = [...await jobLines(this.target, jobIds, cursor), ...await functionLines(this.target, inputRunId, cursor)];
+    return lines.sort((a, b) => a.timestamp - b.timestamp);
   }
 
   /** The objects under the run's report prefix (key relative to it, size). */
@@ -186,6 +195,28 @@ export class ConsoleApi {
     }
     const described = await describeRun(this.target, runId);
     return reportPrefixOf(this.target.reports, parseJson<{ runId?: string }>(described.input)?.runId ?? described.name!);
+  }
+
+  /** The run's cost estimate (the `cost` command's: its usage from the history and Batch, at list prices). */
+  public async runCost(runId: string) {
+    const { prices, origin } = pricesFor(this.target.model.region, undefined);
+    const cost = runCostOf(await measureRun(this.target, runId), prices, { memoryMiB: triggerMemoryOf(this.target) });
+    return { ...cost, origin, region: prices.region, estimateOf: this.estimateOf() };
+  }
+
+  /** The pipeline's idle cost per month (the `cost` command's), or why there is none (a region the shipped table lacks). */
+  public idleCost() {
+    try {
+      const { prices, origin } = pricesFor(this.target.model.region, undefined);
+      return { ...idleCostOf(this.target.resources, prices), origin, estimateOf: this.estimateOf() };
+    } catch (error) {
+      if (error instanceof CliError) return { unavailable: `${error.message}; ${error.remedy}` };
+      throw error;
+    }
+  }
+
+  private estimateOf(): string {
+    return this.target.clients.connection.endpointUrl !== undefined ? 'what AWS would bill at list prices (a local runtime: nothing is billed)' : 'AWS list prices';
   }
 
   /** `rerun`: the same object version again, as <run>-r<n>. */
@@ -233,7 +264,13 @@ export class ConsoleApi {
     const runs = await this.runs(undefined, recent);
     return {
       ...this.overview(),
-      resources: resources.map((resource) => ({ logicalId: resource.LogicalResourceId, type: resource.ResourceType, physicalId: resource.PhysicalResourceId, status: resource.ResourceStatus })),
+      idleCost: this.idleCost(),
+      resources: resources.map((resource) => ({
+        logicalId: resource.LogicalResourceId,
+        type: resource.ResourceType,
+        physicalId: resource.PhysicalResourceId,
+        status: resource.ResourceStatus,
+      })),
       recentRuns: runs.map((row) => ({ run: row.run, status: row.status, started: row.started, durationMs: row.durationMs })),
     };
   }

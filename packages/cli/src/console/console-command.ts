@@ -4,7 +4,7 @@ import { parseCliOptions } from '@batch-pipeline/local/lib/cli/cli-options';
 import { ConsoleApi } from './console-api';
 import { DEFAULT_CONSOLE_PORT, startConsoleServer } from './console-server';
 import { CliError, EXIT } from '../cli-error';
-import { Command } from '../command';
+import { CliOutput, Command } from '../command';
 import { parseCommandLine, positiveInteger, TARGET_USAGE } from '../command-line';
 import { resolveTarget } from '../target/pipeline-target';
 
@@ -54,7 +54,7 @@ function openInBrowser(url: string, note: (line: string) => void): void {
 }
 
 /** `batch-pipeline console`: the page, until SIGINT or SIGTERM (or `until`, for tests). */
-export async function consoleMain(args: readonly string[], output: { print: (line: string) => void; note: (line: string) => void }, until?: Promise<void>): Promise<number> {
+export async function consoleMain(args: readonly string[], output: CliOutput, until?: Promise<void>): Promise<number> {
   if (args.includes('--help') || args.includes('-h')) {
     output.print(USAGE);
     return EXIT.ok;
@@ -69,8 +69,14 @@ export async function consoleMain(args: readonly string[], output: { print: (lin
     try {
       const options = parseCliOptions(['watch', ...rest]);
       served = await serveRuntime({
-        assemblyDirectory: options.assemblyDirectory, pipeline: options.pipeline, stateDirectory: options.stateDirectory,
-        appDirectory: options.appDirectory, timeScale: options.timeScale, docker: options.docker, host: '127.0.0.1', port: 0,
+        assemblyDirectory: options.assemblyDirectory,
+        pipeline: options.pipeline,
+        stateDirectory: options.stateDirectory,
+        appDirectory: options.appDirectory,
+        timeScale: options.timeScale,
+        docker: options.docker,
+        host: '127.0.0.1',
+        port: 0,
       });
     } catch (error) {
       if (error instanceof LocalRuntimeError) throw new CliError(error.message, error.remedy);

@@ -79,8 +79,18 @@ const json = (response: ServerResponse, value: unknown, status = 200) => send(re
 export function reportType(name: string): string {
   const extension = path.extname(name).toLowerCase();
   return {
-    '.json': 'application/json', '.csv': 'text/csv', '.tsv': 'text/tab-separated-values', '.txt': 'text/plain', '.log': 'text/plain',
-    '.md': 'text/plain', '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.gif': 'image/gif', '.webp': 'image/webp', '.svg': 'image/svg+xml',
+    '.json': 'application/json',
+    '.csv': 'text/csv',
+    '.tsv': 'text/tab-separated-values',
+    '.txt': 'text/plain',
+    '.log': 'text/plain',
+    '.md': 'text/plain',
+    '.png': 'image/png',
+    '.jpg': 'image/jpeg',
+    '.jpeg': 'image/jpeg',
+    '.gif': 'image/gif',
+    '.webp': 'image/webp',
+    '.svg': 'image/svg+xml',
   }[extension] ?? 'application/octet-stream';
 }
 
@@ -100,6 +110,7 @@ async function answer(api: ConsoleApi, request: IncomingMessage, response: Serve
     case 'GET /api/runs/:run': return json(response, await api.run(run));
     case 'GET /api/runs/:run/logs': return json(response, await api.logs(run));
     case 'GET /api/runs/:run/reports': return json(response, await api.reports(run));
+    case 'GET /api/runs/:run/cost': return json(response, await api.runCost(run));
     case 'GET /api/runs/:run/report': {
       const name = url.searchParams.get('name') ?? '';
       const { bytes, size } = await api.report(run, name);

@@ -18,12 +18,12 @@ export const LIST_PAGE_SIZE = 1000;
  * (1,000 each) until `since` or the end; a page is yielded as soon as it arrives.
  */
 export async function* listExecutions(
-  target: PipelineTarget, options: { status?: ExecutionStatus; since?: Date } = {},
+  target: PipelineTarget, options: { status?: ExecutionStatus; since?: Date; pageSize?: number } = {},
 ): AsyncGenerator<ExecutionListItem[]> {
   let nextToken: string | undefined;
   do {
     const page = await call('ListExecutions', () => target.clients.stepFunctions.send(new ListExecutionsCommand({
-      stateMachineArn: target.stateMachineArn, statusFilter: options.status, maxResults: LIST_PAGE_SIZE, nextToken,
+      stateMachineArn: target.stateMachineArn, statusFilter: options.status, maxResults: options.pageSize ?? LIST_PAGE_SIZE, nextToken,
     })));
     const executions = page.executions ?? [];
     const recent = options.since ? executions.filter((execution) => (execution.startDate?.getTime() ?? 0) >= options.since!.getTime()) : executions;

@@ -1,10 +1,10 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, cpSync, existsSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { serveRuntime, ServedRuntime } from '@batch-pipeline/local';
-import { BrowserContext, chromium, Page } from 'playwright-core';
-import { consoleMain } from '../../src/console/console-command';
+import { BrowserContext, Page } from 'playwright-core';
+import { launchChromium, startConsole } from './chromium';
 
 /**
  * The console in a real browser (Debian's chromium driven by playwright-core) over the example
@@ -14,13 +14,8 @@ import { consoleMain } from '../../src/console/console-command';
  */
 const EXAMPLE_ASSEMBLY = path.join(__dirname, '..', '..', '..', '..', 'apps', 'example', 'cdk.out');
 const SAMPLE = path.join(__dirname, '..', '..', '..', '..', 'apps', 'example', 'samples', 'plate-reader-2026-11-30.csv');
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** Where the screenshots go (kept by CI with the test reports). */
 const ARTEFACTS = path.join(__dirname, '..', '..', 'test-reports', 'console');
-/** The flags chromium runs with: headless, no sandbox (root in CI), and nothing that reaches a network by itself. */
-export const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-
 let work: string;
 let served: ServedRuntime;
 let url: string;
@@ -29,33 +24,6 @@ let consoleEnded: Promise<number>;
 let context: BrowserContext;
 let page: Page;
 let failedRun: string;
-
-/** Launches chromium with a fresh profile; CSP is bypassed only so that the test can inject axe-core. */
-export async function launchChromium(profile: string): Promise<BrowserContext> {
-  if (!existsSync(CHROMIUM)) throw new Error(`no chromium at ${CHROMIUM}: run test/console/ensure-chromium.sh (as root) or set CHROMIUM_PATH`);
-  return chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS, bypassCSP: true, viewport: { width: 1400, height: 1000 },
-  });
-}
-
-/** Starts `batch-pipeline console --endpoint-url <served> --port 0` in this process; resolves with its URL. */
-export async function startConsole(endpoint: string): Promise<{ url: string; stop: () => void; ended: Promise<number> }> {
-  let stop: () => void = () => undefined;
-  const until = new Promise<void>((resolve) => { stop = resolve; });
-  let printed = '';
-  let found: (url: string) => void = () => undefined;
-  const urlPrinted = new Promise<string>((resolve) => { found = resolve; });
-  const ended = consoleMain(['--endpoint-url', endpoint, '--port', '0'], {
-    print: (line) => {
-      printed += `${line}\n`;
-      const match = / at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(printed);
-      if (match) found(match[1]);
-    },
-    note: () => undefined,
-  }, until);
-  const started = await Promise.race([urlPrinted, ended.then((code) => { throw new Error(`console ended (${code}): ${printed}`); })]);
-  return { url: started, stop, ended };
-}
 
 beforeAll(async () => {
   if (!existsSync(path.join(EXAMPLE_ASSEMBLY, 'manifest.json'))) throw new Error(`no assembly at ${EXAMPLE_ASSEMBLY}: synthesize the example first (npx nx run @batch-pipeline/example:synth)`);
@@ -155,6 +123,13 @@ describe('batch-pipeline console in chromium, over the served example', () => {
     await page.locator('#preview pre', { hasText: '"runId"' }).waitFor();
   });
 
+  test('given the succeeded run, then its cost estimate (the cost command\'s) is shown line by line', async () => {
+    await page.locator('#run-cost').waitFor();
+
+    expect(await page.locator('#run-cost').textContent()).toMatch(/^\d+\.?\d* USD in eu-west-2 \(what AWS would bill/);
+    expect(await page.locator('#run-cost-lines tbody tr').count()).toBeGreaterThan(2);
+  });
+
   test('given an upload that fails, when its run is opened, then the failed step, the cause, the failed state and the job\'s log line are shown', async () => {
     failedRun = await uploadFromPage(path.join(work, 'plate-fail.csv'));
     await page.locator(`#runs-body tr[data-run="${failedRun}"][data-status="FAILED"]`).waitFor({ timeout: 60_000 });
@@ -218,6 +193,7 @@ describe('batch-pipeline console in chromium, over the served example', () => {
     await page.locator('#resources tbody tr').first().waitFor();
 
     expect(await page.locator('#staging').textContent()).toMatch(/^AUTO/);
+    expect(await page.locator('#idle-cost').textContent()).toMatch(/USD a month in eu-west-2/);
     expect(await page.locator('#resources tbody tr').count()).toBeGreaterThan(10);
     expect(await page.locator('#chart svg rect').count()).toBeGreaterThan(0);
     expect(await seriousFindings()).toEqual([]);
