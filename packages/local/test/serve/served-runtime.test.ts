@@ -31,10 +31,15 @@ async function all<T>(pages: AsyncIterable<T>): Promise<T[]> {
   return result;
 }
 
-/** Uploads under incoming/ (a run each) and waits until every run ended. */
+/**
+ * Uploads one key after the other, each time until its run ended: the trigger is invoked
+ * asynchronously, so uploads made at once start their runs in no fixed order.
+ */
 async function upload(...keys: string[]): Promise<void> {
-  for (const key of keys) await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: `body of ${key}` }));
-  await served.runtime.idle();
+  for (const key of keys) {
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: `body of ${key}` }));
+    await served.runtime.idle();
+  }
 }
 
 beforeAll(async () => {
