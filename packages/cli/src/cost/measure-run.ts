@@ -1,5 +1,5 @@
 import { paginateListObjectsV2 } from '@aws-sdk/client-s3';
-import { inputSizeOf, jobUsageOf, lambdaInvocationsOf, RunUsage, snsPublishesOf, transitionsOf, usesDataSync } from './run-usage';
+import { functionNameOf, inputSizeOf, jobUsageOf, lambdaInvocationsOf, RunUsage, snsPublishesOf, transitionsOf, usesDataSync } from './run-usage';
 import { describeRun, historyOf } from '../runs/executions';
 import { describeJobs } from '../runs/job-status';
 import { startedResourcesOf } from '../runs/run-history';
@@ -22,6 +22,27 @@ function jobMemoryOf(target: PipelineTarget, jobDefinitionArn: string | undefine
   const requirements: Array<{ Type: string; Value: string }> = container?.ResourceRequirements ?? [];
   const memory = requirements.find((requirement) => requirement.Type === 'MEMORY')?.Value;
   return { vcpus: definition.vcpus, memoryMiB: memory === undefined ? undefined : Number(memory) };
+}
+
+/** The function each Lambda task state of a definition (nested Map and Parallel states included) invokes, by state name. */
+export function lambdaStatesOf(definition: unknown): Map<string, string> {
+  const states = new Map<string, string>();
+  const visit = (value: unknown): void => {
+    if (Array.isArray(value)) {
+      value.forEach(visit);
+    } else if (value !== null && typeof value === 'object') {
+      const object = value as Record<string, any>;
+      if (object.States !== null && typeof object.States === 'object') {
+        for (const [name, state] of Object.entries(object.States as Record<string, any>)) {
+          const fn = functionNameOf(state?.Parameters ?? state?.Arguments);
+          if (fn && String(state.Resource ?? '').includes(':lambda:')) states.set(name, fn);
+        }
+      }
+      Object.values(object).forEach(visit);
+    }
+  };
+  visit(definition);
+  return states;
 }
 
 /** Bytes and count of the run's reports (ListObjectsV2 under its report prefix). */
@@ -52,6 +73,7 @@ export async function measureRun(target: PipelineTarget, runId: string): Promise
   const execution = await describeRun(target, runId);
   const events = await historyOf(target, execution.executionArn!);
   const memoryByName = new Map([...target.model.functions.values()].map((fn) => [fn.name, fn.memoryMiB]));
+  const lambdaFunctions = lambdaStatesOf(target.model.stateMachine.definition);
   const { jobIds } = startedResourcesOf(events);
   const jobs = jobIds.length > 0 ? await describeJobs(target, jobIds) : [];
   const spot = spotOnly(target.resources);
@@ -60,7 +82,7 @@ export async function measureRun(target: PipelineTarget, runId: string): Promise
   return {
     runId: execution.name ?? runId,
     transitions: transitionsOf(events),
-    lambda: lambdaInvocationsOf(events, (name) => memoryByName.get(name) ?? 128),
+    lambda: lambdaInvocationsOf(events, (name) => memoryByName.get(name) ?? 128, (state) => lambdaFunctions.get(state)),
     jobs: jobs.map((job) => jobUsageOf(job, spot, jobMemoryOf(target, job.jobDefinition))),
     dataSyncBytes: dataSync ? inputSizeOf(execution.input) + reports.bytes : 0,
     s3PutRequests: 1 + reports.count,

@@ -32,10 +32,16 @@ export function runCostOf(usage: RunUsage, prices: RegionPrices, trigger: Trigge
   const triggerMs = trigger.ms ?? 300;
   const invocations = [...usage.lambda, { function: 'the upload trigger (assumed)', ms: triggerMs, memoryMiB: trigger.memoryMiB }];
   const gbSeconds = invocations.reduce((sum, invocation) => sum + (invocation.memoryMiB / 1024) * (invocation.ms / 1000), 0);
+  const byFunction = new Map<string, { calls: number; memoryMiB: number; ms: number }>();
+  for (const invocation of invocations) {
+    const entry = byFunction.get(invocation.function) ?? { calls: 0, memoryMiB: invocation.memoryMiB, ms: 0 };
+    byFunction.set(invocation.function, { ...entry, calls: entry.calls + 1, ms: entry.ms + invocation.ms });
+  }
+  const perFunction = [...byFunction].map(([name, entry]) => `${name} ${entry.memoryMiB} MiB x ${entry.ms} ms${entry.calls > 1 ? ` in ${entry.calls} calls` : ''}`);
   const lines: CostLine[] = [
     priced(prices, `Step Functions: ${usage.transitions} state transitions`, usage.transitions, 'stepFunctionsTransition'),
     priced(prices, `Lambda: ${invocations.length} requests (${usage.lambda.length} from the state machine, 1 trigger)`, invocations.length, 'lambdaRequest'),
-    priced(prices, `Lambda: ${gbSeconds.toFixed(3)} GB-seconds (${invocations.map((invocation) => `${invocation.function} ${invocation.memoryMiB} MiB x ${invocation.ms} ms`).join(', ')})`,
+    priced(prices, `Lambda: ${gbSeconds.toFixed(3)} GB-seconds (${perFunction.join(', ')})`,
       gbSeconds, 'lambdaGbSecond', `the trigger's duration is assumed (${triggerMs} ms): the execution history does not show it`),
   ];
   for (const job of usage.jobs) {

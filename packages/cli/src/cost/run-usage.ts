@@ -46,7 +46,7 @@ export function transitionsOf(events: readonly HistoryEvent[]): number {
 }
 
 /** The function a task invoked: its name from `FunctionName` (a name or an ARN, maybe with a qualifier). */
-function functionNameOf(parameters: any): string | undefined {
+export function functionNameOf(parameters: any): string | undefined {
   const name = parameters?.FunctionName;
   if (typeof name !== 'string') return undefined;
   const arn = /^arn:[^:]+:lambda:[^:]+:[^:]+:function:([^:]+)/.exec(name);
@@ -58,11 +58,19 @@ function functionNameOf(parameters: any): string | undefined {
  * its TaskSucceeded or TaskFailed (the time Step Functions waited, which includes the invoke's
  * round trip: at least what Lambda bills, rounded up to the millisecond).
  */
-export function lambdaInvocationsOf(events: readonly HistoryEvent[], memoryOf: (functionName: string) => number): RunUsage['lambda'] {
+export function lambdaInvocationsOf(
+  events: readonly HistoryEvent[],
+  memoryOf: (functionName: string) => number,
+  functionOfState: (state: string) => string | undefined = () => undefined,
+): RunUsage['lambda'] {
   const invocations: Array<{ function: string; ms: number; memoryMiB: number }> = [];
+  let state = '';
   events.forEach((event, index) => {
+    if (event.type?.endsWith('StateEntered')) state = event.stateEnteredEventDetails?.name ?? '';
     if (event.type !== 'TaskScheduled' || event.taskScheduledEventDetails?.resourceType !== 'lambda') return;
-    const name = functionNameOf(parse(event.taskScheduledEventDetails.parameters)) ?? 'unknown';
+    // AWS records the task's resolved parameters; a history that records the state's input instead
+    // (the local runtime's) leaves the function to the state's definition.
+    const name = functionNameOf(parse(event.taskScheduledEventDetails.parameters)) ?? functionOfState(state) ?? 'unknown';
     const end = events.slice(index + 1).find((later) => later.previousEventId !== undefined && ['TaskSucceeded', 'TaskFailed', 'TaskTimedOut'].includes(later.type ?? '')
       && later.timestamp !== undefined && isAfter(events, later, event));
     const ms = end?.timestamp && event.timestamp ? Math.max(1, Math.ceil(end.timestamp.getTime() - event.timestamp.getTime())) : 1;

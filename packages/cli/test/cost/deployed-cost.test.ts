@@ -63,16 +63,29 @@ beforeEach(() => {
   s3.reset();
   deployStack(cloudFormation, { template: billedTemplate() });
   stepFunctions.on(DescribeExecutionCommand, { executionArn: EXECUTION_ARN }).resolves({
-    executionArn: EXECUTION_ARN, stateMachineArn: STATE_MACHINE_ARN, name: RUN, status: 'SUCCEEDED', startDate: at(0), stopDate: at(90_110),
+    executionArn: EXECUTION_ARN,
+    stateMachineArn: STATE_MACHINE_ARN,
+    name: RUN,
+    status: 'SUCCEEDED',
+    startDate: at(0),
+    stopDate: at(90_110),
     input: JSON.stringify({ runId: RUN, bucket: 'prod-uploads-1q2w3e', key: 'incoming/plate-reader.csv', versionId: 'v1', size: 2048 }),
   });
   stepFunctions.on(GetExecutionHistoryCommand, { executionArn: EXECUTION_ARN }).resolves({ events: history() });
   stepFunctions.on(ListExecutionsCommand).resolves({ executions: [{ executionArn: EXECUTION_ARN, stateMachineArn: STATE_MACHINE_ARN, name: RUN, status: 'SUCCEEDED', startDate: at(0) }] });
   // The job ran 45 s: Fargate bills the one-minute minimum.
-  batch.on(DescribeJobsCommand, { jobs: [JOB_ID] }).resolves({ jobs: [{
-    jobId: JOB_ID, jobName: RUN, jobQueue: 'q', status: 'SUCCEEDED', jobDefinition: 'arn:aws:batch:eu-west-2:111122223333:job-definition/processor:1', startedAt: Date.parse('2026-12-01T08:00:30Z'),
-    stoppedAt: Date.parse('2026-12-01T08:01:15Z'), container: { resourceRequirements: [{ type: 'VCPU', value: '0.25' }, { type: 'MEMORY', value: '512' }] },
-  }] });
+  batch.on(DescribeJobsCommand, { jobs: [JOB_ID] }).resolves({
+    jobs: [{
+      jobId: JOB_ID,
+      jobName: RUN,
+      jobQueue: 'q',
+      status: 'SUCCEEDED',
+      jobDefinition: 'arn:aws:batch:eu-west-2:111122223333:job-definition/processor:1',
+      startedAt: Date.parse('2026-12-01T08:00:30Z'),
+      stoppedAt: Date.parse('2026-12-01T08:01:15Z'),
+      container: { resourceRequirements: [{ type: 'VCPU', value: '0.25' }, { type: 'MEMORY', value: '512' }] },
+    }],
+  });
   s3.on(ListObjectsV2Command, { Bucket: REPORTS_BUCKET, Prefix: `reports/runs/${RUN}/out/` }).resolves({
     Contents: [{ Key: `reports/runs/${RUN}/out/report.json`, Size: 600 }, { Key: `reports/runs/${RUN}/out/summary.csv`, Size: 400 }], KeyCount: 2,
   });
@@ -92,7 +105,8 @@ describe('batch-pipeline cost on a deployed stack (GetTemplate, GetExecutionHist
     expect(report.idle.lines.map((line: any) => [line.price, line.quantity])).toEqual([
       ['natGatewayHour', 1], ['publicIpv4Hour', 1], ['kmsKeyMonth', 1], ['alarmMetricMonth', 1], ['logsStorageGbMonth', 0], ['s3StorageGbMonth', 0],
     ]);
-    expect(report.idle.totalUsd).toBeCloseTo(730 * (prices.natGatewayHour.usd + prices.publicIpv4Hour.usd) + prices.kmsKeyMonth.usd + prices.alarmMetricMonth.usd, 9);
+    const hourly = 730 * (prices.natGatewayHour.usd + prices.publicIpv4Hour.usd);
+    expect(report.idle.totalUsd).toBeCloseTo(hourly + prices.kmsKeyMonth.usd + prices.alarmMetricMonth.usd, 9);
     expect(report.runs).toEqual([]);
   });
 
