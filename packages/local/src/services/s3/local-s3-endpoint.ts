@@ -12,8 +12,8 @@ import {
   ChecksumAlgorithm, ChecksumType, checksumHeader, CHECKSUM_ALGORITHMS, COMPOSITE_ALGORITHMS, compositeChecksum,
   FULL_OBJECT_ALGORITHMS, isChecksumAlgorithm, newChecksummer, StoredChecksum,
 } from './s3-checksums';
-import { errorXml, S3Error, s3Errors, xmlDocument, xmlElements } from './s3-errors';
 import { copyObject } from './s3-copy-object';
+import { errorXml, S3Error, s3Errors, xmlDocument, xmlElements } from './s3-errors';
 import { listBuckets, listObjectsV2, listObjectVersions } from './s3-listings';
 import { checkObjectKey } from './s3-object-key';
 
