@@ -17,6 +17,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { tagForCostAllocation } from './private/cost-allocation';
 import { createDashboard } from './private/dashboard';
 import { asPipeline, conflict, invalid } from './private/errors';
 import { addPipelineOutputs } from './private/outputs';
@@ -592,6 +593,16 @@ export interface BatchPipelineProps {
    * @default true
    */
   readonly outputs?: boolean;
+
+  /**
+   * The value of the `batch-pipeline:pipeline` cost allocation tag on the pipeline's billed
+   * resources (job definition, and through it each job's Fargate task; state machine, functions,
+   * DataSync tasks, file system, buckets, topic, queue, log groups, key, alarms, NAT gateway and
+   * interface endpoints). Activate the tag key in the Billing console to split the bill per pipeline.
+   *
+   * @default - the construct's path, such as `MyStack/Pipeline`
+   */
+  readonly costAllocationTag?: string;
 }
 
 /**
@@ -646,6 +657,7 @@ export class BatchPipeline extends Construct {
     const orchestrationProps = props.orchestrationProps ?? {};
     this.staging = orchestrationProps.staging ?? StagingStrategy.AUTO;
     validateProps(id, props, this.watchPrefix, this.reportsPrefix, this.staging);
+    tagForCostAllocation(this, id, props.costAllocationTag);
 
     // Network.
     const network = asPipeline(id, 'networkProps', { vpc: 'existingVpc' }, () => new PipelineNetwork(this, 'Network', {
