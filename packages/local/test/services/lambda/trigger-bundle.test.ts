@@ -113,7 +113,7 @@ describeWithBundle('the real bundled trigger function, invoked asynchronously as
     const outcome = await accepted.completion;
     // Then the first attempt failed, Lambda retried, and the second started the run
     expect(outcome).toMatchObject({ condition: 'Success', attempts: 2 });
-    expect(JSON.parse(outcome.lastResult!.payload)).toEqual({ started: 1, duplicates: 0, skipped: 0, malformed: 0 });
+    expect(JSON.parse(outcome.lastResult!.payload)).toEqual({ started: 1, duplicates: 0, skipped: 0, malformed: 0, notified: 0 });
     expect(sfn.calls).toHaveLength(2);
     expect(sfn.calls[1].target).toBe('AWSStepFunctions.StartExecution');
     expect(sfn.calls[1].authorization).toContain('Credential=AKIDLOCALRUNTIME/');
