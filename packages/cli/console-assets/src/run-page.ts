@@ -33,7 +33,7 @@ export function runPage(main: HTMLElement, overview: Overview, run: string): () 
   const cancelButton = el('button', { id: 'cancel', type: 'button', disabled: '' }, 'Cancel');
   const summary = el('section', { 'id': 'summary', 'aria-label': 'Summary' });
   const jobs = el('section', { 'id': 'jobs', 'aria-label': 'Job', 'aria-live': 'polite' });
-  const graph = el('div', { id: 'graph', class: 'graph' });
+  const graph = el('div', { 'id': 'graph', 'class': 'graph', 'tabindex': '0', 'aria-label': 'State graph (scrolls)' });
   const notification = el('section', { 'id': 'notification', 'aria-labelledby': 'notification-title' });
   const logs = el('pre', { 'id': 'logs', 'class': 'logs', 'tabindex': '0', 'aria-label': 'Log lines of the run' });
   const reports = el('ul', { id: 'reports', class: 'reports' });
@@ -43,9 +43,8 @@ export function runPage(main: HTMLElement, overview: Overview, run: string): () 
     el('h1', {}, `Run ${run}`),
     el('p', { class: 'toolbar' }, rerunButton, cancelButton, el('a', { href: '#/runs' }, 'All runs')),
     feedback,
-    el('div', { class: 'columns' },
-      el('section', { 'aria-labelledby': 'graph-heading' }, el('h2', { id: 'graph-heading' }, 'State graph'), legend(), graph),
-      el('div', {}, summary, jobs, notification)),
+    el('div', { class: 'columns' }, summary, el('div', {}, jobs, notification)),
+    el('section', { 'aria-labelledby': 'graph-heading' }, el('h2', { id: 'graph-heading' }, 'State graph'), legend(), graph),
     el('h2', {}, 'Logs'), logs,
     el('h2', {}, 'Reports'), reports, preview,
     el('h2', {}, 'Cost estimate'), cost,
@@ -61,7 +60,8 @@ export function runPage(main: HTMLElement, overview: Overview, run: string): () 
       ['Duration', formatDuration(view.durationMs)],
       ['Failed step', view.failedStep ? el('span', { id: 'failed-step' }, view.failedStep) : undefined],
       ['Error', view.error],
-      ['Cause', view.cause ? el('span', { id: 'cause' }, view.cause) : undefined],
+      ['Cause', view.cause ? el('details', {}, el('summary', {}, view.cause.length > 160 ? `${view.cause.slice(0, 160)}…` : view.cause),
+        el('pre', { id: 'cause', tabindex: '0', 'aria-label': 'Cause' }, readable(view.cause))) : undefined],
       ['Reports', view.reports],
     ]));
     jobs.replaceChildren(...view.jobs.length === 0 ? [] : [el('h2', {}, 'Job'), el('ul', {}, ...view.jobs.map((job) => el('li', { 'data-job-status': job.status ?? '' },

@@ -144,7 +144,9 @@ describe('batch-pipeline console in chromium, over the served example', () => {
     expect(drawn[failedStep!]).toMatch(/failed|caught/);
     expect(Object.values(drawn)).toContain('failed');
     expect(Object.values(drawn)).toContain('not-reached');
-    await page.locator('#graph').screenshot({ path: path.join(ARTEFACTS, 'failed-run-graph.png') });
+    // The whole graph, not the scrolling box the page shows it in.
+    await page.evaluate('document.getElementById("graph").style.cssText = "overflow: visible; max-height: none; border: 0"');
+    await page.locator('#graph svg').screenshot({ path: path.join(ARTEFACTS, 'failed-run-graph.png') });
     await page.screenshot({ path: path.join(ARTEFACTS, 'failed-run-page.png'), fullPage: true });
   });
 
