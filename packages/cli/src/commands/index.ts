@@ -9,6 +9,7 @@ import { rerunCommand } from './rerun';
 import { runsCommand } from './runs';
 import { serveCommand } from './serve';
 import { Command } from '../command';
+import { consoleCommand } from '../console/console-command';
 
 /** Every command, in the order `--help` lists them. Add a command module here. */
 export const COMMANDS: readonly Command[] = [
@@ -22,5 +23,6 @@ export const COMMANDS: readonly Command[] = [
   rerunCommand,
   backfillCommand,
   cancelCommand,
+  consoleCommand,
   costCommand,
 ];
