@@ -1,6 +1,6 @@
 import { formatUsd } from './format-cost';
-import { IdleCost } from './idle-cost';
-import { PRICE_TABLE_DATE } from './price-table';
+import { HOURS_PER_MONTH, IdleCost } from './idle-cost';
+import { PRICE_TABLE_DATE, RegionPrices } from './price-table';
 
 /** One row of a README's idle-cost table: a variant of an app and its idle cost in each region. */
 export interface IdleRow {
@@ -40,4 +40,20 @@ export function tableBlock(readme: string, name: string): string | undefined {
 /** The README with the block's content replaced. */
 export function withTableBlock(readme: string, name: string, content: string): string {
   return readme.replace(new RegExp(`(<!-- cost-table:${name}:start -->\\n)[\\s\\S]*?(<!-- cost-table:${name}:end -->)`), `$1${content}\n$2`);
+}
+
+/** The markdown of the AppStream fleet table: the idle cost of one stream.standard.medium instance a month, per fleet type and region. */
+export function appStreamMarkdown(regions: readonly RegionPrices[]): string {
+  const row = (fleetType: string, idleRate: 'appStreamStoppedHour' | 'appStreamRunningHour', idle: string) =>
+    `| \`${fleetType}\` | ${idle} | ${regions.map((prices) => formatUsd(prices.figures[idleRate].usd * HOURS_PER_MONTH)).join(' | ')} |`;
+  return [
+    `| \`fleetType\` | billed while nobody streams | ${regions.map((prices) => prices.region).join(' | ')} |`,
+    `|---|---|${regions.map(() => '---:').join('|')}|`,
+    row('ON_DEMAND', 'appStreamStoppedHour', 'the stopped-instance fee'),
+    row('ALWAYS_ON', 'appStreamRunningHour', 'the running rate'),
+    '',
+    `USD per instance and month, \`stream.standard.medium\`, 730 hours, from the price table of \`batch-pipeline cost\` (${PRICE_TABLE_DATE};`
+      + ' the AppStream figures are not confirmed against the current pricing page: `--price-list` or the page for exact ones). Generated;'
+      + ' `UPDATE_COST_TABLES=1` in packages/cli rewrites it.',
+  ].join('\n');
 }

@@ -3,8 +3,8 @@ import * as path from 'node:path';
 import { EXAMPLE, EXAMPLE_VARIANTS, synthesizeExample } from './example-variants';
 import { main } from '../../src/cli';
 import { IdleCost } from '../../src/cost/idle-cost';
-import { TABLE_REGIONS } from '../../src/cost/price-table';
-import { idleCostMarkdown, IdleRow, tableBlock, withTableBlock } from '../../src/cost/readme-table';
+import { TABLE_REGIONS, tablePricesFor } from '../../src/cost/price-table';
+import { appStreamMarkdown, idleCostMarkdown, IdleRow, tableBlock, withTableBlock } from '../../src/cost/readme-table';
 
 const ROOT = path.join(EXAMPLE, '..', '..');
 /** The READMEs whose idle-cost tables are generated from the price table, with the block each holds. */
@@ -41,6 +41,13 @@ describe('batch-pipeline cost on the example, in each egress mode, with and with
       if (process.env.UPDATE_COST_TABLES === '1') writeFileSync(file, withTableBlock(readme, 'idle', expected));
       expect({ file, table: tableBlock(readFileSync(file, 'utf8'), 'idle') }).toEqual({ file, table: expected });
     }
+  });
+
+  test('then the AppStream README\'s fleet table is the price table\'s (UPDATE_COST_TABLES=1 rewrites it)', () => {
+    const file = path.join(ROOT, 'packages/appstream/README.md');
+    const expected = appStreamMarkdown(TABLE_REGIONS.map((region) => tablePricesFor(region)!));
+    if (process.env.UPDATE_COST_TABLES === '1') writeFileSync(file, withTableBlock(readFileSync(file, 'utf8'), 'appstream', expected));
+    expect(tableBlock(readFileSync(file, 'utf8'), 'appstream')).toEqual(expected);
   });
 
   test('then a private pipeline (VPC_ENDPOINTS, endpoints in 1 AZ, no desktop) idles at 26 USD a month or less in us-east-1, us-west-2, eu-west-1 and eu-west-2', () => {
