@@ -98,41 +98,30 @@ const COMMON: Partial<Record<PriceKey, number>> = {
 
 type RegionalKey = Exclude<PriceKey, keyof typeof COMMON>;
 
-const REGIONAL: Record<string, Partial<Record<PriceKey, number>> & Record<RegionalKey, number>> = {
-  'us-east-1': {
-    natGatewayHour: 0.045,
-    natGatewayGb: 0.045,
-    interfaceEndpointHour: 0.01,
-    fargateVcpuHour: 0.04048,
-    fargateGbHour: 0.004445,
-    fargateSpotVcpuHour: 0.01265672,
-    fargateSpotGbHour: 0.00138993,
-    s3PutRequest: 0.000005,
-    s3GetRequest: 0.0000004,
-    s3StorageGbMonth: 0.023,
-    efsStorageGbMonth: 0.30,
-    logsIngestionGb: 0.50,
-    logsStorageGbMonth: 0.03,
-    appStreamStoppedHour: 0.025,
-    appStreamRunningHour: 0.10,
-  },
-  'us-west-2': {
-    natGatewayHour: 0.045,
-    natGatewayGb: 0.045,
-    interfaceEndpointHour: 0.01,
-    fargateVcpuHour: 0.04048,
-    fargateGbHour: 0.004445,
-    fargateSpotVcpuHour: 0.01265672,
-    fargateSpotGbHour: 0.00138993,
-    s3PutRequest: 0.000005,
-    s3GetRequest: 0.0000004,
-    s3StorageGbMonth: 0.023,
-    efsStorageGbMonth: 0.30,
-    logsIngestionGb: 0.50,
-    logsStorageGbMonth: 0.03,
-    appStreamStoppedHour: 0.025,
-    appStreamRunningHour: 0.10,
-  },
+type Regional = Partial<Record<PriceKey, number>> & Record<RegionalKey, number>;
+
+const US_EAST_1: Regional = {
+  natGatewayHour: 0.045,
+  natGatewayGb: 0.045,
+  interfaceEndpointHour: 0.01,
+  fargateVcpuHour: 0.04048,
+  fargateGbHour: 0.004445,
+  fargateSpotVcpuHour: 0.01265672,
+  fargateSpotGbHour: 0.00138993,
+  s3PutRequest: 0.000005,
+  s3GetRequest: 0.0000004,
+  s3StorageGbMonth: 0.023,
+  efsStorageGbMonth: 0.30,
+  logsIngestionGb: 0.50,
+  logsStorageGbMonth: 0.03,
+  appStreamStoppedHour: 0.025,
+  appStreamRunningHour: 0.10,
+};
+
+const REGIONAL: Record<string, Regional> = {
+  'us-east-1': US_EAST_1,
+  // US West (Oregon) lists the same prices as US East (N. Virginia) for every figure here.
+  'us-west-2': US_EAST_1,
   'eu-west-1': {
     natGatewayHour: 0.048,
     natGatewayGb: 0.048,
