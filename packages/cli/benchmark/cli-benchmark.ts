@@ -10,17 +10,13 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { readCloudAssembly, selectPipeline, StateDirectory, synthesizeApp } from '@batch-pipeline/local';
 import { serveRuntime } from '@batch-pipeline/local/lib/serve/serve-runtime';
-import { LocalS3Store } from '@batch-pipeline/local/lib/services/s3/local-s3-store';
-import { putLocalFile } from '@batch-pipeline/local/lib/services/s3/put-local-file';
+import { EXAMPLE, exampleWithBacklog } from './example-backlog';
 import { BackfillSummary } from '../src/commands/backfill';
 
 const OBJECTS = Number(process.env.BENCHMARK_OBJECTS ?? 10_000);
 /** Starts a second asked of backfill: each start is a run the served runtime executes at once, on this machine. */
 const RATE = Number(process.env.BENCHMARK_RATE ?? 200);
-const EXAMPLE = path.join(__dirname, '..', '..', '..', 'apps', 'example');
-const SAMPLE = path.join(EXAMPLE, 'samples', 'plate-reader-2026-11-30.csv');
 const BIN = path.join(__dirname, '..', 'bin', 'batch-pipeline');
 
 interface Measured {
@@ -66,16 +62,8 @@ async function main(): Promise<void> {
   let peakServerMiB = 0;
   const serverSampler = setInterval(() => { peakServerMiB = Math.max(peakServerMiB, process.memoryUsage().rss / 1_048_576); }, 100);
   try {
-    const assemblyDirectory = synthesizeApp(EXAMPLE, path.join(work, 'cdk.out'));
-    const trigger = selectPipeline(readCloudAssembly(assemblyDirectory)).uploadTriggers[0];
-    const state = StateDirectory.open(path.join(work, 'state'));
-    const store = new LocalS3Store(state.bucketsRoot);
-    store.createBucket(trigger.bucket.name, { versioned: trigger.bucket.versioned });
-    const putStart = performance.now();
-    for (let index = 0; index < OBJECTS; index++) {
-      await putLocalFile(store, trigger.bucket.name, `${trigger.prefix ?? ''}backlog/plate-${String(index).padStart(5, '0')}.csv`, SAMPLE);
-    }
-    console.log(`put ${OBJECTS} objects with the trigger off in ${((performance.now() - putStart) / 1_000).toFixed(1)} s`);
+    const { assemblyDirectory, state, putMs } = await exampleWithBacklog(work, OBJECTS);
+    console.log(`put ${OBJECTS} objects with the trigger off in ${(putMs / 1_000).toFixed(1)} s`);
     const served = await serveRuntime({
       assemblyDirectory, appDirectory: EXAMPLE, stateDirectory: state.root, timeScale: 0.01, docker: false, port: 0,
     });

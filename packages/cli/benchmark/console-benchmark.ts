@@ -9,10 +9,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { readCloudAssembly, selectPipeline, StateDirectory, synthesizeApp } from '@batch-pipeline/local';
 import { serveRuntime } from '@batch-pipeline/local/lib/serve/serve-runtime';
-import { LocalS3Store } from '@batch-pipeline/local/lib/services/s3/local-s3-store';
-import { putLocalFile } from '@batch-pipeline/local/lib/services/s3/put-local-file';
+import { EXAMPLE, exampleWithBacklog } from './example-backlog';
 import { main } from '../src/cli';
 import { ConsoleApi } from '../src/console/console-api';
 import { startConsoleServer } from '../src/console/console-server';
@@ -20,21 +18,12 @@ import { resolveTarget } from '../src/target/pipeline-target';
 import { launchChromium } from '../test/console/chromium';
 
 const RUNS = Number(process.env.BENCHMARK_RUNS ?? 1_000);
-const EXAMPLE = path.join(__dirname, '..', '..', '..', 'apps', 'example');
-const SAMPLE = path.join(EXAMPLE, 'samples', 'plate-reader-2026-11-30.csv');
 const quiet = { print: () => undefined, note: () => undefined };
 
 async function benchmark(): Promise<void> {
   const work = mkdtempSync(path.join(tmpdir(), 'console-benchmark-'));
   try {
-    const assemblyDirectory = synthesizeApp(EXAMPLE, path.join(work, 'cdk.out'));
-    const trigger = selectPipeline(readCloudAssembly(assemblyDirectory)).uploadTriggers[0];
-    const state = StateDirectory.open(path.join(work, 'state'));
-    const store = new LocalS3Store(state.bucketsRoot);
-    store.createBucket(trigger.bucket.name, { versioned: trigger.bucket.versioned });
-    for (let index = 0; index < RUNS; index++) {
-      await putLocalFile(store, trigger.bucket.name, `${trigger.prefix ?? ''}backlog/plate-${String(index).padStart(5, '0')}.csv`, SAMPLE);
-    }
+    const { assemblyDirectory, state } = await exampleWithBacklog(work, RUNS);
     const served = await serveRuntime({
       assemblyDirectory, appDirectory: EXAMPLE, stateDirectory: state.root, timeScale: 0.01, docker: false, port: 0,
     });

@@ -1,3 +1,14 @@
+// The CLI's own formatting (plain functions, bundled into the page): the page reads as the commands print.
+import { formatUsd } from '../../src/cost/format-cost';
+import { formatDuration as formatCliDuration, formatTime as formatCliTime } from '../../src/output/format';
+
+export { formatUsd };
+
+/** A duration as the CLI prints it (`850 ms`, `12.4 s`, `3 min 05 s`); empty when unknown. */
+export function formatDuration(ms: number | undefined): string {
+  return ms === undefined ? '' : formatCliDuration(ms);
+}
+
 type Child = Node | string | undefined | false;
 
 /** An element with attributes and children (strings become text: nothing is parsed as HTML). */
@@ -18,19 +29,9 @@ export function svg(tag: string, attributes: Record<string, string | number> = {
   return element;
 }
 
-/** A duration as people read it: `850 ms`, `12.4 s`, `3 min 05 s`, `2 h 07 min` (as the CLI prints it). */
-export function formatDuration(ms: number | undefined): string {
-  if (ms === undefined) return '';
-  if (ms < 1_000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${(ms / 1_000).toFixed(1)} s`;
-  const seconds = Math.round(ms / 1_000);
-  if (seconds < 3_600) return `${Math.floor(seconds / 60)} min ${String(seconds % 60).padStart(2, '0')} s`;
-  return `${Math.floor(seconds / 3_600)} h ${String(Math.floor((seconds % 3_600) / 60)).padStart(2, '0')} min`;
-}
-
 /** A time in UTC to the second, as the CLI prints it. */
 export function formatTime(iso: string | undefined): string {
-  return iso ? `${iso.slice(0, 19).replace('T', ' ')}Z` : '';
+  return formatCliTime(iso ? new Date(iso) : undefined);
 }
 
 /** A message above the page's content (role status, or alert for an error). */
@@ -43,13 +44,6 @@ export function facts(entries: Array<[string, Node | string | undefined]>): HTML
   const list = el('dl', { class: 'facts' });
   for (const [term, value] of entries) if (value !== undefined && value !== '') list.append(el('dt', {}, term), el('dd', {}, value));
   return list;
-}
-
-/** USD as the cost command prints it: cents from 0.01 up, else two significant digits. */
-export function formatUsd(usd: number): string {
-  if (usd === 0) return '0.00';
-  if (Math.abs(usd) >= 0.01) return usd.toFixed(2);
-  return usd.toPrecision(2).replace(/0+$/, '');
 }
 
 /** A cost estimate's lines as a table: item, quantity, USD, note. */
