@@ -359,7 +359,9 @@ export class PipelineNetwork extends Construct implements IPipelineNetwork {
     return { ...this.privateSubnets, availabilityZones: this.vpc.availabilityZones.slice(0, azs) };
   }
 
-  private createEndpoints(vpcCidr: string, additional: ec2.InterfaceVpcEndpointAwsService[], subnets: ec2.SubnetSelection): ec2.IInterfaceVpcEndpoint[] {
+  private createEndpoints(
+    vpcCidr: string, additional: ec2.InterfaceVpcEndpointAwsService[], subnets: ec2.SubnetSelection,
+  ): ec2.IInterfaceVpcEndpoint[] {
     const services: Array<[string, ec2.InterfaceVpcEndpointAwsService]> = [
       ['EcrApiEndpoint', ec2.InterfaceVpcEndpointAwsService.ECR],
       ['EcrDockerEndpoint', ec2.InterfaceVpcEndpointAwsService.ECR_DOCKER],

@@ -32,7 +32,8 @@ describe('PipelineNetwork interfaceEndpointAzs', () => {
   describe('given VPC_ENDPOINTS over 2 AZs with the interface endpoints in 1 AZ', () => {
     const template = synth({ egress: EgressMode.VPC_ENDPOINTS, cidr: '10.0.0.0/25', interfaceEndpointAzs: 1 });
     const subnets = subnetsById(template);
-    const endpointSubnetIds = [...new Set(interfaceEndpoints(template).flatMap((endpoint) => endpoint.Properties.SubnetIds.map((ref: { Ref: string }) => ref.Ref)))];
+    const endpointSubnetIds = [...new Set(interfaceEndpoints(template)
+      .flatMap((endpoint) => endpoint.Properties.SubnetIds.map((ref: { Ref: string }) => ref.Ref)))];
     const otherAz = Object.keys(subnets).filter((id) => !endpointSubnetIds.includes(id));
 
     test('then each interface endpoint has one network interface, in the first AZ', () => {
