@@ -1,7 +1,7 @@
+import { JobImage } from '@batch-pipeline/batch';
 import { testStack } from '@batch-pipeline/test-support';
 import { Template } from 'aws-cdk-lib/assertions';
 import { BatchPipeline, BatchPipelineProps } from '../src';
-import { JobImage } from '@batch-pipeline/batch';
 
 function synth(props: Partial<BatchPipelineProps> = {}): Template {
   const stack = testStack();
