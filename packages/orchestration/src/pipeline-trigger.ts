@@ -163,14 +163,16 @@ export class PipelineTrigger extends Construct {
     if (!props.logEncryptionKey) {
       Validations.of(this.logGroup).acknowledge({
         id: 'NIST.800.53.R5-CloudWatchLogGroupEncrypted',
-        reason: 'Trigger logs are encrypted at rest with the CloudWatch Logs service key by default; set logEncryptionKey to use a customer managed KMS key.',
+        reason: 'Trigger logs are encrypted at rest with the CloudWatch Logs service key by default; '
+          + 'set logEncryptionKey to use a customer managed KMS key.',
       });
     }
 
     // An own role instead of AWSLambdaBasicExecutionRole: it may write to this log group only.
     const role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'Trigger function of the batch pipeline: start executions, notify refused uploads, write logs, send failed events to the dead-letter queue',
+      description: 'Trigger function of the batch pipeline: start executions, notify refused uploads, write logs, '
+        + 'send failed events to the dead-letter queue',
     });
     this.logGroup.grantWrite(role);
     Validations.of(role).acknowledge({
@@ -201,16 +203,19 @@ export class PipelineTrigger extends Construct {
     if (props.reservedConcurrency === undefined) {
       Validations.of(fn).acknowledge({
         id: 'NIST.800.53.R5-LambdaConcurrency',
-        reason: 'No reservation by default: reserving concurrency fails deployment in accounts with a low concurrency quota, and a burst of uploads is absorbed by the asynchronous invocation queue; set reservedConcurrency to cap it.',
+        reason: 'No reservation by default: reserving concurrency fails deployment in accounts with a low concurrency quota, '
+          + 'and a burst of uploads is absorbed by the asynchronous invocation queue; set reservedConcurrency to cap it.',
       });
     }
     Validations.of(fn).acknowledge({
       id: 'NIST.800.53.R5-LambdaDLQ',
-      reason: 'Failed invocations go to an SQS on-failure destination (EventInvokeConfig), which keeps the error and request context with the event; a dead-letter config would duplicate it.',
+      reason: 'Failed invocations go to an SQS on-failure destination (EventInvokeConfig), which keeps the error and request context with the event; '
+        + 'a dead-letter config would duplicate it.',
     });
     Validations.of(fn).acknowledge({
       id: 'NIST.800.53.R5-LambdaInsideVPC',
-      reason: 'The trigger only calls the Step Functions API and touches no VPC resource; inside the VPC it would need a NAT gateway or an endpoint for that call.',
+      reason: 'The trigger only calls the Step Functions API and touches no VPC resource; '
+        + 'inside the VPC it would need a NAT gateway or an endpoint for that call.',
     });
     props.stateMachine.grantStartExecution(fn);
     if (notificationTopic) {
@@ -218,7 +223,8 @@ export class PipelineTrigger extends Construct {
       notificationTopic.grantPublish(role);
       if (notificationTopic.masterKey) {
         NagAcknowledgements.acknowledge(role, 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
-          'The key half of topic.grantPublish, on the notification topic\'s own key only: SNS needs a data key to encrypt the refused-upload notification.');
+          'The key half of topic.grantPublish, on the notification topic\'s own key only: '
+          + 'SNS needs a data key to encrypt the refused-upload notification.');
       }
     }
 
@@ -263,7 +269,8 @@ export class PipelineTrigger extends Construct {
     if (handler) {
       NagAcknowledgements.acknowledge(handler,
         'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-        'The CDK bucket-notifications handler runs only while the stack deploys, to set the upload bucket\'s notifications; the managed policy lets it write its own logs.');
+        'The CDK bucket-notifications handler runs only while the stack deploys, to set the upload bucket\'s notifications; '
+        + 'the managed policy lets it write its own logs.');
     }
     const handlerPolicy = bucket.node.tryFindChild('Notifications')?.node.tryFindChild('HandlerPolicy');
     if (handlerPolicy) {
@@ -281,7 +288,8 @@ export class PipelineTrigger extends Construct {
       return undefined;
     }
     if (props.notifyRefusedUploads === true && !topic) {
-      throw new Error(`${constructLabel(this, 'PipelineTrigger')}: 'notifyRefusedUploads' true needs a topic, and there is none; allowed: give 'notificationTopic', or set 'notifyRefusedUploads' to false`);
+      throw new Error(`${constructLabel(this, 'PipelineTrigger')}: 'notifyRefusedUploads' true needs a topic, and there is none; `
+        + 'allowed: give \'notificationTopic\', or set \'notifyRefusedUploads\' to false');
     }
     return topic;
   }
@@ -297,17 +305,20 @@ export class PipelineTrigger extends Construct {
     const sameBucket = uploadBucket === pipeline.uploadBucket
       || JSON.stringify(stack.resolve(uploadBucket.bucketName)) === JSON.stringify(stack.resolve(pipeline.uploadBucket.bucketName));
     if (!sameBucket) {
-      throw new Error(`${name}: 'uploadBucket' ${uploadBucket.node.path} is not the bucket the state machine's stage-in reads (${pipeline.uploadBucket.node.path}); allowed: that bucket`);
+      throw new Error(`${name}: 'uploadBucket' ${uploadBucket.node.path} is not the bucket the state machine's stage-in reads `
+        + `(${pipeline.uploadBucket.node.path}); allowed: that bucket`);
     }
     if (!Token.isUnresolved(prefix) && prefix !== pipeline.uploadPrefix) {
-      throw new Error(`${name}: 'prefix' '${prefix}' is not the prefix the state machine's stage-in reads ('${pipeline.uploadPrefix}'); allowed: '${pipeline.uploadPrefix}', or leave 'prefix' out to use it`);
+      throw new Error(`${name}: 'prefix' '${prefix}' is not the prefix the state machine's stage-in reads ('${pipeline.uploadPrefix}'); `
+        + `allowed: '${pipeline.uploadPrefix}', or leave 'prefix' out to use it`);
     }
   }
 
   private validate(prefix: string, suffixes: string[], reservedConcurrency?: number): void {
     const name = constructLabel(this, 'PipelineTrigger');
     if (!Token.isUnresolved(prefix) && prefix !== '' && (!prefix.endsWith('/') || prefix.startsWith('/'))) {
-      throw new Error(`${name}: 'prefix' ${prefix} is not valid; allowed: a key prefix that ends with '/' and does not start with '/', such as incoming/`);
+      throw new Error(`${name}: 'prefix' ${prefix} is not valid; `
+        + 'allowed: a key prefix that ends with \'/\' and does not start with \'/\', such as incoming/');
     }
     for (const suffix of suffixes) {
       if (!Token.isUnresolved(suffix) && (suffix === '' || suffix.includes('/'))) {

@@ -34,8 +34,6 @@ export interface DataSyncStageInProps {
   readonly onStageFailure: sfn.IChainable;
   /** Where a failed claim goes for another reason ('prepare'). */
   readonly onPrepareFailure: sfn.IChainable;
-  /** The job. */
-  readonly next: sfn.IChainable;
 }
 
 /**
@@ -43,7 +41,8 @@ export interface DataSyncStageInProps {
  *
  * Prepare staging (create the staging directory, write the run's manifest naming the object and
  * its version) -> DataSync execution with that manifest -> Prepare (claim: the staged file must
- * have the version's size and checksum; it moves into the run's own directory) -> the job.
+ * have the version's size and checksum; it moves into the run's own directory) -> what
+ * `continueWith` names (the job).
  *
  * A claim that finds another version's file (`StagedFileMismatch`) or none (`StagedFileMissing`,
  * another run of the key took it) stages again, at most `MAX_STAGE_IN_ATTEMPTS` times in all; then
@@ -54,6 +53,7 @@ export class DataSyncStageIn extends Construct {
   /** Status checks after which one stage gives up. */
   public readonly maxPolls: number;
   private readonly transferPart: HistoryPart;
+  private readonly claim: sfn.INextable;
 
   constructor(scope: Construct, id: string, props: DataSyncStageInProps) {
     super(scope, id);
@@ -63,7 +63,8 @@ export class DataSyncStageIn extends Construct {
         const retention = props.stageIn.manifestRetention;
         return !retention.isUnresolved() && props.timeout.toSeconds() * MAX_STAGE_IN_ATTEMPTS >= retention.toSeconds()
           ? [`${props.who}: 'stageInTimeout' ${props.timeout.toHumanString()} x ${MAX_STAGE_IN_ATTEMPTS} stages outlasts the manifests, which `
-            + `${props.stageIn.node.path} keeps for ${retention.toHumanString()}; allowed: a shorter 'stageInTimeout', or a longer 'manifestRetention' on the stage-in`]
+            + `${props.stageIn.node.path} keeps for ${retention.toHumanString()}; `
+            + 'allowed: a shorter \'stageInTimeout\', or a longer \'manifestRetention\' on the stage-in']
           : [];
       },
     });
@@ -85,7 +86,7 @@ export class DataSyncStageIn extends Construct {
       resultPath: '$.workspace',
       timeout: props.claimTimeout,
     });
-    claim.next(props.next);
+    this.claim = claim;
 
     const prepareStaging = workspace.call('Prepare staging', {
       payload: {
@@ -113,8 +114,8 @@ export class DataSyncStageIn extends Construct {
       timeout: props.timeout,
       timeoutProp: 'stageInTimeout',
       onFailure: props.onStageFailure,
-      next: claim,
     });
+    transfer.continueWith(claim);
     this.maxPolls = transfer.maxPolls;
     this.transferPart = transfer.historyPart();
     prepareStaging.next(transfer.startState);
@@ -132,6 +133,11 @@ export class DataSyncStageIn extends Construct {
     claim.addCatch(props.onPrepareFailure, { resultPath: '$.error' });
     first.next(prepareStaging);
     this.startState = first;
+  }
+
+  /** Continues the run into `next` once the claim found this run's version and moved it into the run's directory. */
+  public continueWith(next: sfn.IChainable): void {
+    this.claim.next(next);
   }
 
   /** Every attempt (`MAX_STAGE_IN_ATTEMPTS`): the manifest write, the whole DataSync stage at its worst, the claim and the retry states. */

@@ -36,11 +36,13 @@ export function createFailureNoticeFormatter(scope: Construct, logRetention: log
   });
   Validations.of(fn).acknowledge({
     id: 'NIST.800.53.R5-LambdaDLQ',
-    reason: 'The state machine invokes the function synchronously and publishes the unformatted notification when it fails; there is no asynchronous invocation to dead-letter.',
+    reason: 'The state machine invokes the function synchronously and publishes the unformatted notification when it fails; '
+      + 'there is no asynchronous invocation to dead-letter.',
   });
   Validations.of(fn).acknowledge({
     id: 'NIST.800.53.R5-LambdaConcurrency',
-    reason: 'It runs once per failed run, which the trigger\'s reserved concurrency caps; a cap here would only turn formatted notifications into unformatted ones.',
+    reason: 'It runs once per failed run, which the trigger\'s reserved concurrency caps; '
+      + 'a cap here would only turn formatted notifications into unformatted ones.',
   });
   Validations.of(fn).acknowledge({
     id: 'NIST.800.53.R5-LambdaInsideVPC',

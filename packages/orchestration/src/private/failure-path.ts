@@ -40,6 +40,11 @@ const SNS_PUBLISH_RETRY: sfn.RetryProps = {
 
 export interface FailurePathProps {
   readonly notificationTopic: sns.ITopic;
+  /**
+   * The steps that can fail, each with its `Failed: <step>` state, created in this order: the definition
+   * lists those states in the order they lead into the clean-up.
+   */
+  readonly steps: string[];
   readonly workspace: WorkspaceCalls;
   /** How long the formatter's logs are kept. @default logs.RetentionDays.ONE_YEAR */
   readonly logRetention?: logs.RetentionDays;
@@ -62,7 +67,6 @@ export class FailurePath {
   /** The function that formats the notification. */
   public readonly formatter: lambda.IFunction;
   private readonly failedStates = new Map<string, sfn.State>();
-  private readonly cleanUpAfterFailure: sfn.State;
 
   constructor(private readonly scope: Construct, props: FailurePathProps) {
     const runFailed = new sfn.Fail(scope, 'Run failed', { errorPath: '$.error.Error', causePath: '$.error.Cause' });
@@ -137,7 +141,11 @@ export class FailurePath {
     });
     cleanUp.addCatch(format, { resultPath: '$.failureCleanUp' });
     cleanUp.next(format);
-    this.cleanUpAfterFailure = cleanUp;
+    for (const step of props.steps) {
+      const failed = new sfn.Pass(scope, `Failed: ${step}`, { result: sfn.Result.fromString(step), resultPath: '$.failedStep' });
+      failed.next(cleanUp);
+      this.failedStates.set(step, failed);
+    }
   }
 
   /** The cdk-nag finding the state machine role gets from CDK's invoke grant, which covers the formatter's versions. */
@@ -148,13 +156,10 @@ export class FailurePath {
 
   /** The state a failure of `step` goes to; one per step, however many states of that step fail into it. */
   public failedAt(step: string): sfn.State {
-    const existing = this.failedStates.get(step);
-    if (existing) {
-      return existing;
+    const failed = this.failedStates.get(step);
+    if (!failed) {
+      throw new Error(`the failure path has no state for the step '${step}'; declare it in 'steps'`);
     }
-    const failed = new sfn.Pass(this.scope, `Failed: ${step}`, { result: sfn.Result.fromString(step), resultPath: '$.failedStep' });
-    failed.next(this.cleanUpAfterFailure);
-    this.failedStates.set(step, failed);
     return failed;
   }
 

@@ -53,6 +53,7 @@ export function assertWithinHistoryLimit(who: string, path: string, parts: Histo
   }
   const largest = [...parts].sort((a, b) => b.events - a.events)[0];
   throw new Error(`${who}: a run ${path} could write up to ${total.toLocaleString('en-US')} execution history events, `
-    + `more than the ${MAX_HISTORY_EVENTS.toLocaleString('en-US')} a Standard execution may have; ${largest.step} alone could write ${largest.events.toLocaleString('en-US')}; `
+    + `more than the ${MAX_HISTORY_EVENTS.toLocaleString('en-US')} a Standard execution may have; `
+    + `${largest.step} alone could write ${largest.events.toLocaleString('en-US')}; `
     + `allowed: at most ${MAX_HISTORY_EVENTS.toLocaleString('en-US')}: ${largest.remedy}`);
 }

@@ -4,7 +4,7 @@ import { Duration } from 'aws-cdk-lib';
  * When a DataSync stage checks its execution: the first check after
  * `first`, each later wait twice the one before, never more than `max`. A
  * short transfer is noticed within seconds, a long one costs few checks
- * (a 12-hour transfer with the defaults: 150 checks instead of 2,880 at a fixed 15 s).
+ * (a 12-hour transfer with the defaults: 149 checks instead of 2,880 at a fixed 15 s).
  *
  * The state machine doubles the wait with `States.MathAdd(wait, wait)` and
  * caps it with a Choice, so the schedule here is exactly what runs.

@@ -1,3 +1,4 @@
+import { StageInTransfer, StageOutTransfer } from '@batch-pipeline/datasync';
 import { Duration } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
@@ -79,13 +80,11 @@ export interface TransferStageProps {
   readonly timeoutProp: string;
   /** Where failures go; receives `$.error` = `{ Error, Cause }`. */
   readonly onFailure: sfn.IChainable;
-  /** Where the run continues once the execution succeeded. */
-  readonly next: sfn.IChainable;
 }
 
 /**
  * Start a DataSync task execution for one run, then poll it until SUCCESS
- * (on to `next`) or ERROR, or until the stage's timeout in polls has passed.
+ * (on to what `continueWith` names) or ERROR, or until the stage's timeout in polls has passed.
  * Each poll is Wait, Describe, Choice and a counting Pass, so the loop is
  * bounded by a number of polls, not by hope. The wait doubles from poll to
  * poll up to a cap (see `PollSchedule`), so a short transfer is noticed within
@@ -103,6 +102,14 @@ export class TransferStage extends Construct {
   public readonly maxPolls: number;
   private readonly stepName: string;
   private readonly timeoutProp: string;
+  private readonly path: string;
+  private readonly maxWaitSeconds: number;
+  private readonly check: sfn.INextable;
+  private readonly executionFailed: sfn.IChainable;
+  private readonly timedOut: sfn.IChainable;
+  /** The next poll: count it, double the wait (or keep the cap), wait again. */
+  private readonly nextPoll: sfn.IChainable;
+  private readonly nextPollAtCap: sfn.IChainable;
 
   constructor(scope: Construct, id: string, props: TransferStageProps) {
     super(scope, id);
@@ -142,12 +149,19 @@ export class TransferStage extends Construct {
       resultPath: '$.error',
     }).next(props.onFailure);
     const timedOut = new sfn.Pass(this, `${name}: timed out`, {
-      parameters: { Error: 'Pipeline.StepTimeout', Cause: `${name} did not finish within ${props.timeout.toSeconds()} seconds (${this.maxPolls} polls)` },
+      parameters: {
+        Error: 'Pipeline.StepTimeout',
+        Cause: `${name} did not finish within ${props.timeout.toSeconds()} seconds (${this.maxPolls} polls)`,
+      },
       resultPath: '$.error',
     }).next(cancel);
     // The next wait is twice this one (MathAdd of the wait to itself), or the cap once doubling would pass it.
     const count = new sfn.Pass(this, `${name}: count poll`, {
-      parameters: { 'executionArn.$': `${path}.executionArn`, 'polls.$': `States.MathAdd(${path}.polls, 1)`, 'wait.$': `States.MathAdd(${path}.wait, ${path}.wait)` },
+      parameters: {
+        'executionArn.$': `${path}.executionArn`,
+        'polls.$': `States.MathAdd(${path}.polls, 1)`,
+        'wait.$': `States.MathAdd(${path}.wait, ${path}.wait)`,
+      },
       resultPath: path,
     });
     const countAtCap = new sfn.Pass(this, `${name}: count poll (at cap)`, {
@@ -155,15 +169,29 @@ export class TransferStage extends Construct {
       resultPath: path,
     });
 
-    const done = new sfn.Choice(this, `${name}: done?`)
-      .when(sfn.Condition.stringEquals(`${path}.check.status`, 'SUCCESS'), props.next)
-      .when(sfn.Condition.stringEquals(`${path}.check.status`, 'ERROR'), executionFailed)
-      .when(sfn.Condition.numberGreaterThanEquals(`${path}.polls`, this.maxPolls - 1), timedOut)
-      .when(sfn.Condition.numberGreaterThan(`${path}.wait`, schedule.maxSeconds / 2), countAtCap.next(wait))
-      .otherwise(count.next(wait));
-
+    this.path = path;
+    this.maxWaitSeconds = schedule.maxSeconds;
+    this.executionFailed = executionFailed;
+    this.timedOut = timedOut;
+    // The loops into the wait are wired before the start is: the order of a state's incoming transitions
+    // is the order in which the definition lists the states.
+    this.nextPollAtCap = countAtCap.next(wait);
+    this.nextPoll = count.next(wait);
+    this.check = describe;
     this.startState = start;
-    start.next(wait).next(describe).next(done);
+    start.next(wait).next(describe);
+  }
+
+  /** Continues the run into `next` once the execution succeeded: the check's Choice, which also loops, fails or gives up. */
+  public continueWith(next: sfn.IChainable): void {
+    const path = this.path;
+    const done = new sfn.Choice(this, `${this.stepName}: done?`)
+      .when(sfn.Condition.stringEquals(`${path}.check.status`, 'SUCCESS'), next)
+      .when(sfn.Condition.stringEquals(`${path}.check.status`, 'ERROR'), this.executionFailed)
+      .when(sfn.Condition.numberGreaterThanEquals(`${path}.polls`, this.maxPolls - 1), this.timedOut)
+      .when(sfn.Condition.numberGreaterThan(`${path}.wait`, this.maxWaitSeconds / 2), this.nextPollAtCap)
+      .otherwise(this.nextPoll);
+    this.check.next(done);
   }
 
   /**
@@ -246,4 +274,10 @@ function taskArnParameter(taskArns: string[]): Record<string, string> {
   const slotToIndex = Array.from({ length: TRANSFER_SLOTS }, (_, slot) => slot % taskArns.length).join(', ');
   const arns = taskArns.map((arn) => `'${arn}'`).join(', ');
   return { 'TaskArn.$': `States.ArrayGetItem(States.Array(${arns}), States.ArrayGetItem(States.Array(${slotToIndex}), $.transferSlot))` };
+}
+
+/** The task of a transfer, or every task of its pool. */
+export function transferTaskArns(transfer: StageInTransfer | StageOutTransfer): string[] {
+  const pool = (transfer as { taskArns?: string[] }).taskArns;
+  return pool && pool.length > 0 ? pool : [transfer.taskArn];
 }
