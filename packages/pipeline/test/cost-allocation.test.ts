@@ -9,7 +9,7 @@ function synth(props: Partial<BatchPipelineProps> = {}): Template {
   return Template.fromStack(stack);
 }
 
-function tagOf(resource: { Properties: Record<string, any> }): string | undefined {
+function tagOf(resource: { [key: string]: any }): string | undefined {
   const tags = resource.Properties.Tags;
   if (Array.isArray(tags)) return tags.find((tag: { Key: string }) => tag.Key === 'batch-pipeline:pipeline')?.Value;
   if (tags && typeof tags === 'object') return tags['batch-pipeline:pipeline'];
