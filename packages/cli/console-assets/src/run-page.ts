@@ -99,6 +99,7 @@ export function runPage(main: HTMLElement, overview: Overview, run: string): () 
     try {
       const view = await getJson<RunView>(runPath(run));
       if (stopped) return;
+      if (lastStatus === '') feedback.replaceChildren();
       showRun(view);
       showLogs(await getJson<LogLine[]>(runPath(run, '/logs')));
       if (view.status !== lastStatus && view.status !== 'RUNNING') {
@@ -112,6 +113,8 @@ export function runPage(main: HTMLElement, overview: Overview, run: string): () 
       if (!stopped && view.status === 'RUNNING') timer = window.setTimeout(() => void refresh(), REFRESH_MS);
     } catch (error) {
       feedback.replaceChildren(message((error as Error).message, true, (error as ApiError).remedy));
+      // A run just uploaded starts a moment later, and a target may be briefly unreachable: read again.
+      if (!stopped) timer = window.setTimeout(() => void refresh(), REFRESH_MS);
     }
   };
 

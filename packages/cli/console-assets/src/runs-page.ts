@@ -128,8 +128,11 @@ export function runsPage(main: HTMLElement, overview: Overview): () => void {
     }
     upload.disabled = true;
     feedback.replaceChildren(message(`uploading ${chosen.name}…`));
-    post<{ bucket: string; key: string; versionId?: string }>(`/api/upload?name=${encodeURIComponent(chosen.name)}`, chosen).then((done) => {
-      feedback.replaceChildren(message(`uploaded ${chosen.name} to s3://${done.bucket}/${done.key}${done.versionId ? ` (version ${done.versionId})` : ''}: its run appears below`));
+    post<{ bucket: string; key: string; versionId?: string; run?: string }>(`/api/upload?name=${encodeURIComponent(chosen.name)}`, chosen).then((done) => {
+      const uploaded = `uploaded ${chosen.name} to s3://${done.bucket}/${done.key}${done.versionId ? ` (version ${done.versionId})` : ''}`;
+      feedback.replaceChildren(done.run
+        ? el('p', { class: 'message', role: 'status' }, `${uploaded}: its run `, el('a', { id: 'upload-run', href: `#/run/${encodeURIComponent(done.run)}` }, done.run))
+        : message(`${uploaded}: its run appears below`));
       file.value = '';
       window.clearTimeout(timer);
       void loop();

@@ -1,7 +1,7 @@
 import { paginateListStackResources, StackResourceSummary } from '@aws-sdk/client-cloudformation';
 import { GetObjectCommand, paginateListObjectsV2, PutObjectCommand } from '@aws-sdk/client-s3';
 import { ExecutionListItem, ExecutionStatus } from '@aws-sdk/client-sfn';
-import { skipReasonFor } from '@batch-pipeline/run-contract';
+import { runInputFor, skipReasonFor } from '@batch-pipeline/run-contract';
 import { stagingOf } from './staging-mode';
 import { graphOf, notificationsOf, runPathOf } from './state-graph';
 import { CliError } from '../cli-error';
@@ -245,7 +245,10 @@ export class ConsoleApi {
     const put = await call('PutObject', () => this.target.clients.s3.send(new PutObjectCommand({
       Bucket: this.target.upload.bucket, Key: key, Body: bytes, ContentLength: bytes.length, ChecksumAlgorithm: 'SHA256',
     })));
-    return { bucket: this.target.upload.bucket, key, versionId: put.VersionId, sha256: put.ChecksumSHA256 };
+    // A versioned bucket's upload names its run before it starts: the run id the trigger builds.
+    const uploaded = { bucket: this.target.upload.bucket, key, versionId: put.VersionId ?? null, size: bytes.length };
+    const run = put.VersionId ? runInputFor(uploaded, filter.prefix).runId : undefined;
+    return { bucket: this.target.upload.bucket, key, versionId: put.VersionId, sha256: put.ChecksumSHA256, run };
   }
 
   /**
