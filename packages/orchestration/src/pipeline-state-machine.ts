@@ -1,6 +1,7 @@
 import { IBatchProcessor, RunContract } from '@batch-pipeline/batch';
 import { StageInTransfer, StageOutTransfer } from '@batch-pipeline/datasync';
 import { IPipelineNetwork, NagAcknowledgements } from '@batch-pipeline/network';
+import { ConstructErrors } from '@batch-pipeline/network/lib/construct-errors';
 import { Duration, Size, SizeRoundingBehavior, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -17,7 +18,6 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { ALARM_PERIOD, atLeastOnceAlarm, allowServicesToPublish, routeAlarms } from './private/alarms';
-import { constructLabel } from './private/construct-label';
 import { DataSyncStageIn } from './private/datasync-stage-in';
 import { FailurePath, UNDELIVERED_NOTIFICATIONS } from './private/failure-path';
 import { assertWithinHistoryLimit, HistoryPart, taskEvents } from './private/history-budget';
@@ -40,10 +40,12 @@ export enum PipelineStep {
   CLEAN_UP = 'clean up',
 }
 
-export interface PipelineStateMachineProps {
-  /** Runs the job. */
-  readonly processor: IBatchProcessor;
-
+/**
+ * The options of the state machine that a composite (such as `BatchPipeline`) passes through as
+ * they are: staging, poll schedule, timeouts, topics and logs, without the parts it wires
+ * (transfers, processor, buckets, prefixes, access point, network, notification topic).
+ */
+export interface PipelineStateMachineOptions {
   /**
    * How runs copy uploads onto EFS and outputs to the reports bucket.
    *
@@ -60,6 +62,77 @@ export interface PipelineStateMachineProps {
    * @default Size.gibibytes(4)
    */
   readonly directStagingThreshold?: Size;
+
+  /**
+   * Publish a success message for every run that completes, to this topic.
+   *
+   * @default - no success notification
+   */
+  readonly successTopic?: sns.ITopic;
+
+  /**
+   * How long to wait before the first status check of a DataSync execution.
+   * Each later wait doubles, up to `maxPollInterval`.
+   *
+   * @default Duration.seconds(5)
+   */
+  readonly pollInterval?: Duration;
+
+  /**
+   * The longest wait between two status checks of a DataSync execution.
+   *
+   * @default Duration.minutes(5)
+   */
+  readonly maxPollInterval?: Duration;
+
+  /**
+   * How long stage-in may take, queueing included.
+   *
+   * @default Duration.hours(1)
+   */
+  readonly stageInTimeout?: Duration;
+
+  /**
+   * How long the Batch job may take, waiting for capacity included. It must be at
+   * least the processor's `maxJobDuration` (attempts x attempt timeout): a shorter
+   * step would stop a job that Batch is still allowed to run or retry.
+   *
+   * @default - the processor's `maxJobDuration` plus 30 minutes for queueing (2 hours when that is a deploy-time value)
+   */
+  readonly processTimeout?: Duration;
+
+  /**
+   * How long stage-out may take, queueing included.
+   *
+   * @default Duration.hours(1)
+   */
+  readonly stageOutTimeout?: Duration;
+
+  /**
+   * How long a whole run may take. It must not be shorter than the steps together.
+   *
+   * @default - the steps' timeouts together plus 15 minutes
+   */
+  readonly runTimeout?: Duration;
+
+  /**
+   * Where the alarms on failed and timed-out runs send their state changes.
+   *
+   * @default - no alarm actions; the alarms are exposed for you to route
+   */
+  readonly alarmTopic?: sns.ITopic;
+
+  /**
+   * How long execution logs and workspace function logs are kept.
+   *
+   * @default logs.RetentionDays.ONE_YEAR
+   */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+export interface PipelineStateMachineProps extends PipelineStateMachineOptions {
+  /** Runs the job. */
+  readonly processor: IBatchProcessor;
 
   /**
    * Copies uploads onto EFS with DataSync. Its S3 subdirectory is the prefix the
@@ -141,72 +214,6 @@ export interface PipelineStateMachineProps {
    * @default - a new topic encrypted with a new KMS key (rotation on), TLS enforced
    */
   readonly notificationTopic?: sns.ITopic;
-
-  /**
-   * Publish a success message for every run that completes, to this topic.
-   *
-   * @default - no success notification
-   */
-  readonly successTopic?: sns.ITopic;
-
-  /**
-   * How long to wait before the first status check of a DataSync execution.
-   * Each later wait doubles, up to `maxPollInterval`.
-   *
-   * @default Duration.seconds(5)
-   */
-  readonly pollInterval?: Duration;
-
-  /**
-   * The longest wait between two status checks of a DataSync execution.
-   *
-   * @default Duration.minutes(5)
-   */
-  readonly maxPollInterval?: Duration;
-
-  /**
-   * How long stage-in may take, queueing included.
-   *
-   * @default Duration.hours(1)
-   */
-  readonly stageInTimeout?: Duration;
-
-  /**
-   * How long the Batch job may take, waiting for capacity included. It must be at
-   * least the processor's `maxJobDuration` (attempts x attempt timeout): a shorter
-   * step would stop a job that Batch is still allowed to run or retry.
-   *
-   * @default - the processor's `maxJobDuration` plus 30 minutes for queueing (2 hours when that is a deploy-time value)
-   */
-  readonly processTimeout?: Duration;
-
-  /**
-   * How long stage-out may take, queueing included.
-   *
-   * @default Duration.hours(1)
-   */
-  readonly stageOutTimeout?: Duration;
-
-  /**
-   * How long a whole run may take. It must not be shorter than the steps together.
-   *
-   * @default - the steps' timeouts together plus 15 minutes
-   */
-  readonly runTimeout?: Duration;
-
-  /**
-   * Where the alarms on failed and timed-out runs send their state changes.
-   *
-   * @default - no alarm actions; the alarms are exposed for you to route
-   */
-  readonly alarmTopic?: sns.ITopic;
-
-  /**
-   * How long execution logs and workspace function logs are kept.
-   *
-   * @default logs.RetentionDays.ONE_YEAR
-   */
-  readonly logRetention?: logs.RetentionDays;
 
   /**
    * Whether a stage-in that reads the whole upload bucket (no `sourcePrefix`)
@@ -311,7 +318,7 @@ export class PipelineStateMachine extends Construct {
 
   constructor(scope: Construct, id: string, props: PipelineStateMachineProps) {
     super(scope, id);
-    const who = constructLabel(this, 'PipelineStateMachine');
+    const who = ConstructErrors.of(this, 'PipelineStateMachine').label;
     this.staging = props.staging ?? StagingStrategy.AUTO;
     this.directStagingThreshold = props.directStagingThreshold ?? DEFAULT_DIRECT_THRESHOLD;
     const schedule = new PollSchedule(props.pollInterval ?? Duration.seconds(5), props.maxPollInterval ?? Duration.minutes(5));
@@ -714,9 +721,10 @@ export class PipelineStateMachine extends Construct {
       return;
     }
     if (processTimeout.toSeconds({ integral: false }) < jobMaximum.toSeconds({ integral: false })) {
-      const name = constructLabel(this, 'PipelineStateMachine');
+      const errors = ConstructErrors.of(this, 'PipelineStateMachine');
+      const name = errors.label;
       const processorPath = Construct.isConstruct(processor) ? processor.node.path : processor.jobDefinition.node.path;
-      throw new Error(`${name}: 'processTimeout' ${processTimeout.toHumanString()} is shorter than the job may run `
+      throw new Error(`${name}: ${errors.prop('processTimeout')} ${processTimeout.toHumanString()} is shorter than the job may run `
         + `(${processor.attempts} attempts x ${processor.attemptTimeout.toHumanString()} = ${jobMaximum.toHumanString()} on ${processorPath}); `
         + `allowed: at least ${jobMaximum.toHumanString()} (leave it out for that plus ${PROCESS_QUEUE_MARGIN.toHumanString()} for queueing), or fewer 'retryAttempts' or a shorter 'timeout' on the processor`);
     }
@@ -730,25 +738,26 @@ export class PipelineStateMachine extends Construct {
     runTimeout: Duration,
     stepsTotal: Duration,
   ): void {
+    const errors = ConstructErrors.of(this, 'PipelineStateMachine');
     for (const [prop, interval] of [['pollInterval', schedule.first], ['maxPollInterval', schedule.max]] as Array<[string, Duration]>) {
       const seconds = interval.toSeconds({ integral: false });
       if (interval.isUnresolved() || !Number.isInteger(seconds) || seconds < MIN_POLL_SECONDS || seconds > MAX_POLL_SECONDS) {
-        throw new Error(`${name}: '${prop}' ${interval.isUnresolved() ? '(a token)' : interval.toHumanString()} is not valid; allowed: whole seconds from ${MIN_POLL_SECONDS} to ${MAX_POLL_SECONDS}, known at synth time`);
+        throw new Error(`${name}: ${errors.prop(prop)} ${interval.isUnresolved() ? '(a token)' : interval.toHumanString()} is not valid; allowed: whole seconds from ${MIN_POLL_SECONDS} to ${MAX_POLL_SECONDS}, known at synth time`);
       }
     }
     if (schedule.maxSeconds < schedule.firstSeconds) {
-      throw new Error(`${name}: 'maxPollInterval' ${schedule.max.toHumanString()} is shorter than 'pollInterval' ${schedule.first.toHumanString()}; allowed: at least 'pollInterval'`);
+      throw new Error(`${name}: ${errors.prop('maxPollInterval')} ${schedule.max.toHumanString()} is shorter than 'pollInterval' ${schedule.first.toHumanString()}; allowed: at least 'pollInterval'`);
     }
     for (const [prop, timeout] of stepTimeouts) {
       if (timeout.isUnresolved()) {
-        throw new Error(`${name}: '${prop}' is a token; allowed: a duration known at synth time, which bounds the run's history`);
+        throw new Error(`${name}: ${errors.prop(prop)} is a token; allowed: a duration known at synth time, which bounds the run's history`);
       }
       if (timeout.toSeconds({ integral: false }) < schedule.firstSeconds) {
-        throw new Error(`${name}: '${prop}' ${timeout.toHumanString()} is not valid; allowed: at least 'pollInterval' (${schedule.first.toHumanString()})`);
+        throw new Error(`${name}: ${errors.prop(prop)} ${timeout.toHumanString()} is not valid; allowed: at least 'pollInterval' (${schedule.first.toHumanString()})`);
       }
     }
     if (!runTimeout.isUnresolved() && runTimeout.toSeconds() < stepsTotal.toSeconds()) {
-      throw new Error(`${name}: 'runTimeout' ${runTimeout.toHumanString()} is shorter than the step timeouts together (${stepsTotal.toHumanString()}); allowed: at least that`);
+      throw new Error(`${name}: ${errors.prop('runTimeout')} ${runTimeout.toHumanString()} is shorter than the step timeouts together (${stepsTotal.toHumanString()}); allowed: at least that`);
     }
     if ((props.network === undefined) === (props.vpc === undefined)) {
       throw new Error(`${name}: give exactly one of 'network' and 'vpc' for the workspace function; got ${props.network ? 'both' : 'neither'}`);
@@ -756,7 +765,7 @@ export class PipelineStateMachine extends Construct {
     const threshold = this.directStagingThreshold;
     const thresholdMiB = threshold.toMebibytes({ rounding: SizeRoundingBehavior.NONE });
     if (!Token.isUnresolved(threshold.toBytes()) && (threshold.toBytes() < 1 || thresholdMiB > MAX_DIRECT_THRESHOLD_MIB)) {
-      throw new Error(`${name}: 'directStagingThreshold' ${threshold.toMebibytes({ rounding: SizeRoundingBehavior.NONE })} MiB is not valid; allowed: 1 byte to ${MAX_DIRECT_THRESHOLD_MIB} MiB, `
+      throw new Error(`${name}: ${errors.prop('directStagingThreshold')} ${threshold.toMebibytes({ rounding: SizeRoundingBehavior.NONE })} MiB is not valid; allowed: 1 byte to ${MAX_DIRECT_THRESHOLD_MIB} MiB, `
         + `which the workspace function copies within half its ${WORKSPACE_TIMEOUT.toMinutes()}-minute timeout at ${ASSUMED_DIRECT_COPY_MIB_PER_SECOND} MiB/s`);
     }
     if (this.staging !== StagingStrategy.DIRECT) {
