@@ -1,4 +1,5 @@
 import { EgressMode, IPipelineNetwork, NagAcknowledgements } from '@batch-pipeline/network';
+import { ConstructErrors } from '@batch-pipeline/network/lib/construct-errors';
 import { Annotations, Duration, Names, Stack, Token } from 'aws-cdk-lib';
 import * as appstream from 'aws-cdk-lib/aws-appstream';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -14,7 +15,6 @@ import {
   PREFIX_LIST_ID,
   checkMaxLength,
   checkPattern,
-  errorPrefix,
   secondsWithin,
 } from './private/validate';
 import { UserSettings } from './user-settings';
@@ -71,7 +71,12 @@ export interface IQualityControlDesktop extends IConstruct, ec2.IConnectable, ia
   readonly securityGroup: ec2.ISecurityGroup;
 }
 
-export interface QualityControlDesktopProps {
+/**
+ * The options of the desktop that a composite (such as `BatchPipeline`) passes through as they
+ * are: the image, the subnets and the fleet and stack settings, without the network, buckets and
+ * access point it wires.
+ */
+export interface QualityControlDesktopOptions {
   /**
    * Name of the AppStream 2.0 image the fleet streams, with the quality-control
    * tools installed. Create it first with an image builder in the AppStream 2.0
@@ -80,48 +85,12 @@ export interface QualityControlDesktopProps {
   readonly imageName: string;
 
   /**
-   * The pipeline network; the fleet runs in its private subnets and, when
-   * `fileSystemAccessPoint` is given, may reach its file system over NFS.
-   *
-   * @default - `vpc` must be given
-   */
-  readonly network?: IPipelineNetwork;
-
-  /**
-   * A VPC to run the fleet in, when not using a pipeline network.
-   *
-   * @default - the VPC of `network`
-   */
-  readonly vpc?: ec2.IVpc;
-
-  /**
    * Subnets of the streaming instances. They must be private: the fleet has no
    * default internet access.
    *
    * @default - the private subnets of `network`, or the private subnets (with egress if any, isolated otherwise) of `vpc`
    */
   readonly subnets?: ec2.SubnetSelection;
-
-  /**
-   * The bucket with the pipeline's reports; the desktop may list and read it.
-   */
-  readonly reportsBucket: s3.IBucket;
-
-  /**
-   * The bucket users upload inputs to; when given, the desktop may list and read it too.
-   *
-   * @default - no access to the upload bucket
-   */
-  readonly uploadBucket?: s3.IBucket;
-
-  /**
-   * An access point of the pipeline's file system; when given, the desktop may
-   * mount the file system through it, read-only (`elasticfilesystem:ClientMount`
-   * without `ClientWrite`), and reach it over NFS.
-   *
-   * @default - no access to the file system
-   */
-  readonly fileSystemAccessPoint?: efs.IAccessPoint;
 
   /**
    * When the streaming instances run. See `FleetType` for the idle cost of each.
@@ -243,6 +212,44 @@ export interface QualityControlDesktopProps {
   readonly s3PrefixListId?: string;
 }
 
+export interface QualityControlDesktopProps extends QualityControlDesktopOptions {
+  /**
+   * The pipeline network; the fleet runs in its private subnets and, when
+   * `fileSystemAccessPoint` is given, may reach its file system over NFS.
+   *
+   * @default - `vpc` must be given
+   */
+  readonly network?: IPipelineNetwork;
+
+  /**
+   * A VPC to run the fleet in, when not using a pipeline network.
+   *
+   * @default - the VPC of `network`
+   */
+  readonly vpc?: ec2.IVpc;
+
+  /**
+   * The bucket with the pipeline's reports; the desktop may list and read it.
+   */
+  readonly reportsBucket: s3.IBucket;
+
+  /**
+   * The bucket users upload inputs to; when given, the desktop may list and read it too.
+   *
+   * @default - no access to the upload bucket
+   */
+  readonly uploadBucket?: s3.IBucket;
+
+  /**
+   * An access point of the pipeline's file system; when given, the desktop may
+   * mount the file system through it, read-only (`elasticfilesystem:ClientMount`
+   * without `ClientWrite`), and reach it over NFS.
+   *
+   * @default - no access to the file system
+   */
+  readonly fileSystemAccessPoint?: efs.IAccessPoint;
+}
+
 /**
  * An optional AppStream 2.0 desktop inside the pipeline VPC for quality control
  * of inputs and reports: a fleet (on-demand by default) that streams your image
@@ -278,41 +285,44 @@ export class QualityControlDesktop extends Construct implements IQualityControlD
   /** The customer managed policy with the role's read-only permissions. */
   public readonly policy: iam.ManagedPolicy;
 
+  private readonly errors: ConstructErrors;
+
   constructor(scope: Construct, id: string, props: QualityControlDesktopProps) {
     super(scope, id);
+    this.errors = ConstructErrors.of(this, 'QualityControlDesktop');
     const imageName = this.validateImageName(props.imageName);
     const vpc = this.vpcFor(props);
     const subnetIds = this.subnetIdsFor(props, vpc);
 
     this.fleetType = props.fleetType ?? FleetType.ON_DEMAND;
     const instanceType = props.instanceType ?? 'stream.standard.medium';
-    checkPattern(id, 'instanceType', instanceType, INSTANCE_TYPE, 'stream.<family>.<size>, such as stream.standard.medium or stream.graphics.g4dn.xlarge');
+    checkPattern(this.errors, 'instanceType', instanceType, INSTANCE_TYPE, 'stream.<family>.<size>, such as stream.standard.medium or stream.graphics.g4dn.xlarge');
     const desiredCapacity = props.desiredCapacity ?? 1;
     if (!Token.isUnresolved(desiredCapacity) && (!Number.isInteger(desiredCapacity) || desiredCapacity < 1)) {
-      throw new Error(`${errorPrefix(id)} 'desiredCapacity' ${desiredCapacity} is not valid; allowed: a whole number of at least 1`);
+      throw this.errors.error(`${this.errors.prop('desiredCapacity')} ${desiredCapacity} is not valid; allowed: a whole number of at least 1`);
     }
-    const idleDisconnectTimeout = secondsWithin(id, 'idleDisconnectTimeout', props.idleDisconnectTimeout, 1800, {
+    const idleDisconnectTimeout = secondsWithin(this.errors, 'idleDisconnectTimeout', props.idleDisconnectTimeout, 1800, {
       min: 60, max: 36000, alsoAllowed: 0, allowed: '0 (never disconnect idle users) or 60-36000 whole seconds',
     });
-    const disconnectTimeout = secondsWithin(id, 'disconnectTimeout', props.disconnectTimeout, 60, {
+    const disconnectTimeout = secondsWithin(this.errors, 'disconnectTimeout', props.disconnectTimeout, 60, {
       min: 60, max: 360000, allowed: '60-360000 whole seconds',
     });
-    const maxSessionDuration = secondsWithin(id, 'maxSessionDuration', props.maxSessionDuration, 7200, {
+    const maxSessionDuration = secondsWithin(this.errors, 'maxSessionDuration', props.maxSessionDuration, 7200, {
       min: 600, max: 432000, allowed: '600-432000 whole seconds (10 minutes to 5 days)',
     });
 
     this.fleetName = props.fleetName ?? `${Names.uniqueResourceName(this, { maxLength: 95, separator: '-' })}-fleet`;
     this.stackName = props.stackName ?? `${Names.uniqueResourceName(this, { maxLength: 95, separator: '-' })}-stack`;
-    checkPattern(id, 'fleetName', this.fleetName, APPSTREAM_NAME, APPSTREAM_NAME_ALLOWED);
-    checkPattern(id, 'stackName', this.stackName, APPSTREAM_NAME, APPSTREAM_NAME_ALLOWED);
+    checkPattern(this.errors, 'fleetName', this.fleetName, APPSTREAM_NAME, APPSTREAM_NAME_ALLOWED);
+    checkPattern(this.errors, 'stackName', this.stackName, APPSTREAM_NAME, APPSTREAM_NAME_ALLOWED);
     const fleetDisplayName = props.fleetDisplayName ?? 'Batch pipeline quality control';
     const stackDisplayName = props.stackDisplayName ?? 'Batch pipeline quality control';
     const fleetDescription = props.fleetDescription ?? 'Streaming instances of the batch pipeline quality-control desktop';
     const stackDescription = props.stackDescription ?? 'Quality control of the batch pipeline inputs and reports';
-    checkMaxLength(id, 'fleetDisplayName', fleetDisplayName, MAX_DISPLAY_NAME);
-    checkMaxLength(id, 'stackDisplayName', stackDisplayName, MAX_DISPLAY_NAME);
-    checkMaxLength(id, 'fleetDescription', fleetDescription, MAX_DESCRIPTION);
-    checkMaxLength(id, 'stackDescription', stackDescription, MAX_DESCRIPTION);
+    checkMaxLength(this.errors, 'fleetDisplayName', fleetDisplayName, MAX_DISPLAY_NAME);
+    checkMaxLength(this.errors, 'stackDisplayName', stackDisplayName, MAX_DISPLAY_NAME);
+    checkMaxLength(this.errors, 'fleetDescription', fleetDescription, MAX_DESCRIPTION);
+    checkMaxLength(this.errors, 'stackDescription', stackDescription, MAX_DESCRIPTION);
 
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc,
@@ -385,22 +395,22 @@ export class QualityControlDesktop extends Construct implements IQualityControlD
 
   private validateImageName(imageName: string | undefined): string {
     if (imageName === undefined || (!Token.isUnresolved(imageName) && imageName.trim() === '')) {
-      throw new Error(`${errorPrefix(this.node.id)} 'imageName' is required: AppStream 2.0 streams a desktop from an image you create first. `
+      throw this.errors.error(`${this.errors.prop('imageName')} is required: AppStream 2.0 streams a desktop from an image you create first. `
         + 'In the AppStream 2.0 console open Images > Image builder, launch an image builder from a base image, connect to it, '
         + 'install the quality-control tools, create the image with Image Assistant and wait until it is Available under Images > Image registry, '
         + "then pass its name as 'imageName'");
     }
-    checkPattern(this.node.id, 'imageName', imageName, APPSTREAM_NAME, `${APPSTREAM_NAME_ALLOWED}, the name of an image under Images > Image registry in the AppStream 2.0 console`);
+    checkPattern(this.errors, 'imageName', imageName, APPSTREAM_NAME, `${APPSTREAM_NAME_ALLOWED}, the name of an image under Images > Image registry in the AppStream 2.0 console`);
     return imageName;
   }
 
   private vpcFor(props: QualityControlDesktopProps): ec2.IVpc {
     if (props.network && props.vpc) {
-      throw new Error(`${errorPrefix(this.node.id)} both 'network' and 'vpc' were given; allowed: one of them ('vpc' only when not using a pipeline network)`);
+      throw this.errors.error('both \'network\' and \'vpc\' were given; allowed: one of them (\'vpc\' only when not using a pipeline network)');
     }
     const vpc = props.network?.vpc ?? props.vpc;
     if (!vpc) {
-      throw new Error(`${errorPrefix(this.node.id)} neither 'network' nor 'vpc' was given; allowed: a pipeline network or a VPC with private subnets`);
+      throw this.errors.error('neither \'network\' nor \'vpc\' was given; allowed: a pipeline network or a VPC with private subnets');
     }
     // A new pipeline VPC has an S3 gateway endpoint in every egress mode; an existing
     // one in PUBLIC_SUBNETS mode has no NAT gateway and maybe no endpoint either.
@@ -419,22 +429,22 @@ export class QualityControlDesktop extends Construct implements IQualityControlD
     const publicIds = new Set(vpc.publicSubnets.map((subnet) => subnet.subnetId));
     const publicSelected = selected.subnets.filter((subnet) => publicIds.has(subnet.subnetId));
     if (publicSelected.length > 0) {
-      throw new Error(`${errorPrefix(this.node.id)} 'subnets' selects ${publicSelected.length} public subnet(s); allowed: private subnets only, the fleet has no internet access`);
+      throw this.errors.error(`${this.errors.prop('subnets')} selects ${publicSelected.length} public subnet(s); allowed: private subnets only, the fleet has no internet access`);
     }
     if (selected.subnetIds.length === 0) {
-      throw new Error(`${errorPrefix(this.node.id)} 'subnets' selects no subnet of the VPC; allowed: a selection of one or more private subnets`);
+      throw this.errors.error(`${this.errors.prop('subnets')} selects no subnet of the VPC; allowed: a selection of one or more private subnets`);
     }
     return selected.subnetIds;
   }
 
   private s3PrefixList(prefixListId: string | undefined): ec2.IPeer {
     if (prefixListId !== undefined) {
-      checkPattern(this.node.id, 's3PrefixListId', prefixListId, PREFIX_LIST_ID, 'a prefix list id such as pl-7ca54015');
+      checkPattern(this.errors, 's3PrefixListId', prefixListId, PREFIX_LIST_ID, 'a prefix list id such as pl-7ca54015');
       return ec2.Peer.prefixList(prefixListId);
     }
     const stack = Stack.of(this);
     if (Token.isUnresolved(stack.region) || Token.isUnresolved(stack.account)) {
-      throw new Error(`${errorPrefix(this.node.id)} cannot look up the S3 prefix list in a stack without a concrete account and region; `
+      throw this.errors.error('cannot look up the S3 prefix list in a stack without a concrete account and region; '
         + "allowed: give the stack an 'env', or pass 's3PrefixListId' (aws ec2 describe-managed-prefix-lists --filters Name=prefix-list-name,Values=com.amazonaws.<region>.s3)");
     }
     return ec2.PrefixList.fromLookup(this, 'S3PrefixList', { prefixListName: `com.amazonaws.${stack.region}.s3` });

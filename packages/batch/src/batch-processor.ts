@@ -1,4 +1,5 @@
 import { IPipelineNetwork, PipelineNetwork, RegistryKind } from '@batch-pipeline/network';
+import { ConstructErrors } from '@batch-pipeline/network/lib/construct-errors';
 import { Duration, IResolvable, IResolveContext, RemovalPolicy, Size, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as batch from 'aws-cdk-lib/aws-batch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -62,46 +63,12 @@ export interface IBatchProcessor {
   grantSubmitJob(grantee: iam.IGrantable): iam.Grant;
 }
 
-export interface BatchProcessorProps {
-  /**
-   * The network the jobs run in: its job subnets, job security group and public
-   * IP setting are used, and the image must be reachable in its egress mode.
-   * Give either `network` or `vpc`.
-   *
-   * @default - none; `vpc` must be given
-   */
-  readonly network?: IPipelineNetwork;
-
-  /**
-   * An existing VPC to run the jobs in, instead of a `network`. Without a
-   * network the egress mode is not known, so the image is not checked for
-   * reachability: make sure `vpcSubnets` can reach its registry.
-   *
-   * @default - none; `network` must be given
-   */
-  readonly vpc?: ec2.IVpc;
-
-  /**
-   * The subnets of `vpc` the jobs run in. Only with `vpc`.
-   *
-   * @default - the VPC's private subnets with egress, else its isolated, else its public subnets (the aws-cdk-lib default)
-   */
-  readonly vpcSubnets?: ec2.SubnetSelection;
-
-  /**
-   * Security groups of the jobs in `vpc`. NFS from each to the file system is allowed. Only with `vpc`.
-   *
-   * @default - a new security group without ingress that allows HTTPS (443) out to anywhere and NFS to the file system
-   */
-  readonly securityGroups?: ec2.ISecurityGroup[];
-
-  /**
-   * Give jobs in `vpc` a public IP, which they need in public subnets to reach the internet. Only with `vpc`.
-   *
-   * @default false
-   */
-  readonly assignPublicIp?: boolean;
-
+/**
+ * The options of the job that a composite (such as `BatchPipeline`) passes through as they are:
+ * everything but where the job runs (`network` or `vpc`), the file system and the image, which it
+ * wires itself.
+ */
+export interface BatchProcessorOptions {
   /**
    * Addresses in the job subnets (in total) that other network interfaces take,
    * for the subnet capacity check: EFS mount targets, DataSync and Lambda
@@ -112,15 +79,6 @@ export interface BatchProcessorProps {
    * interface endpoint of the network, plus 4 for the two DataSync tasks (2 interfaces each)
    */
   readonly reservedAddresses?: number;
-
-  /** The pipeline's EFS file system. NFS from the job security group is allowed on its security groups. */
-  readonly fileSystem: efs.IFileSystem;
-
-  /** The access point jobs mount the file system through; its root is mounted at `mountPath`. */
-  readonly accessPoint: efs.IAccessPoint;
-
-  /** The job's container image; its registry must be reachable in the network's egress mode. */
-  readonly image: JobImage;
 
   /**
    * The command the container runs.
@@ -284,6 +242,56 @@ export interface BatchProcessorProps {
   readonly logRemovalPolicy?: RemovalPolicy;
 }
 
+export interface BatchProcessorProps extends BatchProcessorOptions {
+  /**
+   * The network the jobs run in: its job subnets, job security group and public
+   * IP setting are used, and the image must be reachable in its egress mode.
+   * Give either `network` or `vpc`.
+   *
+   * @default - none; `vpc` must be given
+   */
+  readonly network?: IPipelineNetwork;
+
+  /**
+   * An existing VPC to run the jobs in, instead of a `network`. Without a
+   * network the egress mode is not known, so the image is not checked for
+   * reachability: make sure `vpcSubnets` can reach its registry.
+   *
+   * @default - none; `network` must be given
+   */
+  readonly vpc?: ec2.IVpc;
+
+  /**
+   * The subnets of `vpc` the jobs run in. Only with `vpc`.
+   *
+   * @default - the VPC's private subnets with egress, else its isolated, else its public subnets (the aws-cdk-lib default)
+   */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+
+  /**
+   * Security groups of the jobs in `vpc`. NFS from each to the file system is allowed. Only with `vpc`.
+   *
+   * @default - a new security group without ingress that allows HTTPS (443) out to anywhere and NFS to the file system
+   */
+  readonly securityGroups?: ec2.ISecurityGroup[];
+
+  /**
+   * Give jobs in `vpc` a public IP, which they need in public subnets to reach the internet. Only with `vpc`.
+   *
+   * @default false
+   */
+  readonly assignPublicIp?: boolean;
+
+  /** The pipeline's EFS file system. NFS from the job security group is allowed on its security groups. */
+  readonly fileSystem: efs.IFileSystem;
+
+  /** The access point jobs mount the file system through; its root is mounted at `mountPath`. */
+  readonly accessPoint: efs.IAccessPoint;
+
+  /** The job's container image; its registry must be reachable in the network's egress mode. */
+  readonly image: JobImage;
+}
+
 /**
  * Runs the pipeline's job on AWS Batch with Fargate: a Fargate (or Fargate
  * Spot) compute environment in the network's job subnets, a job queue, and a
@@ -332,8 +340,11 @@ export class BatchProcessor extends Construct implements IBatchProcessor {
   /** How long a job that cannot be placed stays `RUNNABLE` at the head of the queue before the queue cancels it. */
   public readonly runnableTimeout: Duration;
 
+  private readonly errors: ConstructErrors;
+
   constructor(scope: Construct, id: string, props: BatchProcessorProps) {
     super(scope, id);
+    this.errors = ConstructErrors.of(this, 'BatchProcessor');
     const vcpu = props.vcpu ?? 1;
     const memoryMiB = props.memoryMiB ?? 2048;
     const retryAttempts = props.retryAttempts ?? 3;
@@ -361,10 +372,10 @@ export class BatchProcessor extends Construct implements IBatchProcessor {
     this.validateEnvironment(props.environment ?? {}, props.secrets ?? {});
     this.validateLocalCommand(props.localCommand);
     if (this.spot && this.architecture === JobArchitecture.ARM64) {
-      throw this.error("'spot' true is not valid with 'architecture' ARM64: Fargate Spot runs X86_64 jobs only; allowed: 'spot' false for ARM64, or 'architecture' X86_64 for Fargate Spot");
+      throw this.errors.error(`${this.errors.prop('spot')} true is not valid with 'architecture' ARM64: Fargate Spot runs X86_64 jobs only; allowed: 'spot' false for ARM64, or 'architecture' X86_64 for Fargate Spot`);
     }
     if (!EFS_PLATFORM_VERSIONS.includes(platformVersion)) {
-      throw this.error(`'platformVersion' ${platformVersion} is not valid: EFS volumes need Fargate platform version 1.4.0 or later; allowed: LATEST, 1.4.0`);
+      throw this.errors.error(`${this.errors.prop('platformVersion')} ${platformVersion} is not valid: EFS volumes need Fargate platform version 1.4.0 or later; allowed: LATEST, 1.4.0`);
     }
     if (props.network) {
       this.validateImageIsReachable(props.network);
@@ -528,11 +539,11 @@ export class BatchProcessor extends Construct implements IBatchProcessor {
   private placementOf(props: BatchProcessorProps): JobPlacement {
     const vpcOnly = (['vpcSubnets', 'securityGroups', 'assignPublicIp'] as const).filter((name) => props[name] !== undefined);
     if (props.network && props.vpc) {
-      throw this.error("both 'network' and 'vpc' are given; allowed: exactly one of them (a PipelineNetwork as 'network', or an existing 'vpc' with optional 'vpcSubnets', 'securityGroups' and 'assignPublicIp')");
+      throw this.errors.error("both 'network' and 'vpc' are given; allowed: exactly one of them (a PipelineNetwork as 'network', or an existing 'vpc' with optional 'vpcSubnets', 'securityGroups' and 'assignPublicIp')");
     }
     if (props.network) {
       if (vpcOnly.length > 0) {
-        throw this.error(`${vpcOnly.map((name) => `'${name}'`).join(', ')} only apply with 'vpc', but 'network' was given; allowed: remove them (the network's job subnets, job security group and public IP setting are used), or give 'vpc' instead of 'network'`);
+        throw this.errors.error(`${vpcOnly.map((name) => `'${name}'`).join(', ')} only apply with 'vpc', but 'network' was given; allowed: remove them (the network's job subnets, job security group and public IP setting are used), or give 'vpc' instead of 'network'`);
       }
       return {
         vpc: props.network.vpc,
@@ -549,7 +560,7 @@ export class BatchProcessor extends Construct implements IBatchProcessor {
         assignPublicIp: props.assignPublicIp ?? false,
       };
     }
-    throw this.error("neither 'network' nor 'vpc' is given; allowed: exactly one of them (a PipelineNetwork as 'network', or an existing 'vpc' with optional 'vpcSubnets', 'securityGroups' and 'assignPublicIp')");
+    throw this.errors.error("neither 'network' nor 'vpc' is given; allowed: exactly one of them (a PipelineNetwork as 'network', or an existing 'vpc' with optional 'vpcSubnets', 'securityGroups' and 'assignPublicIp')");
   }
 
   private createJobSecurityGroup(vpc: ec2.IVpc): ec2.ISecurityGroup {
@@ -570,7 +581,7 @@ export class BatchProcessor extends Construct implements IBatchProcessor {
     }
     if (props.reservedAddresses !== undefined) {
       if (!Token.isUnresolved(props.reservedAddresses) && (!Number.isInteger(props.reservedAddresses) || props.reservedAddresses < 0)) {
-        throw this.error(`'reservedAddresses' ${props.reservedAddresses} is not valid; allowed: a whole number of at least 0`);
+        throw this.errors.error(`${this.errors.prop('reservedAddresses')} ${props.reservedAddresses} is not valid; allowed: a whole number of at least 0`);
       }
       return Token.isUnresolved(props.reservedAddresses) ? undefined : { ...capacity, reserved: props.reservedAddresses };
     }
@@ -604,22 +615,22 @@ export class BatchProcessor extends Construct implements IBatchProcessor {
       ? `${capacity.addresses} addresses, ${capacity.reserved} of them taken by other network interfaces ('reservedAddresses': EFS mount targets, DataSync, Lambda, interface endpoints), so ${Math.max(free, 0)} are free`
       : `${capacity.addresses} addresses`;
     const allowed = fitting >= vcpu ? `at most ${fitting} maxvCpus here, or larger job subnets` : 'larger job subnets';
-    throw this.error(`'maxvCpus' ${maxvCpus}${defaulted ? ' (the default)' : ''} allows ${tasks} concurrent tasks of ${vcpu} vCPU, but the job subnets (${capacity.description}) hold ${held}; allowed: ${allowed}`);
+    throw this.errors.error(`${this.errors.prop('maxvCpus')} ${maxvCpus}${defaulted ? ' (the default)' : ''} allows ${tasks} concurrent tasks of ${vcpu} vCPU, but the job subnets (${capacity.description}) hold ${held}; allowed: ${allowed}`);
   }
 
   private validateSize(vcpu: number, memoryMiB: number, ephemeralStorageGiB: number | undefined): void {
     if (!Token.isUnresolved(vcpu)) {
       const allowed = fargateMemoryFor(vcpu);
       if (!allowed) {
-        throw this.error(`'vcpu' ${vcpu} is not valid on Fargate; allowed: ${FARGATE_VCPUS.join(', ')}`);
+        throw this.errors.error(`${this.errors.prop('vcpu')} ${vcpu} is not valid on Fargate; allowed: ${FARGATE_VCPUS.join(', ')}`);
       }
       if (!Token.isUnresolved(memoryMiB) && !allowed.memoryMiB.includes(memoryMiB)) {
-        throw this.error(`'memoryMiB' ${memoryMiB} is not valid with 'vcpu' ${vcpu}; allowed: ${allowed.description}`);
+        throw this.errors.error(`${this.errors.prop('memoryMiB')} ${memoryMiB} is not valid with 'vcpu' ${vcpu}; allowed: ${allowed.description}`);
       }
     }
     if (ephemeralStorageGiB !== undefined && !Token.isUnresolved(ephemeralStorageGiB)
       && (!Number.isInteger(ephemeralStorageGiB) || ephemeralStorageGiB < MIN_EPHEMERAL_GIB || ephemeralStorageGiB > MAX_EPHEMERAL_GIB)) {
-      throw this.error(`'ephemeralStorageGiB' ${ephemeralStorageGiB} is not valid; allowed: a whole number from ${MIN_EPHEMERAL_GIB} to ${MAX_EPHEMERAL_GIB}`);
+      throw this.errors.error(`${this.errors.prop('ephemeralStorageGiB')} ${ephemeralStorageGiB} is not valid; allowed: a whole number from ${MIN_EPHEMERAL_GIB} to ${MAX_EPHEMERAL_GIB}`);
     }
   }
 
@@ -628,30 +639,30 @@ export class BatchProcessor extends Construct implements IBatchProcessor {
       return;
     }
     if (!Number.isInteger(maxvCpus) || maxvCpus < 1) {
-      throw this.error(`'maxvCpus' ${maxvCpus} is not valid; allowed: a whole number of at least 1`);
+      throw this.errors.error(`${this.errors.prop('maxvCpus')} ${maxvCpus} is not valid; allowed: a whole number of at least 1`);
     }
     if (!Token.isUnresolved(vcpu) && maxvCpus < vcpu) {
-      throw this.error(`'maxvCpus' ${maxvCpus} is less than 'vcpu' ${vcpu}, so no job could start; allowed: ${Math.ceil(vcpu)} or more`);
+      throw this.errors.error(`${this.errors.prop('maxvCpus')} ${maxvCpus} is less than 'vcpu' ${vcpu}, so no job could start; allowed: ${Math.ceil(vcpu)} or more`);
     }
   }
 
   private validateRetry(retryAttempts: number, retryExitCodes: number[]): void {
     if (!Token.isUnresolved(retryAttempts) && (!Number.isInteger(retryAttempts) || retryAttempts < 1 || retryAttempts > 10)) {
-      throw this.error(`'retryAttempts' ${retryAttempts} is not valid; allowed: a whole number from 1 to 10`);
+      throw this.errors.error(`${this.errors.prop('retryAttempts')} ${retryAttempts} is not valid; allowed: a whole number from 1 to 10`);
     }
     if (retryExitCodes.length > MAX_RETRY_EXIT_CODES) {
-      throw this.error(`'retryExitCodes' has ${retryExitCodes.length} codes; allowed: at most ${MAX_RETRY_EXIT_CODES} (Batch evaluates 5 exit conditions, one is taken by "exit on any other code")`);
+      throw this.errors.error(`${this.errors.prop('retryExitCodes')} has ${retryExitCodes.length} codes; allowed: at most ${MAX_RETRY_EXIT_CODES} (Batch evaluates 5 exit conditions, one is taken by "exit on any other code")`);
     }
     for (const code of retryExitCodes) {
       if (!Token.isUnresolved(code) && (!Number.isInteger(code) || code < 1 || code > 255)) {
-        throw this.error(`'retryExitCodes' ${code} is not valid; allowed: whole numbers from 1 to 255`);
+        throw this.errors.error(`${this.errors.prop('retryExitCodes')} ${code} is not valid; allowed: whole numbers from 1 to 255`);
       }
     }
   }
 
   private validateTimeout(timeout: Duration): void {
     if (!timeout.isUnresolved() && timeout.toSeconds({ integral: false }) < MIN_TIMEOUT_SECONDS) {
-      throw this.error(`'timeout' ${timeout.toHumanString()} is not valid; allowed: ${MIN_TIMEOUT_SECONDS} seconds or more`);
+      throw this.errors.error(`${this.errors.prop('timeout')} ${timeout.toHumanString()} is not valid; allowed: ${MIN_TIMEOUT_SECONDS} seconds or more`);
     }
   }
 
@@ -661,13 +672,13 @@ export class BatchProcessor extends Construct implements IBatchProcessor {
     }
     const seconds = runnableTimeout.toSeconds({ integral: false });
     if (!Number.isInteger(seconds) || seconds < MIN_RUNNABLE_TIMEOUT_SECONDS || seconds > MAX_RUNNABLE_TIMEOUT_SECONDS) {
-      throw this.error(`'runnableTimeout' ${runnableTimeout.toHumanString()} is not valid; allowed: whole seconds from 10 minutes to 24 hours (Batch job-state time limits)`);
+      throw this.errors.error(`${this.errors.prop('runnableTimeout')} ${runnableTimeout.toHumanString()} is not valid; allowed: whole seconds from 10 minutes to 24 hours (Batch job-state time limits)`);
     }
   }
 
   private validateMountPath(mountPath: string): void {
     if (!Token.isUnresolved(mountPath) && !/^(\/[A-Za-z0-9._-]+)+$/.test(mountPath)) {
-      throw this.error(`'mountPath' ${mountPath} is not valid; allowed: an absolute path other than / of letters, digits, '.', '_' and '-', without a trailing slash, such as ${RunContract.DEFAULT_MOUNT_PATH}`);
+      throw this.errors.error(`${this.errors.prop('mountPath')} ${mountPath} is not valid; allowed: an absolute path other than / of letters, digits, '.', '_' and '-', without a trailing slash, such as ${RunContract.DEFAULT_MOUNT_PATH}`);
     }
   }
 
@@ -675,16 +686,16 @@ export class BatchProcessor extends Construct implements IBatchProcessor {
     for (const [prop, names] of [['environment', Object.keys(environment)], ['secrets', Object.keys(secrets)]] as const) {
       for (const name of names) {
         if (RunContract.ENVIRONMENT_VARIABLES.includes(name)) {
-          throw this.error(`'${prop}' ${name} is not allowed: the orchestration sets it for each run (run contract); allowed: any other name`);
+          throw this.errors.error(`${this.errors.prop(prop)} ${name} is not allowed: the orchestration sets it for each run (run contract); allowed: any other name`);
         }
         if (name.startsWith('AWS_BATCH')) {
-          throw this.error(`'${prop}' ${name} is not allowed: AWS Batch reserves names starting with AWS_BATCH; allowed: any other name`);
+          throw this.errors.error(`${this.errors.prop(prop)} ${name} is not allowed: AWS Batch reserves names starting with AWS_BATCH; allowed: any other name`);
         }
       }
     }
     const both = Object.keys(environment).filter((name) => name in secrets);
     if (both.length > 0) {
-      throw this.error(`${both.join(', ')} is in both 'environment' and 'secrets'; allowed: each name in one of them`);
+      throw this.errors.error(`${both.join(', ')} is in both 'environment' and 'secrets'; allowed: each name in one of them`);
     }
   }
 
@@ -695,11 +706,11 @@ export class BatchProcessor extends Construct implements IBatchProcessor {
     }
     if (this.image.registryKind === RegistryKind.ECR_PRIVATE && network.canPullFrom(this.image.registryKind)) {
       const ownRegion = Stack.of(this).region;
-      throw this.error(`'image' ${this.image.description} is in private ECR of ${region}, which jobs cannot reach with egress ${network.egress}:`
+      throw this.errors.error(`${this.errors.prop('image')} ${this.image.description} is in private ECR of ${region}, which jobs cannot reach with egress ${network.egress}:`
         + ` its ECR and S3 endpoints serve only this stack's region ${ownRegion}; allowed: an image in a private ECR repository of ${ownRegion}`
         + ' (ECR cross-region replication, an ECR pull-through cache, JobImage.fromAsset), or an egress mode with internet access (NAT_GATEWAY, PUBLIC_SUBNETS)');
     }
-    throw this.error(`'image' ${this.image.description} comes from ${this.image.registryKind}, which jobs cannot reach with egress ${network.egress}`
+    throw this.errors.error(`${this.errors.prop('image')} ${this.image.description} comes from ${this.image.registryKind}, which jobs cannot reach with egress ${network.egress}`
       + ` (reachable: ${network.reachableRegistries.join(', ')}); allowed: an image in a private ECR repository of this region`
       + ' (JobImage.fromEcrRepository, JobImage.fromAsset, or an ECR pull-through cache), or an egress mode with internet access (NAT_GATEWAY, PUBLIC_SUBNETS)');
   }
@@ -713,20 +724,17 @@ export class BatchProcessor extends Construct implements IBatchProcessor {
     const allowed = "allowed: an argument list such as ['node', 'job/report.mjs'] (the program, then each argument as its own string), or leave it out";
     if (!Array.isArray(localCommand)) {
       const shown = typeof localCommand === 'string' ? `'${localCommand}' (a string)` : `${JSON.stringify(localCommand) ?? String(localCommand)} (${localCommand === null ? 'null' : typeof localCommand})`;
-      throw this.error(`'localCommand' ${shown} is not an argument list; ${allowed}`);
+      throw this.errors.error(`${this.errors.prop('localCommand')} ${shown} is not an argument list; ${allowed}`);
     }
     if (localCommand.length === 0) {
-      throw this.error(`'localCommand' is empty; ${allowed}`);
+      throw this.errors.error(`${this.errors.prop('localCommand')} is empty; ${allowed}`);
     }
     const bad = localCommand.findIndex((argument) => typeof argument !== 'string' || argument === '');
     if (bad >= 0) {
-      throw this.error(`'localCommand' element ${bad} (${JSON.stringify(localCommand[bad]) ?? String(localCommand[bad])}) is not valid: each element must be a non-empty string; ${allowed}`);
+      throw this.errors.error(`${this.errors.prop('localCommand')} element ${bad} (${JSON.stringify(localCommand[bad]) ?? String(localCommand[bad])}) is not valid: each element must be a non-empty string; ${allowed}`);
     }
   }
 
-  private error(message: string): Error {
-    return new Error(`BatchProcessor '${this.node.id}': ${message}`);
-  }
 }
 
 /** Where the jobs run. */

@@ -1,4 +1,5 @@
 import { IPipelineNetwork } from '@batch-pipeline/network';
+import { ConstructErrors } from '@batch-pipeline/network/lib/construct-errors';
 import { Stack } from 'aws-cdk-lib';
 import * as datasync from 'aws-cdk-lib/aws-datasync';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -124,21 +125,22 @@ export class EfsLocation extends Construct implements IEfsLocation {
 
   constructor(scope: Construct, id: string, props: EfsLocationProps) {
     super(scope, id);
+    const errors = ConstructErrors.of(this, 'EfsLocation');
     this.fileSystem = props.fileSystem;
     this.accessPoint = props.accessPoint;
     this.access = props.access ?? LocationAccess.READ_ONLY;
-    this.subdirectory = normalizeSubdirectory(props.subdirectory, () => new Error(
-      `EfsLocation '${id}': 'subdirectory' '${props.subdirectory}' is not valid; allowed: ${SUBDIRECTORY_ALLOWED}`,
+    this.subdirectory = normalizeSubdirectory(props.subdirectory, () => errors.error(
+      `${errors.prop('subdirectory')} '${props.subdirectory}' is not valid; allowed: ${SUBDIRECTORY_ALLOWED}`,
     ));
     if (props.network && props.vpc) {
-      throw new Error(`EfsLocation '${id}': 'vpc' and 'network' were both given; give one of them (the network brings its VPC)`);
+      throw errors.error(`${errors.prop('vpc')} and 'network' were both given; give one of them (the network brings its VPC)`);
     }
     const vpc = props.vpc ?? props.network?.vpc;
     if (!vpc && !(props.subnet && props.securityGroup)) {
-      throw new Error(`EfsLocation '${id}': no place for DataSync's network interfaces; give 'network', 'vpc', or both 'subnet' and 'securityGroup'`);
+      throw errors.error('no place for DataSync\'s network interfaces; give \'network\', \'vpc\', or both \'subnet\' and \'securityGroup\'');
     }
 
-    const subnet = props.subnet ?? this.defaultSubnet(id, vpc!, props.network);
+    const subnet = props.subnet ?? this.defaultSubnet(errors, vpc!, props.network);
     this.securityGroup = props.securityGroup ?? this.createSecurityGroup(vpc!, props.network);
 
     const actions = ['elasticfilesystem:ClientMount'];
@@ -177,12 +179,12 @@ export class EfsLocation extends Construct implements IEfsLocation {
     this.locationArn = location.attrLocationArn;
   }
 
-  private defaultSubnet(id: string, vpc: ec2.IVpc, network?: IPipelineNetwork): ec2.ISubnet {
+  private defaultSubnet(errors: ConstructErrors, vpc: ec2.IVpc, network?: IPipelineNetwork): ec2.ISubnet {
     const candidates = network
       ? vpc.selectSubnets(network.privateSubnets).subnets
       : [...vpc.privateSubnets, ...vpc.isolatedSubnets];
     if (candidates.length === 0) {
-      throw new Error(`EfsLocation '${id}': the VPC has no private subnet for DataSync's network interfaces; give 'subnet'`);
+      throw errors.error('the VPC has no private subnet for DataSync\'s network interfaces; give \'subnet\'');
     }
     return candidates[0];
   }

@@ -1,4 +1,5 @@
 import { NagAcknowledgements } from '@batch-pipeline/network';
+import { ConstructErrors } from '@batch-pipeline/network/lib/construct-errors';
 import { Token } from 'aws-cdk-lib';
 import * as datasync from 'aws-cdk-lib/aws-datasync';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -106,10 +107,11 @@ export class S3Location extends Construct implements IS3Location {
 
   constructor(scope: Construct, id: string, props: S3LocationProps) {
     super(scope, id);
+    const errors = ConstructErrors.of(this, 'S3Location');
     this.bucket = props.bucket;
     this.access = props.access ?? LocationAccess.READ_ONLY;
-    this.subdirectory = normalizeSubdirectory(props.subdirectory, () => new Error(
-      `S3Location '${id}': 'subdirectory' '${props.subdirectory}' is not valid; allowed: ${SUBDIRECTORY_ALLOWED}`,
+    this.subdirectory = normalizeSubdirectory(props.subdirectory, () => errors.error(
+      `${errors.prop('subdirectory')} '${props.subdirectory}' is not valid; allowed: ${SUBDIRECTORY_ALLOWED}`,
     ));
 
     const objects = Token.isUnresolved(this.subdirectory)

@@ -1,3 +1,4 @@
+import { ConstructErrors } from '@batch-pipeline/network/lib/construct-errors';
 import { Duration, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as efs from 'aws-cdk-lib/aws-efs';
@@ -128,15 +129,19 @@ export class StageInTransfer extends Construct implements ITransferTask {
 
   constructor(scope: Construct, id: string, props: StageInTransferProps) {
     super(scope, id);
-    const who = `StageInTransfer '${id}'`;
-    rejectRemove(who, 'the upload bucket and the file system hold files of other runs', props.preserveDeletedFiles);
-    validateTaskName(who, props.taskName, validatePoolSize(who, props.poolSize));
+    const errors = ConstructErrors.of(this, 'StageInTransfer');
+    rejectRemove(errors, 'the upload bucket and the file system hold files of other runs', props.preserveDeletedFiles);
+    validateTaskName(errors, props.taskName, validatePoolSize(errors, props.poolSize));
     const given = props.destinationDirectory ?? DEFAULT_DESTINATION_DIRECTORY;
     // A path that is not valid at all is reported by the EFS location, with the rules it breaks.
     const segments = Token.isUnresolved(given) ? undefined : subdirectorySegments(given);
     if (segments !== undefined && segments[0] === RUNS_DIRECTORY) {
-      throw new Error(`${who}: 'destinationDirectory' '${given}' is not valid; allowed: a directory outside '/runs', where run directories live, such as '${DEFAULT_DESTINATION_DIRECTORY}'`);
+      throw errors.error(`${errors.prop('destinationDirectory')} '${given}' is not valid; allowed: a directory outside '/runs', where run directories live, such as '${DEFAULT_DESTINATION_DIRECTORY}'`);
     }
+    // Errors of the parts name this construct and the prop the user set.
+    errors.tellPart(this, 'Source', '', { bucket: 'sourceBucket', subdirectory: 'sourcePrefix' });
+    errors.tellPart(this, 'Destination', '', { subdirectory: 'destinationDirectory', rootAccess: 'fileSystemRootAccess' });
+    errors.tellPart(this, 'Task', '');
     this.sourceLocation = new S3Location(this, 'Source', {
       bucket: props.sourceBucket,
       subdirectory: props.sourcePrefix,
@@ -163,7 +168,7 @@ export class StageInTransfer extends Construct implements ITransferTask {
     this.logGroup = this.task.logGroup;
     this.destinationDirectory = this.destinationLocation.subdirectory;
     this.manifestRetention = props.manifestRetention ?? DEFAULT_MANIFEST_RETENTION;
-    this.manifests = new TransferManifests(this, 'Manifests', { bucket: props.manifestBucket, retention: this.manifestRetention, who });
+    this.manifests = new TransferManifests(this, 'Manifests', { bucket: props.manifestBucket, retention: this.manifestRetention, errors });
     this.manifestBucket = this.manifests.bucket;
     this.manifestReadRole = this.manifests.readRole;
   }

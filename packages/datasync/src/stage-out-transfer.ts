@@ -1,3 +1,4 @@
+import { ConstructErrors } from '@batch-pipeline/network/lib/construct-errors';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as efs from 'aws-cdk-lib/aws-efs';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -85,9 +86,13 @@ export class StageOutTransfer extends Construct implements ITransferTask {
 
   constructor(scope: Construct, id: string, props: StageOutTransferProps) {
     super(scope, id);
-    const who = `StageOutTransfer '${id}'`;
-    rejectRemove(who, 'the reports bucket holds the reports of other runs', props.preserveDeletedFiles);
-    validateTaskName(who, props.taskName, validatePoolSize(who, props.poolSize));
+    const errors = ConstructErrors.of(this, 'StageOutTransfer');
+    rejectRemove(errors, 'the reports bucket holds the reports of other runs', props.preserveDeletedFiles);
+    validateTaskName(errors, props.taskName, validatePoolSize(errors, props.poolSize));
+    // Errors of the parts name this construct and the prop the user set.
+    errors.tellPart(this, 'Source', '', { subdirectory: 'sourceDirectory', rootAccess: 'fileSystemRootAccess' });
+    errors.tellPart(this, 'Destination', '', { bucket: 'destinationBucket', subdirectory: 'destinationPrefix', storageClass: 'destinationStorageClass' });
+    errors.tellPart(this, 'Task', '');
     this.sourceLocation = new EfsLocation(this, 'Source', {
       fileSystem: props.fileSystem,
       accessPoint: props.accessPoint,

@@ -1,4 +1,5 @@
 import { NagAcknowledgements } from '@batch-pipeline/network';
+import { ConstructErrors } from '@batch-pipeline/network/lib/construct-errors';
 import { Duration, Fn, RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as datasync from 'aws-cdk-lib/aws-datasync';
@@ -108,28 +109,28 @@ export class TransferTask extends Construct implements ITransferTask {
 
   constructor(scope: Construct, id: string, props: TransferTaskProps) {
     super(scope, id);
-    const who = `TransferTask '${id}'`;
+    const errors = ConstructErrors.of(this, 'TransferTask');
     this.source = props.source;
     this.destination = props.destination;
     if (props.destination.access !== LocationAccess.READ_WRITE) {
-      throw new Error(`${who}: 'destination' ${props.destination.node.path} has access ${props.destination.access}; allowed: a location with access READ_WRITE`);
+      throw errors.error(`${errors.prop('destination')} ${props.destination.node.path} has access ${props.destination.access}; allowed: a location with access READ_WRITE`);
     }
-    this.poolSize = validatePoolSize(who, props.poolSize);
-    validateTaskName(who, props.taskName, this.poolSize);
+    this.poolSize = validatePoolSize(errors, props.poolSize);
+    validateTaskName(errors, props.taskName, this.poolSize);
     const bytesPerSecond = props.bytesPerSecond ?? -1;
     // DataSync's Options.BytesPerSecond: an integer of at least -1, where -1 is no limit (0 would stop the transfer).
     const limitValid = bytesPerSecond === -1 || (Number.isInteger(bytesPerSecond) && bytesPerSecond >= 1);
     if (!Token.isUnresolved(bytesPerSecond) && !limitValid) {
-      throw new Error(`${who}: 'bytesPerSecond' ${bytesPerSecond} is not valid; allowed: -1 (no limit) or a whole number of bytes per second of at least 1`);
+      throw errors.error(`${errors.prop('bytesPerSecond')} ${bytesPerSecond} is not valid; allowed: -1 (no limit) or a whole number of bytes per second of at least 1`);
     }
     if (props.logGroup && (props.logRetention !== undefined || props.logEncryptionKey || props.logRemovalPolicy !== undefined)) {
-      throw new Error(`${who}: 'logRetention', 'logEncryptionKey' and 'logRemovalPolicy' only apply to a new log group, but 'logGroup' was given; set them on that log group`);
+      throw errors.error(`${errors.prop('logRetention')}, 'logEncryptionKey' and 'logRemovalPolicy' only apply to a new log group, but 'logGroup' was given; set them on that log group`);
     }
     const logLevel = props.logLevel ?? TaskLogLevel.BASIC;
     if (logLevel === TaskLogLevel.OFF) {
       const logOnly = (['logGroup', 'logRetention', 'logEncryptionKey', 'logRemovalPolicy'] as const).filter((name) => props[name] !== undefined);
       if (logOnly.length > 0) {
-        throw new Error(`${who}: ${logOnly.map((name) => `'${name}'`).join(', ')} only apply when the task logs, but 'logLevel' is OFF; remove them or choose BASIC or TRANSFER`);
+        throw errors.error(`${logOnly.map((name) => `'${name}'`).join(', ')} only apply when the task logs, but 'logLevel' is OFF; remove them or choose BASIC or TRANSFER`);
       }
     } else {
       this.logGroup = this.createLogGroup(props);
@@ -142,10 +143,10 @@ export class TransferTask extends Construct implements ITransferTask {
       const report = props.taskReport;
       const outputType = report.outputType ?? TaskReportOutputType.SUMMARY_ONLY;
       if (report.reportLevel !== undefined && outputType !== TaskReportOutputType.STANDARD) {
-        throw new Error(`${who}: 'taskReport.reportLevel' ${report.reportLevel} only applies to 'outputType' STANDARD, got ${outputType}; remove it or choose STANDARD`);
+        throw errors.error(`${errors.prop('taskReport.reportLevel')} ${report.reportLevel} only applies to 'outputType' STANDARD, got ${outputType}; remove it or choose STANDARD`);
       }
-      const prefix = normalizeSubdirectory(report.prefix ?? DEFAULT_REPORT_PREFIX, () => new Error(
-        `${who}: 'taskReport.prefix' '${report.prefix}' is not valid; allowed: ${SUBDIRECTORY_ALLOWED}`,
+      const prefix = normalizeSubdirectory(report.prefix ?? DEFAULT_REPORT_PREFIX, () => errors.error(
+        `${errors.prop('taskReport.prefix')} '${report.prefix}' is not valid; allowed: ${SUBDIRECTORY_ALLOWED}`,
       ));
       const objects = report.bucket.arnForObjects(Token.isUnresolved(prefix) ? `${prefix}*` : `${prefix.slice(1)}*`);
       const statements = [new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [objects] })];

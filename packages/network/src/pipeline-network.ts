@@ -3,6 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { ConstructErrors } from './construct-errors';
 import { EgressMode } from './egress-mode';
 import { NfsAccess } from './nfs-access';
 import {
@@ -194,8 +195,11 @@ export class PipelineNetwork extends Construct implements IPipelineNetwork {
   /** The interface endpoints created for `VPC_ENDPOINTS` mode, by service name. */
   public readonly interfaceEndpoints: ec2.IInterfaceVpcEndpoint[];
 
+  private readonly errors: ConstructErrors;
+
   constructor(scope: Construct, id: string, props: PipelineNetworkProps = {}) {
     super(scope, id);
+    this.errors = ConstructErrors.of(this, 'PipelineNetwork');
     this.egress = props.egress ?? EgressMode.NAT_GATEWAY;
     this.assignPublicIp = this.egress === EgressMode.PUBLIC_SUBNETS;
     this.reachableRegistries = this.egress === EgressMode.VPC_ENDPOINTS
@@ -208,10 +212,10 @@ export class PipelineNetwork extends Construct implements IPipelineNetwork {
     const defaultJobType = this.egress === EgressMode.PUBLIC_SUBNETS ? ec2.SubnetType.PUBLIC : defaultPrivateType;
 
     if (props.additionalInterfaceEndpoints?.length && this.egress !== EgressMode.VPC_ENDPOINTS) {
-      throw new Error(`PipelineNetwork '${id}': 'additionalInterfaceEndpoints' is only used with 'egress' VPC_ENDPOINTS, got egress ${this.egress}; remove it or switch to VPC_ENDPOINTS`);
+      throw this.errors.error(`${this.errors.prop('additionalInterfaceEndpoints')} is only used with 'egress' VPC_ENDPOINTS, got egress ${this.egress}; remove it or switch to VPC_ENDPOINTS`);
     }
     if (props.interfaceEndpointAzs !== undefined && this.egress !== EgressMode.VPC_ENDPOINTS) {
-      throw new Error(`PipelineNetwork '${id}': 'interfaceEndpointAzs' is only used with 'egress' VPC_ENDPOINTS, got egress ${this.egress}; remove it or switch to VPC_ENDPOINTS`);
+      throw this.errors.error(`${this.errors.prop('interfaceEndpointAzs')} is only used with 'egress' VPC_ENDPOINTS, got egress ${this.egress}; remove it or switch to VPC_ENDPOINTS`);
     }
     if (props.vpc) {
       this.rejectNewVpcProps(props);
@@ -307,20 +311,20 @@ export class PipelineNetwork extends Construct implements IPipelineNetwork {
     const cidr = props.cidr ?? DEFAULT_CIDR;
     const maxAzs = props.maxAzs ?? 2;
     if (!Token.isUnresolved(maxAzs) && (!Number.isInteger(maxAzs) || maxAzs < 1)) {
-      throw new Error(`PipelineNetwork '${this.node.id}': 'maxAzs' ${maxAzs} is not valid; allowed: a whole number of at least 1 (2 or more for high availability)`);
+      throw this.errors.error(`${this.errors.prop('maxAzs')} ${maxAzs} is not valid; allowed: a whole number of at least 1 (2 or more for high availability)`);
     }
     const groups = subnetGroupsFor(this.egress);
     let cidrMask: number | undefined;
     if (!Token.isUnresolved(cidr)) {
       const vpcPrefix = parseIpv4CidrPrefix(cidr);
       if (vpcPrefix === undefined || vpcPrefix < LARGEST_VPC_PREFIX || vpcPrefix > SMALLEST_SUBNET_PREFIX) {
-        throw new Error(`PipelineNetwork '${this.node.id}': 'cidr' ${cidr} is not valid; allowed: an IPv4 CIDR block from /${LARGEST_VPC_PREFIX} to /${SMALLEST_SUBNET_PREFIX}, such as 10.0.0.0/24`);
+        throw this.errors.error(`${this.errors.prop('cidr')} ${cidr} is not valid; allowed: an IPv4 CIDR block from /${LARGEST_VPC_PREFIX} to /${SMALLEST_SUBNET_PREFIX}, such as 10.0.0.0/24`);
       }
       const subnetCount = maxAzs * groups.length;
       cidrMask = subnetPrefixFor(vpcPrefix, subnetCount);
       if (cidrMask > SMALLEST_SUBNET_PREFIX) {
         const largestPrefixNeeded = SMALLEST_SUBNET_PREFIX - Math.ceil(Math.log2(subnetCount));
-        throw new Error(`PipelineNetwork '${this.node.id}': 'cidr' ${cidr} cannot hold ${subnetCount} subnets (${maxAzs} AZs x ${groups.length} subnet groups for egress ${this.egress}): each would be /${cidrMask}, smaller than the /${SMALLEST_SUBNET_PREFIX} minimum; allowed: a prefix of /${largestPrefixNeeded} or larger, or fewer AZs`);
+        throw this.errors.error(`${this.errors.prop('cidr')} ${cidr} cannot hold ${subnetCount} subnets (${maxAzs} AZs x ${groups.length} subnet groups for egress ${this.egress}): each would be /${cidrMask}, smaller than the /${SMALLEST_SUBNET_PREFIX} minimum; allowed: a prefix of /${largestPrefixNeeded} or larger, or fewer AZs`);
       }
     }
 
@@ -354,7 +358,7 @@ export class PipelineNetwork extends Construct implements IPipelineNetwork {
     if (azs === undefined) return this.privateSubnets;
     const maxAzs = this.vpc.availabilityZones.length;
     if (!Number.isInteger(azs) || azs < 1 || azs > maxAzs) {
-      throw new Error(`PipelineNetwork '${this.node.id}': 'interfaceEndpointAzs' ${azs} is not valid; allowed: a whole number from 1 to ${maxAzs} (the VPC's AZs, 'maxAzs')`);
+      throw this.errors.error(`${this.errors.prop('interfaceEndpointAzs')} ${azs} is not valid; allowed: a whole number from 1 to ${maxAzs} (the VPC's AZs, 'maxAzs')`);
     }
     return { ...this.privateSubnets, availabilityZones: this.vpc.availabilityZones.slice(0, azs) };
   }
@@ -405,7 +409,7 @@ export class PipelineNetwork extends Construct implements IPipelineNetwork {
         reason = (error as Error).message;
       }
       if (given) {
-        throw new Error(`PipelineNetwork '${this.node.id}': '${prop}' ${JSON.stringify(selection)} selects no subnets of the given 'vpc' (${reason}); allowed: a selection of subnets that VPC has`);
+        throw this.errors.error(`${this.errors.prop(prop)} ${JSON.stringify(selection)} selects no subnets of the given 'vpc' (${reason}); allowed: a selection of subnets that VPC has`);
       }
       missing.push({ prop, kind: SUBNET_KIND[selection.subnetType!] });
     }
@@ -422,7 +426,7 @@ export class PipelineNetwork extends Construct implements IPipelineNetwork {
     const choose = fittingModes.length > 0
       ? `, or choose egress ${fittingModes.join(' or ')}, whose default subnets that VPC has`
       : '';
-    throw new Error(`PipelineNetwork '${this.node.id}': the given 'vpc' has ${what} (egress ${this.egress});`
+    throw this.errors.error(`the given 'vpc' has ${what} (egress ${this.egress});`
       + ` allowed: give ${missing.map((entry) => `'${entry.prop}'`).join(' and ')} (for example { subnetGroupName: 'Jobs' })${choose}`
       + ` (the VPC has ${has.length > 0 ? has.map((type) => SUBNET_KIND[type]).join(', ') : 'no'} subnets)`);
   }
@@ -431,7 +435,7 @@ export class PipelineNetwork extends Construct implements IPipelineNetwork {
     const newVpcOnly: Array<keyof PipelineNetworkProps> = ['cidr', 'maxAzs', 'additionalInterfaceEndpoints', 'interfaceEndpointAzs'];
     const given = newVpcOnly.filter((name) => props[name] !== undefined);
     if (given.length > 0) {
-      throw new Error(`PipelineNetwork '${this.node.id}': ${given.map((name) => `'${name}'`).join(', ')} only apply to a new VPC, but 'vpc' was given; remove them or remove 'vpc'`);
+      throw this.errors.error(`${given.map((name) => `'${name}'`).join(', ')} only apply to a new VPC, but 'vpc' was given; remove them or remove 'vpc'`);
     }
   }
 }

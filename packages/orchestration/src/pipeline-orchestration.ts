@@ -1,10 +1,14 @@
+import { ConstructErrors } from '@batch-pipeline/network/lib/construct-errors';
 import { Construct } from 'constructs';
-import { PipelineStateMachine, PipelineStateMachineProps } from './pipeline-state-machine';
+import { PipelineStateMachine, PipelineStateMachineOptions, PipelineStateMachineProps } from './pipeline-state-machine';
 import { PipelineTrigger } from './pipeline-trigger';
-import { markComposite } from './private/construct-label';
 import { ZeroByteObjects } from './trigger/upload-filter';
 
-export interface PipelineOrchestrationProps extends PipelineStateMachineProps {
+/**
+ * The options of the trigger and the state machine that a composite (such as `BatchPipeline`)
+ * passes through as they are: everything but the parts it wires.
+ */
+export interface PipelineOrchestrationOptions extends PipelineStateMachineOptions {
   /**
    * Only keys ending in one of these start a run, for example `['.csv']`.
    *
@@ -35,6 +39,8 @@ export interface PipelineOrchestrationProps extends PipelineStateMachineProps {
   readonly reservedConcurrency?: number;
 }
 
+export interface PipelineOrchestrationProps extends PipelineStateMachineProps, PipelineOrchestrationOptions {}
+
 /**
  * The trigger and the state machine, wired so that they cannot disagree:
  * the trigger watches exactly the bucket and prefix that stage-in reads.
@@ -51,7 +57,10 @@ export class PipelineOrchestration extends Construct {
 
   constructor(scope: Construct, id: string, props: PipelineOrchestrationProps) {
     super(scope, id);
-    markComposite(this, 'PipelineOrchestration');
+    // Errors of both parts name this construct: their props are this construct's props.
+    const errors = ConstructErrors.of(this, 'PipelineOrchestration');
+    errors.tellPart(this, 'Workflow', '');
+    errors.tellPart(this, 'Trigger', '', { prefix: 'uploadPrefix' });
     this.stateMachine = new PipelineStateMachine(this, 'Workflow', props);
     this.trigger = new PipelineTrigger(this, 'Trigger', {
       uploadBucket: this.stateMachine.uploadBucket,

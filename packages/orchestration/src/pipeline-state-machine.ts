@@ -1,3 +1,4 @@
+import { ConstructErrors } from '@batch-pipeline/network/lib/construct-errors';
 import { IBatchProcessor } from '@batch-pipeline/batch';
 import { StageInTransfer, StageOutTransfer } from '@batch-pipeline/datasync';
 import { IPipelineNetwork } from '@batch-pipeline/network';
@@ -14,7 +15,6 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { PipelineStep } from './pipeline-step';
 import { ALARM_PERIOD } from './private/alarms';
-import { constructLabel } from './private/construct-label';
 import { FailurePath, UNDELIVERED_NOTIFICATIONS } from './private/failure-path';
 import { assertWithinHistoryLimit, totalEvents } from './private/history-budget';
 import { processPart } from './private/process-part';
@@ -32,10 +32,12 @@ import { StagingStrategy } from './staging-strategy';
 export { PipelineStep } from './pipeline-step';
 export { StagingStrategy } from './staging-strategy';
 
-export interface PipelineStateMachineProps {
-  /** Runs the job. */
-  readonly processor: IBatchProcessor;
-
+/**
+ * The options of the state machine that a composite (such as `BatchPipeline`) passes through as
+ * they are: staging, poll schedule, timeouts, topics and logs, without the parts it wires
+ * (transfers, processor, buckets, prefixes, access point, network, notification topic).
+ */
+export interface PipelineStateMachineOptions {
   /**
    * How runs copy uploads onto EFS and outputs to the reports bucket.
    *
@@ -52,6 +54,77 @@ export interface PipelineStateMachineProps {
    * @default Size.gibibytes(4)
    */
   readonly directStagingThreshold?: Size;
+
+  /**
+   * Publish a success message for every run that completes, to this topic.
+   *
+   * @default - no success notification
+   */
+  readonly successTopic?: sns.ITopic;
+
+  /**
+   * How long to wait before the first status check of a DataSync execution.
+   * Each later wait doubles, up to `maxPollInterval`.
+   *
+   * @default Duration.seconds(5)
+   */
+  readonly pollInterval?: Duration;
+
+  /**
+   * The longest wait between two status checks of a DataSync execution.
+   *
+   * @default Duration.minutes(5)
+   */
+  readonly maxPollInterval?: Duration;
+
+  /**
+   * How long stage-in may take, queueing included.
+   *
+   * @default Duration.hours(1)
+   */
+  readonly stageInTimeout?: Duration;
+
+  /**
+   * How long the Batch job may take, waiting for capacity included. It must be at
+   * least the processor's `maxJobDuration` (attempts x attempt timeout): a shorter
+   * step would stop a job that Batch is still allowed to run or retry.
+   *
+   * @default - the processor's `maxJobDuration` plus 30 minutes for queueing (2 hours when that is a deploy-time value)
+   */
+  readonly processTimeout?: Duration;
+
+  /**
+   * How long stage-out may take, queueing included.
+   *
+   * @default Duration.hours(1)
+   */
+  readonly stageOutTimeout?: Duration;
+
+  /**
+   * How long a whole run may take. It must not be shorter than the steps together.
+   *
+   * @default - the steps' timeouts together plus 15 minutes
+   */
+  readonly runTimeout?: Duration;
+
+  /**
+   * Where the alarms on failed and timed-out runs send their state changes.
+   *
+   * @default - no alarm actions; the alarms are exposed for you to route
+   */
+  readonly alarmTopic?: sns.ITopic;
+
+  /**
+   * How long execution logs and workspace function logs are kept.
+   *
+   * @default logs.RetentionDays.ONE_YEAR
+   */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+export interface PipelineStateMachineProps extends PipelineStateMachineOptions {
+  /** Runs the job. */
+  readonly processor: IBatchProcessor;
 
   /**
    * Copies uploads onto EFS with DataSync. Its S3 subdirectory is the prefix the
@@ -135,72 +208,6 @@ export interface PipelineStateMachineProps {
   readonly notificationTopic?: sns.ITopic;
 
   /**
-   * Publish a success message for every run that completes, to this topic.
-   *
-   * @default - no success notification
-   */
-  readonly successTopic?: sns.ITopic;
-
-  /**
-   * How long to wait before the first status check of a DataSync execution.
-   * Each later wait doubles, up to `maxPollInterval`.
-   *
-   * @default Duration.seconds(5)
-   */
-  readonly pollInterval?: Duration;
-
-  /**
-   * The longest wait between two status checks of a DataSync execution.
-   *
-   * @default Duration.minutes(5)
-   */
-  readonly maxPollInterval?: Duration;
-
-  /**
-   * How long stage-in may take, queueing included.
-   *
-   * @default Duration.hours(1)
-   */
-  readonly stageInTimeout?: Duration;
-
-  /**
-   * How long the Batch job may take, waiting for capacity included. It must be at
-   * least the processor's `maxJobDuration` (attempts x attempt timeout): a shorter
-   * step would stop a job that Batch is still allowed to run or retry.
-   *
-   * @default - the processor's `maxJobDuration` plus 30 minutes for queueing (2 hours when that is a deploy-time value)
-   */
-  readonly processTimeout?: Duration;
-
-  /**
-   * How long stage-out may take, queueing included.
-   *
-   * @default Duration.hours(1)
-   */
-  readonly stageOutTimeout?: Duration;
-
-  /**
-   * How long a whole run may take. It must not be shorter than the steps together.
-   *
-   * @default - the steps' timeouts together plus 15 minutes
-   */
-  readonly runTimeout?: Duration;
-
-  /**
-   * Where the alarms on failed and timed-out runs send their state changes.
-   *
-   * @default - no alarm actions; the alarms are exposed for you to route
-   */
-  readonly alarmTopic?: sns.ITopic;
-
-  /**
-   * How long execution logs and workspace function logs are kept.
-   *
-   * @default logs.RetentionDays.ONE_YEAR
-   */
-  readonly logRetention?: logs.RetentionDays;
-
-  /**
    * Whether a stage-in that reads the whole upload bucket (no `sourcePrefix`)
    * is meant: then every object uploaded anywhere in that bucket starts a run.
    *
@@ -262,7 +269,7 @@ export class PipelineStateMachine extends Construct {
 
   constructor(scope: Construct, id: string, props: PipelineStateMachineProps) {
     super(scope, id);
-    const plan = resolveRunPlan(this, constructLabel(this, 'PipelineStateMachine'), props);
+    const plan = resolveRunPlan(this, ConstructErrors.of(this, 'PipelineStateMachine'), props);
     this.staging = plan.staging.strategy;
     this.directStagingThreshold = plan.directStagingThreshold;
     this.uploadBucket = plan.locations.uploadBucket;

@@ -1,4 +1,5 @@
 import { NagAcknowledgements } from '@batch-pipeline/network';
+import { ConstructErrors } from '@batch-pipeline/network/lib/construct-errors';
 import { Duration, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -14,7 +15,6 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { PipelineStateMachine } from './pipeline-state-machine';
 import { ALARM_PERIOD, atLeastOnceAlarm, routeAlarms } from './private/alarms';
-import { constructLabel } from './private/construct-label';
 import { StartRunFunction } from './trigger/start-run-function';
 import { TRIGGER_ENV } from './trigger/trigger-config';
 import { ZeroByteObjects } from './trigger/upload-filter';
@@ -288,7 +288,8 @@ export class PipelineTrigger extends Construct {
       return undefined;
     }
     if (props.notifyRefusedUploads === true && !topic) {
-      throw new Error(`${constructLabel(this, 'PipelineTrigger')}: 'notifyRefusedUploads' true needs a topic, and there is none; `
+      const errors = ConstructErrors.of(this, 'PipelineTrigger');
+      throw errors.error(`${errors.prop('notifyRefusedUploads')} true needs a topic, and there is none; `
         + 'allowed: give \'notificationTopic\', or set \'notifyRefusedUploads\' to false');
     }
     return topic;
@@ -300,34 +301,36 @@ export class PipelineTrigger extends Construct {
    * runs on objects stage-in cannot see.
    */
   private validateAgreement(pipeline: PipelineStateMachine, uploadBucket: s3.IBucket, prefix: string): void {
-    const name = constructLabel(this, 'PipelineTrigger');
+    const errors = ConstructErrors.of(this, 'PipelineTrigger');
+    const name = errors.label;
     const stack = Stack.of(this);
     const sameBucket = uploadBucket === pipeline.uploadBucket
       || JSON.stringify(stack.resolve(uploadBucket.bucketName)) === JSON.stringify(stack.resolve(pipeline.uploadBucket.bucketName));
     if (!sameBucket) {
-      throw new Error(`${name}: 'uploadBucket' ${uploadBucket.node.path} is not the bucket the state machine's stage-in reads `
+      throw new Error(`${name}: ${errors.prop('uploadBucket')} ${uploadBucket.node.path} is not the bucket the state machine's stage-in reads `
         + `(${pipeline.uploadBucket.node.path}); allowed: that bucket`);
     }
     if (!Token.isUnresolved(prefix) && prefix !== pipeline.uploadPrefix) {
-      throw new Error(`${name}: 'prefix' '${prefix}' is not the prefix the state machine's stage-in reads ('${pipeline.uploadPrefix}'); `
+      throw new Error(`${name}: ${errors.prop('prefix')} '${prefix}' is not the prefix the state machine's stage-in reads ('${pipeline.uploadPrefix}'); `
         + `allowed: '${pipeline.uploadPrefix}', or leave 'prefix' out to use it`);
     }
   }
 
   private validate(prefix: string, suffixes: string[], reservedConcurrency?: number): void {
-    const name = constructLabel(this, 'PipelineTrigger');
+    const errors = ConstructErrors.of(this, 'PipelineTrigger');
+    const name = errors.label;
     if (!Token.isUnresolved(prefix) && prefix !== '' && (!prefix.endsWith('/') || prefix.startsWith('/'))) {
-      throw new Error(`${name}: 'prefix' ${prefix} is not valid; `
+      throw new Error(`${name}: ${errors.prop('prefix')} ${prefix} is not valid; `
         + 'allowed: a key prefix that ends with \'/\' and does not start with \'/\', such as incoming/');
     }
     for (const suffix of suffixes) {
       if (!Token.isUnresolved(suffix) && (suffix === '' || suffix.includes('/'))) {
-        throw new Error(`${name}: 'suffixes' entry '${suffix}' is not valid; allowed: a non-empty key ending without '/', such as .csv`);
+        throw new Error(`${name}: ${errors.prop('suffixes')} entry '${suffix}' is not valid; allowed: a non-empty key ending without '/', such as .csv`);
       }
     }
     if (reservedConcurrency !== undefined && !Token.isUnresolved(reservedConcurrency)
       && (!Number.isInteger(reservedConcurrency) || reservedConcurrency < 1)) {
-      throw new Error(`${name}: 'reservedConcurrency' ${reservedConcurrency} is not valid; allowed: a whole number of at least 1`);
+      throw new Error(`${name}: ${errors.prop('reservedConcurrency')} ${reservedConcurrency} is not valid; allowed: a whole number of at least 1`);
     }
   }
 }

@@ -1,1 +1,2 @@
+export * from './batch-pipeline-props';
 export * from './batch-pipeline';

@@ -1,3 +1,4 @@
+import { ConstructErrors } from '@batch-pipeline/network/lib/construct-errors';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
@@ -44,11 +45,12 @@ export class AccessLogsBucket extends Construct {
 
   constructor(scope: Construct, id: string, props: AccessLogsBucketProps = {}) {
     super(scope, id);
+    const errors = ConstructErrors.of(this, 'AccessLogsBucket');
     // Log delivery is allowed through the bucket policy (ACLs stay disabled)
     // whatever the app's feature flags; S3 reads this flag on the target bucket.
     this.node.setContext(SERVER_ACCESS_LOGS_USE_BUCKET_POLICY, true);
     const retention = props.retention ?? Duration.days(365);
-    wholeDays('AccessLogsBucket', id, 'retention', retention, 1);
+    wholeDays(errors, 'retention', retention, 1);
 
     const bucket = new s3.Bucket(this, 'Bucket', {
       ...secureBucketProps(),

@@ -3,3 +3,4 @@ export * from './upload-bucket';
 export * from './reports-bucket';
 export * from './pipeline-file-system';
 export * from './pipeline-storage';
+export * from './key-prefix';

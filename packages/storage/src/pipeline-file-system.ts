@@ -1,4 +1,5 @@
 import { IPipelineNetwork, NfsAccess } from '@batch-pipeline/network';
+import { ConstructErrors } from '@batch-pipeline/network/lib/construct-errors';
 import { RemovalPolicy, Size, Token, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as efs from 'aws-cdk-lib/aws-efs';
@@ -194,19 +195,20 @@ export class PipelineFileSystem extends Construct implements IPipelineFileSystem
 
   constructor(scope: Construct, id: string, props: PipelineFileSystemProps = {}) {
     super(scope, id);
-    const placement = this.placement(id, props);
+    const errors = ConstructErrors.of(this, NAME);
+    const placement = this.placement(errors, props);
     this.network = props.network;
     this.vpc = placement.vpc;
-    const throughput = throughputOf(id, props);
+    const throughput = throughputOf(errors, props);
     this.rootDirectory = props.rootDirectory ?? '/pipeline';
-    validateRootDirectory(id, this.rootDirectory);
+    validateRootDirectory(errors, this.rootDirectory);
     this.posixUid = props.posixUid ?? 1000;
     this.posixGid = props.posixGid ?? 1000;
-    validatePosixId(id, 'posixUid', this.posixUid);
-    validatePosixId(id, 'posixGid', this.posixGid);
+    validatePosixId(errors, 'posixUid', this.posixUid);
+    validatePosixId(errors, 'posixGid', this.posixGid);
     const permissions = props.rootDirectoryPermissions ?? '750';
     if (!Token.isUnresolved(permissions) && !/^[0-7]{3,4}$/.test(permissions)) {
-      throw invalid(NAME, id, 'rootDirectoryPermissions', permissions, "3 or 4 octal digits, such as '750' or '0755'");
+      throw invalid(errors, 'rootDirectoryPermissions', permissions, "3 or 4 octal digits, such as '750' or '0755'");
     }
 
     this.securityGroup = placement.securityGroup ?? new ec2.SecurityGroup(this, 'SecurityGroup', {
@@ -300,11 +302,13 @@ export class PipelineFileSystem extends Construct implements IPipelineFileSystem
     });
   }
 
-  private placement(id: string, props: PipelineFileSystemProps): { vpc: ec2.IVpc; subnets: ec2.SubnetSelection; securityGroup?: ec2.ISecurityGroup } {
+  private placement(
+    errors: ConstructErrors, props: PipelineFileSystemProps,
+  ): { vpc: ec2.IVpc; subnets: ec2.SubnetSelection; securityGroup?: ec2.ISecurityGroup } {
     if (props.network) {
       const conflicting = (['vpc', 'vpcSubnets', 'securityGroup'] as const).filter((name) => props[name] !== undefined);
       if (conflicting.length > 0) {
-        throw new Error(`${NAME} '${id}': 'network' and ${conflicting.map((name) => `'${name}'`).join(', ')} were both given; allowed: either 'network', or 'vpc' with optional 'vpcSubnets' and 'securityGroup'`);
+        throw errors.error(`${errors.prop('network')} and ${conflicting.map((name) => errors.prop(name)).join(', ')} were both given; allowed: either 'network', or 'vpc' with optional 'vpcSubnets' and 'securityGroup'`);
       }
       return {
         vpc: props.network.vpc,
@@ -315,32 +319,32 @@ export class PipelineFileSystem extends Construct implements IPipelineFileSystem
     if (!props.vpc) {
       const given = (['vpcSubnets', 'securityGroup'] as const).filter((name) => props[name] !== undefined);
       const without = given.length > 0 ? ` (${given.map((name) => `'${name}'`).join(', ')} given without 'vpc')` : '';
-      throw new Error(`${NAME} '${id}': neither 'network' nor 'vpc' was given${without}; allowed: either 'network', or 'vpc' with optional 'vpcSubnets' and 'securityGroup'`);
+      throw errors.error(`neither 'network' nor 'vpc' was given${without}; allowed: either 'network', or 'vpc' with optional 'vpcSubnets' and 'securityGroup'`);
     }
     const subnets: ec2.SubnetSelection = { ...props.vpcSubnets, onePerAz: true };
     const publicSubnetIds = new Set(props.vpc.publicSubnets.map((subnet) => subnet.subnetId));
     if (props.vpc.selectSubnets(subnets).subnets.some((subnet) => publicSubnetIds.has(subnet.subnetId))) {
-      throw new Error(`${NAME} '${id}': 'vpcSubnets' selects public subnets, which is not valid; allowed: private or isolated subnets only, such as { subnetType: SubnetType.PRIVATE_ISOLATED }`);
+      throw errors.error(`${errors.prop('vpcSubnets')} selects public subnets, which is not valid; allowed: private or isolated subnets only, such as { subnetType: SubnetType.PRIVATE_ISOLATED }`);
     }
     return { vpc: props.vpc, subnets, securityGroup: props.securityGroup };
   }
 }
 
-function throughputOf(id: string, props: PipelineFileSystemProps): { mode: efs.ThroughputMode; provisioned?: Size } {
+function throughputOf(errors: ConstructErrors, props: PipelineFileSystemProps): { mode: efs.ThroughputMode; provisioned?: Size } {
   const mode = props.throughputMode ?? efs.ThroughputMode.ELASTIC;
   const mibps = props.provisionedThroughputMiBps;
   const allowed = 'a positive number of MiB/s, such as 1';
   if (mode !== efs.ThroughputMode.PROVISIONED) {
     if (mibps !== undefined) {
-      throw new Error(`${NAME} '${id}': 'provisionedThroughputMiBps' ${mibps} is not valid with 'throughputMode' ${modeName(mode)}; allowed: only with 'throughputMode' PROVISIONED`);
+      throw errors.error(`${errors.prop('provisionedThroughputMiBps')} ${mibps} is not valid with 'throughputMode' ${modeName(mode)}; allowed: only with 'throughputMode' PROVISIONED`);
     }
     return { mode };
   }
   if (mibps === undefined) {
-    throw new Error(`${NAME} '${id}': 'provisionedThroughputMiBps' is required with 'throughputMode' PROVISIONED; allowed: ${allowed}`);
+    throw errors.error(`${errors.prop('provisionedThroughputMiBps')} is required with 'throughputMode' PROVISIONED; allowed: ${allowed}`);
   }
   if (!Token.isUnresolved(mibps) && !(Number.isFinite(mibps) && mibps > 0)) {
-    throw invalid(NAME, id, 'provisionedThroughputMiBps', mibps, allowed);
+    throw invalid(errors, 'provisionedThroughputMiBps', mibps, allowed);
   }
   return { mode, provisioned: Size.mebibytes(mibps) };
 }
@@ -349,17 +353,17 @@ function modeName(mode: efs.ThroughputMode): string {
   return Object.entries(efs.ThroughputMode).find(([, value]) => value === mode)?.[0] ?? String(mode);
 }
 
-function validateRootDirectory(id: string, path: string): void {
+function validateRootDirectory(errors: ConstructErrors, path: string): void {
   if (Token.isUnresolved(path)) {
     return;
   }
   if (path.length > MAX_ROOT_DIRECTORY_LENGTH || !ROOT_DIRECTORY.test(path)) {
-    throw invalid(NAME, id, 'rootDirectory', path, "an absolute path of 1 to 4 directories of letters, digits, '.', '_' and '-' (none starting with '.'), at most 100 characters, such as /pipeline");
+    throw invalid(errors, 'rootDirectory', path, "an absolute path of 1 to 4 directories of letters, digits, '.', '_' and '-' (none starting with '.'), at most 100 characters, such as /pipeline");
   }
 }
 
-function validatePosixId(id: string, prop: string, value: number): void {
+function validatePosixId(errors: ConstructErrors, prop: string, value: number): void {
   if (!Token.isUnresolved(value) && (!Number.isInteger(value) || value < 0 || value > MAX_POSIX_ID)) {
-    throw invalid(NAME, id, prop, value, `a whole number from 0 to ${MAX_POSIX_ID}`);
+    throw invalid(errors, prop, value, `a whole number from 0 to ${MAX_POSIX_ID}`);
   }
 }

@@ -1,4 +1,5 @@
 import { IPipelineNetwork } from '@batch-pipeline/network';
+import { ConstructErrors } from '@batch-pipeline/network/lib/construct-errors';
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -93,6 +94,13 @@ export class PipelineStorage extends Construct {
 
   constructor(scope: Construct, id: string, props: PipelineStorageProps = {}) {
     super(scope, id);
+    // Errors of the parts name this construct and the prop the user set (`'uploads.expiration'`).
+    const errors = ConstructErrors.of(this, 'PipelineStorage');
+    const sharedProps = { encryptionKey: 'encryptionKey', serverAccessLogsBucket: 'serverAccessLogsBucket', removalPolicy: 'removalPolicy' };
+    errors.tellPart(this, 'AccessLogs', 'accessLogs', sharedProps);
+    errors.tellPart(this, 'Uploads', 'uploads', sharedProps);
+    errors.tellPart(this, 'Reports', 'reports', sharedProps);
+    errors.tellPart(this, 'FileSystem', 'fileSystem', { ...sharedProps, network: 'network' });
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     this.accessLogsBucket = props.serverAccessLogsBucket
       ?? new AccessLogsBucket(this, 'AccessLogs', { removalPolicy, ...props.accessLogs }).bucket;

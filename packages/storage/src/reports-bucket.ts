@@ -1,3 +1,4 @@
+import { ConstructErrors } from '@batch-pipeline/network/lib/construct-errors';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -103,15 +104,16 @@ export class ReportsBucket extends Construct {
 
   constructor(scope: Construct, id: string, props: ReportsBucketProps = {}) {
     super(scope, id);
+    const errors = ConstructErrors.of(this, NAME);
     const noncurrentVersionExpiration = props.noncurrentVersionExpiration ?? Duration.days(30);
-    wholeDays(NAME, id, 'noncurrentVersionExpiration', noncurrentVersionExpiration, 1);
+    wholeDays(errors, 'noncurrentVersionExpiration', noncurrentVersionExpiration, 1);
     const lifecycleRules: s3.LifecycleRule[] = [{
       id: 'ExpireNoncurrentVersions',
       noncurrentVersionExpiration,
       abortIncompleteMultipartUploadAfter: Duration.days(ABORT_INCOMPLETE_UPLOADS_DAYS),
       expiredObjectDeleteMarker: true,
     }];
-    const currentVersions = this.currentVersionRule(id, props);
+    const currentVersions = this.currentVersionRule(errors, props);
     if (currentVersions) {
       lifecycleRules.push(currentVersions);
     }
@@ -145,19 +147,19 @@ export class ReportsBucket extends Construct {
     return grantObjects(this.bucket, grantee, READ_OBJECTS, '');
   }
 
-  private currentVersionRule(id: string, props: ReportsBucketProps): s3.LifecycleRule | undefined {
+  private currentVersionRule(errors: ConstructErrors, props: ReportsBucketProps): s3.LifecycleRule | undefined {
     const ia = props.transitionToInfrequentAccessAfter;
     const glacier = props.transitionToGlacierAfter;
     const expiration = props.expiration;
-    const iaDays = ia ? wholeDays(NAME, id, 'transitionToInfrequentAccessAfter', ia, 30) : undefined;
-    const glacierDays = glacier ? wholeDays(NAME, id, 'transitionToGlacierAfter', glacier, 0) : undefined;
-    const expirationDays = expiration ? wholeDays(NAME, id, 'expiration', expiration, 1) : undefined;
+    const iaDays = ia ? wholeDays(errors, 'transitionToInfrequentAccessAfter', ia, 30) : undefined;
+    const glacierDays = glacier ? wholeDays(errors, 'transitionToGlacierAfter', glacier, 0) : undefined;
+    const expirationDays = expiration ? wholeDays(errors, 'expiration', expiration, 1) : undefined;
     if (iaDays !== undefined && glacierDays !== undefined && glacierDays <= iaDays) {
-      throw invalid(NAME, id, 'transitionToGlacierAfter', glacier, `a whole number of days more than 'transitionToInfrequentAccessAfter' (${iaDays} days)`);
+      throw invalid(errors, 'transitionToGlacierAfter', glacier, `a whole number of days more than 'transitionToInfrequentAccessAfter' (${iaDays} days)`);
     }
     const lastTransition = Math.max(iaDays ?? -1, glacierDays ?? -1);
     if (expirationDays !== undefined && expirationDays <= lastTransition) {
-      throw invalid(NAME, id, 'expiration', expiration, `a whole number of days more than the last transition (${lastTransition} days)`);
+      throw invalid(errors, 'expiration', expiration, `a whole number of days more than the last transition (${lastTransition} days)`);
     }
     const transitions: s3.Transition[] = [];
     if (ia) {

@@ -1,3 +1,4 @@
+import { ConstructErrors } from '@batch-pipeline/network/lib/construct-errors';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -160,14 +161,15 @@ export class UploadBucket extends Construct implements IUploadBucket {
 
   constructor(scope: Construct, id: string, props: UploadBucketProps = {}) {
     super(scope, id);
+    const errors = ConstructErrors.of(this, NAME);
     if (props.watchPrefix !== undefined) {
-      validateWatchPrefix(NAME, id, props.watchPrefix);
+      validateWatchPrefix(errors, props.watchPrefix);
     }
     this.watchPrefix = props.watchPrefix ?? '';
     const noncurrentVersionExpiration = props.noncurrentVersionExpiration ?? Duration.days(30);
-    wholeDays(NAME, id, 'noncurrentVersionExpiration', noncurrentVersionExpiration, 1);
+    wholeDays(errors, 'noncurrentVersionExpiration', noncurrentVersionExpiration, 1);
     const intelligentTiering = props.intelligentTiering ?? true;
-    const archiveTiers = this.archiveTiers(id, intelligentTiering, props);
+    const archiveTiers = this.archiveTiers(errors, intelligentTiering, props);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
 
     this.accessLogsBucket = props.serverAccessLogsBucket
@@ -209,7 +211,9 @@ export class UploadBucket extends Construct implements IUploadBucket {
     return grantObjects(this.bucket, grantee, PUT_OBJECTS, this.watchPrefix);
   }
 
-  private archiveTiers(id: string, intelligentTiering: boolean, props: UploadBucketProps): s3.IntelligentTieringConfiguration | undefined {
+  private archiveTiers(
+    errors: ConstructErrors, intelligentTiering: boolean, props: UploadBucketProps,
+  ): s3.IntelligentTieringConfiguration | undefined {
     const archive = props.archiveAccessTierAfter;
     const deepArchive = props.deepArchiveAccessTierAfter;
     if (!archive && !deepArchive) {
@@ -217,12 +221,12 @@ export class UploadBucket extends Construct implements IUploadBucket {
     }
     if (!intelligentTiering) {
       const prop = archive ? 'archiveAccessTierAfter' : 'deepArchiveAccessTierAfter';
-      throw invalid(NAME, id, prop, archive ?? deepArchive, "only with 'intelligentTiering' true (archive tiers are tiers of S3 Intelligent-Tiering)");
+      throw invalid(errors, prop, archive ?? deepArchive, "only with 'intelligentTiering' true (archive tiers are tiers of S3 Intelligent-Tiering)");
     }
-    const archiveDays = archive ? wholeDays(NAME, id, 'archiveAccessTierAfter', archive, 90, 730) : undefined;
-    const deepArchiveDays = deepArchive ? wholeDays(NAME, id, 'deepArchiveAccessTierAfter', deepArchive, 180, 730) : undefined;
+    const archiveDays = archive ? wholeDays(errors, 'archiveAccessTierAfter', archive, 90, 730) : undefined;
+    const deepArchiveDays = deepArchive ? wholeDays(errors, 'deepArchiveAccessTierAfter', deepArchive, 180, 730) : undefined;
     if (archiveDays !== undefined && deepArchiveDays !== undefined && deepArchiveDays <= archiveDays) {
-      throw invalid(NAME, id, 'deepArchiveAccessTierAfter', deepArchive, `a whole number of days from 180 to 730 and more than 'archiveAccessTierAfter' (${archiveDays} days)`);
+      throw invalid(errors, 'deepArchiveAccessTierAfter', deepArchive, `a whole number of days from 180 to 730 and more than 'archiveAccessTierAfter' (${archiveDays} days)`);
     }
     return {
       name: 'ArchiveTiers',
@@ -238,8 +242,9 @@ class ExistingUploadBucket extends Construct implements IUploadBucket {
 
   constructor(scope: Construct, id: string, public readonly bucket: s3.IBucket, watchPrefix?: string) {
     super(scope, id);
+    const errors = ConstructErrors.of(this, NAME);
     if (watchPrefix !== undefined) {
-      validateWatchPrefix(NAME, id, watchPrefix);
+      validateWatchPrefix(errors, watchPrefix);
     }
     this.watchPrefix = watchPrefix ?? '';
     this.watchedObjectsArn = bucket.arnForObjects(`${this.watchPrefix}*`);

@@ -90,9 +90,9 @@ describe('PipelineStorage options', () => {
     template.hasResourceProperties('AWS::EC2::SecurityGroup', { GroupDescription: Match.stringLikeRegexp('^EFS mount targets') });
   });
 
-  test('fails, naming the file system, when neither a network nor a VPC is given', () => {
+  test('fails, naming the storage the user built, when neither a network nor a VPC is given', () => {
     expect(() => new PipelineStorage(testStack(), 'Storage')).toThrow(
-      "PipelineFileSystem 'FileSystem': neither 'network' nor 'vpc' was given; allowed: either 'network', or 'vpc' with optional 'vpcSubnets' and 'securityGroup'",
+      "PipelineStorage 'Storage': neither 'network' nor 'vpc' was given; allowed: either 'network', or 'vpc' with optional 'vpcSubnets' and 'securityGroup'",
     );
   });
 
@@ -100,7 +100,7 @@ describe('PipelineStorage options', () => {
     const stack = testStack();
     const network = new PipelineNetwork(stack, 'Network');
     expect(() => new PipelineStorage(stack, 'Storage', { network, fileSystem: { vpc: network.vpc } })).toThrow(
-      "PipelineFileSystem 'FileSystem': 'network' and 'vpc' were both given; allowed: either 'network', or 'vpc' with optional 'vpcSubnets' and 'securityGroup'",
+      "PipelineStorage 'Storage': 'network' and 'fileSystem.vpc' were both given; allowed: either 'network', or 'vpc' with optional 'vpcSubnets' and 'securityGroup'",
     );
   });
 });

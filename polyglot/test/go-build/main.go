@@ -39,13 +39,13 @@ func newExamplePipelineStack(scope constructs.Construct, id string, props *awscd
 			Egress: network.EgressMode_PUBLIC_SUBNETS,
 			Cidr:   jsii.String(exampleCidr),
 		},
-		ProcessorProps: &pipeline.BatchPipelineProcessorOptions{
+		ProcessorProps: &batch.BatchProcessorOptions{
 			LocalCommand: jsii.Strings("node", "job/report.mjs"),
 			Vcpu:         jsii.Number(0.25),
 			MemoryMiB:    jsii.Number(512),
 			MaxvCpus:     jsii.Number(exampleMaxVcpus),
 		},
-		OrchestrationProps: &pipeline.BatchPipelineOrchestrationOptions{
+		OrchestrationProps: &orchestration.PipelineOrchestrationOptions{
 			Staging: orchestration.StagingStrategy_AUTO,
 		},
 	})

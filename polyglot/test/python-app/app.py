@@ -12,14 +12,10 @@ import sys
 import aws_cdk as cdk
 from constructs import Construct
 
-from batch_pipeline.batch import JobImage
+from batch_pipeline.batch import BatchProcessorOptions, JobImage
 from batch_pipeline.network import EgressMode, PipelineNetworkProps
-from batch_pipeline.orchestration import StagingStrategy
-from batch_pipeline.pipeline import (
-    BatchPipeline,
-    BatchPipelineOrchestrationOptions,
-    BatchPipelineProcessorOptions,
-)
+from batch_pipeline.orchestration import PipelineOrchestrationOptions, StagingStrategy
+from batch_pipeline.pipeline import BatchPipeline
 
 REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 # The sample job of the example app: the same directory gives the same image asset hash.
@@ -39,13 +35,13 @@ class ExamplePipelineStack(cdk.Stack):
             image=JobImage.from_asset(JOB_DIRECTORY),
             watch_prefix="incoming/",
             network_props=PipelineNetworkProps(egress=EgressMode.PUBLIC_SUBNETS, cidr=EXAMPLE_CIDR),
-            processor_props=BatchPipelineProcessorOptions(
+            processor_props=BatchProcessorOptions(
                 local_command=LOCAL_JOB_COMMAND,
                 vcpu=0.25,
                 memory_mib=512,
                 maxv_cpus=EXAMPLE_MAX_VCPUS,
             ),
-            orchestration_props=BatchPipelineOrchestrationOptions(staging=StagingStrategy.AUTO),
+            orchestration_props=PipelineOrchestrationOptions(staging=StagingStrategy.AUTO),
         )
         # The stack outputs (where to upload, where reports land, ...) come from BatchPipeline itself.
 

@@ -45,3 +45,6 @@ start=$(date +%s)
 env -i HOME="$HOME" PATH="$work/venv/bin:$CLEAN_PATH" LANG=C.UTF-8 CDK_DOCKER="$CDK_DOCKER" CDK_OUTDIR="$out" \
   "$work/venv/bin/python" "$here/app.py"
 echo "python-app: synth in $(( $(date +%s) - start )) s"
+# The mistakes a user makes fail naming the props as a Python user wrote them.
+env -i HOME="$HOME" PATH="$work/venv/bin:$CLEAN_PATH" LANG=C.UTF-8 CDK_DOCKER="$CDK_DOCKER" \
+  "$work/venv/bin/python" "$here/errors_check.py"

@@ -1,3 +1,4 @@
+import { ConstructErrors } from '@batch-pipeline/network/lib/construct-errors';
 import { Duration, Token } from 'aws-cdk-lib';
 
 /** AppStream 2.0 names of fleets, stacks and images (CreateFleet `Name`, `ImageName`; CreateStack `Name`). */
@@ -10,28 +11,23 @@ export const INSTANCE_TYPE = /^stream\.[a-z0-9-]+(\.[a-z0-9-]+)?\.[a-z0-9]+$/;
 /** An EC2 prefix list id. */
 export const PREFIX_LIST_ID = /^pl-[0-9a-f]{8,17}$/;
 
-/** Builds the error message prefix `QualityControlDesktop 'id':`. */
-export function errorPrefix(id: string): string {
-  return `QualityControlDesktop '${id}':`;
-}
-
 /** Throws when a resolved string does not match the pattern. */
-export function checkPattern(id: string, prop: string, value: string | undefined, pattern: RegExp, allowed: string): void {
+export function checkPattern(errors: ConstructErrors, prop: string, value: string | undefined, pattern: RegExp, allowed: string): void {
   if (value === undefined || Token.isUnresolved(value)) {
     return;
   }
   if (!pattern.test(value)) {
-    throw new Error(`${errorPrefix(id)} '${prop}' ${JSON.stringify(value)} is not valid; allowed: ${allowed}`);
+    throw errors.error(`${errors.prop(prop)} ${JSON.stringify(value)} is not valid; allowed: ${allowed}`);
   }
 }
 
 /** Throws when a resolved string is longer than `max` characters. */
-export function checkMaxLength(id: string, prop: string, value: string | undefined, max: number): void {
+export function checkMaxLength(errors: ConstructErrors, prop: string, value: string | undefined, max: number): void {
   if (value === undefined || Token.isUnresolved(value)) {
     return;
   }
   if (value.length > max) {
-    throw new Error(`${errorPrefix(id)} '${prop}' is ${value.length} characters long; allowed: at most ${max} characters`);
+    throw errors.error(`${errors.prop(prop)} is ${value.length} characters long; allowed: at most ${max} characters`);
   }
 }
 
@@ -44,7 +40,7 @@ export interface SecondsRange {
 }
 
 /** The duration in whole seconds; throws when it is not whole or out of range. Tokens pass unchecked. */
-export function secondsWithin(id: string, prop: string, duration: Duration | undefined, fallback: number, range: SecondsRange): number {
+export function secondsWithin(errors: ConstructErrors, prop: string, duration: Duration | undefined, fallback: number, range: SecondsRange): number {
   if (duration === undefined) {
     return fallback;
   }
@@ -54,7 +50,7 @@ export function secondsWithin(id: string, prop: string, duration: Duration | und
   }
   const inRange = seconds === range.alsoAllowed || (seconds >= range.min && seconds <= range.max);
   if (!Number.isInteger(seconds) || !inRange) {
-    throw new Error(`${errorPrefix(id)} '${prop}' ${seconds} seconds is not valid; allowed: ${range.allowed}`);
+    throw errors.error(`${errors.prop(prop)} ${seconds} seconds is not valid; allowed: ${range.allowed}`);
   }
   return seconds;
 }

@@ -1,3 +1,4 @@
+import { ConstructErrors } from '@batch-pipeline/network/lib/construct-errors';
 import { Token } from 'aws-cdk-lib';
 
 /**
@@ -12,10 +13,10 @@ const TASK_NAME = /^[a-zA-Z0-9\s+=._:@/-]{1,256}$/;
 const TASK_NAME_ALLOWED = 'letters, digits, spaces and + = . _ : @ / -';
 
 /** The pool size, checked: a whole number from 1 to `MAX_POOL_SIZE`, known at synth time. */
-export function validatePoolSize(who: string, poolSize: number | undefined): number {
+export function validatePoolSize(errors: ConstructErrors, poolSize: number | undefined): number {
   const size = poolSize ?? 1;
   if (Token.isUnresolved(size) || !Number.isInteger(size) || size < 1 || size > MAX_POOL_SIZE) {
-    throw new Error(`${who}: 'poolSize' ${size} is not valid; allowed: a whole number from 1 to ${MAX_POOL_SIZE}, known at synth time `
+    throw errors.error(`${errors.prop('poolSize')} ${size} is not valid; allowed: a whole number from 1 to ${MAX_POOL_SIZE}, known at synth time `
       + `(${MAX_POOL_SIZE} is DataSync's default quota of tasks per account per AWS Region, which every task there shares)`);
   }
   return size;
@@ -30,19 +31,19 @@ export function poolTaskNames(name: string | undefined, size: number): (string |
 }
 
 /** Checks `taskName` so that every name of the pool follows DataSync's rule. */
-export function validateTaskName(who: string, name: string | undefined, size: number): void {
+export function validateTaskName(errors: ConstructErrors, name: string | undefined, size: number): void {
   if (name === undefined || Token.isUnresolved(name)) {
     return;
   }
   if (size === 1) {
     if (!TASK_NAME.test(name)) {
-      throw new Error(`${who}: 'taskName' '${name}' is not valid; allowed: 1-256 ${TASK_NAME_ALLOWED}`);
+      throw errors.error(`${errors.prop('taskName')} '${name}' is not valid; allowed: 1-256 ${TASK_NAME_ALLOWED}`);
     }
     return;
   }
   const longest = 256 - `-${size}`.length;
   if (!poolTaskNames(name, size).every((poolName) => TASK_NAME.test(poolName!))) {
-    throw new Error(`${who}: 'taskName' '${name}' is not valid with 'poolSize' ${size}; allowed: 1-${longest} ${TASK_NAME_ALLOWED}, `
+    throw errors.error(`${errors.prop('taskName')} '${name}' is not valid with 'poolSize' ${size}; allowed: 1-${longest} ${TASK_NAME_ALLOWED}, `
       + `since the pool names its tasks '${name}-1' to '${name}-${size}'`);
   }
 }

@@ -1,4 +1,5 @@
 import { NagAcknowledgements } from '@batch-pipeline/network';
+import { ConstructErrors } from '@batch-pipeline/network/lib/construct-errors';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -20,11 +21,11 @@ export class TransferManifests extends Construct {
   public readonly bucket: s3.IBucket;
   public readonly readRole: iam.IRole;
 
-  constructor(scope: Construct, id: string, props: { readonly bucket?: s3.IBucket; readonly retention: Duration; readonly who: string }) {
+  constructor(scope: Construct, id: string, props: { readonly bucket?: s3.IBucket; readonly retention: Duration; readonly errors: ConstructErrors }) {
     super(scope, id);
     const days = props.retention.toDays({ integral: false });
     if (!props.retention.isUnresolved() && (!Number.isInteger(days) || days < 1)) {
-      throw new Error(`${props.who}: 'manifestRetention' ${props.retention.toHumanString()} is not valid; allowed: whole days, at least 1 (S3 lifecycle expiration counts in days)`);
+      throw props.errors.error(`${props.errors.prop('manifestRetention')} ${props.retention.toHumanString()} is not valid; allowed: whole days, at least 1 (S3 lifecycle expiration counts in days)`);
     }
     this.bucket = props.bucket ?? this.createBucket(props.retention);
     const manifests = this.bucket.arnForObjects(`${MANIFEST_PREFIX}*`);

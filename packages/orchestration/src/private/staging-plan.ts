@@ -1,3 +1,4 @@
+import { ConstructErrors } from '@batch-pipeline/network/lib/construct-errors';
 import { IBatchProcessor, RunContract } from '@batch-pipeline/batch';
 import { StageInTransfer, StageOutTransfer } from '@batch-pipeline/datasync';
 import { Duration, Size, SizeRoundingBehavior, Stack, Token } from 'aws-cdk-lib';
@@ -92,8 +93,9 @@ export interface RunPlan {
   readonly logRetention: logs.RetentionDays;
 }
 
-/** Resolves the props of `scope` (a `PipelineStateMachine` named `who` in errors) into a plan, or throws what is wrong. */
-export function resolveRunPlan(scope: Construct, who: string, props: PipelineStateMachineProps): RunPlan {
+/** Resolves the props of `scope` (a `PipelineStateMachine`, named in errors as `errors` says) into a plan, or throws what is wrong. */
+export function resolveRunPlan(scope: Construct, errors: ConstructErrors, props: PipelineStateMachineProps): RunPlan {
+  const who = errors.label;
   const strategy = props.staging ?? StagingStrategy.AUTO;
   const directStagingThreshold = props.directStagingThreshold ?? DEFAULT_DIRECT_THRESHOLD;
   const schedule = new PollSchedule(props.pollInterval ?? Duration.seconds(5), props.maxPollInterval ?? Duration.minutes(5));
@@ -102,9 +104,9 @@ export function resolveRunPlan(scope: Construct, who: string, props: PipelineSta
   const stageOut = props.stageOutTimeout ?? Duration.hours(1);
   const stepsTotal = Duration.seconds(stageIn.toSeconds() + process.toSeconds() + stageOut.toSeconds());
   const run = props.runTimeout ?? stepsTotal.plus(RUN_TIMEOUT_MARGIN);
-  validate(who, props, strategy, directStagingThreshold, schedule,
+  validate(errors, props, strategy, directStagingThreshold, schedule,
     [['stageInTimeout', stageIn], ['processTimeout', process], ['stageOutTimeout', stageOut]], run, stepsTotal);
-  validateProcessTimeout(who, props.processor, process);
+  validateProcessTimeout(errors, props.processor, process);
   const locations = locationsOf(scope, who, props);
   return {
     who,
@@ -139,7 +141,8 @@ function defaultProcessTimeout(processor: IBatchProcessor): Duration {
  * for the attempt timeout, so a shorter step would give up on a job that is
  * still allowed to run (and stop it while Batch would still retry it).
  */
-function validateProcessTimeout(name: string, processor: IBatchProcessor, processTimeout: Duration): void {
+function validateProcessTimeout(errors: ConstructErrors, processor: IBatchProcessor, processTimeout: Duration): void {
+  const name = errors.label;
   const jobMaximum = processor.maxJobDuration;
   if (processTimeout.isUnresolved() || jobMaximum.isUnresolved()) {
     return;
@@ -147,7 +150,7 @@ function validateProcessTimeout(name: string, processor: IBatchProcessor, proces
   if (processTimeout.toSeconds({ integral: false }) < jobMaximum.toSeconds({ integral: false })) {
     const processorPath = Construct.isConstruct(processor) ? processor.node.path : processor.jobDefinition.node.path;
     const attempts = `${processor.attempts} attempts x ${processor.attemptTimeout.toHumanString()} = ${jobMaximum.toHumanString()}`;
-    throw new Error(`${name}: 'processTimeout' ${processTimeout.toHumanString()} is shorter than the job may run `
+    throw new Error(`${name}: ${errors.prop('processTimeout')} ${processTimeout.toHumanString()} is shorter than the job may run `
       + `(${attempts} on ${processorPath}); `
       + `allowed: at least ${jobMaximum.toHumanString()} (leave it out for that plus ${PROCESS_QUEUE_MARGIN.toHumanString()} for queueing), `
       + 'or fewer \'retryAttempts\' or a shorter \'timeout\' on the processor');
@@ -155,7 +158,7 @@ function validateProcessTimeout(name: string, processor: IBatchProcessor, proces
 }
 
 function validate(
-  name: string,
+  errors: ConstructErrors,
   props: PipelineStateMachineProps,
   strategy: StagingStrategy,
   threshold: Size,
@@ -164,28 +167,29 @@ function validate(
   runTimeout: Duration,
   stepsTotal: Duration,
 ): void {
+  const name = errors.label;
   for (const [prop, interval] of [['pollInterval', schedule.first], ['maxPollInterval', schedule.max]] as Array<[string, Duration]>) {
     const seconds = interval.toSeconds({ integral: false });
     if (interval.isUnresolved() || !Number.isInteger(seconds) || seconds < MIN_POLL_SECONDS || seconds > MAX_POLL_SECONDS) {
-      throw new Error(`${name}: '${prop}' ${interval.isUnresolved() ? '(a token)' : interval.toHumanString()} is not valid; `
+      throw new Error(`${name}: ${errors.prop(prop)} ${interval.isUnresolved() ? '(a token)' : interval.toHumanString()} is not valid; `
         + `allowed: whole seconds from ${MIN_POLL_SECONDS} to ${MAX_POLL_SECONDS}, known at synth time`);
     }
   }
   if (schedule.maxSeconds < schedule.firstSeconds) {
-    throw new Error(`${name}: 'maxPollInterval' ${schedule.max.toHumanString()} is shorter than 'pollInterval' ${schedule.first.toHumanString()}; `
+    throw new Error(`${name}: ${errors.prop('maxPollInterval')} ${schedule.max.toHumanString()} is shorter than 'pollInterval' ${schedule.first.toHumanString()}; `
       + 'allowed: at least \'pollInterval\'');
   }
   for (const [prop, timeout] of stepTimeouts) {
     if (timeout.isUnresolved()) {
-      throw new Error(`${name}: '${prop}' is a token; allowed: a duration known at synth time, which bounds the run's history`);
+      throw new Error(`${name}: ${errors.prop(prop)} is a token; allowed: a duration known at synth time, which bounds the run's history`);
     }
     if (timeout.toSeconds({ integral: false }) < schedule.firstSeconds) {
-      throw new Error(`${name}: '${prop}' ${timeout.toHumanString()} is not valid; `
+      throw new Error(`${name}: ${errors.prop(prop)} ${timeout.toHumanString()} is not valid; `
         + `allowed: at least 'pollInterval' (${schedule.first.toHumanString()})`);
     }
   }
   if (!runTimeout.isUnresolved() && runTimeout.toSeconds() < stepsTotal.toSeconds()) {
-    throw new Error(`${name}: 'runTimeout' ${runTimeout.toHumanString()} is shorter than the step timeouts together (${stepsTotal.toHumanString()}); `
+    throw new Error(`${name}: ${errors.prop('runTimeout')} ${runTimeout.toHumanString()} is shorter than the step timeouts together (${stepsTotal.toHumanString()}); `
       + 'allowed: at least that');
   }
   if ((props.network === undefined) === (props.vpc === undefined)) {
@@ -193,7 +197,7 @@ function validate(
   }
   const thresholdMiB = threshold.toMebibytes({ rounding: SizeRoundingBehavior.NONE });
   if (!Token.isUnresolved(threshold.toBytes()) && (threshold.toBytes() < 1 || thresholdMiB > MAX_DIRECT_THRESHOLD_MIB)) {
-    throw new Error(`${name}: 'directStagingThreshold' ${thresholdMiB} MiB is not valid; allowed: 1 byte to ${MAX_DIRECT_THRESHOLD_MIB} MiB, `
+    throw new Error(`${name}: ${errors.prop('directStagingThreshold')} ${thresholdMiB} MiB is not valid; allowed: 1 byte to ${MAX_DIRECT_THRESHOLD_MIB} MiB, `
       + `which the workspace function copies within half its ${WORKSPACE_TIMEOUT.toMinutes()}-minute timeout `
       + `at ${ASSUMED_DIRECT_COPY_MIB_PER_SECOND} MiB/s`);
   }

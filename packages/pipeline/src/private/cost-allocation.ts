@@ -1,3 +1,4 @@
+import { ConstructErrors } from '@batch-pipeline/network/lib/construct-errors';
 import { Tags, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { invalid } from './errors';
@@ -23,10 +24,10 @@ const TAGGED_TYPES = [
 const TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,256}$/u;
 
 /** Tags the pipeline's billed resources with `batch-pipeline:pipeline` = `value` (default: the construct's path). */
-export function tagForCostAllocation(pipeline: Construct, id: string, value: string | undefined): string {
+export function tagForCostAllocation(pipeline: Construct, errors: ConstructErrors, value: string | undefined): string {
   const tagValue = value ?? pipeline.node.path;
   if (!Token.isUnresolved(tagValue) && !TAG_VALUE.test(tagValue)) {
-    throw invalid(id, 'costAllocationTag', tagValue, 'a tag value of 1 to 256 letters, digits, spaces and _ . : / = + - @');
+    throw invalid(errors, 'costAllocationTag', tagValue, 'a tag value of 1 to 256 letters, digits, spaces and _ . : / = + - @');
   }
   Tags.of(pipeline).add(PIPELINE_TAG, tagValue, { includeResourceTypes: TAGGED_TYPES });
   return tagValue;

@@ -1,3 +1,4 @@
+import { ConstructErrors } from '@batch-pipeline/network/lib/construct-errors';
 import { CfnOutput, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -73,7 +74,7 @@ function refuseTakenNames(pipeline: Construct, prefix: string): void {
   const first = `${prefix}${OUTPUT_NAMES[0]}`;
   const taken = stack.node.findAll().some((construct) => construct instanceof CfnOutput && stack.resolve(construct.logicalId) === first);
   if (taken) {
-    throw invalid(pipeline.node.id, 'outputs', true,
+    throw invalid(ConstructErrors.of(pipeline, 'BatchPipeline'), 'outputs', true,
       `false, or a construct id that no other BatchPipeline of stack '${stack.stackName}' has (its outputs are named after the id, such as ${first})`);
   }
 }

@@ -1,4 +1,5 @@
 import { IPipelineNetwork } from '@batch-pipeline/network';
+import { ConstructErrors } from '@batch-pipeline/network/lib/construct-errors';
 import {
   AccessLogsBucket, IUploadBucket, PipelineFileSystem, PipelineStorage, PipelineStorageProps, ReportsBucket, UploadBucket,
 } from '@batch-pipeline/storage';
@@ -6,7 +7,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import * as efs from 'aws-cdk-lib/aws-efs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { asPipeline, conflict, wired } from './errors';
+import { conflict, wired } from './errors';
 
 /** What the storage of a pipeline is made of, new or existing (the public shape is IBatchPipelineStorage). */
 export interface StorageParts {
@@ -34,17 +35,17 @@ export interface StorageInputs {
  * else the missing parts one by one under the same construct ids (so a part
  * keeps its logical id whether or not its siblings are replaced).
  */
-export function createStorage(scope: Construct, id: string, inputs: StorageInputs): StorageParts {
+export function createStorage(scope: Construct, errors: ConstructErrors, inputs: StorageInputs): StorageParts {
   const props = inputs.storageProps ?? {};
-  validate(id, inputs, props);
-  const renames = { watchPrefix: 'watchPrefix' };
+  validate(errors, inputs, props);
   const uploadsProps = { ...props.uploads, watchPrefix: inputs.watchPrefix === '' ? undefined : inputs.watchPrefix };
   const fileSystemProps = { ...props.fileSystem, network: inputs.network };
 
   if (!inputs.existingUploadBucket && !inputs.existingReportsBucket && !inputs.existingFileSystem) {
-    const storage = asPipeline(id, 'storageProps', renames, () => new PipelineStorage(scope, 'Storage', {
+    errors.tellPart(scope, 'Storage', 'storageProps');
+    const storage = new PipelineStorage(scope, 'Storage', {
       ...props, network: inputs.network, uploads: uploadsProps, fileSystem: fileSystemProps,
-    }));
+    });
     return {
       uploads: storage.uploads,
       reportsBucket: storage.reports.bucket,
@@ -55,8 +56,14 @@ export function createStorage(scope: Construct, id: string, inputs: StorageInput
     };
   }
 
-  return asPipeline(id, 'storageProps', renames, () => {
+  {
     const storage = new Construct(scope, 'Storage');
+    // The parts are named as PipelineStorage names them, under 'storageProps'.
+    const sharedProps = prefixed({ encryptionKey: 'encryptionKey', serverAccessLogsBucket: 'serverAccessLogsBucket', removalPolicy: 'removalPolicy' });
+    errors.tellPart(storage, 'AccessLogs', 'storageProps.accessLogs', sharedProps);
+    errors.tellPart(storage, 'Uploads', 'storageProps.uploads', { ...sharedProps, watchPrefix: 'watchPrefix' });
+    errors.tellPart(storage, 'Reports', 'storageProps.reports', sharedProps);
+    errors.tellPart(storage, 'FileSystem', 'storageProps.fileSystem', sharedProps);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const needsLogBucket = !inputs.existingUploadBucket || !inputs.existingReportsBucket;
     const accessLogsBucket = needsLogBucket
@@ -78,37 +85,42 @@ export function createStorage(scope: Construct, id: string, inputs: StorageInput
       accessPoint = created.accessPoint;
     }
     return { uploads, reportsBucket, fileSystem, accessPoint, accessLogsBucket, newFileSystem: !inputs.existingFileSystem };
-  });
+  }
 }
 
-function validate(id: string, inputs: StorageInputs, props: PipelineStorageProps): void {
+/** `{ encryptionKey: 'storageProps.encryptionKey', ... }` */
+function prefixed(renames: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(renames).map(([prop, to]) => [prop, `storageProps.${to}`]));
+}
+
+function validate(errors: ConstructErrors, inputs: StorageInputs, props: PipelineStorageProps): void {
   if (props.network) {
-    throw wired(id, 'storageProps.network', props.network, "leave it out: the file system goes into the pipeline's network");
+    throw wired(errors, 'storageProps.network', props.network, "leave it out: the file system goes into the pipeline's network");
   }
   if (props.uploads?.watchPrefix !== undefined) {
-    throw wired(id, 'storageProps.uploads.watchPrefix', props.uploads.watchPrefix, "leave it out and set 'watchPrefix', which the trigger, stage-in and upload grants share");
+    throw wired(errors, 'storageProps.uploads.watchPrefix', props.uploads.watchPrefix, "leave it out and set 'watchPrefix', which the trigger, stage-in and upload grants share");
   }
   if (props.fileSystem?.network || props.fileSystem?.vpc) {
-    throw wired(id, props.fileSystem.network ? 'storageProps.fileSystem.network' : 'storageProps.fileSystem.vpc', props.fileSystem.network ?? props.fileSystem.vpc,
+    throw wired(errors, props.fileSystem.network ? 'storageProps.fileSystem.network' : 'storageProps.fileSystem.vpc', props.fileSystem.network ?? props.fileSystem.vpc,
       "leave it out: the file system goes into the pipeline's network (give 'existingVpc' for a VPC of yours)");
   }
   if (inputs.existingUploadBucket && props.uploads) {
-    throw conflict(id, 'existingUploadBucket', 'storageProps.uploads', 'an existing bucket is used as it is');
+    throw conflict(errors, ['existingUploadBucket'], 'storageProps.uploads', 'an existing bucket is used as it is');
   }
   if (inputs.existingReportsBucket && props.reports) {
-    throw conflict(id, 'existingReportsBucket', 'storageProps.reports', 'an existing bucket is used as it is');
+    throw conflict(errors, ['existingReportsBucket'], 'storageProps.reports', 'an existing bucket is used as it is');
   }
   if (inputs.existingFileSystem && props.fileSystem) {
-    throw conflict(id, 'existingFileSystem', 'storageProps.fileSystem', 'an existing file system is used as it is');
+    throw conflict(errors, ['existingFileSystem'], 'storageProps.fileSystem', 'an existing file system is used as it is');
   }
   if (!!inputs.existingFileSystem !== !!inputs.existingAccessPoint) {
     const given = inputs.existingFileSystem ? 'existingFileSystem' : 'existingAccessPoint';
     const missing = inputs.existingFileSystem ? 'existingAccessPoint' : 'existingFileSystem';
-    throw new Error(`BatchPipeline '${id}': '${given}' was given without '${missing}'; allowed: both (an access point of that file system, which every part mounts), or neither`);
+    throw errors.error(`${errors.prop(given)} was given without ${errors.prop(missing)}; allowed: both (an access point of that file system, which every part mounts), or neither`);
   }
   const allExisting = inputs.existingUploadBucket && inputs.existingReportsBucket && inputs.existingFileSystem;
   if (allExisting && Object.values(props).some((value) => value !== undefined)) {
-    throw conflict(id, 'existingUploadBucket, existingReportsBucket and existingFileSystem', 'storageProps', 'every part of the storage is given, so nothing would use the options');
+    throw conflict(errors, ['existingUploadBucket', 'existingReportsBucket', 'existingFileSystem'], 'storageProps', 'every part of the storage is given, so nothing would use the options');
   }
 }
 

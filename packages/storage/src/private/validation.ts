@@ -1,8 +1,9 @@
+import { ConstructErrors } from '@batch-pipeline/network/lib/construct-errors';
 import { Duration } from 'aws-cdk-lib';
 
 /** The error every validation in this package throws: construct, prop, value received and what is allowed. */
-export function invalid(construct: string, id: string, prop: string, value: unknown, allowed: string): Error {
-  return new Error(`${construct} '${id}': '${prop}' ${describe(value)} is not valid; allowed: ${allowed}`);
+export function invalid(errors: ConstructErrors, prop: string, value: unknown, allowed: string): Error {
+  return errors.invalid(prop, describe(value), allowed);
 }
 
 function describe(value: unknown): string {
@@ -18,7 +19,7 @@ function describe(value: unknown): string {
  * unresolved duration.
  */
 export function wholeDays(
-  construct: string, id: string, prop: string, value: Duration, min: number, max?: number, allowed?: string,
+  errors: ConstructErrors, prop: string, value: Duration, min: number, max?: number, allowed?: string,
 ): number | undefined {
   if (value.isUnresolved()) {
     return undefined;
@@ -26,7 +27,7 @@ export function wholeDays(
   const days = value.toDays({ integral: false });
   if (!Number.isInteger(days) || days < min || (max !== undefined && days > max)) {
     const range = max === undefined ? `a whole number of days of at least ${min}` : `a whole number of days from ${min} to ${max}`;
-    throw invalid(construct, id, prop, value, allowed ?? range);
+    throw invalid(errors, prop, value, allowed ?? range);
   }
   return days;
 }

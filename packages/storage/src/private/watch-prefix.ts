@@ -1,22 +1,11 @@
-import { Token } from 'aws-cdk-lib';
-import { invalid } from './validation';
+import { ConstructErrors } from '@batch-pipeline/network/lib/construct-errors';
+import { KeyPrefix } from '../key-prefix';
 
-const FOLDER_NAME = /^[A-Za-z0-9!_.*'()-]+$/;
-const MAX_KEY_LENGTH = 1024;
+export const WATCH_PREFIX_ALLOWED = `${KeyPrefix.ALLOWED}, at most 1024 characters, such as incoming/ or data/raw/`;
 
-export const WATCH_PREFIX_ALLOWED = "one or more folder names of letters, digits and ! - _ . * ' ( ) (not . or ..), each followed by '/', without a leading '/', at most 1024 characters, such as incoming/ or data/raw/";
-
-/** Throws the package's error when a watch prefix is not a safe S3 folder path ending with '/'. Unresolved tokens pass. */
-export function validateWatchPrefix(construct: string, id: string, prefix: string): void {
-  if (Token.isUnresolved(prefix)) {
-    return;
-  }
-  const folders = prefix.split('/').slice(0, -1);
-  const valid = prefix.length <= MAX_KEY_LENGTH
-    && prefix.endsWith('/')
-    && folders.length > 0
-    && folders.every((folder) => FOLDER_NAME.test(folder) && folder !== '.' && folder !== '..');
-  if (!valid) {
-    throw invalid(construct, id, 'watchPrefix', prefix, WATCH_PREFIX_ALLOWED);
+/** Throws the construct's error when a watch prefix breaks the key prefix rule (`KeyPrefix`). */
+export function validateWatchPrefix(errors: ConstructErrors, prefix: string): void {
+  if (!KeyPrefix.isValid(prefix)) {
+    throw errors.invalid('watchPrefix', prefix, WATCH_PREFIX_ALLOWED);
   }
 }

@@ -3,13 +3,13 @@ package dev.batchpipeline.smoke;
 import java.nio.file.Path;
 import java.util.List;
 
+import dev.batchpipeline.batch.BatchProcessorOptions;
 import dev.batchpipeline.batch.JobImage;
 import dev.batchpipeline.network.EgressMode;
 import dev.batchpipeline.network.PipelineNetworkProps;
+import dev.batchpipeline.orchestration.PipelineOrchestrationOptions;
 import dev.batchpipeline.orchestration.StagingStrategy;
 import dev.batchpipeline.pipeline.BatchPipeline;
-import dev.batchpipeline.pipeline.BatchPipelineOrchestrationOptions;
-import dev.batchpipeline.pipeline.BatchPipelineProcessorOptions;
 import software.amazon.awscdk.App;
 import software.amazon.awscdk.AppProps;
 import software.amazon.awscdk.Environment;
@@ -43,13 +43,13 @@ public final class ExampleApp {
                     .egress(EgressMode.PUBLIC_SUBNETS)
                     .cidr(EXAMPLE_CIDR)
                     .build())
-                .processorProps(BatchPipelineProcessorOptions.builder()
+                .processorProps(BatchProcessorOptions.builder()
                     .localCommand(LOCAL_JOB_COMMAND)
                     .vcpu(0.25)
                     .memoryMiB(512)
                     .maxvCpus(EXAMPLE_MAX_VCPUS)
                     .build())
-                .orchestrationProps(BatchPipelineOrchestrationOptions.builder()
+                .orchestrationProps(PipelineOrchestrationOptions.builder()
                     .staging(StagingStrategy.AUTO)
                     .build())
                 .build();
