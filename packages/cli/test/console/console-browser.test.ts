@@ -1,8 +1,8 @@
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { serveRuntime, ServedRuntime } from '@batch-pipeline/local';
+import { serveRuntime, ServedRuntime, synthesizeApp } from '@batch-pipeline/local';
 import { BrowserContext, Page } from 'playwright-core';
 import { launchChromium, startConsole } from './chromium';
 
@@ -12,8 +12,8 @@ import { launchChromium, startConsole } from './chromium';
  * place of the example's (it runs long enough to be seen running, fails for a key with `fail`,
  * writes a CSV report otherwise).
  */
-const EXAMPLE_ASSEMBLY = path.join(__dirname, '..', '..', '..', '..', 'apps', 'example', 'cdk.out');
-const SAMPLE = path.join(__dirname, '..', '..', '..', '..', 'apps', 'example', 'samples', 'plate-reader-2026-11-30.csv');
+const EXAMPLE = path.join(__dirname, '..', '..', '..', '..', 'apps', 'example');
+const SAMPLE = path.join(EXAMPLE, 'samples', 'plate-reader-2026-11-30.csv');
 /** Where the screenshots go (kept by CI with the test reports). */
 const ARTEFACTS = path.join(__dirname, '..', '..', 'test-reports', 'console');
 let work: string;
@@ -26,11 +26,12 @@ let page: Page;
 let failedRun: string;
 
 beforeAll(async () => {
-  if (!existsSync(path.join(EXAMPLE_ASSEMBLY, 'manifest.json'))) throw new Error(`no assembly at ${EXAMPLE_ASSEMBLY}: synthesize the example first (npx nx run @batch-pipeline/example:synth)`);
   work = mkdtempSync(path.join(tmpdir(), 'console-e2e-'));
+  // The example synthesized here, as the other end-to-end tests do (nothing assumes an apps/example/cdk.out).
+  const assemblyDirectory = synthesizeApp(EXAMPLE, path.join(work, 'cdk.out'));
   const app = path.join(work, 'app');
   cpSync(path.join(__dirname, 'fixtures', 'app'), app, { recursive: true });
-  served = await serveRuntime({ assemblyDirectory: EXAMPLE_ASSEMBLY, appDirectory: app, stateDirectory: path.join(work, 'state'), timeScale: 0.01, docker: false, port: 0 });
+  served = await serveRuntime({ assemblyDirectory, appDirectory: app, stateDirectory: path.join(work, 'state'), timeScale: 0.01, docker: false, port: 0 });
   const started = await startConsole(served.endpoint);
   url = started.url;
   stopConsole = started.stop;
