@@ -85,6 +85,8 @@ export function pipelinePage(main: HTMLElement): () => void {
         ['Runs', `${view.recentRuns.length} (succeeded ${count('SUCCEEDED')}, failed ${count('FAILED') + count('TIMED_OUT') + count('ABORTED')}, running ${count('RUNNING')})`],
         ['Duration', ended.length ? `median ${formatDuration(percentile(durations, 0.5))}, 90th percentile ${formatDuration(percentile(durations, 0.9))}` : undefined],
       ]),
+      el('p', { class: 'legend' }, el('span', { class: 'succeeded' }, 'succeeded'), el('span', { class: 'failed' }, 'failed, timed out, aborted'),
+        el('span', { class: 'running' }, 'running'), el('span', { class: 'caught' }, 'mean duration (line)')),
       el('div', { id: 'chart', class: 'chart' }, view.recentRuns.length ? metricsChart(view.recentRuns) : el('p', { class: 'muted' }, 'no runs yet')),
       el('h2', {}, `Resources (${view.resources.length})`),
       el('table', { id: 'resources' },

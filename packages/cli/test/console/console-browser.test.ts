@@ -204,6 +204,7 @@ describe('batch-pipeline console in chromium, over the served example', () => {
     expect(await page.locator('#idle-cost').textContent()).toMatch(/USD a month in eu-west-2/);
     expect(await page.locator('#resources tbody tr').count()).toBeGreaterThan(10);
     expect(await page.locator('#chart svg rect').count()).toBeGreaterThan(0);
+    await page.screenshot({ path: path.join(ARTEFACTS, 'pipeline-page.png'), fullPage: true });
     expect(await seriousFindings()).toEqual([]);
   });
 
