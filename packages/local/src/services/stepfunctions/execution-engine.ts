@@ -177,13 +177,18 @@ export class ExecutionEngine {
     // aws-local-stepfunctions calls a handler with the state's parameters only: the
     // handlers of each execution are made for it, so that concurrent executions stay apart.
     const scale = this.options.timeScale;
+    // Aborted when the execution ends: a Task whose call is still pending then (a run stopped or
+    // timed out while a job runs, a call that never answers) settles, so that neither the Task's
+    // time limit nor the library's own timer outlives the execution and holds the process open.
+    const ended = new AbortController();
     const handlers = Object.fromEntries(this.tasks.map(({ stateName, resource, integration, limit }) => [stateName, async (parameters: any) => {
       if (!integration) {
         const error = new Error(`the local runtime does not emulate ${resource} (state '${stateName}')`);
         error.name = 'States.TaskFailed';
         throw error;
       }
-      const call = integration.call({ resource, stateName, parameters, execution: { name: request.name, arn: request.arn } });
+      const execution = { name: request.name, arn: request.arn };
+      const call = untilEnded(integration.call({ resource, stateName, parameters, execution }), ended.signal, stateName);
       const result = limit ? await timed(call, limit.seconds * 1000 * scale,
         `the Task state '${stateName}' ran longer than its ${limit.field} (${limit.seconds} s${scale === 1 ? '' : `, ${scaledSeconds(limit.seconds, scale)} at time scale ${scale}`})`) : await call;
       // What a service answers travels as JSON.
@@ -264,7 +269,21 @@ export class ExecutionEngine {
       };
     } finally {
       clearTimeout(executionTimer);
+      ended.abort();
       this.running.delete(request.name);
     }
   }
+}
+
+/** The call's answer, or a rejection once `ended` aborts (the execution that made the call has ended, so no one reads the answer). */
+function untilEnded<T>(call: Promise<T>, ended: AbortSignal, stateName: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onEnded = () => {
+      const error = new Error(`the execution ended while its Task state '${stateName}' was waiting for its call`);
+      error.name = 'States.Runtime';
+      reject(error);
+    };
+    ended.addEventListener('abort', onEnded, { once: true });
+    call.then(resolve, reject).finally(() => ended.removeEventListener('abort', onEnded));
+  });
 }

@@ -244,6 +244,20 @@ describe('timeouts at the time scale (--fast)', () => {
     expect(Date.now() - started).toBeLessThan(5_000);
   });
 
+  test('given an execution that times out while its Task\'s call never answers, no timer of the Task outlives the execution (so the process can exit)', async () => {
+    const timers = () => process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length;
+    const before = timers();
+    const engine = new ExecutionEngine(machine({
+      TimeoutSeconds: 100,
+      StartAt: 'Process',
+      States: { Process: { Type: 'Task', Resource: INVOKE, End: true } },
+    }), [hung()], { timeScale: 0.01, events: sink });
+    const outcome = await engine.run(execution('run-1'));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(outcome.status).toBe('TIMED_OUT');
+    expect(timers()).toBeLessThanOrEqual(before);
+  });
+
   test('given executions running, abortAll ends each ABORTED in the state it was in', async () => {
     const engine = new ExecutionEngine(machine({
       StartAt: 'Prepare',
