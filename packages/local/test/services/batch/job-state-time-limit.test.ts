@@ -83,6 +83,26 @@ describe('a job the compute environment cannot place (job-state time limits)', (
     expect(await outcome).toBe('Terminated: the local runtime stopped');
   });
 
+  test('given more jobs than local job slots, those waiting for a slot past the queue\'s time limit (time-scaled) all run and succeed: the action is for jobs nothing can place, not for capacity held by running jobs', async () => {
+    // Fits the queue (1 vCPU of 1), runs 150 ms. With 1 slot, the sixth job waits about 750 ms,
+    // well past the action's 600 s at 0.0005 (300 ms).
+    const job: JobDefinition = { ...definition(1), localRun: { localCommand: ['node', '-e', 'setTimeout(() => undefined, 150)'] } };
+    const jobQueue = queue();
+    const context = { ...local.context(modelOf(jobQueue, job)), timeScale: 0.0005 };
+    const batch = new BatchEmulator(context, { appDirectory: local.root, docker: false, maxConcurrentJobs: 1 });
+    const started = Date.now();
+    try {
+      const details = await Promise.all(Array.from({ length: 6 }, (_, index) => batch.call({
+        resource: SYNC, stateName: 'Process', parameters: { JobName: `run-${index}`, JobQueue: jobQueue.arn, JobDefinition: job.arn }, execution: TEST_EXECUTION,
+      }) as Promise<any>));
+      expect(details.map((detail) => detail.Status)).toEqual(Array(6).fill('SUCCEEDED'));
+      expect(Date.now() - started).toBeGreaterThan(600);
+      expect(local.events).not.toEqual(expect.arrayContaining([expect.objectContaining({ message: expect.stringContaining('JobStateTimeLimit') })]));
+    } finally {
+      batch.dispose();
+    }
+  });
+
   test('a job that fits is placed and runs as usual', () => {
     expect(placementBlockOf(queue(), 1)).toBeUndefined();
     expect(placementBlockOf(queue({ maxvCpus: undefined }), 64)).toBeUndefined();
