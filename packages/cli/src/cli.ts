@@ -3,6 +3,7 @@ import { CliError, EXIT } from './cli-error';
 import { CliOutput } from './command';
 import { COMMANDS } from './commands';
 import { explainAwsError } from './target/aws-errors';
+import { stopInProcessRuntimes } from './target/in-process-runtime';
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((command) => command.name.length)) + 2;
@@ -31,7 +32,7 @@ export async function main(argv: readonly string[], output: CliOutput = {
     if (!command) {
       throw new CliError(`unknown command '${name}'`, `use one of: ${COMMANDS.map((candidate) => candidate.name).join(', ')} (see batch-pipeline --help)`);
     }
-    return await command.run(args, output);
+    return await command.run(args, output).finally(() => stopInProcessRuntimes(output.note));
   } catch (error) {
     // An SDK error a user can fix (credentials, region, permissions, endpoint) reads as one.
     const known = error instanceof CliError ? error : explainAwsError(error, name);

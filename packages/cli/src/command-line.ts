@@ -12,6 +12,9 @@ export const TARGET_OPTIONS = {
   'profile': { type: 'string' },
   'endpoint-url': { type: 'string' },
   'pipeline': { type: 'string' },
+  'assembly': { type: 'string' },
+  'app': { type: 'string' },
+  'state-dir': { type: 'string' },
   'json': { type: 'boolean' },
   'help': { type: 'boolean', short: 'h' },
 } as const satisfies OptionSpec;
@@ -21,6 +24,8 @@ export const TARGET_USAGE = `Target (one of):
   --endpoint-url <url>    a served local runtime (\`batch-pipeline serve\`), e.g. http://127.0.0.1:4566
                           (with --stack, that stack of it); AWS_ENDPOINT_URL works too
   --pipeline <id>         the state machine's logical id, when the stack holds several pipelines
+  (neither)               the app folder's pipeline, run in this process on the state directory
+                          \`batch-pipeline run\` and \`watch\` use (--assembly, --app, --state-dir as for \`run\`)
 Output:
   --json                  one JSON document on stdout instead of text`;
 
@@ -30,6 +35,10 @@ export interface ParsedCommandLine<V> {
   readonly connection: Connection;
   readonly stack?: string;
   readonly pipeline?: string;
+  /** The local runtime's options (--assembly, --app, --state-dir, --pipeline) for a command without a target. */
+  readonly local: readonly string[];
+  /** The target's options as given (for a hint naming the next command): `--stack S --region R`, or ''. */
+  readonly targetArgs: string;
   readonly json: boolean;
   readonly help: boolean;
 }
@@ -53,6 +62,9 @@ export function parseCommandLine<O extends OptionSpec>(command: string, args: re
     connection: { region: values.region as string | undefined, profile: values.profile as string | undefined, endpointUrl },
     stack: values.stack as string | undefined,
     pipeline: values.pipeline as string | undefined,
+    local: (['assembly', 'app', 'state-dir', 'pipeline'] as const).flatMap((name) => (values[name] === undefined ? [] : [`--${name}`, values[name] as string])),
+    targetArgs: (['stack', 'region', 'profile', 'endpoint-url', 'pipeline', 'assembly', 'app', 'state-dir'] as const)
+      .flatMap((name) => (values[name] === undefined ? [] : [` --${name} ${values[name] as string}`])).join(''),
     json: values.json === true,
     help: values.help === true,
   };

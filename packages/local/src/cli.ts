@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import * as path from 'node:path';
-import { checkKey, checkReadable, CliOptions, parseCliOptions, USAGE } from './cli/cli-options';
+import { checkKey, checkReadable, CliOptions, parseCliOptions, runtimeOptions, USAGE } from './cli/cli-options';
 import { ProgressPrinter } from './cli/progress-printer';
 import { staleAssembly } from './cli/stale-assembly';
 import { catchStateDirectoryFailures, probeStateDirectory, stateDirectoryError } from './cli/state-directory-failure';
@@ -12,15 +12,7 @@ import { PipelineRuntime, Upload } from './runtime/pipeline-runtime';
 
 /** The runtime the command line asks for, printing its progress unless --quiet. */
 function startRuntime(options: CliOptions, printer: ProgressPrinter): Promise<PipelineRuntime> {
-  return PipelineRuntime.start({
-    assemblyDirectory: options.assemblyDirectory,
-    pipeline: options.pipeline,
-    stateDirectory: options.stateDirectory,
-    appDirectory: options.appDirectory,
-    timeScale: options.timeScale,
-    docker: options.docker,
-    onEvent: options.quiet ? undefined : (event) => printer.onEvent(event),
-  });
+  return PipelineRuntime.start({ ...runtimeOptions(options), onEvent: options.quiet ? undefined : (event) => printer.onEvent(event) });
 }
 
 /** Exit codes (README, "Exit codes"). */

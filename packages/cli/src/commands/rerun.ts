@@ -68,7 +68,7 @@ export const rerunCommand: Command = {
     } else {
       output.print(`started ${started.run} (a re-run of ${started.of})`);
       if (started.reports) output.print(`  reports will be under ${started.reports}`);
-      output.print(`  follow it: batch-pipeline follow ${started.run}`);
+      output.print(`  follow it: batch-pipeline follow ${started.run}${command.targetArgs}`);
     }
     return EXIT.ok;
   },

@@ -3,6 +3,7 @@ import { discoverDeployedPipelines, PipelineModel } from '@batch-pipeline/local'
 import { AwsClients, Connection } from './aws-clients';
 import { explainAwsError } from './aws-errors';
 import { jobLogGroupsOf, ReportLocation, reportLocationOf, WorkspaceFunction, workspaceFunctionOf } from './run-locations';
+import { startInProcessRuntime } from './in-process-runtime';
 import { checkStackStatus } from './stack-status';
 import { CliError } from '../cli-error';
 
@@ -26,6 +27,8 @@ export interface TargetOptions {
   readonly connection: Connection;
   readonly stack?: string;
   readonly pipeline?: string;
+  /** Without a stack and an endpoint: the local runtime's options for the app folder's pipeline in this process. */
+  readonly local?: readonly string[];
 }
 
 interface DeployedTemplate {
@@ -115,7 +118,9 @@ function choose(pipelines: PipelineModel[], selector: string | undefined, where:
  */
 export async function resolveTarget(options: TargetOptions): Promise<PipelineTarget> {
   if (options.stack === undefined && options.connection.endpointUrl === undefined) {
-    throw new CliError('no pipeline to work on', 'pass --stack <name> for a deployed stack, or --endpoint-url <url> of `batch-pipeline serve` for a local one');
+    // Local: the app folder's pipeline in this process, reached through its endpoint like a served one.
+    const served = await startInProcessRuntime(options.local ?? [], (line) => console.error(line));
+    return resolveTarget({ ...options, connection: { endpointUrl: served.endpoint } });
   }
   const clients = new AwsClients(options.connection);
   const stacks = await describeStacks(clients, options.stack);

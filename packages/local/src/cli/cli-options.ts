@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { synthesizeApp } from '../assembly/synthesize-app';
 import { LocalRuntimeError } from '../runtime/local-runtime-error';
+import { PipelineRuntimeOptions } from '../runtime/pipeline-runtime';
 import { describeKeyError, MAX_KEY_BYTES, objectKeyError } from '../services/s3/s3-object-key';
 
 export const USAGE = `Usage: batch-pipeline <command> [options]
@@ -53,6 +54,18 @@ export interface CliOptions {
   readonly verbose: boolean;
   /** Run again the runs an interrupt ended in this state directory. */
   readonly rerunInterrupted?: boolean;
+}
+
+/** The runtime the options ask for (run, watch, serve and the CLI's in-process target start the same one). */
+export function runtimeOptions(options: CliOptions): PipelineRuntimeOptions {
+  return {
+    assemblyDirectory: options.assemblyDirectory,
+    pipeline: options.pipeline,
+    stateDirectory: options.stateDirectory,
+    appDirectory: options.appDirectory,
+    timeScale: options.timeScale,
+    docker: options.docker,
+  };
 }
 
 /** Fails with what to do unless `file` is a file this process can read (an upload of `run`). */

@@ -335,6 +335,7 @@ export class PipelineRuntime {
     const holder: { engine?: ExecutionEngine } = {};
     const lazyEngine = { run: (request: Parameters<ExecutionEngine['run']>[0]) => holder.engine!.run(request) } as ExecutionEngine;
     this.service = new StepFunctionsService(this.model.stateMachine, lazyEngine);
+    this.service.keepIn(this.state.executionsDirectory);
     this.stepFunctions = await StepFunctionsEndpoint.start(this.service);
     // Functions publish (the trigger's notices) to the same topic files as the state machine.
     const topics = new SnsTopics(context, this.options.sns ?? {});

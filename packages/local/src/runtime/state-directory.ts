@@ -13,6 +13,7 @@ import { LocalRuntimeError } from './local-runtime-error';
  * metrics.jsonl                        every CloudWatch data point written with PutMetricData
  * logs/<function or job>/<run>.log     what each function invocation and job printed
  * runs/<run id>.json                   the summary of each run
+ * executions/<run id>.json             each ended execution (input, outcome, events) for a later process's history
  * work/                                scratch space of the runtime
  * ```
  */
@@ -84,6 +85,11 @@ export class StateDirectory {
 
   public get runsDirectory(): string {
     return path.join(this.root, 'runs');
+  }
+
+  /** Where the Step Functions service keeps ended executions (StepFunctionsService.keepIn). */
+  public get executionsDirectory(): string {
+    return path.join(this.root, 'executions');
   }
 
   public runSummaryFile(runId: string): string {

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { DEFAULT_SERVE_PORT, serveRuntime, ServedRuntime } from './serve-runtime';
-import { parseCliOptions } from '../cli/cli-options';
+import { parseCliOptions, runtimeOptions } from '../cli/cli-options';
 import { LocalRuntimeError } from '../runtime/local-runtime-error';
 
 export const SERVE_USAGE = `Usage: batch-pipeline serve [options]
@@ -72,16 +72,7 @@ export async function serveCommand(argv: readonly string[], print: (line: string
     const { port, host, rest } = serveArguments(argv);
     if (rest.some((arg) => arg === '--key' || arg.startsWith('--key='))) throw new LocalRuntimeError('`serve` takes no --key', 'upload with `aws s3 cp <file> s3://<bucket>/<prefix>` once it runs');
     const options = parseCliOptions(['watch', ...rest]);
-    served = await serveRuntime({
-      assemblyDirectory: options.assemblyDirectory,
-      pipeline: options.pipeline,
-      stateDirectory: options.stateDirectory,
-      appDirectory: options.appDirectory,
-      timeScale: options.timeScale,
-      docker: options.docker,
-      host,
-      port,
-    });
+    served = await serveRuntime({ ...runtimeOptions(options), host, port });
   } catch (error) {
     if (error instanceof LocalRuntimeError) {
       print(`batch-pipeline: ${error.message}\n  what to do: ${error.remedy}`);

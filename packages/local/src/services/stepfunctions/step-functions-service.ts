@@ -1,3 +1,5 @@
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { EngineEvent, ExecutionEngine, ExecutionOutcome } from './execution-engine';
 import { LocalStateMachine } from '../../model/pipeline-model';
 import { serviceError, stepFunctionsExecutionNameError } from '../service-rules';
@@ -36,7 +38,58 @@ export class StepFunctionsService {
   private readonly listeners: Array<(execution: StartedExecution) => void> = [];
   private readonly stopListeners: Array<(execution: StartedExecution) => void> = [];
 
+  private keptIn?: string;
+
   public constructor(public readonly stateMachine: LocalStateMachine, private readonly engine: ExecutionEngine) {}
+
+  /**
+   * Keeps each execution that ends in `directory` (`<name>.json`: its input, outcome and engine
+   * events) and reads back the ones an earlier process of the same state directory kept, so that
+   * ListExecutions, DescribeExecution and GetExecutionHistory of a later process (the CLI's
+   * `runs`, `follow`, `fetch`, `logs` on the app folder) show them. Only executions of this state
+   * machine are read back, and their names stay taken as Step Functions keeps a Standard execution's
+   * name (ExecutionAlreadyExists), so a re-run gets the next free name and a second back-fill
+   * starts nothing already run, in this process or a later one.
+   */
+  public keepIn(directory: string): void {
+    mkdirSync(directory, { recursive: true });
+    this.keptIn = directory;
+    const prefix = this.stateMachine.arn.replace(':stateMachine:', ':execution:') + ':';
+    const kept: StartedExecution[] = [];
+    for (const file of readdirSync(directory).filter((name) => name.endsWith('.json'))) {
+      let record: KeptExecution;
+      try {
+        record = JSON.parse(readFileSync(path.join(directory, file), 'utf-8')) as KeptExecution;
+      } catch {
+        continue; // A file cut short (the process was killed while writing it) is not history.
+      }
+      if (typeof record.arn !== 'string' || !record.arn.startsWith(prefix) || this.executions.has(record.name) || !record.result) continue;
+      kept.push({
+        name: record.name,
+        arn: record.arn,
+        input: record.input,
+        startDate: new Date(record.startDate),
+        status: record.result.status,
+        result: record.result,
+        events: record.events,
+        outcome: Promise.resolve(record.result),
+        stop: new AbortController(),
+        ...(record.stopped ? { stopped: { ...record.stopped, stopDate: new Date(record.stopped.stopDate) } } : {}),
+      });
+    }
+    // Oldest first, as the executions of this process are kept (ListExecutions reverses them).
+    for (const execution of kept.sort((a, b) => a.startDate.getTime() - b.startDate.getTime())) this.executions.set(execution.name, execution);
+  }
+
+  private keep(execution: StartedExecution): void {
+    if (this.keptIn === undefined) return;
+    const record: KeptExecution = {
+      name: execution.name, arn: execution.arn, input: execution.input, startDate: execution.startDate.toISOString(),
+      result: execution.result!, events: execution.events,
+      ...(execution.stopped ? { stopped: { ...execution.stopped, stopDate: execution.stopped.stopDate.toISOString() } } : {}),
+    };
+    writeFileSync(path.join(this.keptIn, `${execution.name}.json`), JSON.stringify(record));
+  }
 
   /** Called for every execution started. */
   public onStart(listener: (execution: StartedExecution) => void): void {
@@ -88,6 +141,7 @@ export class StepFunctionsService {
         .then((outcome) => {
           started.result = outcome;
           started.status = outcome.status;
+          this.keep(started);
           return outcome;
         }),
     };
@@ -147,6 +201,17 @@ export class StepFunctionsService {
       ...errorAndCause(execution),
     };
   }
+}
+
+/** An ended execution as `keepIn` writes it. */
+interface KeptExecution {
+  readonly name: string;
+  readonly arn: string;
+  readonly input: string;
+  readonly startDate: string;
+  readonly result: ExecutionOutcome;
+  readonly events: EngineEvent[];
+  readonly stopped?: { readonly error?: string; readonly cause?: string; readonly stopDate: string };
 }
 
 /** DescribeExecution's `error` and `cause`: how the execution ended, else what StopExecution was given. */
