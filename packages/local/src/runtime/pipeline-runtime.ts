@@ -286,6 +286,7 @@ export class PipelineRuntime {
         continue;
       }
       markRerun(this.state, summary);
+      this.service?.releaseInterrupted(summary.runId);
       this.notify({ bucket, key, record: version, eventName: 'ObjectCreated:Put', sequencer: Date.now().toString(16).toUpperCase().padStart(16, '0') });
       uploads.push({ bucket, key, version });
     }
