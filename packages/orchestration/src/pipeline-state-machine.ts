@@ -1,7 +1,7 @@
-import { ConstructErrors } from '@batch-pipeline/network/lib/construct-errors';
 import { IBatchProcessor } from '@batch-pipeline/batch';
 import { StageInTransfer, StageOutTransfer } from '@batch-pipeline/datasync';
 import { IPipelineNetwork } from '@batch-pipeline/network';
+import { ConstructErrors } from '@batch-pipeline/network/lib/construct-errors';
 import { Duration, Size, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';

@@ -1,6 +1,6 @@
-import { ConstructErrors } from '@batch-pipeline/network/lib/construct-errors';
 import { IBatchProcessor, RunContract } from '@batch-pipeline/batch';
 import { StageInTransfer, StageOutTransfer } from '@batch-pipeline/datasync';
+import { ConstructErrors } from '@batch-pipeline/network/lib/construct-errors';
 import { Duration, Size, SizeRoundingBehavior, Stack, Token } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
