@@ -311,7 +311,8 @@ export class PipelineTrigger extends Construct {
         + `(${pipeline.uploadBucket.node.path}); allowed: that bucket`);
     }
     if (!Token.isUnresolved(prefix) && prefix !== pipeline.uploadPrefix) {
-      throw new Error(`${name}: ${errors.prop('prefix')} '${prefix}' is not the prefix the state machine's stage-in reads ('${pipeline.uploadPrefix}'); `
+      throw new Error(`${name}: ${errors.prop('prefix')} '${prefix}' is not the prefix the state machine's stage-in reads `
+        + `('${pipeline.uploadPrefix}'); `
         + `allowed: '${pipeline.uploadPrefix}', or leave 'prefix' out to use it`);
     }
   }
@@ -325,7 +326,8 @@ export class PipelineTrigger extends Construct {
     }
     for (const suffix of suffixes) {
       if (!Token.isUnresolved(suffix) && (suffix === '' || suffix.includes('/'))) {
-        throw new Error(`${name}: ${errors.prop('suffixes')} entry '${suffix}' is not valid; allowed: a non-empty key ending without '/', such as .csv`);
+        throw new Error(`${name}: ${errors.prop('suffixes')} entry '${suffix}' is not valid; `
+          + 'allowed: a non-empty key ending without \'/\', such as .csv');
       }
     }
     if (reservedConcurrency !== undefined && !Token.isUnresolved(reservedConcurrency)

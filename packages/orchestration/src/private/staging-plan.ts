@@ -176,7 +176,8 @@ function validate(
     }
   }
   if (schedule.maxSeconds < schedule.firstSeconds) {
-    throw new Error(`${name}: ${errors.prop('maxPollInterval')} ${schedule.max.toHumanString()} is shorter than 'pollInterval' ${schedule.first.toHumanString()}; `
+    throw new Error(`${name}: ${errors.prop('maxPollInterval')} ${schedule.max.toHumanString()} `
+      + `is shorter than 'pollInterval' ${schedule.first.toHumanString()}; `
       + 'allowed: at least \'pollInterval\'');
   }
   for (const [prop, timeout] of stepTimeouts) {
@@ -189,7 +190,8 @@ function validate(
     }
   }
   if (!runTimeout.isUnresolved() && runTimeout.toSeconds() < stepsTotal.toSeconds()) {
-    throw new Error(`${name}: ${errors.prop('runTimeout')} ${runTimeout.toHumanString()} is shorter than the step timeouts together (${stepsTotal.toHumanString()}); `
+    throw new Error(`${name}: ${errors.prop('runTimeout')} ${runTimeout.toHumanString()} `
+      + `is shorter than the step timeouts together (${stepsTotal.toHumanString()}); `
       + 'allowed: at least that');
   }
   if ((props.network === undefined) === (props.vpc === undefined)) {
@@ -197,7 +199,8 @@ function validate(
   }
   const thresholdMiB = threshold.toMebibytes({ rounding: SizeRoundingBehavior.NONE });
   if (!Token.isUnresolved(threshold.toBytes()) && (threshold.toBytes() < 1 || thresholdMiB > MAX_DIRECT_THRESHOLD_MIB)) {
-    throw new Error(`${name}: ${errors.prop('directStagingThreshold')} ${thresholdMiB} MiB is not valid; allowed: 1 byte to ${MAX_DIRECT_THRESHOLD_MIB} MiB, `
+    throw new Error(`${name}: ${errors.prop('directStagingThreshold')} ${thresholdMiB} MiB is not valid; `
+      + `allowed: 1 byte to ${MAX_DIRECT_THRESHOLD_MIB} MiB, `
       + `which the workspace function copies within half its ${WORKSPACE_TIMEOUT.toMinutes()}-minute timeout `
       + `at ${ASSUMED_DIRECT_COPY_MIB_PER_SECOND} MiB/s`);
   }
