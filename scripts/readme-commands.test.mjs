@@ -18,8 +18,11 @@ function sourcesOf(directory) {
     .join('\n');
 }
 
-const commandsSource = readdirSync(join(root, 'packages/cli/src/commands'))
-  .map((file) => readFileSync(join(root, 'packages/cli/src/commands', file), 'utf8'))
+/** The command registry and every module it imports (a command may live outside commands/, as the console does). */
+const registry = join(root, 'packages/cli/src/commands/index.ts');
+const registrySource = readFileSync(registry, 'utf8');
+const commandsSource = [registrySource, ...[...registrySource.matchAll(/from '(\.[^']+)'/g)]
+  .map((match) => readFileSync(join(dirname(registry), `${match[1]}.ts`), 'utf8'))]
   .join('\n');
 /** The command names packages/cli registers: `name: 'runs'` of a command module, `localCommand('run', ...)`. */
 const commands = new Set([
