@@ -196,6 +196,7 @@ export class BatchEmulator implements TaskIntegration {
         SdkResponseMetadata: { RequestId: requestId },
       };
     }
+    request.onSubmitted?.({ JobArn: job.jobArn, JobId: job.jobId, JobName: job.jobName });
     await job.done;
     const detail = this.describe(job);
     if (job.status === 'FAILED') {
