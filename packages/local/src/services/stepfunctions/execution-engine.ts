@@ -190,8 +190,10 @@ export class ExecutionEngine {
       const execution = { name: request.name, arn: request.arn };
       // What the history's TaskSubmitted and TaskSucceeded show: the service's own answers, before
       // the state's ResultSelector, ResultPath and OutputPath (events of this runtime, not the library's).
-      const report = (type: 'TaskSubmitted' | 'TaskResult', output: unknown) =>
-        request.onEvent?.({ type, timestamp: Date.now(), state: { name: stateName }, output: JSON.parse(JSON.stringify(output ?? {})) } as unknown as EngineEvent);
+      const report = (type: 'TaskSubmitted' | 'TaskResult', output: unknown) => {
+        const event = { type, timestamp: Date.now(), state: { name: stateName }, output: JSON.parse(JSON.stringify(output ?? {})) };
+        request.onEvent?.(event as unknown as EngineEvent);
+      };
       const onSubmitted = (output: unknown) => report('TaskSubmitted', output);
       const call = untilEnded(integration.call({ resource, stateName, parameters, execution, onSubmitted }), ended.signal, stateName);
       const result = limit ? await timed(call, limit.seconds * 1000 * scale,
