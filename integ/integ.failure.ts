@@ -31,24 +31,30 @@ const run = uploadAndAwaitRun(integ, stack.pipeline, {
   timeout: Duration.minutes(20),
 });
 
-// Raw delivery: the message body is the notification itself (JSON), whose fields the
-// assertion provider parses and flattens.
+// Raw delivery: the message body is the notification as an email reads it (run, file, step and
+// reason first, the JSON details after), and the notification's message attributes arrive as the
+// SQS message's attributes, which the assertions read.
 const message = integ.assertions.awsApiCall('SQS', 'receiveMessage', {
   QueueUrl: notifications.queueUrl,
   MaxNumberOfMessages: 1,
   WaitTimeSeconds: 20,
-}, ['Messages.0.Body.runId', 'Messages.0.Body.key', 'Messages.0.Body.cleanUp.removed.0']);
-message.assertAtPath('Messages.0.Body.failedStep', ExpectedResult.exact('process')).waitForAssertions({
+  MessageAttributeNames: ['All'],
+}, ['Messages.0.Body', 'Messages.0.MessageAttributes.runId.StringValue', 'Messages.0.MessageAttributes.key.StringValue',
+  'Messages.0.MessageAttributes.exitCode.StringValue']);
+message.assertAtPath('Messages.0.MessageAttributes.failedStep.StringValue', ExpectedResult.exact('process')).waitForAssertions({
   totalTimeout: Duration.minutes(5),
   interval: Duration.seconds(10),
   backoffRate: 1,
 });
 run.runs.next(message);
 integ.assertions.expect('NotificationNamesTheRun', ExpectedResult.exact(run.runId),
-  ActualResult.fromAwsApiCall(message, 'Messages.0.Body.runId'));
+  ActualResult.fromAwsApiCall(message, 'Messages.0.MessageAttributes.runId.StringValue'));
 integ.assertions.expect('NotificationNamesTheInput', ExpectedResult.exact(KEY),
-  ActualResult.fromAwsApiCall(message, 'Messages.0.Body.key'));
-integ.assertions.expect('FailedRunRemovedItsFiles', ExpectedResult.exact(`/runs/${run.runId}`),
-  ActualResult.fromAwsApiCall(message, 'Messages.0.Body.cleanUp.removed.0'));
+  ActualResult.fromAwsApiCall(message, 'Messages.0.MessageAttributes.key.StringValue'));
+// The job exits 3 for this input: the exit code reaches the notification.
+integ.assertions.expect('NotificationGivesTheExitCode', ExpectedResult.exact('3'),
+  ActualResult.fromAwsApiCall(message, 'Messages.0.MessageAttributes.exitCode.StringValue'));
+integ.assertions.expect('FailedRunRemovedItsFiles', ExpectedResult.stringLikeRegexp(`/runs/${run.runId}`),
+  ActualResult.fromAwsApiCall(message, 'Messages.0.Body'));
 
 app.synth();
