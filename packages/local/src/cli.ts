@@ -9,6 +9,7 @@ import { BucketWatcher } from './runtime/bucket-watcher';
 import { handleInterrupts, interruptedNotice, reportInterrupt } from './runtime/interrupt-handler';
 import { LocalRuntimeError } from './runtime/local-runtime-error';
 import { PipelineRuntime, Upload } from './runtime/pipeline-runtime';
+import { runsOf } from './runtime/upload-runs';
 
 /** The runtime the command line asks for, printing its progress unless --quiet. */
 function startRuntime(options: CliOptions, printer: ProgressPrinter): Promise<PipelineRuntime> {
@@ -60,10 +61,7 @@ async function run(options: CliOptions, print: (line: string) => void): Promise<
     if (broken) throw broken;
     let failed = 0;
     for (const upload of uploads) {
-      const runs = [...runtime.runs.values()].filter((candidate) => {
-        const input = JSON.parse(candidate.input) as { bucket?: string; key?: string; versionId?: string | null };
-        return input.bucket === upload.bucket && input.key === upload.key && (input.versionId ?? 'null') === upload.version.versionId;
-      });
+      const runs = runsOf(upload, runtime.runs.values());
       if (runs.length === 0) {
         nothingStarted++;
         const skip = skips.find((candidate) => candidate.bucket === upload.bucket && candidate.key === upload.key);

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { LocalFunction } from '../../model/pipeline-model';
 import { serviceError } from '../service-rules';
 import { ServiceContext, TaskIntegration, TaskRequest } from '../task-integration';
-import { FunctionRunner, InvocationResult } from './function-runner';
+import { FunctionRunner } from './function-runner';
+import { InvocationResult } from './invocation-log';
 
 /** The optimized integration's resource. */
 export const LAMBDA_INVOKE_RESOURCE = 'arn:aws:states:::lambda:invoke';
