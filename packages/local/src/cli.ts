@@ -9,6 +9,7 @@ import { BucketWatcher } from './runtime/bucket-watcher';
 import { handleInterrupts, interruptedNotice, reportInterrupt } from './runtime/interrupt-handler';
 import { LocalRuntimeError } from './runtime/local-runtime-error';
 import { PipelineRuntime, Upload } from './runtime/pipeline-runtime';
+import { RunSummary } from './runtime/run-summary';
 import { runsOf } from './runtime/upload-runs';
 
 /** The runtime the command line asks for, printing its progress unless --quiet. */
@@ -19,7 +20,16 @@ function startRuntime(options: CliOptions, printer: ProgressPrinter): Promise<Pi
 /** Exit codes (README, "Exit codes"). */
 export const EXIT = { ok: 0, runFailed: 1, mistake: 2, internal: 3, nothingStarted: 4 } as const;
 
-async function run(options: CliOptions, print: (line: string) => void): Promise<number> {
+/** What `run --json` prints: the exit code, the runs' summaries and the uploads that started none. */
+export interface RunReport {
+  readonly exitCode: number;
+  readonly pipeline: string;
+  readonly stateDirectory: string;
+  readonly runs: RunSummary[];
+  readonly notStarted: Array<{ readonly file?: string; readonly bucket: string; readonly key: string; readonly reason: string }>;
+}
+
+async function run(options: CliOptions, print: (line: string) => void, emit?: (report: RunReport) => void): Promise<number> {
   options.files.forEach(checkReadable);
   const printer = new ProgressPrinter(print, options.verbose);
   warnWhenStale(options, print);
@@ -32,6 +42,12 @@ async function run(options: CliOptions, print: (line: string) => void): Promise<
     const skips = triggerSkips(runtime);
     print(`pipeline ${runtime.model.stackName}/${runtime.model.stateMachine.logicalId}, state in ${path.relative(process.cwd(), runtime.state.root) || '.'}`);
     const uploads: Upload[] = [];
+    const summaries: RunSummary[] = [];
+    const notStarted: RunReport['notStarted'][number][] = [];
+    const finish = (exitCode: number): number => {
+      emit?.({ exitCode, pipeline: `${runtime.model.stackName}/${runtime.model.stateMachine.logicalId}`, stateDirectory: runtime.state.root, runs: summaries, notStarted });
+      return exitCode;
+    };
     let nothingStarted = 0;
     if (options.rerunInterrupted) {
       for (const upload of runtime.rerunInterrupted()) {
@@ -48,6 +64,7 @@ async function run(options: CliOptions, print: (line: string) => void): Promise<
       const mismatch = notificationMismatch(runtime.model, trigger.bucket.name, key);
       if (mismatch !== undefined) {
         nothingStarted++;
+        notStarted.push({ file, bucket: trigger.bucket.name, key, reason: `not uploaded: it would start no run: ${mismatch}` });
         print(`not uploaded ${path.relative(process.cwd(), file)}: s3://${trigger.bucket.name}/${key} would start no run: ${mismatch}`);
         continue;
       }
@@ -56,7 +73,12 @@ async function run(options: CliOptions, print: (line: string) => void): Promise<
       uploads.push(upload);
     }
     await Promise.race([runtime.idle(), failures.failed, interrupts.handled]);
-    if (interrupts.fired) return await reportInterrupt(interrupts, runtime.state.root, print, (summary) => printer.summary(summary));
+    if (interrupts.fired) {
+      return finish(await reportInterrupt(interrupts, runtime.state.root, print, (summary) => {
+        summaries.push(summary);
+        printer.summary(summary);
+      }));
+    }
     const broken = probeStateDirectory(options.stateDirectory);
     if (broken) throw broken;
     let failed = 0;
@@ -66,16 +88,18 @@ async function run(options: CliOptions, print: (line: string) => void): Promise<
         nothingStarted++;
         const skip = skips.find((candidate) => candidate.bucket === upload.bucket && candidate.key === upload.key);
         const logs = path.relative(process.cwd(), path.join(runtime.state.logsDirectory, runtime.model.functions.get(trigger.functionArn)?.name ?? ''));
-        print(`\nno run started for s3://${upload.bucket}/${upload.key}: ${skip ? describeSkipReason(skip.reason) : 'the trigger started none (it failed, or skipped it without saying why)'}`
-          + ` (the trigger's log: ${logs}/)`);
+        const reason = skip ? describeSkipReason(skip.reason) : 'the trigger started none (it failed, or skipped it without saying why)';
+        notStarted.push({ bucket: upload.bucket, key: upload.key, reason });
+        print(`\nno run started for s3://${upload.bucket}/${upload.key}: ${reason} (the trigger's log: ${logs}/)`);
       }
       for (const started of runs) {
         const summary = await runtime.summaryOf(started.name);
+        summaries.push(summary);
         printer.summary(summary);
         if (summary.status !== 'SUCCEEDED') failed++;
       }
     }
-    return failed > 0 ? EXIT.runFailed : nothingStarted > 0 ? EXIT.nothingStarted : EXIT.ok;
+    return finish(failed > 0 ? EXIT.runFailed : nothingStarted > 0 ? EXIT.nothingStarted : EXIT.ok);
   } finally {
     interrupts.dispose();
     failures.dispose();
@@ -109,7 +133,7 @@ function warnWhenStale(options: CliOptions, print: (line: string) => void): void
   }
 }
 
-async function watch(options: CliOptions, print: (line: string) => void): Promise<number> {
+async function watch(options: CliOptions, print: (line: string) => void, emit?: (summary: RunSummary) => void): Promise<number> {
   const printer = new ProgressPrinter(print, options.verbose);
   const runtime = await startRuntime(options, printer);
   const trigger = runtime.model.uploadTriggers[0];
@@ -118,7 +142,9 @@ async function watch(options: CliOptions, print: (line: string) => void): Promis
   runtime.stepFunctionsService.onStart((execution) => void execution.outcome.then(async () => {
     if (reported.has(execution.name)) return;
     reported.add(execution.name);
-    printer.summary(await runtime.summaryOf(execution.name));
+    const summary = await runtime.summaryOf(execution.name);
+    emit?.(summary);
+    printer.summary(summary);
   }));
   const watcher = new BucketWatcher(folder, async (key, file) => {
     print(`found ${path.relative(process.cwd(), file)}: uploading it as s3://${trigger.bucket.name}/${key}`);
@@ -147,9 +173,14 @@ async function watch(options: CliOptions, print: (line: string) => void): Promis
   return code;
 }
 
-/** The CLI, for `bin` and for tests: returns the exit code. */
-export async function main(argv: readonly string[], print: (line: string) => void = (line) => console.log(line)): Promise<number> {
+/**
+ * The CLI, for `bin` and for tests: returns the exit code. With --json, `print` gets only the
+ * JSON (run: one document; watch: one line per run) and `note` every other line.
+ */
+export async function main(argv: readonly string[], print: (line: string) => void = (line) => console.log(line),
+  note: (line: string) => void = (line) => console.error(line)): Promise<number> {
   let stateDirectory: string | undefined;
+  let json = false;
   try {
     const major = Number(process.versions.node.split('.')[0]);
     if (major < 22) {
@@ -162,12 +193,18 @@ export async function main(argv: readonly string[], print: (line: string) => voi
       return EXIT.ok;
     }
     stateDirectory = options.stateDirectory;
+    json = options.json === true;
+    if (options.json) {
+      return options.command === 'run'
+        ? await run(options, note, (report) => print(JSON.stringify(report, undefined, 2)))
+        : await watch(options, note, (summary) => print(JSON.stringify(summary)));
+    }
     return options.command === 'run' ? await run(options, print) : await watch(options, print);
   } catch (error) {
     const mistake = error instanceof LocalRuntimeError ? error
       : stateDirectory !== undefined ? stateDirectoryError(error, stateDirectory) : undefined;
     if (mistake) {
-      print(`batch-pipeline: ${mistake.message}\n  what to do: ${mistake.remedy}`);
+      (json ? note : print)(`batch-pipeline: ${mistake.message}\n  what to do: ${mistake.remedy}`);
       return EXIT.mistake;
     }
     throw error;

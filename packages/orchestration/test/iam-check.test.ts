@@ -28,5 +28,7 @@ describe('every call of the pipeline is allowed by its policies (IAM check)', ()
     // And the trigger's notice of a refused upload is among them: sns:Publish and the topic key's half
     const triggerPublishes = checked.filter((call) => /TriggerFunction/.test(call.reason) && /^(sns|kms):/.test(call.action)).map((call) => call.action);
     expect(triggerPublishes.sort()).toEqual(['kms:Decrypt', 'kms:GenerateDataKey', 'sns:Publish']);
+    // And so is the Process state's tagging of the job it submits with the run tag
+    expect(checked.filter((call) => call.action === 'batch:TagResource').map((call) => call.context['aws:TagKeys'])).toEqual([['batch-pipeline:run']]);
   }, CHECK_TIMEOUT_MS);
 });

@@ -107,6 +107,12 @@ describe('PipelineStateMachine defaults', () => {
     ]);
   });
 
+  test('tags the job with its run (batch-pipeline:run = the run id) and propagates its tags to the Fargate task, for cost allocation per run', () => {
+    const process = definition.States.Process;
+    expect(process.Parameters.Tags).toEqual({ 'batch-pipeline:run.$': '$.runId' });
+    expect(process.Parameters.PropagateTags).toBe(true);
+  });
+
   test('every Task state has a timeout and every step catches every error', () => {
     const tasks = Object.entries(definition.States).filter(([, state]: [string, any]) => state.Type === 'Task');
     expect(tasks.length).toBeGreaterThanOrEqual(8);
@@ -176,6 +182,10 @@ describe('PipelineStateMachine defaults', () => {
       { Action: 'iam:PassRole', Condition: { StringEquals: { 'iam:PassedToService': 'datasync.amazonaws.com' } }, Effect: 'Allow', Resource: getAtt(/^StageOutSourceFileSystemAccessRole/, 'Arn') },
       { Action: 'iam:PassRole', Condition: { StringEquals: { 'iam:PassedToService': 'datasync.amazonaws.com' } }, Effect: 'Allow', Resource: getAtt(/^StageInManifestsReadRole/, 'Arn') },
       { Action: 'batch:SubmitJob', Effect: 'Allow', Resource: [getAtt(/^ProcessorJobQueue/, 'JobQueueArn'), ref(/^ProcessorJobDefinition/)] },
+      {
+        Action: 'batch:TagResource', Condition: { 'ForAllValues:StringEquals': { 'aws:TagKeys': ['batch-pipeline:run'] } },
+        Effect: 'Allow', Resource: accountArn('batch', 'job/*'),
+      },
       { Action: 'batch:DescribeJobs', Effect: 'Allow', Resource: '*' },
       { Action: 'batch:TerminateJob', Effect: 'Allow', Resource: accountArn('batch', 'job/*') },
       { Action: ['events:PutTargets', 'events:PutRule', 'events:DescribeRule'], Effect: 'Allow', Resource: accountArn('events', 'rule/StepFunctionsGetEventsForBatchJobsRule') },

@@ -90,6 +90,12 @@ describe('the synthesized state machine, run locally', () => {
     expect(run.objectBody(result.input.bucket, KEY)).toBe(BODY);
   });
 
+  test('the run\'s Batch job carries the cost allocation tag batch-pipeline:run = the run id and propagates its tags to its task', async () => {
+    const result = await plain.process('incoming/2026/tagged.csv', BODY);
+    expect(result.summary.status).toBe('SUCCEEDED');
+    expect(plain.processJobOf(result)).toMatchObject({ Status: 'SUCCEEDED', Tags: { 'batch-pipeline:run': result.runId }, PropagateTags: true });
+  });
+
   test('stage-in ERROR ends the run with one notification', async () => {
     const run = await runtimeWith({ dataSync: { taskFaults: { [stageInTask]: { outcome: 'ERROR' } } } });
     const result = await run.process(KEY, BODY);

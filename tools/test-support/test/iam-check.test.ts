@@ -120,6 +120,45 @@ describe('checkIamCalls', () => {
     });
   });
 
+  describe('a Batch SubmitJob with tags', () => {
+    const submitGrant = { Effect: 'Allow', Action: 'batch:SubmitJob', Resource: ['arn:aws:batch:eu-west-2:123456789012:job-queue/queue', 'arn:aws:batch:eu-west-2:123456789012:job-definition/job:1'] };
+    const tagGrant = (keys: string[]) => ({
+      Effect: 'Allow', Action: 'batch:TagResource', Resource: 'arn:aws:batch:eu-west-2:123456789012:job/*',
+      Condition: { 'ForAllValues:StringEquals': { 'aws:TagKeys': keys } },
+    });
+    const template = (statements: unknown[]) => ({
+      Resources: {
+        MachineRole: statesRole,
+        MachinePolicy: policy('MachineRole', statements),
+        Machine: stateMachine({
+          Process: {
+            Type: 'Task', Resource: 'arn:aws:states:::batch:submitJob',
+            Parameters: { 'JobName.$': '$.runId', 'JobQueue': 'queue', 'JobDefinition': 'job:1', 'Tags': { 'team': 'lab', 'batch-pipeline:run.$': '$.runId' } },
+            End: true,
+          },
+        }),
+      },
+    });
+
+    test('is also a batch:TagResource on the job it creates, with the tag keys in the request', async () => {
+      // Given a grant of TagResource on jobs limited to the state's two tag keys
+      const { checked, denied } = await checkIamCalls(template([submitGrant, tagGrant(['team', 'batch-pipeline:run'])]));
+      // Then the tagging call is derived, with both keys (the .$ of a path key dropped), and allowed
+      expect(checked.find((call) => call.action === 'batch:TagResource')).toMatchObject({
+        resource: 'arn:aws:batch:eu-west-2:123456789012:job/01234567-89ab-cdef-0123-456789abcdef',
+        context: expect.objectContaining({ 'aws:TagKeys': ['team', 'batch-pipeline:run'] }),
+      });
+      expect(denied).toEqual([]);
+    });
+
+    test('is denied when the grant leaves out one of its tag keys, or there is no tagging grant', async () => {
+      for (const statements of [[submitGrant, tagGrant(['batch-pipeline:run'])], [submitGrant]]) {
+        const { denied } = await checkIamCalls(template(statements));
+        expect(denied.map((call) => call.action)).toEqual(['batch:TagResource']);
+      }
+    });
+  });
+
   test('a call without an identity grant is denied and names the principal, the call and the state', async () => {
     // Given a role with no statement for the describe call
     const template = {

@@ -188,7 +188,7 @@ test('two versions of one key, uploaded at once, each start their own run on exa
   expect(local.reportOf(summaries[1]).stats.sha256).toBe(sha256Of(second));
 });
 
-test('an empty upload starts nothing, and the trigger logs why', async () => {
+test('an empty upload starts nothing, and the trigger logs why and that it notified the refusal', async () => {
   // GIVEN
   const file = path.join(inputs, 'empty.csv');
   writeFileSync(file, '');
@@ -199,6 +199,10 @@ test('an empty upload starts nothing, and the trigger logs why', async () => {
 
   // THEN
   expect(local.started).toHaveLength(0);
-  expect(local.triggerOutcomes()).toEqual([expect.objectContaining({ outcome: 'skipped', key: upload.key })]);
+  // The refused upload is also published to the notification topic (notifyRefusedUploads, on by default).
+  expect(local.triggerOutcomes()).toEqual([
+    expect.objectContaining({ outcome: 'skipped', key: upload.key }),
+    expect.objectContaining({ outcome: 'notified', key: upload.key, reason: 'zero-byte-object', messageId: expect.any(String) }),
+  ]);
   expect(existsSync(local.objectFile(upload.bucket, upload.key))).toBe(true);
 });

@@ -17,7 +17,7 @@ export function localCommand(name: 'run' | 'watch', summary: string): Command {
     name,
     summary,
     run: (args, output) => {
-      if (name !== 'run') return localMain([name, ...args], output.print);
+      if (name !== 'run') return localMain([name, ...args], output.print, output.note);
       if (targetsEndpoint(args)) return deployedRun(args, output);
       // AWS_ENDPOINT_URL counts as --endpoint-url, as for every other command (the README's recipe).
       const fromEnvironment = process.env.AWS_ENDPOINT_URL;
@@ -25,7 +25,7 @@ export function localCommand(name: 'run' | 'watch', summary: string): Command {
         output.note(`AWS_ENDPOINT_URL is set: running against ${fromEnvironment} (unset it to run the app's pipeline in this process)`);
         return deployedRun(args, output);
       }
-      return localMain([name, ...args], output.print);
+      return localMain([name, ...args], output.print, output.note);
     },
   };
 }

@@ -5,5 +5,5 @@ import { Command } from '../command';
 export const serveCommand: Command = {
   name: 'serve',
   summary: 'serve the app\'s pipeline locally as AWS endpoints on one port (S3, Step Functions, CloudFormation, Logs, Batch, SNS) until Ctrl-C',
-  run: (args, output) => serve(args, output.print),
+  run: (args, output) => serve(args, output.print, undefined, output.note),
 };

@@ -57,14 +57,14 @@ function collect(value: unknown, into: { jobIds: Set<string>; taskExecutionArns:
 
 /**
  * The Batch job ids and DataSync task execution ARNs a run started: from what its tasks returned
- * (`TaskSubmitted` of submitJob carries the JobId on AWS) and, where a history has no such event,
- * from the states' outputs that kept them.
+ * (`TaskSubmitted` of submitJob carries the JobId, `TaskSucceeded` the service's answer, on AWS
+ * and in the local runtime's history alike).
  */
 export function startedResourcesOf(events: readonly HistoryEvent[]): StartedResources {
   const found = { jobIds: new Set<string>(), taskExecutionArns: new Set<string>() };
   for (const event of events) {
     // A failed .sync Batch task's cause is the job's description (JobId, log streams): a failed run's job.
-    const output = event.taskSubmittedEventDetails?.output ?? event.taskSucceededEventDetails?.output ?? event.stateExitedEventDetails?.output
+    const output = event.taskSubmittedEventDetails?.output ?? event.taskSucceededEventDetails?.output
       ?? (event.taskFailedEventDetails?.resourceType === 'batch' ? event.taskFailedEventDetails.cause : undefined);
     if (output) collect(parseOutput(output), found);
   }

@@ -2,8 +2,8 @@ import { DescribeStacksCommand, GetTemplateCommand, paginateListStackResources, 
 import { discoverDeployedPipelines, PipelineModel } from '@batch-pipeline/local';
 import { AwsClients, Connection } from './aws-clients';
 import { explainAwsError } from './aws-errors';
-import { jobLogGroupsOf, ReportLocation, reportLocationOf, WorkspaceFunction, workspaceFunctionOf } from './run-locations';
 import { startInProcessRuntime } from './in-process-runtime';
+import { jobLogGroupsOf, ReportLocation, reportLocationOf, WorkspaceFunction, workspaceFunctionOf } from './run-locations';
 import { checkStackStatus } from './stack-status';
 import { CliError } from '../cli-error';
 

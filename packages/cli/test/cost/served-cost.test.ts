@@ -82,8 +82,10 @@ describe('batch-pipeline cost against the example served (batch-pipeline serve)'
     const s3 = new S3Client({ endpoint: served.endpoint, region: 'eu-west-2', forcePathStyle: true, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
     const body = await readFile(SAMPLE);
     const bucket = served.runtime.model.uploadTriggers[0].bucket.name;
-    // In batches of 10: fewer jobs than the compute environment's 44 slots, so that none waits in
-    // RUNNABLE past the job queue's time limit (which the compressed time scale shortens).
+    // In batches of 10: at time scale 0.01 a Lambda Task's TimeoutSeconds (60 s) is 0.6 s, while the
+    // local functions start and run at this machine's real speed; with 100 runs at once on a busy
+    // machine, 'Clean up' and other Lambda steps ran past 0.6 s (States.Timeout). The job queue's
+    // RUNNABLE time limit is not the cause: it cancels only a job no compute environment can place.
     for (let batch = 0; batch < RUNS / BATCH; batch++) {
       for (let index = batch * BATCH; index < (batch + 1) * BATCH; index++) {
         await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `incoming/many/plate-${String(index).padStart(3, '0')}.csv`, Body: body }));

@@ -108,7 +108,9 @@ describe('the example app served, through the batch-pipeline binary', () => {
   });
 
   test('given 1,000 objects put while the trigger was off, when back-filled, then 1,000 runs start and end in 1,000 reports; a second back-fill starts 0', async () => {
-    // Paced so that the jobs do not queue longer than the job queue's RUNNABLE time limit allows at --fast.
+    // Paced: at --fast a Lambda Task's TimeoutSeconds (60 s) is 0.6 s, while the local functions run
+    // at this machine's real speed, so too many runs at once on a busy machine time out in a Lambda
+    // step. (The job queue's RUNNABLE time limit cancels only a job no compute environment can place.)
     const result = await batchPipeline(['backfill', '--rate', '25', '--json', ...target], work);
 
     expect(result.code).toBe(0);

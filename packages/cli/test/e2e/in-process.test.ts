@@ -1,8 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { serveRuntime, ServedRuntime, synthesizeApp } from '@batch-pipeline/local';
-import { batchPipeline } from './cli-process';
+import { batchPipeline, BIN } from './cli-process';
 import { RunRow } from '../../src/commands/runs';
 
 /**
@@ -89,5 +90,85 @@ describe('AWS_ENDPOINT_URL, as the README recipe exports it', () => {
     expect(result.stderr).toContain(`AWS_ENDPOINT_URL is set: running against ${served.endpoint}`);
     expect(result.code).toBe(0);
     expect(served.runtime.runs.size).toBe(1);
+  });
+});
+
+/**
+ * Starts `batch-pipeline <args>`; once stderr says `ready`, calls `onReady`; once stdout has
+ * `lines` lines, Ctrl-C, and resolves with them and the exit code.
+ */
+function firstLines(args: readonly string[], lines: number, ready: string, onReady: () => void = () => undefined) {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  let started = false;
+  let done = false;
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return new Promise<{ lines: string[]; stderr: string; code: number | null }>((resolve, reject) => {
+    const check = async () => {
+      if (!started && stderr.includes(ready)) {
+        started = true;
+        onReady();
+      }
+      const complete = stdout.split('\n').slice(0, -1);
+      if (started && !done && complete.length >= lines) {
+        done = true;
+        child.stdout.removeAllListeners('data');
+        child.kill('SIGINT');
+        resolve({ lines: complete, stderr, code: await exited });
+      }
+    };
+    child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); void check(); });
+    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); void check(); });
+    void exited.then((code) => done || reject(new Error(`batch-pipeline ${args[0]} ended (${code}):\n${stdout}\n${stderr}`)));
+  });
+}
+
+describe('--json of the local runtime\'s commands, through the binary', () => {
+  const state = () => ['--assembly', path.join(work, 'cdk.out'), '--app', EXAMPLE, '--state-dir', path.join(work, 'json-state'), '--fast', '--no-docker'];
+  let uploadBucket: string;
+
+  test('given a sample, when run with --json, then stdout is one document with the exit code and the run\'s summary', async () => {
+    const result = await batchPipeline(['run', SAMPLE, '--json', ...state()], work);
+
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout);
+    expect(report).toEqual(expect.objectContaining({ exitCode: 0, notStarted: [], stateDirectory: path.join(work, 'json-state') }));
+    expect(report.runs).toEqual([expect.objectContaining({ status: 'SUCCEEDED', input: expect.objectContaining({ key: 'incoming/plate-reader-2026-11-30.csv' }) })]);
+    expect(result.stderr).toContain('uploaded ');
+    uploadBucket = report.runs[0].input.bucket;
+  });
+
+  test('given a key outside the watched prefix, when run with --json, then it exits 4 and the document says why nothing started', async () => {
+    const result = await batchPipeline(['run', SAMPLE, '--key', 'elsewhere/plate.csv', '--json', ...state()], work);
+
+    expect(result.code).toBe(4);
+    const report = JSON.parse(result.stdout);
+    expect(report).toEqual(expect.objectContaining({ exitCode: 4, runs: [] }));
+    expect(report.notStarted).toEqual([expect.objectContaining({ key: 'elsewhere/plate.csv', reason: expect.stringContaining('would start no run') })]);
+  });
+
+  test('given watch with --json, when a file is copied into the watched folder, then one JSON line is its run\'s summary', async () => {
+    const folder = path.join(work, 'json-state', 'buckets', uploadBucket, 'incoming');
+    const result = await firstLines(['watch', '--json', ...state()], 1, 'watching ', () => {
+      mkdirSync(folder, { recursive: true });
+      copyFileSync(SAMPLE, path.join(folder, 'watched.csv'));
+    });
+
+    expect(JSON.parse(result.lines[0])).toEqual(expect.objectContaining({ status: 'SUCCEEDED', input: expect.objectContaining({ key: 'incoming/watched.csv' }) }));
+    expect(result.code).toBe(0);
+  });
+
+  test('given serve with --json, when it listens, then its first stdout line says the endpoint, the stack and where to upload', async () => {
+    const result = await firstLines(['serve', '--json', '--port', '0', ...state()], 1, 'Ctrl-C stops it');
+
+    expect(JSON.parse(result.lines[0])).toEqual(expect.objectContaining({
+      endpoint: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
+      stack: 'BatchPipelineExample',
+      uploadTo: [`s3://${uploadBucket}/incoming/`],
+      stateDirectory: path.join(work, 'json-state'),
+    }));
+    expect(result.stderr).toContain('no signature is checked');
+    expect(result.code).toBe(0);
   });
 });

@@ -34,6 +34,10 @@ Options:
   --rerun-interrupted  run again the runs an earlier Ctrl-C interrupted in this state directory
                     (run; files are then optional)
   --quiet           print only the summaries
+  --json            machine-readable output on stdout, the rest on stderr: run prints one JSON
+                    document at the end ({ exitCode, pipeline, stateDirectory, runs: [run summary],
+                    notStarted: [{ file, bucket, key, reason }] }); watch one JSON line per run summary
+                    as each run ends; serve one JSON line of what it serves once it listens
   --verbose         also print what the functions and jobs write (always kept in <state-dir>/logs/)
   --help            this text
 `;
@@ -52,6 +56,8 @@ export interface CliOptions {
   readonly docker?: boolean;
   readonly quiet: boolean;
   readonly verbose: boolean;
+  /** Machine-readable output on stdout (see USAGE), the human lines on stderr. */
+  readonly json?: boolean;
   /** Run again the runs an interrupt ended in this state directory. */
   readonly rerunInterrupted?: boolean;
 }
@@ -109,6 +115,7 @@ export function parseCliOptions(argv: readonly string[], cwd = process.cwd()): C
         'no-docker': { type: 'boolean' },
         'rerun-interrupted': { type: 'boolean' },
         'quiet': { type: 'boolean' },
+        'json': { type: 'boolean' },
         'verbose': { type: 'boolean' },
         'help': { type: 'boolean', short: 'h' },
       },
@@ -173,6 +180,7 @@ export function parseCliOptions(argv: readonly string[], cwd = process.cwd()): C
     docker: values['no-docker'] ? false : undefined,
     quiet: values.quiet ?? false,
     verbose: values.verbose ?? false,
+    json: values.json ?? false,
     rerunInterrupted: values['rerun-interrupted'] ?? false,
   };
 }

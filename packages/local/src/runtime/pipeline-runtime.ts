@@ -364,8 +364,11 @@ export class PipelineRuntime {
       new CloudWatchEmulator(context),
     ], { timeScale: this.timeScale, events: this.events });
     this.service.onStart((execution) => this.runs.set(execution.name, execution));
-    // StopExecution ends what the run started, as far as the runtime can: its Batch jobs.
-    this.service.onStop((execution) => this.batch?.terminateJobsOf(execution.name, `Terminated: execution ${execution.name} was stopped`));
+    // StopExecution ends what the run started: its Batch jobs and its DataSync transfers.
+    this.service.onStop((execution) => {
+      this.batch?.terminateJobsOf(execution.name, `Terminated: execution ${execution.name} was stopped`);
+      this.dataSync?.cancelExecutionsOf(execution.name);
+    });
     this.s3.store.onObjectCreated((created) => {
       this.created.push(created);
       this.notify(created);

@@ -13,6 +13,8 @@ boto3 or the SDKs and any credentials: it checks no signature and enforces no IA
 Options:
   --port <n>        the port (default ${DEFAULT_SERVE_PORT}; 0 picks a free one)
   --host <address>  the interface to listen on (default 127.0.0.1: this machine only)
+  --json            one JSON line on stdout once it listens ({ endpoint, stack, pipeline, stacks,
+                    uploadTo, buckets, stateDirectory, services, region }); the rest on stderr
   --assembly, --app, --synth, --pipeline, --state-dir, --fast, --time-scale, --no-docker: as for \`run\`
 `;
 
@@ -39,16 +41,49 @@ function serveArguments(argv: readonly string[]): { port: number; host: string; 
   return { port, host, rest };
 }
 
+/** What `serve --json` prints once it listens. */
+export interface ServedDocument {
+  readonly endpoint: string;
+  readonly stack: string;
+  /** The state machine's logical id. */
+  readonly pipeline: string;
+  readonly stateMachineArn: string;
+  readonly stacks: readonly string[];
+  /** `s3://<bucket>/<prefix>` of each upload trigger. */
+  readonly uploadTo: readonly string[];
+  /** The other buckets of the stack. */
+  readonly buckets: readonly string[];
+  readonly stateDirectory: string;
+  readonly services: readonly string[];
+  readonly region: string;
+}
+
+/** What `serve --json` prints once it listens (describeServed's lines say the same). */
+export function servedDocument(served: ServedRuntime): ServedDocument {
+  const { model, state } = served.runtime;
+  const watched = new Set(model.uploadTriggers.map((trigger) => trigger.bucket.name));
+  return {
+    endpoint: served.endpoint,
+    stack: model.stackName,
+    pipeline: model.stateMachine.logicalId,
+    stateMachineArn: model.stateMachine.arn,
+    stacks: served.stacks,
+    uploadTo: [...new Set(model.uploadTriggers.map((trigger) => `s3://${trigger.bucket.name}/${trigger.prefix ?? ''}`))],
+    buckets: [...model.buckets.values()].map((bucket) => bucket.name).filter((name) => !watched.has(name)),
+    stateDirectory: state.root,
+    services: served.services,
+    region: model.region,
+  };
+}
+
 /** What a user needs to start: the endpoint, the stacks, where to upload, the state directory, and what is not checked. */
 export function describeServed(served: ServedRuntime): string[] {
   const { model, state } = served.runtime;
-  const uploads = model.uploadTriggers.map((trigger) => `s3://${trigger.bucket.name}/${trigger.prefix ?? ''}`);
-  const watched = new Set(model.uploadTriggers.map((trigger) => trigger.bucket.name));
-  const others = [...model.buckets.values()].map((bucket) => bucket.name).filter((name) => !watched.has(name));
+  const { uploadTo: uploads, buckets: others } = servedDocument(served);
   return [
     `serving ${model.stackName} (pipeline ${model.stateMachine.logicalId}) at ${served.endpoint}`,
     `  stacks     ${served.stacks.join(', ')} (aws cloudformation describe-stacks shows their outputs)`,
-    `  upload to  ${[...new Set(uploads)].join(', ')} (each object there starts a run)`,
+    `  upload to  ${uploads.join(', ')} (each object there starts a run)`,
     ...(others.length > 0 ? [`  buckets    ${others.map((name) => `s3://${name}/`).join(', ')}`] : []),
     `  state      ${path.relative(process.cwd(), state.root) || '.'} (buckets, logs, notifications as plain files)`,
     `  services   ${served.services.join(', ')}, by each request's SigV4 service name; no signature is checked and no IAM policy is enforced`,
@@ -62,8 +97,10 @@ export function describeServed(served: ServedRuntime): string[] {
  * tests), then closes the port and stops the runtime. Returns the exit code: 0, or 2 for a mistake
  * the user can fix (printed with what to do).
  */
-export async function serveCommand(argv: readonly string[], print: (line: string) => void, until?: Promise<void>): Promise<number> {
+export async function serveCommand(argv: readonly string[], print: (line: string) => void, until?: Promise<void>,
+  note: (line: string) => void = (line) => console.error(line)): Promise<number> {
   let served: ServedRuntime;
+  let json = false;
   try {
     if (argv.includes('--help') || argv.includes('-h')) {
       print(SERVE_USAGE);
@@ -72,28 +109,34 @@ export async function serveCommand(argv: readonly string[], print: (line: string
     const { port, host, rest } = serveArguments(argv);
     if (rest.some((arg) => arg === '--key' || arg.startsWith('--key='))) throw new LocalRuntimeError('`serve` takes no --key', 'upload with `aws s3 cp <file> s3://<bucket>/<prefix>` once it runs');
     const options = parseCliOptions(['watch', ...rest]);
+    json = options.json === true;
     served = await serveRuntime({ ...runtimeOptions(options), host, port });
   } catch (error) {
     if (error instanceof LocalRuntimeError) {
-      print(`batch-pipeline: ${error.message}\n  what to do: ${error.remedy}`);
+      (json ? note : print)(`batch-pipeline: ${error.message}\n  what to do: ${error.remedy}`);
       return 2;
     }
     throw error;
   }
-  describeServed(served).forEach(print);
+  // Ctrl-C is handled from before the endpoint is printed: a script that reads it may stop serve at once.
   let onSignal: () => void = () => undefined;
-  await Promise.race([
-    new Promise<void>((resolve) => {
-      onSignal = resolve;
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
-    }),
-    ...(until ? [until] : []),
-  ]);
+  const signalled = new Promise<void>((resolve) => {
+    onSignal = resolve;
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  });
+  if (json) {
+    print(JSON.stringify(servedDocument(served)));
+    describeServed(served).forEach(note);
+  } else {
+    describeServed(served).forEach(print);
+  }
+  await Promise.race([signalled, ...(until ? [until] : [])]);
   process.removeListener('SIGINT', onSignal);
   process.removeListener('SIGTERM', onSignal);
-  print('stopping: closing the port and ending what the runtime started');
+  const human = json ? note : print;
+  human('stopping: closing the port and ending what the runtime started');
   await served.stop();
-  print('stopped');
+  human('stopped');
   return 0;
 }

@@ -14,6 +14,11 @@ export interface TaskRequest {
   readonly parameters: Record<string, any>;
   /** The execution this call belongs to. */
   readonly execution: { readonly name: string; readonly arn: string };
+  /**
+   * For a `.sync` integration: called once the work was submitted, with what the submit call
+   * answered (Batch SubmitJob's JobArn, JobId, JobName), which the history's `TaskSubmitted` shows.
+   */
+  readonly onSubmitted?: (output: unknown) => void;
 }
 
 /**

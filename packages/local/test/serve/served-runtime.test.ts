@@ -143,6 +143,12 @@ describe('S3', () => {
     await expect(s3.send(new CopyObjectCommand({ Bucket: bucket, Key: 'notes/source.txt', CopySource: `${bucket}/notes/source.txt` }))).rejects.toMatchObject({ name: 'InvalidRequest' });
     await expect(s3.send(new CopyObjectCommand({ Bucket: bucket, Key: 'notes/x.txt', CopySource: `${bucket}/notes/missing.txt` }))).rejects.toMatchObject({ name: 'NoSuchKey' });
   });
+
+  test('given a copy source key S3 refuses (a \'..\' segment, over 1,024 bytes), when CopyObject, then it is refused as for any other key and nothing is copied', async () => {
+    await expect(s3.send(new CopyObjectCommand({ Bucket: bucket, Key: 'notes/x.txt', CopySource: `${bucket}/notes/../../outside.txt` }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 400 } });
+    await expect(s3.send(new CopyObjectCommand({ Bucket: bucket, Key: 'notes/x.txt', CopySource: `${bucket}/${'k'.repeat(1025)}` }))).rejects.toMatchObject({ name: 'KeyTooLongError' });
+    await expect(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'notes/x.txt' }))).rejects.toMatchObject({ name: 'NotFound' });
+  });
 });
 
 describe('Step Functions', () => {
@@ -168,16 +174,20 @@ describe('Step Functions', () => {
     const [run] = (await sfn.send(new ListExecutionsCommand({ stateMachineArn, statusFilter: 'SUCCEEDED', maxResults: 1 }))).executions!;
     const { events } = await sfn.send(new GetExecutionHistoryCommand({ executionArn: run.executionArn }));
     expect(events?.map((e) => e.type)).toEqual([
-      'ExecutionStarted', 'TaskStateEntered', 'TaskScheduled', 'TaskStarted', 'TaskSucceeded', 'TaskStateExited',
+      'ExecutionStarted', 'TaskStateEntered', 'TaskScheduled', 'TaskStarted', 'TaskSubmitted', 'TaskSucceeded', 'TaskStateExited',
       'TaskStateEntered', 'TaskScheduled', 'TaskStarted', 'TaskSucceeded', 'TaskStateExited', 'ExecutionSucceeded',
     ]);
     expect(events?.map((e) => e.id)).toEqual(events?.map((_, index) => index + 1));
     expect(events?.[2].taskScheduledEventDetails).toMatchObject({ resourceType: 'batch', resource: 'submitJob.sync', region: 'eu-west-2' });
+    // As on AWS: TaskSubmitted carries SubmitJob's answer, TaskSucceeded the job's DescribeJobs detail as Batch gave it.
+    const submitted = JSON.parse(events![4].taskSubmittedEventDetails!.output!);
+    expect(submitted).toEqual({ JobArn: expect.stringMatching(/:job\//), JobId: expect.any(String), JobName: expect.any(String) });
+    expect(JSON.parse(events![5].taskSucceededEventDetails!.output!)).toMatchObject({ JobId: submitted.JobId, Status: 'SUCCEEDED', Container: expect.any(Object) });
     expect(events?.[1].stateEnteredEventDetails?.name).toBe('Process');
     const reversed = await sfn.send(new GetExecutionHistoryCommand({ executionArn: run.executionArn, reverseOrder: true }));
     expect(reversed.events?.map((e) => e.id)).toEqual(events?.map((e) => e.id).reverse());
     const pages = await all(paginateGetExecutionHistory({ client: sfn, pageSize: 5 }, { executionArn: run.executionArn }));
-    expect(pages.map((page) => page.events?.length)).toEqual([5, 5, 2]);
+    expect(pages.map((page) => page.events?.length)).toEqual([5, 5, 3]);
   });
 
   test('given a failed run, when GetExecutionHistory, then the task failure and the execution failure are in it', async () => {

@@ -8,6 +8,13 @@ import { Construct } from 'constructs';
 const BATCH_SYNC_RULE = 'StepFunctionsGetEventsForBatchJobsRule';
 
 /**
+ * The cost allocation tag each run's Batch job carries (value: the run id), which the job passes
+ * to its Fargate task: activated in Billing, it splits the tasks' vCPU and memory hours per run.
+ * A run id (letters, digits, `-` and `_`, at most 80 characters) is always a valid tag value.
+ */
+export const RUN_TAG = 'batch-pipeline:run';
+
+/**
  * The Process state: Batch SubmitJob `.sync` with the run contract as the
  * job's environment. Written as a custom state because the CDK task grants
  * `batch:SubmitJob` on every job definition of the account; `grantProcessJob`
@@ -34,6 +41,9 @@ export function processJobState(scope: Construct, who: string, processor: IBatch
         'JobQueue': processor.jobQueue.jobQueueArn,
         'JobDefinition': processor.jobDefinition.jobDefinitionArn,
         'ContainerOverrides': { Environment: environment },
+        // The run's tag on the job and, with the job definition's tags, on its Fargate task.
+        'Tags': { [`${RUN_TAG}.$`]: '$.runId' },
+        'PropagateTags': true,
       },
       ResultSelector: { 'jobId.$': '$.JobId', 'status.$': '$.Status' },
       ResultPath: '$.process',
@@ -44,12 +54,19 @@ export function processJobState(scope: Construct, who: string, processor: IBatch
 
 /**
  * What the Process state needs: submit this job definition to this queue,
+ * tag the job it creates (a SubmitJob with tags is also authorized as
+ * batch:TagResource on the new job, limited here to the run tag's key),
  * follow the job (DescribeJobs has no resource-level permissions), terminate
  * it when the step times out, and the managed EventBridge rule of `.sync`.
  */
 export function grantProcessJob(grantee: iam.IGrantable, processor: IBatchProcessor): void {
   const stack = Stack.of(processor.jobQueue);
   processor.grantSubmitJob(grantee);
+  grantee.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({
+    actions: ['batch:TagResource'],
+    resources: [stack.formatArn({ service: 'batch', resource: 'job', resourceName: '*' })],
+    conditions: { 'ForAllValues:StringEquals': { 'aws:TagKeys': [RUN_TAG] } },
+  }));
   grantee.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({
     actions: ['batch:DescribeJobs'],
     resources: ['*'],

@@ -73,6 +73,6 @@ export function acknowledgeStateMachineFindings(stateMachine: sfn.StateMachine, 
   NagAcknowledgements.acknowledgeWildcardResource(role, `${workspaceFunction.functionArn}:*`,
     'Step Functions may invoke any version of the workspace function (the grant CDK makes for lambda:invoke); it is this one function.');
   NagAcknowledgements.acknowledgeWildcardResource(role, Stack.of(stateMachine).formatArn({ service: 'batch', resource: 'job', resourceName: '*' }),
-    'Step Functions terminates the run\'s Batch job when the process step times out; job ids are only known at run time, '
-    + 'and the ARN is limited to this account and region.');
+    'Step Functions tags the Batch job it submits with the run (batch:TagResource, limited by a condition to the batch-pipeline:run key) '
+    + 'and terminates it when the process step times out; job ids are only known at run time, and the ARN is limited to this account and region.');
 }

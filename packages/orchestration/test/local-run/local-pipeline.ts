@@ -241,6 +241,14 @@ export class LocalRun {
     return this.events.find((event) => event.type === 'log' && event.source === 'datasync' && event.message.startsWith(`${executionArn} ERROR OpCancelled`))?.receivedAt;
   }
 
+  /** The DescribeJobs detail of the Batch job a run's Process state submitted (the job id from the state's output). */
+  public processJobOf(result: RunResult): Record<string, unknown> | undefined {
+    const execution = [...this.runtime.runs.values()].find((run) => run.name === result.runId);
+    const exited = execution?.events.find((event) => event.type === 'StateExited' && (event as { state?: { name?: string } }).state?.name === 'Process');
+    const jobId = (exited as { state?: { output?: { process?: { jobId?: unknown } } } } | undefined)?.state?.output?.process?.jobId;
+    return typeof jobId === 'string' ? this.runtime.batchEmulator.describeJob(jobId) : undefined;
+  }
+
   /** The names of the Batch jobs submitted, from the emulator's log of each job. */
   public submittedJobNames(): string[] {
     const names = this.events.filter((event): event is Extract<RuntimeEvent, { type: 'log' }> & { receivedAt: number } =>

@@ -9,7 +9,7 @@ export class CallList {
   constructor(public readonly set: TemplateSet) {}
 
   /** A call made with a role's credentials (a function, a job, a state machine, a DataSync location). */
-  public byRole(role: string, action: string, resource: string, reason: string, context: Record<string, string> = {}) {
+  public byRole(role: string, action: string, resource: string, reason: string, context: Record<string, string | string[]> = {}) {
     this.calls.push({
       principal: role,
       action,

@@ -63,5 +63,6 @@ function describe(denial: RequestDenial, call: IamCall, resourcePolicyName: stri
 function resourceAccount(call: IamCall): string {
   const fromArn = call.resource.split(':')[4];
   if (fromArn) return fromArn;
-  return call.context['aws:SourceAccount'] ?? call.context['aws:PrincipalAccount'] ?? call.principal.split(':')[4];
+  const account = call.context['aws:SourceAccount'] ?? call.context['aws:PrincipalAccount'];
+  return typeof account === 'string' ? account : call.principal.split(':')[4];
 }

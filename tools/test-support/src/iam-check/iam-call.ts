@@ -9,8 +9,8 @@ export interface IamCall {
   readonly action: string;
   /** The ARN the request is authorized against (`*` for actions without a resource type). */
   readonly resource: string;
-  /** The request context keys the evaluator sees, besides the principal, action and resource. */
-  readonly context: Record<string, string>;
+  /** The request context keys the evaluator sees, besides the principal, action and resource (a list for multivalued keys such as aws:TagKeys). */
+  readonly context: Record<string, string | string[]>;
   /** Why the code makes this call: the construct (logical id) and, for a state machine, the state. */
   readonly reason: string;
 }

@@ -161,6 +161,13 @@ function taskCalls(calls: CallList, role: string, state: State, reason: string, 
   } else if (api === 'batch:submitJob') {
     resolveOr('batch:SubmitJob', parameter(params, 'JobQueue'), batchArn('job-queue'));
     resolveOr('batch:SubmitJob', parameter(params, 'JobDefinition'), batchArn('job-definition'));
+    // A SubmitJob with tags is also authorized as batch:TagResource on the job it creates, with the
+    // tags in the request ("Tag your resources", Batch User Guide); a key ending in .$ is the tag key.
+    const tagKeys = Object.keys(params.Tags ?? {}).map((key) => key.replace(/\.\$$/, ''));
+    if (tagKeys.length > 0) {
+      calls.byRole(role, 'batch:TagResource', `arn:aws:batch:${region}:${account}:job/${EXAMPLE.batchJob}`, `${reason} (tags the job it submits)`,
+        { 'aws:TagKeys': tagKeys });
+    }
     if (mode === '.sync') {
       // What .sync needs besides SubmitJob ("IAM policies for AWS Batch", Step Functions docs).
       calls.byRole(role, 'batch:DescribeJobs', '*', `${reason} (waits for the job)`);

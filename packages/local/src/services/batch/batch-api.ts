@@ -4,12 +4,15 @@ import { readBody } from '../../serve/aws-json-protocol';
 /** DescribeJobs takes 100 job ids at most (Batch API reference, DescribeJobs). */
 const MAX_JOBS = 100;
 
+/** Members whose keys are the user's (tag keys), kept as written. */
+const USER_KEYED = new Set(['Tags']);
+
 /** `JobId` → `jobId`, recursively: the REST-JSON API's member names are the optimized integration's, camel-cased. */
 function camelCased(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(camelCased);
   if (value === null || typeof value !== 'object') return value;
   return Object.fromEntries(Object.entries(value as Record<string, unknown>)
-    .map(([key, item]) => [key.charAt(0).toLowerCase() + key.slice(1), camelCased(item)]));
+    .map(([key, item]) => [key.charAt(0).toLowerCase() + key.slice(1), USER_KEYED.has(key) ? item : camelCased(item)]));
 }
 
 /**

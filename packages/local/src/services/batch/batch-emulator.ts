@@ -11,6 +11,7 @@ import { batchJobNameError, serviceError } from '../service-rules';
 import { scaledSeconds, timerOf } from '../stepfunctions/task-timeouts';
 import { ServiceContext, TaskIntegration, TaskRequest } from '../task-integration';
 import { placementBlockOf, waitForTimeLimitAction } from './job-state-time-limit';
+import { checkJobTags } from './job-tags';
 
 export interface BatchEmulatorOptions {
   /**
@@ -91,6 +92,9 @@ interface Job {
   execution?: string;
   /** TerminateJob's reason, once the job was terminated: no attempt starts, the running one is stopped. */
   terminated?: string;
+  /** SubmitJob's tags (DescribeJobs shows them) and whether they reach the job's task. */
+  readonly tags: Readonly<Record<string, string>>;
+  readonly propagateTags: boolean;
 }
 
 /** SubmitJob's limits (Batch API reference, SubmitJob, KeyValuePair, JobTimeout, RetryStrategy, EvaluateOnExit). */
@@ -192,6 +196,7 @@ export class BatchEmulator implements TaskIntegration {
         SdkResponseMetadata: { RequestId: requestId },
       };
     }
+    request.onSubmitted?.({ JobArn: job.jobArn, JobId: job.jobId, JobName: job.jobName });
     await job.done;
     const detail = this.describe(job);
     if (job.status === 'FAILED') {
@@ -279,6 +284,8 @@ export class BatchEmulator implements TaskIntegration {
       throw clientError(`retryStrategy.evaluateOnExit has ${evaluateOnExit.length} conditions; at most ${MAX_EVALUATE_ON_EXIT}`);
     }
     for (const condition of evaluateOnExit) checkCondition(condition);
+    const tagged = checkJobTags(parameters.Tags, parameters.PropagateTags);
+    if (tagged.error !== undefined) throw clientError(tagged.error);
 
     const jobId = randomUUID();
     const arn = queue.arn.split(':');
@@ -298,6 +305,8 @@ export class BatchEmulator implements TaskIntegration {
       logFile: this.context.state.logFile(`batch/${definition.name}`, jobName),
       status: 'SUBMITTED',
       attemptDetails: [],
+      tags: tagged.tags,
+      propagateTags: tagged.propagateTags,
       done: new Promise<void>((resolve) => {
         finish = resolve;
       }),
@@ -590,8 +599,8 @@ export class BatchEmulator implements TaskIntegration {
       RetryStrategy: { Attempts: job.attempts, EvaluateOnExit: job.evaluateOnExit },
       ...(job.attemptDurationSeconds !== undefined ? { Timeout: { AttemptDurationSeconds: job.attemptDurationSeconds } } : {}),
       PlatformCapabilities: ['FARGATE'],
-      Tags: {},
-      PropagateTags: true,
+      Tags: job.tags,
+      PropagateTags: job.propagateTags,
     });
   }
 

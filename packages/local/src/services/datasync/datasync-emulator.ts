@@ -145,6 +145,8 @@ interface Execution {
   readonly options: Record<string, unknown>;
   readonly startTime: Date;
   readonly abort: AbortController;
+  /** The Step Functions execution whose Task started it (StopExecution of that run cancels it). */
+  startedBy?: string;
   status: TaskExecutionStatus;
   launchTime?: Date;
   endTime?: Date;
@@ -216,7 +218,11 @@ export class DataSyncEmulator implements TaskIntegration {
   public async call(request: TaskRequest): Promise<unknown> {
     const action = request.resource.split(':').pop();
     switch (action) {
-      case 'startTaskExecution': return this.startTaskExecution(request.parameters);
+      case 'startTaskExecution': {
+        const started = this.startTaskExecution(request.parameters);
+        this.executions.get(started.TaskExecutionArn)!.startedBy = request.execution.name;
+        return started;
+      }
       case 'describeTaskExecution': return this.describeTaskExecution(request.parameters);
       case 'cancelTaskExecution': return this.cancelTaskExecution(request.parameters);
       default: throw serviceError('States.Runtime', `the DataSync emulator does not answer ${request.resource}`);
@@ -226,6 +232,21 @@ export class DataSyncEmulator implements TaskIntegration {
   /** Stops every execution's timers (a runtime shutting down); executions left running stay as they are. */
   public dispose(): void {
     for (const execution of this.executions.values()) execution.abort.abort();
+  }
+
+  /**
+   * CancelTaskExecution of every execution a run's Tasks started that has not ended (StopExecution
+   * of that run: on AWS the transfer would go on, so the CLI's `cancel` cancels it; locally the
+   * stop does it too). Returns the ARNs cancelled.
+   */
+  public cancelExecutionsOf(executionName: string): string[] {
+    const cancelled: string[] = [];
+    for (const execution of this.executions.values()) {
+      if (execution.startedBy !== executionName || ['SUCCESS', 'ERROR', 'CANCELLING'].includes(execution.status)) continue;
+      this.cancelTaskExecution({ TaskExecutionArn: execution.arn });
+      cancelled.push(execution.arn);
+    }
+    return cancelled;
   }
 
   /** StartTaskExecution: validates, then runs the execution now or queues it behind the task's running one. */

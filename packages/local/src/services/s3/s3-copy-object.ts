@@ -7,6 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { LocalS3Store, VERSION_ID_PATTERN, VersionRecord } from './local-s3-store';
 import { checksumHeader } from './s3-checksums';
 import { s3Errors, xmlDocument, xmlElements } from './s3-errors';
+import { checkObjectKey } from './s3-object-key';
 
 /** A copy source may be 5 GiB at most (S3 API reference, CopyObject). */
 const MAX_COPY_SOURCE_BYTES = 5 * 1024 * 1024 * 1024;
@@ -84,6 +85,8 @@ function copySource(header: string): CopySource {
     throw s3Errors.invalidArgument('Invalid copy source object key', 'x-amz-copy-source', header);
   }
   const versionId = query !== undefined ? new URLSearchParams(query).get('versionId') ?? undefined : undefined;
+  // The source key follows the key rules of every other way in (a '..' segment never names an object).
+  checkObjectKey(decoded.slice(slash + 1));
   return { bucket: decoded.slice(0, slash), key: decoded.slice(slash + 1), versionId };
 }
 

@@ -188,9 +188,17 @@ export class ExecutionEngine {
         throw error;
       }
       const execution = { name: request.name, arn: request.arn };
-      const call = untilEnded(integration.call({ resource, stateName, parameters, execution }), ended.signal, stateName);
+      // What the history's TaskSubmitted and TaskSucceeded show: the service's own answers, before
+      // the state's ResultSelector, ResultPath and OutputPath (events of this runtime, not the library's).
+      const report = (type: 'TaskSubmitted' | 'TaskResult', output: unknown) => {
+        const event = { type, timestamp: Date.now(), state: { name: stateName }, output: JSON.parse(JSON.stringify(output ?? {})) };
+        request.onEvent?.(event as unknown as EngineEvent);
+      };
+      const onSubmitted = (output: unknown) => report('TaskSubmitted', output);
+      const call = untilEnded(integration.call({ resource, stateName, parameters, execution, onSubmitted }), ended.signal, stateName);
       const result = limit ? await timed(call, limit.seconds * 1000 * scale,
         `the Task state '${stateName}' ran longer than its ${limit.field} (${limit.seconds} s${scale === 1 ? '' : `, ${scaledSeconds(limit.seconds, scale)} at time scale ${scale}`})`) : await call;
+      report('TaskResult', result);
       // What a service answers travels as JSON.
       return result === undefined ? {} : JSON.parse(JSON.stringify(result));
     }]));

@@ -34,8 +34,9 @@ const json = (value: unknown): string => JSON.stringify(value ?? null);
 /**
  * The history of an execution, oldest first, made from the events aws-local-stepfunctions
  * reported: `ExecutionStarted`, `<Type>StateEntered`/`<Type>StateExited` (the state's type as
- * the definition has it), `TaskScheduled`/`TaskStarted`/`TaskSucceeded`/`TaskFailed` for a Task
- * (again after a retry), `MapIterationStarted`/`...Succeeded`/`...Failed`, and the execution's
+ * the definition has it), `TaskScheduled`/`TaskStarted`/`TaskSubmitted` (a `.sync` Batch job, with
+ * SubmitJob's answer)/`TaskSucceeded` (the service's answer, before the state's ResultSelector and
+ * ResultPath)/`TaskFailed` for a Task (again after a retry), `MapIterationStarted`/`...Succeeded`/`...Failed`, and the execution's
  * end (`ExecutionSucceeded`, `ExecutionFailed`, `ExecutionAborted`). Each `previousEventId` is the
  * event before it: the local engine does not report which event caused which.
  */
@@ -45,10 +46,19 @@ export function executionHistory(execution: StartedExecution, stateMachine: Loca
   const history: HistoryEvent[] = [];
   const add = (timestamp: number, type: string, details: Record<string, unknown> = {}) =>
     history.push({ timestamp: new Date(timestamp), type, id: history.length + 1, previousEventId: history.length, ...details });
+  // The runtime's own TaskSubmitted and TaskResult events, by state, in the order they came: the
+  // library's events may reach the list after them, so each is taken when its state's turn comes.
+  const answers = { TaskSubmitted: new Map<string, Array<Record<string, any>>>(), TaskResult: new Map<string, Array<Record<string, any>>>() };
+  for (const event of execution.events as Array<Record<string, any>>) {
+    const byState = answers[event.type as keyof typeof answers];
+    if (byState) byState.set(event.state.name, [...(byState.get(event.state.name) ?? []), event]);
+  }
   const task = (name: string, timestamp: number, parameters: unknown) => {
     const resource = taskResource(String(states.get(name)?.Resource ?? ''));
     add(timestamp, 'TaskScheduled', { taskScheduledEventDetails: { ...resource, region: stateMachine.arn.split(':')[3], parameters: json(parameters) } });
     add(timestamp, 'TaskStarted', { taskStartedEventDetails: resource });
+    const submitted = answers.TaskSubmitted.get(name)?.shift();
+    if (submitted) add(submitted.timestamp, 'TaskSubmitted', { taskSubmittedEventDetails: { ...resource, output: json(submitted.output), outputDetails: { truncated: false } } });
     return resource;
   };
   for (const event of execution.events as Array<Record<string, any>>) {
@@ -68,7 +78,11 @@ export function executionHistory(execution: StartedExecution, stateMachine: Loca
         break;
       case 'StateExited':
         if (type === 'Task') {
-          add(at, 'TaskSucceeded', { taskSucceededEventDetails: { ...taskResource(String(states.get(name!)?.Resource ?? '')), output: json(event.state.output) } });
+          // The service's answer as it came (before ResultSelector/ResultPath/OutputPath), as on AWS.
+          const answer = answers.TaskResult.get(name!)?.shift();
+          add(at, 'TaskSucceeded', {
+            taskSucceededEventDetails: { ...taskResource(String(states.get(name!)?.Resource ?? '')), output: json(answer ? answer.output : event.state.output), outputDetails: { truncated: false } },
+          });
         }
         add(at, `${type}StateExited`, { stateExitedEventDetails: { name, output: json(event.state.output), outputDetails: { truncated: false } } });
         break;

@@ -313,6 +313,36 @@ describe('Batch emulator: SubmitJob input rules', () => {
   test('an EvaluateOnExit exit code that is not digits with an optional trailing * is refused', async () => {
     await refused(processParameters({}, { RetryStrategy: { Attempts: 2, EvaluateOnExit: [{ Action: 'EXIT', OnExitCode: 'one' }] } }), /onExitCode/);
   });
+
+  test('given the Process state\'s tags, when the job runs, then DescribeJobs shows them as submitted and that they propagate', async () => {
+    stageInput();
+    const tags = { 'batch-pipeline:run': 'scan_1_csv-0123456789abcdef01234567', 'Cost Centre': 'Lab 4' };
+    const detail = await call(batch(), processParameters({}, { Tags: tags, PropagateTags: true }));
+    expect(detail).toMatchObject({ Status: 'SUCCEEDED', Tags: tags, PropagateTags: true });
+  });
+
+  test.each([
+    ['51 tags', Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`key-${i}`, 'v'])), /at most 50/],
+    ['a key of 129 characters', { ['k'.repeat(129)]: 'v' }, /1 to 128/],
+    ['an empty key', { '': 'v' }, /1 to 128/],
+    ['a value of 257 characters', { run: 'v'.repeat(257) }, /at most 256/],
+    ['a key with the reserved aws: prefix, in any case', { 'AWS:run': 'v' }, /reserved for AWS/],
+    ['a key with a character no service accepts', { 'run#1': 'v' }, /not valid/],
+    ['a value that is not a string', { run: 7 }, /a string/],
+    ['a list instead of a map', [{ Key: 'run', Value: 'v' }], /a map/],
+  ])('tags with %s are refused with a ClientException', async (_, tags, message) => {
+    await refused(processParameters({}, { Tags: tags }), message);
+  });
+
+  test('a propagateTags that is not a boolean is refused', async () => {
+    await refused(processParameters({}, { PropagateTags: 'yes' }), /propagateTags/);
+  });
+
+  test('a key of 128 and a value of 256 characters (counted as characters, not UTF-16 units) are accepted', async () => {
+    stageInput();
+    const tags = { ['é'.repeat(127) + '𝒜']: `${'v'.repeat(255)}𝒜` };
+    await expect(call(batch(), processParameters({}, { Tags: tags }))).resolves.toMatchObject({ Status: 'SUCCEEDED', Tags: tags });
+  });
 });
 
 describe('Batch emulator: where the job runs', () => {

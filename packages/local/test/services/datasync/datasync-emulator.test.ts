@@ -366,6 +366,23 @@ describe('DataSync emulator: cancel', () => {
     await until(datasync, second, ['TRANSFERRING']);
   });
 
+  test('given a run that started a transfer, when the run is stopped (cancelExecutionsOf), then its unfinished executions are cancelled and ended ones left alone', async () => {
+    await upload('incoming/a.csv', 'a');
+    staging();
+    const datasync = emulator();
+    const ended = await start(datasync, STAGE_IN, '/a.csv');
+    await until(datasync, ended, ['SUCCESS']);
+    const hanging = emulator({ faults: { outcome: 'NEVER' } });
+    const running = await start(hanging, STAGE_IN, '/a.csv');
+    await until(hanging, running, ['TRANSFERRING']);
+
+    expect(datasync.cancelExecutionsOf('run')).toEqual([]);
+    expect(hanging.cancelExecutionsOf('another run')).toEqual([]);
+    expect(hanging.cancelExecutionsOf('run')).toEqual([running]);
+
+    expect((await until(hanging, running, ['ERROR'])).Result).toMatchObject({ ErrorCode: 'OpCancelled' });
+  });
+
   test('a queued execution leaves the queue at once when cancelled', async () => {
     await upload('incoming/a.csv', 'a');
     staging();

@@ -73,7 +73,7 @@ describe('Task states', () => {
     }), [integration], { timeScale: 1, events: sink });
     const outcome = await engine.run(execution('run-1', { key: 'in/a.csv' }));
     expect(outcome).toMatchObject({ status: 'SUCCEEDED', output: { r: 'in/a.csv', when: '1970-01-01T00:00:00.000Z' } });
-    expect(integration.calls[0]).toEqual({ resource: INVOKE, stateName: 'Invoke', parameters: { FunctionName: 'fn', Payload: { key: 'in/a.csv' } }, execution: { name: 'run-1', arn: execution('run-1').arn } });
+    expect(integration.calls[0]).toEqual({ resource: INVOKE, stateName: 'Invoke', parameters: { FunctionName: 'fn', Payload: { key: 'in/a.csv' } }, execution: { name: 'run-1', arn: execution('run-1').arn }, onSubmitted: expect.any(Function) });
   });
 
   test('a service error keeps its name, for Retry and Catch', async () => {

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { LocalStateMachine } from '../../../src/model/pipeline-model';
-import { executionHistory } from '../../../src/services/stepfunctions/execution-history';
 import { ExecutionEngine, ExecutionOutcome, ExecutionRequest } from '../../../src/services/stepfunctions/execution-engine';
+import { executionHistory } from '../../../src/services/stepfunctions/execution-history';
 import { stepFunctionsApi } from '../../../src/services/stepfunctions/step-functions-api';
 import { StepFunctionsService } from '../../../src/services/stepfunctions/step-functions-service';
 

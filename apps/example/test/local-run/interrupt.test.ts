@@ -1,15 +1,19 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { main } from '../../src/cli';
-import { RunSummary } from '../../src/runtime/run-summary';
-import { temporaryDirectory } from '../assembly/tiny-assembly';
-import { running } from '../processes';
+import { RunSummary } from '@batch-pipeline/local';
+import { main } from '@batch-pipeline/local/lib/cli';
+import { EXAMPLE_APP_DIRECTORY, removeTemporaryDirectories, synthesizeExample, temporaryDirectory } from './local-run-support';
 
-/** The example app's assembly (a real pipeline: trigger, EFS staging, a Batch job as `node job/report.mjs`). */
-const EXAMPLE = path.resolve(__dirname, '..', '..', '..', '..', 'apps', 'example');
-const CLI = path.resolve(__dirname, '..', '..', 'lib', 'cli.js');
+// Ctrl-C as a user presses it: the `batch-pipeline run` command of packages/local as a process of its
+// own, on the example's assembly with a job that hangs and leaves a process behind.
+const CLI = require.resolve('@batch-pipeline/local/lib/cli.js');
 
+/** Whether a process runs; a zombie waiting for its parent to reap it does not. */
+function running(pid: number): boolean {
+  try { process.kill(pid, 0); } catch { return false; }
+  try { return !/\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf-8')); } catch { return true; }
+}
 /**
  * A job that hangs after starting `sleep 1000` (which holds its output pipes) and writing the
  * process ids to `pidsFile`; with `ignoreTerm`, it also ignores SIGTERM.
@@ -33,23 +37,24 @@ let state: string;
 let pidsFile: string;
 let sample: string;
 
+let assembly: string;
+
 beforeAll(() => {
-  if (!existsSync(path.join(EXAMPLE, 'cdk.out', 'manifest.json'))) throw new Error(`${EXAMPLE}/cdk.out is missing: synthesize the example app`);
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: compile this package`);
+  assembly = synthesizeExample();
 });
 
 beforeEach(() => {
-  root = temporaryDirectory('interrupt-');
+  root = temporaryDirectory('interrupt');
   app = path.join(root, 'app');
   mkdirSync(path.join(app, 'job'), { recursive: true });
-  cpSync(path.join(EXAMPLE, 'cdk.out'), path.join(app, 'cdk.out'), { recursive: true });
+  cpSync(assembly, path.join(app, 'cdk.out'), { recursive: true });
   state = path.join(root, 'state');
   pidsFile = path.join(root, 'pids.json');
   sample = path.join(root, 'scan.csv');
   writeFileSync(sample, 'a,b\n1,2\n');
 });
 
-afterEach(() => rmSync(root, { recursive: true, force: true }));
+afterAll(() => removeTemporaryDirectories());
 
 /** Starts `batch-pipeline run` in a child process of its own, as a user does in a terminal. */
 function startRun(...extra: string[]): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
@@ -118,7 +123,7 @@ describe('Ctrl-C during a run', () => {
     expect(existsSync(path.join(state, 'buckets', summary.input.bucket, summary.input.key))).toBe(true);
 
     // when the next `run` starts in the same state directory, it reports the interrupted run
-    cpSync(path.join(EXAMPLE, 'job', 'report.mjs'), path.join(app, 'job', 'report.mjs'));
+    cpSync(path.join(EXAMPLE_APP_DIRECTORY, 'job', 'report.mjs'), path.join(app, 'job', 'report.mjs'));
     const printed: string[] = [];
     const other = path.join(root, 'other.csv');
     writeFileSync(other, 'c\n3\n');
