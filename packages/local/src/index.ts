@@ -11,7 +11,7 @@ export { RuntimeEvent, RuntimeEvents } from './services/task-integration';
 export { serveRuntime, ServeOptions, ServedRuntime, DEFAULT_SERVE_PORT } from './serve/serve-runtime';
 export { StartedExecution } from './services/stepfunctions/step-functions-service';
 export { ExecutionOutcome } from './services/stepfunctions/execution-engine';
-export { DataSyncFaults } from './services/datasync/datasync-emulator';
+export { DataSyncFaults } from './services/datasync/datasync-execution';
 export { SnsTopics, PublishedNotification } from './services/sns/sns-emulator';
 export { RecordedDataPoint } from './services/cloudwatch/cloudwatch-emulator';
 export { LocalEndpoints, localSdkEnvironment } from './services/sdk-environment';
