@@ -40,7 +40,8 @@ async function run(options: CliOptions, print: (line: string) => void, emit?: (r
   try {
     const trigger = runtime.model.uploadTriggers[0];
     const skips = triggerSkips(runtime);
-    print(`pipeline ${runtime.model.stackName}/${runtime.model.stateMachine.logicalId}, state in ${path.relative(process.cwd(), runtime.state.root) || '.'}`);
+    print(`pipeline ${runtime.model.stackName}/${runtime.model.stateMachine.logicalId}, `
+      + `state in ${path.relative(process.cwd(), runtime.state.root) || '.'}`);
     const uploads: Upload[] = [];
     const summaries: RunSummary[] = [];
     const notStarted: RunReport['notStarted'][number][] = [];
@@ -87,7 +88,8 @@ async function run(options: CliOptions, print: (line: string) => void, emit?: (r
       if (runs.length === 0) {
         nothingStarted++;
         const skip = skips.find((candidate) => candidate.bucket === upload.bucket && candidate.key === upload.key);
-        const logs = path.relative(process.cwd(), path.join(runtime.state.logsDirectory, runtime.model.functions.get(trigger.functionArn)?.name ?? ''));
+        const logs = path.relative(process.cwd(), path.join(runtime.state.logsDirectory, runtime.model.functions.get(trigger.functionArn)?.name
+          ?? ''));
         const reason = skip ? describeSkipReason(skip.reason) : 'the trigger started none (it failed, or skipped it without saying why)';
         notStarted.push({ bucket: upload.bucket, key: upload.key, reason });
         print(`\nno run started for s3://${upload.bucket}/${upload.key}: ${reason} (the trigger's log: ${logs}/)`);
@@ -161,7 +163,10 @@ async function watch(options: CliOptions, print: (line: string) => void, emit?: 
   const interrupts = handleInterrupts(runtime, print);
   interruptedNotice(runtime.interruptedRuns(), runtime.state.root).forEach(print);
   if (options.rerunInterrupted) {
-    for (const upload of runtime.rerunInterrupted()) print(`running again s3://${upload.bucket}/${upload.key} (version ${upload.version.versionId}), interrupted earlier`);
+    for (const upload of runtime.rerunInterrupted()) {
+      print(`running again s3://${upload.bucket}/${upload.key} (version `
+      + `${upload.version.versionId}), interrupted earlier`);
+    }
   }
   watcher.start();
   // Ctrl-C: runs in progress end ABORTED with their summaries written (each is printed as it ends).

@@ -255,8 +255,10 @@ function locationsOf(scope: Construct, errors: ConstructErrors, props: PipelineS
     throw new Error(`${name}: no reports bucket; allowed: give 'stageOut' or 'reportsBucket'`);
   }
   // A location's subdirectory is '/incoming/' (or '/'); the key prefix is its key form.
-  const uploadPrefix = fromStageIn ? fromStageIn.subdirectory.slice(1) : checkKeyPrefix(errors, 'uploadPrefix', props.uploadPrefix ?? '', 'incoming/');
-  const reportsPrefix = fromStageOut ? fromStageOut.subdirectory.slice(1) : checkKeyPrefix(errors, 'reportsPrefix', props.reportsPrefix ?? 'reports/', 'reports/');
+  const uploadPrefix = fromStageIn ? fromStageIn.subdirectory.slice(1) : checkKeyPrefix(errors, 'uploadPrefix', props.uploadPrefix
+    ?? '', 'incoming/');
+  const reportsPrefix = fromStageOut ? fromStageOut.subdirectory.slice(1) : checkKeyPrefix(errors, 'reportsPrefix', props.reportsPrefix
+    ?? 'reports/', 'reports/');
   const agreements: Array<[string, boolean, string, string]> = [
     ['uploadBucket', props.uploadBucket !== undefined && fromStageIn !== undefined && !sameBucket(props.uploadBucket, fromStageIn.bucket),
       props.uploadBucket?.node.path ?? '', fromStageIn?.bucket.node.path ?? ''],

@@ -105,10 +105,12 @@ export function checkManifestConfig(value: unknown, taskArn: string): ManifestSo
   }
   const s3 = config.Source?.S3;
   if (s3 === undefined || s3 === null || typeof s3 !== 'object') {
-    throw invalidRequest('ManifestConfig.Source.S3 is missing: DataSync needs the manifest\'s bucket and an IAM role to read it (BucketAccessRoleArn)');
+    throw invalidRequest('ManifestConfig.Source.S3 is missing: DataSync needs the manifest\'s bucket and an IAM role to read it '
+      + '(BucketAccessRoleArn)');
   }
   const objectPath = s3.ManifestObjectPath;
-  if (typeof objectPath !== 'string' || objectPath.length === 0 || objectPath.length > MANIFEST_OBJECT_PATH_MAX_LENGTH || /[\u0000]/.test(objectPath)) {
+  if (typeof objectPath !== 'string' || objectPath.length === 0 || objectPath.length > MANIFEST_OBJECT_PATH_MAX_LENGTH
+    || /[\u0000]/.test(objectPath)) {
     throw violation('source.s3.manifestObjectPath',
       `Member must have length less than or equal to ${MANIFEST_OBJECT_PATH_MAX_LENGTH} and must not be null`, objectPath);
   }

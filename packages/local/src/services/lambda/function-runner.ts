@@ -54,7 +54,10 @@ export interface FunctionRunnerOptions {
    * @default - `function-host.js` beside this module, else the package's `lib/services/lambda/function-host.js`
    */
   readonly hostScript?: string;
-  /** Called when an asynchronous invocation is given up (retries exhausted or event too old), with the record Lambda sends to an on-failure destination. */
+  /**
+   * Called when an asynchronous invocation is given up (retries exhausted or event too old), with the record Lambda sends to an on-failure
+   * destination.
+   */
   readonly onAsyncFailure?: (record: AsyncFailureRecord, fn: LocalFunction) => void;
 }
 
@@ -334,7 +337,8 @@ export function resolveHostScript(): string {
   ];
   const found = candidates.find((candidate) => existsSync(candidate));
   if (!found) {
-    throw new LocalRuntimeError(`the function host is not compiled (looked for ${candidates.join(', ')})`, 'run `npx projen compile` in packages/local');
+    throw new LocalRuntimeError(`the function host is not compiled (looked for ${candidates.join(', ')})`, 'run `npx projen compile` in '
+      + 'packages/local');
   }
   return found;
 }

@@ -131,7 +131,8 @@ export class ExecutionEngine {
         const seconds = Number(parameters.seconds);
         if (!Number.isInteger(seconds) || seconds < 0) {
           // As Step Functions fails a Wait whose SecondsPath is not a non-negative integer.
-          const error = new Error(`The SecondsPath parameter of state '${stateName}' does not reference a valid non-negative integer: ${parameters.seconds}`);
+          const error = new Error(`The SecondsPath parameter of state '${stateName}' does not reference a valid non-negative integer: `
+            + `${parameters.seconds}`);
           error.name = 'States.Runtime';
           throw error;
         }
@@ -197,7 +198,8 @@ export class ExecutionEngine {
       const onSubmitted = (output: unknown) => report('TaskSubmitted', output);
       const call = untilEnded(integration.call({ resource, stateName, parameters, execution, onSubmitted }), ended.signal, stateName);
       const result = limit ? await timed(call, limit.seconds * 1000 * scale,
-        `the Task state '${stateName}' ran longer than its ${limit.field} (${limit.seconds} s${scale === 1 ? '' : `, ${scaledSeconds(limit.seconds, scale)} at time scale ${scale}`})`) : await call;
+        `the Task state '${stateName}' ran longer than its ${limit.field} (${limit.seconds} `
+          + `s${scale === 1 ? '' : `, ${scaledSeconds(limit.seconds, scale)} at time scale ${scale}`})`) : await call;
       report('TaskResult', result);
       // What a service answers travels as JSON.
       return result === undefined ? {} : JSON.parse(JSON.stringify(result));
