@@ -101,11 +101,14 @@ export class OperationsCli extends typescript.TypeScriptProject {
       steps: [{ exec: 'bash test/console/ensure-chromium.sh' }, { exec: 'ts-node --project benchmark/tsconfig.json benchmark/console-benchmark.ts' }],
     });
     // The end-to-end tests synthesize and serve the example app: Nx first synthesizes it (which
-    // compiles every construct package and bundles orchestration's functions). A task dependency
+    // compiles every construct package and bundles orchestration's functions), for `test` and for
+    // `build` (which runs the tests inside it: the root `npm test` runs `build`). A task dependency
     // only: the package graph stays example <- cli.
+    const synthesizedExample = { projects: [`${PROJECT.npmScope}/example`], target: 'synth' };
     this.package.addField('nx', {
       targets: {
-        test: { dependsOn: ['^compile', 'pre-compile', { projects: [`${PROJECT.npmScope}/example`], target: 'synth' }] },
+        build: { dependsOn: ['^build', synthesizedExample] },
+        test: { dependsOn: ['^compile', 'pre-compile', synthesizedExample] },
       },
     });
     this.gitignore.exclude('/.batch-pipeline/');

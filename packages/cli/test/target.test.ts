@@ -77,7 +77,7 @@ describe('finding the pipeline of a deployed stack', () => {
     expect(output.notes.join('\n')).toContain('--endpoint-url');
   });
 
-  test('given neither a stack nor an endpoint, when a command runs, then it says which to pass', async () => {
+  test('given neither a stack nor an endpoint outside an app folder, when a command runs, then it says the folder holds no app and which target to pass', async () => {
     const saved = process.env.AWS_ENDPOINT_URL;
     delete process.env.AWS_ENDPOINT_URL;
     const output = capture();
@@ -86,6 +86,7 @@ describe('finding the pipeline of a deployed stack', () => {
 
     process.env.AWS_ENDPOINT_URL = saved;
     expect(code).toBe(EXIT.userError);
+    expect(output.notes.join('\n')).toContain('there is no cloud assembly');
     expect(output.notes.join('\n')).toContain('pass --stack <name>');
   });
 });

@@ -182,10 +182,7 @@ describe('PipelineStateMachine defaults', () => {
       { Action: 'iam:PassRole', Condition: { StringEquals: { 'iam:PassedToService': 'datasync.amazonaws.com' } }, Effect: 'Allow', Resource: getAtt(/^StageOutSourceFileSystemAccessRole/, 'Arn') },
       { Action: 'iam:PassRole', Condition: { StringEquals: { 'iam:PassedToService': 'datasync.amazonaws.com' } }, Effect: 'Allow', Resource: getAtt(/^StageInManifestsReadRole/, 'Arn') },
       { Action: 'batch:SubmitJob', Effect: 'Allow', Resource: [getAtt(/^ProcessorJobQueue/, 'JobQueueArn'), ref(/^ProcessorJobDefinition/)] },
-      {
-        Action: 'batch:TagResource', Condition: { 'ForAllValues:StringEquals': { 'aws:TagKeys': ['batch-pipeline:run'] } },
-        Effect: 'Allow', Resource: accountArn('batch', 'job/*'),
-      },
+      { Action: 'batch:TagResource', Condition: { 'ForAllValues:StringEquals': { 'aws:TagKeys': ['batch-pipeline:run'] } }, Effect: 'Allow', Resource: accountArn('batch', 'job/*') },
       { Action: 'batch:DescribeJobs', Effect: 'Allow', Resource: '*' },
       { Action: 'batch:TerminateJob', Effect: 'Allow', Resource: accountArn('batch', 'job/*') },
       { Action: ['events:PutTargets', 'events:PutRule', 'events:DescribeRule'], Effect: 'Allow', Resource: accountArn('events', 'rule/StepFunctionsGetEventsForBatchJobsRule') },

@@ -17,7 +17,10 @@ export async function startInProcessRuntime(localArgs: readonly string[], note: 
   try {
     served = await serveRuntime({ ...runtimeOptions(parseCliOptions(['watch', ...localArgs])), host: '127.0.0.1', port: 0 });
   } catch (error) {
-    if (error instanceof LocalRuntimeError) throw new CliError(error.message, error.remedy);
+    // Without a target the app folder is the target: what is wrong with it, and the other targets.
+    if (error instanceof LocalRuntimeError) {
+      throw new CliError(error.message, `${error.remedy}; or pass --stack <name> for a deployed stack, or --endpoint-url <url> of \`batch-pipeline serve\``);
+    }
     throw error;
   }
   started.push(served);

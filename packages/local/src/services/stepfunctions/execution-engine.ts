@@ -2,7 +2,7 @@
 // CommonJS package loads.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { StateMachine } = require('aws-local-stepfunctions') as typeof import('aws-local-stepfunctions', { with: { 'resolution-mode': 'import' } });
-import { scaledSeconds, TaskLimit, taskLimit, timed, timedByEngine, timerOf } from './task-timeouts';
+import { scaledSeconds, TaskLimit, taskLimit, taskLimitMs, timed, timedByEngine, timerOf } from './task-timeouts';
 import { LocalStateMachine } from '../../model/pipeline-model';
 import { RuntimeEvents, TaskIntegration } from '../task-integration';
 
@@ -197,9 +197,9 @@ export class ExecutionEngine {
       };
       const onSubmitted = (output: unknown) => report('TaskSubmitted', output);
       const call = untilEnded(integration.call({ resource, stateName, parameters, execution, onSubmitted }), ended.signal, stateName);
-      const result = limit ? await timed(call, limit.seconds * 1000 * scale,
-        `the Task state '${stateName}' ran longer than its ${limit.field} (${limit.seconds} `
-          + `s${scale === 1 ? '' : `, ${scaledSeconds(limit.seconds, scale)} at time scale ${scale}`})`) : await call;
+      const limitMs = limit ? taskLimitMs(resource, limit.seconds, scale) : 0;
+      const atScale = !limit || limitMs === limit.seconds * 1000 ? '' : `, ${Number((limitMs / 1000).toFixed(3))} s at time scale ${scale}`;
+      const result = limit ? await timed(call, limitMs, `the Task state '${stateName}' ran longer than its ${limit.field} (${limit.seconds} s${atScale})`) : await call;
       report('TaskResult', result);
       // What a service answers travels as JSON.
       return result === undefined ? {} : JSON.parse(JSON.stringify(result));

@@ -77,6 +77,28 @@ export async function timed<T>(call: Promise<T>, ms: number, message: string): P
   }
 }
 
+/**
+ * The shortest real time a compressed Task limit gets when the Task's work is not emulated at the
+ * time scale: functions and service API calls run at the machine's real speed, so a 60 s Lambda
+ * step compressed to 0.6 s would fail whenever the machine is busy (a hundred uploads at once).
+ */
+export const MIN_REAL_SPEED_TASK_LIMIT_MS = 30_000;
+
+/** Batch jobs run the emulation's time: their Task limits compress fully. */
+const EMULATED_DURATION_RESOURCE = /^arn:[^:]+:states:::batch:submitJob(\.sync)?$/;
+
+/**
+ * A Task's limit in real milliseconds at the time scale: fully compressed for a Batch job, whose
+ * attempts and queue follow the time scale too; for work that runs at real speed (a function, an
+ * SDK call, a publish) never shorter than `MIN_REAL_SPEED_TASK_LIMIT_MS`, or the limit itself when
+ * that is shorter.
+ */
+export function taskLimitMs(resource: string, seconds: number, scale: number): number {
+  const compressed = seconds * 1000 * scale;
+  if (scale >= 1 || EMULATED_DURATION_RESOURCE.test(resource)) return compressed;
+  return Math.max(compressed, Math.min(seconds * 1000, MIN_REAL_SPEED_TASK_LIMIT_MS));
+}
+
 /** `seconds` at the time scale, for messages. */
 export function scaledSeconds(seconds: number, scale: number): string {
   return `${Number((seconds * scale).toFixed(3))} s`;

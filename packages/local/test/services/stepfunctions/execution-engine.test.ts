@@ -194,12 +194,15 @@ describe('waits, retries and transitions', () => {
 describe('timeouts at the time scale (--fast)', () => {
   /** A Lambda integration that never answers, as a hung job never ends. */
   const hung = () => lambda(() => new Promise(() => undefined));
+  /** A Batch job that never ends: its Task limit compresses fully (see task-timeouts.test.ts for a function's). */
+  const BATCH_JOB = 'arn:aws:states:::batch:submitJob.sync';
+  const hungJob = (): TaskIntegration => ({ handles: (resource) => resource === BATCH_JOB, call: () => new Promise(() => undefined) });
 
   test('given a Task with TimeoutSeconds 100 whose service never answers, at time scale 0.01 the execution fails States.Timeout after about 1 s', async () => {
     const engine = new ExecutionEngine(machine({
       StartAt: 'Process',
-      States: { Process: { Type: 'Task', Resource: INVOKE, TimeoutSeconds: 100, End: true } },
-    }), [hung()], { timeScale: 0.01, events: sink });
+      States: { Process: { Type: 'Task', Resource: BATCH_JOB, TimeoutSeconds: 100, End: true } },
+    }), [hungJob()], { timeScale: 0.01, events: sink });
     const started = Date.now();
     const outcome = await engine.run(execution('run-1'));
     const elapsed = Date.now() - started;
@@ -212,8 +215,8 @@ describe('timeouts at the time scale (--fast)', () => {
   test('given a Task whose HeartbeatSeconds is shorter than its TimeoutSeconds, the heartbeat (scaled) ends it, since nothing sends heartbeats', async () => {
     const engine = new ExecutionEngine(machine({
       StartAt: 'Process',
-      States: { Process: { Type: 'Task', Resource: INVOKE, TimeoutSeconds: 1000, HeartbeatSeconds: 50, End: true } },
-    }), [hung()], { timeScale: 0.01, events: sink });
+      States: { Process: { Type: 'Task', Resource: BATCH_JOB, TimeoutSeconds: 1000, HeartbeatSeconds: 50, End: true } },
+    }), [hungJob()], { timeScale: 0.01, events: sink });
     const outcome = await engine.run(execution('run-1'));
     expect(outcome).toMatchObject({ status: 'FAILED', error: 'States.Timeout' });
     expect(outcome.cause).toContain('HeartbeatSeconds (50 s, 0.5 s at time scale 0.01)');
@@ -223,10 +226,10 @@ describe('timeouts at the time scale (--fast)', () => {
     const engine = new ExecutionEngine(machine({
       StartAt: 'Process',
       States: {
-        Process: { Type: 'Task', Resource: INVOKE, TimeoutSeconds: 10, Catch: [{ ErrorEquals: ['States.Timeout'], ResultPath: '$.error', Next: 'Notify' }], End: true },
+        Process: { Type: 'Task', Resource: BATCH_JOB, TimeoutSeconds: 10, Catch: [{ ErrorEquals: ['States.Timeout'], ResultPath: '$.error', Next: 'Notify' }], End: true },
         Notify: { Type: 'Pass', End: true },
       },
-    }), [hung()], { timeScale: 0.01, events: sink });
+    }), [hungJob()], { timeScale: 0.01, events: sink });
     const outcome = await engine.run(execution('run-1'));
     expect(outcome.status).toBe('SUCCEEDED');
     expect((outcome.output as any).error.Error).toBe('States.Timeout');
