@@ -94,9 +94,9 @@ const orchestration = new ConstructPackage(root, {
   name: 'orchestration',
   description: 'The trigger function, state machine, failure notification and alarms that turn one upload into one report',
   keywords: ['stepfunctions', 'lambda', 'orchestration'],
-  dependsOn: [network, datasync, batch],
-  // Tests compose the real pipeline, storage included.
-  testDeps: [testSupport, storage, local],
+  // Storage owns the key prefix rule (KeyPrefix) the state machine and the trigger check.
+  dependsOn: [network, storage, datasync, batch],
+  testDeps: [testSupport, local],
   devDeps: [
     `esbuild@${VERSIONS.esbuild}`,
     // Bundled into the trigger function: the run id and input (the CLI's back-fill builds the same).

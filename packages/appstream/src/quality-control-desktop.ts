@@ -207,7 +207,8 @@ export interface QualityControlDesktopOptions {
    * (`com.amazonaws.<region>.s3`), the only destination the desktop may reach.
    * Find it with `aws ec2 describe-managed-prefix-lists --filters Name=prefix-list-name,Values=com.amazonaws.<region>.s3`.
    *
-   * @default - looked up by name when the app is synthesized (needs a stack with a concrete account and region, and AWS credentials on the first synth; the result is cached in cdk.context.json)
+   * @default - looked up by name when the app is synthesized (needs a stack with a concrete account and region, and AWS credentials on the first
+   * synth; the result is cached in cdk.context.json)
    */
   readonly s3PrefixListId?: string;
 }
@@ -296,7 +297,8 @@ export class QualityControlDesktop extends Construct implements IQualityControlD
 
     this.fleetType = props.fleetType ?? FleetType.ON_DEMAND;
     const instanceType = props.instanceType ?? 'stream.standard.medium';
-    checkPattern(this.errors, 'instanceType', instanceType, INSTANCE_TYPE, 'stream.<family>.<size>, such as stream.standard.medium or stream.graphics.g4dn.xlarge');
+    checkPattern(this.errors, 'instanceType', instanceType, INSTANCE_TYPE, 'stream.<family>.<size>, '
+      + 'such as stream.standard.medium or stream.graphics.g4dn.xlarge');
     const desiredCapacity = props.desiredCapacity ?? 1;
     if (!Token.isUnresolved(desiredCapacity) && (!Number.isInteger(desiredCapacity) || desiredCapacity < 1)) {
       throw this.errors.error(`${this.errors.prop('desiredCapacity')} ${desiredCapacity} is not valid; allowed: a whole number of at least 1`);
@@ -330,7 +332,8 @@ export class QualityControlDesktop extends Construct implements IQualityControlD
       allowAllOutbound: false,
     });
     this.connections = new ec2.Connections({ securityGroups: [this.securityGroup] });
-    this.securityGroup.addEgressRule(this.s3PrefixList(props.s3PrefixListId), ec2.Port.tcp(HTTPS_PORT), 'HTTPS to Amazon S3 (home folders and pipeline buckets)');
+    this.securityGroup.addEgressRule(this.s3PrefixList(props.s3PrefixListId), ec2.Port.tcp(HTTPS_PORT), 'HTTPS to Amazon S3 (home folders and '
+      + 'pipeline buckets)');
     if (props.fileSystemAccessPoint) {
       if (props.network) {
         props.network.allowFileSystemAccessFrom(this.securityGroup);
@@ -400,7 +403,8 @@ export class QualityControlDesktop extends Construct implements IQualityControlD
         + 'install the quality-control tools, create the image with Image Assistant and wait until it is Available under Images > Image registry, '
         + "then pass its name as 'imageName'");
     }
-    checkPattern(this.errors, 'imageName', imageName, APPSTREAM_NAME, `${APPSTREAM_NAME_ALLOWED}, the name of an image under Images > Image registry in the AppStream 2.0 console`);
+    checkPattern(this.errors, 'imageName', imageName, APPSTREAM_NAME, `${APPSTREAM_NAME_ALLOWED}, the name of an image under Images > Image `
+      + 'registry in the AppStream 2.0 console');
     return imageName;
   }
 
@@ -416,7 +420,9 @@ export class QualityControlDesktop extends Construct implements IQualityControlD
     // one in PUBLIC_SUBNETS mode has no NAT gateway and maybe no endpoint either.
     if (props.network?.egress === EgressMode.PUBLIC_SUBNETS && !props.network.s3Endpoint) {
       Annotations.of(this).addWarningV2('@batch-pipeline/appstream:noS3Route',
-        'In egress mode PUBLIC_SUBNETS the private subnets have no NAT gateway, and the pipeline network created no S3 gateway endpoint (it uses an existing VPC), so unless that VPC routes its private subnets to S3 the desktop cannot reach its home folders or the pipeline buckets; add an S3 gateway endpoint to the VPC or use another egress mode.');
+        'In egress mode PUBLIC_SUBNETS the private subnets have no NAT gateway, and the pipeline network created no S3 gateway endpoint (it uses '
+          + 'an existing VPC), so unless that VPC routes its private subnets to S3 the desktop cannot reach its home folders or the pipeline '
+          + 'buckets; add an S3 gateway endpoint to the VPC or use another egress mode.');
     }
     return vpc;
   }
@@ -429,7 +435,8 @@ export class QualityControlDesktop extends Construct implements IQualityControlD
     const publicIds = new Set(vpc.publicSubnets.map((subnet) => subnet.subnetId));
     const publicSelected = selected.subnets.filter((subnet) => publicIds.has(subnet.subnetId));
     if (publicSelected.length > 0) {
-      throw this.errors.error(`${this.errors.prop('subnets')} selects ${publicSelected.length} public subnet(s); allowed: private subnets only, the fleet has no internet access`);
+      throw this.errors.error(`${this.errors.prop('subnets')} selects ${publicSelected.length} public subnet(s); allowed: private subnets only, `
+        + 'the fleet has no internet access');
     }
     if (selected.subnetIds.length === 0) {
       throw this.errors.error(`${this.errors.prop('subnets')} selects no subnet of the VPC; allowed: a selection of one or more private subnets`);
@@ -445,7 +452,8 @@ export class QualityControlDesktop extends Construct implements IQualityControlD
     const stack = Stack.of(this);
     if (Token.isUnresolved(stack.region) || Token.isUnresolved(stack.account)) {
       throw this.errors.error('cannot look up the S3 prefix list in a stack without a concrete account and region; '
-        + "allowed: give the stack an 'env', or pass 's3PrefixListId' (aws ec2 describe-managed-prefix-lists --filters Name=prefix-list-name,Values=com.amazonaws.<region>.s3)");
+        + "allowed: give the stack an 'env', or pass 's3PrefixListId' (aws ec2 describe-managed-prefix-lists --filters "
+        + 'Name=prefix-list-name,Values=com.amazonaws.<region>.s3)');
     }
     return ec2.PrefixList.fromLookup(this, 'S3PrefixList', { prefixListName: `com.amazonaws.${stack.region}.s3` });
   }
@@ -454,7 +462,9 @@ export class QualityControlDesktop extends Construct implements IQualityControlD
   private acknowledgeObjectWildcards(props: QualityControlDesktopProps): void {
     for (const [bucket, kind] of this.readableBuckets(props)) {
       NagAcknowledgements.acknowledgeWildcardResource(this.policy, bucket.arnForObjects('*'),
-        `The desktop reads any object of the ${kind} bucket (s3:GetObject, s3:GetObjectVersion on <bucket ARN>/*): quality control opens any ${kind === 'reports' ? 'report' : 'upload'}, whose keys are not known at deploy time. The wildcard is limited to the objects of this one bucket.`);
+        `The desktop reads any object of the ${kind} bucket (s3:GetObject, s3:GetObjectVersion on <bucket ARN>/*): `
+          + `quality control opens any ${kind === 'reports' ? 'report' : 'upload'}, whose keys are not known at deploy time. The wildcard is `
+          + 'limited to the objects of this one bucket.');
     }
   }
 

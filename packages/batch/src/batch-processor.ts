@@ -372,10 +372,12 @@ export class BatchProcessor extends Construct implements IBatchProcessor {
     this.validateEnvironment(props.environment ?? {}, props.secrets ?? {});
     this.validateLocalCommand(props.localCommand);
     if (this.spot && this.architecture === JobArchitecture.ARM64) {
-      throw this.errors.error(`${this.errors.prop('spot')} true is not valid with 'architecture' ARM64: Fargate Spot runs X86_64 jobs only; allowed: 'spot' false for ARM64, or 'architecture' X86_64 for Fargate Spot`);
+      throw this.errors.error(`${this.errors.prop('spot')} true is not valid with 'architecture' ARM64: Fargate Spot runs X86_64 jobs only; `
+        + "allowed: 'spot' false for ARM64, or 'architecture' X86_64 for Fargate Spot");
     }
     if (!EFS_PLATFORM_VERSIONS.includes(platformVersion)) {
-      throw this.errors.error(`${this.errors.prop('platformVersion')} ${platformVersion} is not valid: EFS volumes need Fargate platform version 1.4.0 or later; allowed: LATEST, 1.4.0`);
+      throw this.errors.error(`${this.errors.prop('platformVersion')} ${platformVersion} is not valid: EFS volumes need Fargate platform version `
+        + '1.4.0 or later; allowed: LATEST, 1.4.0');
     }
     if (props.network) {
       this.validateImageIsReachable(props.network);
@@ -428,7 +430,8 @@ export class BatchProcessor extends Construct implements IBatchProcessor {
     if (!props.logEncryptionKey) {
       Validations.of(logGroup).acknowledge({
         id: 'NIST.800.53.R5-CloudWatchLogGroupEncrypted',
-        reason: 'Job logs are encrypted at rest with the CloudWatch Logs service key by default; set logEncryptionKey to use a customer managed KMS key.',
+        reason: 'Job logs are encrypted at rest with the CloudWatch Logs service key by default; '
+          + 'set logEncryptionKey to use a customer managed KMS key.',
       });
     }
 
@@ -525,12 +528,14 @@ export class BatchProcessor extends Construct implements IBatchProcessor {
   private acknowledgeFindings(executionRole: iam.Role): void {
     Validations.of(executionRole).acknowledge({
       id: 'NIST.800.53.R5-IAMNoInlinePolicy',
-      reason: 'The execution role gets its grants (image pull, log writing, secret reading) from the Batch and ECS constructs as one inline policy scoped to this job\'s repository, log group and secrets; a managed policy would grant the same.',
+      reason: 'The execution role gets its grants (image pull, log writing, secret reading) from the Batch and ECS constructs as one inline '
+        + 'policy scoped to this job\'s repository, log group and secrets; a managed policy would grant the same.',
     });
     if (this.image.registryKind === RegistryKind.ECR_PRIVATE) {
       Validations.of(executionRole).acknowledge({
         id: 'AwsSolutions-IAM5[Resource::*]',
-        reason: 'ecr:GetAuthorizationToken does not support resource-level permissions and must be granted on *; the image pull actions are scoped to the one repository.',
+        reason: 'ecr:GetAuthorizationToken does not support resource-level permissions and must be granted on *; '
+          + 'the image pull actions are scoped to the one repository.',
       });
     }
   }
@@ -539,11 +544,13 @@ export class BatchProcessor extends Construct implements IBatchProcessor {
   private placementOf(props: BatchProcessorProps): JobPlacement {
     const vpcOnly = (['vpcSubnets', 'securityGroups', 'assignPublicIp'] as const).filter((name) => props[name] !== undefined);
     if (props.network && props.vpc) {
-      throw this.errors.error("both 'network' and 'vpc' are given; allowed: exactly one of them (a PipelineNetwork as 'network', or an existing 'vpc' with optional 'vpcSubnets', 'securityGroups' and 'assignPublicIp')");
+      throw this.errors.error("both 'network' and 'vpc' are given; allowed: exactly one of them (a PipelineNetwork as 'network', "
+        + "or an existing 'vpc' with optional 'vpcSubnets', 'securityGroups' and 'assignPublicIp')");
     }
     if (props.network) {
       if (vpcOnly.length > 0) {
-        throw this.errors.error(`${vpcOnly.map((name) => `'${name}'`).join(', ')} only apply with 'vpc', but 'network' was given; allowed: remove them (the network's job subnets, job security group and public IP setting are used), or give 'vpc' instead of 'network'`);
+        throw this.errors.error(`${vpcOnly.map((name) => `'${name}'`).join(', ')} only apply with 'vpc', but 'network' was given; allowed: `
+          + "remove them (the network's job subnets, job security group and public IP setting are used), or give 'vpc' instead of 'network'");
       }
       return {
         vpc: props.network.vpc,
@@ -560,7 +567,8 @@ export class BatchProcessor extends Construct implements IBatchProcessor {
         assignPublicIp: props.assignPublicIp ?? false,
       };
     }
-    throw this.errors.error("neither 'network' nor 'vpc' is given; allowed: exactly one of them (a PipelineNetwork as 'network', or an existing 'vpc' with optional 'vpcSubnets', 'securityGroups' and 'assignPublicIp')");
+    throw this.errors.error("neither 'network' nor 'vpc' is given; allowed: exactly one of them (a PipelineNetwork as 'network', "
+      + "or an existing 'vpc' with optional 'vpcSubnets', 'securityGroups' and 'assignPublicIp')");
   }
 
   private createJobSecurityGroup(vpc: ec2.IVpc): ec2.ISecurityGroup {
@@ -581,7 +589,8 @@ export class BatchProcessor extends Construct implements IBatchProcessor {
     }
     if (props.reservedAddresses !== undefined) {
       if (!Token.isUnresolved(props.reservedAddresses) && (!Number.isInteger(props.reservedAddresses) || props.reservedAddresses < 0)) {
-        throw this.errors.error(`${this.errors.prop('reservedAddresses')} ${props.reservedAddresses} is not valid; allowed: a whole number of at least 0`);
+        throw this.errors.error(`${this.errors.prop('reservedAddresses')} ${props.reservedAddresses} is not valid; allowed: `
+          + 'a whole number of at least 0');
       }
       return Token.isUnresolved(props.reservedAddresses) ? undefined : { ...capacity, reserved: props.reservedAddresses };
     }
@@ -612,10 +621,12 @@ export class BatchProcessor extends Construct implements IBatchProcessor {
     }
     const fitting = Math.floor(Math.max(free, 0) * vcpu);
     const held = capacity.reserved > 0
-      ? `${capacity.addresses} addresses, ${capacity.reserved} of them taken by other network interfaces ('reservedAddresses': EFS mount targets, DataSync, Lambda, interface endpoints), so ${Math.max(free, 0)} are free`
+      ? `${capacity.addresses} addresses, ${capacity.reserved} of them taken by other network interfaces ('reservedAddresses': `
+      + `EFS mount targets, DataSync, Lambda, interface endpoints), so ${Math.max(free, 0)} are free`
       : `${capacity.addresses} addresses`;
     const allowed = fitting >= vcpu ? `at most ${fitting} maxvCpus here, or larger job subnets` : 'larger job subnets';
-    throw this.errors.error(`${this.errors.prop('maxvCpus')} ${maxvCpus}${defaulted ? ' (the default)' : ''} allows ${tasks} concurrent tasks of ${vcpu} vCPU, but the job subnets (${capacity.description}) hold ${held}; allowed: ${allowed}`);
+    throw this.errors.error(`${this.errors.prop('maxvCpus')} ${maxvCpus}${defaulted ? ' (the default)' : ''} allows ${tasks} concurrent tasks of `
+      + `${vcpu} vCPU, but the job subnets (${capacity.description}) hold ${held}; allowed: ${allowed}`);
   }
 
   private validateSize(vcpu: number, memoryMiB: number, ephemeralStorageGiB: number | undefined): void {
@@ -630,7 +641,8 @@ export class BatchProcessor extends Construct implements IBatchProcessor {
     }
     if (ephemeralStorageGiB !== undefined && !Token.isUnresolved(ephemeralStorageGiB)
       && (!Number.isInteger(ephemeralStorageGiB) || ephemeralStorageGiB < MIN_EPHEMERAL_GIB || ephemeralStorageGiB > MAX_EPHEMERAL_GIB)) {
-      throw this.errors.error(`${this.errors.prop('ephemeralStorageGiB')} ${ephemeralStorageGiB} is not valid; allowed: a whole number from ${MIN_EPHEMERAL_GIB} to ${MAX_EPHEMERAL_GIB}`);
+      throw this.errors.error(`${this.errors.prop('ephemeralStorageGiB')} ${ephemeralStorageGiB} is not valid; allowed: `
+        + `a whole number from ${MIN_EPHEMERAL_GIB} to ${MAX_EPHEMERAL_GIB}`);
     }
   }
 
@@ -642,7 +654,8 @@ export class BatchProcessor extends Construct implements IBatchProcessor {
       throw this.errors.error(`${this.errors.prop('maxvCpus')} ${maxvCpus} is not valid; allowed: a whole number of at least 1`);
     }
     if (!Token.isUnresolved(vcpu) && maxvCpus < vcpu) {
-      throw this.errors.error(`${this.errors.prop('maxvCpus')} ${maxvCpus} is less than 'vcpu' ${vcpu}, so no job could start; allowed: ${Math.ceil(vcpu)} or more`);
+      throw this.errors.error(`${this.errors.prop('maxvCpus')} ${maxvCpus} is less than 'vcpu' ${vcpu}, so no job could start; allowed: `
+        + `${Math.ceil(vcpu)} or more`);
     }
   }
 
@@ -651,7 +664,8 @@ export class BatchProcessor extends Construct implements IBatchProcessor {
       throw this.errors.error(`${this.errors.prop('retryAttempts')} ${retryAttempts} is not valid; allowed: a whole number from 1 to 10`);
     }
     if (retryExitCodes.length > MAX_RETRY_EXIT_CODES) {
-      throw this.errors.error(`${this.errors.prop('retryExitCodes')} has ${retryExitCodes.length} codes; allowed: at most ${MAX_RETRY_EXIT_CODES} (Batch evaluates 5 exit conditions, one is taken by "exit on any other code")`);
+      throw this.errors.error(`${this.errors.prop('retryExitCodes')} has ${retryExitCodes.length} codes; allowed: `
+        + `at most ${MAX_RETRY_EXIT_CODES} (Batch evaluates 5 exit conditions, one is taken by "exit on any other code")`);
     }
     for (const code of retryExitCodes) {
       if (!Token.isUnresolved(code) && (!Number.isInteger(code) || code < 1 || code > 255)) {
@@ -662,7 +676,8 @@ export class BatchProcessor extends Construct implements IBatchProcessor {
 
   private validateTimeout(timeout: Duration): void {
     if (!timeout.isUnresolved() && timeout.toSeconds({ integral: false }) < MIN_TIMEOUT_SECONDS) {
-      throw this.errors.error(`${this.errors.prop('timeout')} ${timeout.toHumanString()} is not valid; allowed: ${MIN_TIMEOUT_SECONDS} seconds or more`);
+      throw this.errors.error(`${this.errors.prop('timeout')} ${timeout.toHumanString()} is not valid; allowed: `
+        + `${MIN_TIMEOUT_SECONDS} seconds or more`);
     }
   }
 
@@ -672,13 +687,15 @@ export class BatchProcessor extends Construct implements IBatchProcessor {
     }
     const seconds = runnableTimeout.toSeconds({ integral: false });
     if (!Number.isInteger(seconds) || seconds < MIN_RUNNABLE_TIMEOUT_SECONDS || seconds > MAX_RUNNABLE_TIMEOUT_SECONDS) {
-      throw this.errors.error(`${this.errors.prop('runnableTimeout')} ${runnableTimeout.toHumanString()} is not valid; allowed: whole seconds from 10 minutes to 24 hours (Batch job-state time limits)`);
+      throw this.errors.error(`${this.errors.prop('runnableTimeout')} ${runnableTimeout.toHumanString()} is not valid; allowed: `
+        + 'whole seconds from 10 minutes to 24 hours (Batch job-state time limits)');
     }
   }
 
   private validateMountPath(mountPath: string): void {
     if (!Token.isUnresolved(mountPath) && !/^(\/[A-Za-z0-9._-]+)+$/.test(mountPath)) {
-      throw this.errors.error(`${this.errors.prop('mountPath')} ${mountPath} is not valid; allowed: an absolute path other than / of letters, digits, '.', '_' and '-', without a trailing slash, such as ${RunContract.DEFAULT_MOUNT_PATH}`);
+      throw this.errors.error(`${this.errors.prop('mountPath')} ${mountPath} is not valid; allowed: an absolute path other than / of letters, `
+        + `digits, '.', '_' and '-', without a trailing slash, such as ${RunContract.DEFAULT_MOUNT_PATH}`);
     }
   }
 
@@ -686,10 +703,12 @@ export class BatchProcessor extends Construct implements IBatchProcessor {
     for (const [prop, names] of [['environment', Object.keys(environment)], ['secrets', Object.keys(secrets)]] as const) {
       for (const name of names) {
         if (RunContract.ENVIRONMENT_VARIABLES.includes(name)) {
-          throw this.errors.error(`${this.errors.prop(prop)} ${name} is not allowed: the orchestration sets it for each run (run contract); allowed: any other name`);
+          throw this.errors.error(`${this.errors.prop(prop)} ${name} is not allowed: the orchestration sets it for each run (run contract); `
+            + 'allowed: any other name');
         }
         if (name.startsWith('AWS_BATCH')) {
-          throw this.errors.error(`${this.errors.prop(prop)} ${name} is not allowed: AWS Batch reserves names starting with AWS_BATCH; allowed: any other name`);
+          throw this.errors.error(`${this.errors.prop(prop)} ${name} is not allowed: AWS Batch reserves names starting with AWS_BATCH; allowed: `
+            + 'any other name');
         }
       }
     }
@@ -706,13 +725,17 @@ export class BatchProcessor extends Construct implements IBatchProcessor {
     }
     if (this.image.registryKind === RegistryKind.ECR_PRIVATE && network.canPullFrom(this.image.registryKind)) {
       const ownRegion = Stack.of(this).region;
-      throw this.errors.error(`${this.errors.prop('image')} ${this.image.description} is in private ECR of ${region}, which jobs cannot reach with egress ${network.egress}:`
+      throw this.errors.error(`${this.errors.prop('image')} ${this.image.description} is in private ECR of ${region}, `
+        + `which jobs cannot reach with egress ${network.egress}:`
         + ` its ECR and S3 endpoints serve only this stack's region ${ownRegion}; allowed: an image in a private ECR repository of ${ownRegion}`
-        + ' (ECR cross-region replication, an ECR pull-through cache, JobImage.fromAsset), or an egress mode with internet access (NAT_GATEWAY, PUBLIC_SUBNETS)');
+        + ' (ECR cross-region replication, an ECR pull-through cache, JobImage.fromAsset), or an egress mode with internet access (NAT_GATEWAY, '
+        + 'PUBLIC_SUBNETS)');
     }
-    throw this.errors.error(`${this.errors.prop('image')} ${this.image.description} comes from ${this.image.registryKind}, which jobs cannot reach with egress ${network.egress}`
+    throw this.errors.error(`${this.errors.prop('image')} ${this.image.description} comes from ${this.image.registryKind}, `
+      + `which jobs cannot reach with egress ${network.egress}`
       + ` (reachable: ${network.reachableRegistries.join(', ')}); allowed: an image in a private ECR repository of this region`
-      + ' (JobImage.fromEcrRepository, JobImage.fromAsset, or an ECR pull-through cache), or an egress mode with internet access (NAT_GATEWAY, PUBLIC_SUBNETS)');
+      + ' (JobImage.fromEcrRepository, JobImage.fromAsset, or an ECR pull-through cache), or an egress mode with internet access (NAT_GATEWAY, '
+      + 'PUBLIC_SUBNETS)');
   }
 
   /**
@@ -721,9 +744,11 @@ export class BatchProcessor extends Construct implements IBatchProcessor {
    */
   private validateLocalCommand(localCommand: unknown): void {
     if (localCommand === undefined) return;
-    const allowed = "allowed: an argument list such as ['node', 'job/report.mjs'] (the program, then each argument as its own string), or leave it out";
+    const allowed = "allowed: an argument list such as ['node', 'job/report.mjs'] (the program, then each argument as its own string), "
+      + 'or leave it out';
     if (!Array.isArray(localCommand)) {
-      const shown = typeof localCommand === 'string' ? `'${localCommand}' (a string)` : `${JSON.stringify(localCommand) ?? String(localCommand)} (${localCommand === null ? 'null' : typeof localCommand})`;
+      const shown = typeof localCommand === 'string' ? `'${localCommand}' (a string)` : `${JSON.stringify(localCommand) ?? String(localCommand)} `
+        + `(${localCommand === null ? 'null' : typeof localCommand})`;
       throw this.errors.error(`${this.errors.prop('localCommand')} ${shown} is not an argument list; ${allowed}`);
     }
     if (localCommand.length === 0) {
@@ -731,7 +756,8 @@ export class BatchProcessor extends Construct implements IBatchProcessor {
     }
     const bad = localCommand.findIndex((argument) => typeof argument !== 'string' || argument === '');
     if (bad >= 0) {
-      throw this.errors.error(`${this.errors.prop('localCommand')} element ${bad} (${JSON.stringify(localCommand[bad]) ?? String(localCommand[bad])}) is not valid: each element must be a non-empty string; ${allowed}`);
+      throw this.errors.error(`${this.errors.prop('localCommand')} element ${bad} `
+        + `(${JSON.stringify(localCommand[bad]) ?? String(localCommand[bad])}) is not valid: each element must be a non-empty string; ${allowed}`);
     }
   }
 
@@ -757,7 +783,8 @@ function maxJobDurationOf(attempts: number, timeout: Duration): Duration {
       const count = context.resolve(attempts);
       const seconds = context.resolve(timeout.toSeconds());
       if (typeof count !== 'number' || typeof seconds !== 'number') {
-        throw new Error("BatchProcessor: 'maxJobDuration' is not known until deploy time ('retryAttempts' or 'timeout' is a CloudFormation value); compare it only when both are known at synth time");
+        throw new Error("BatchProcessor: 'maxJobDuration' is not known until deploy time ('retryAttempts' or 'timeout' is a CloudFormation "
+          + 'value); compare it only when both are known at synth time');
       }
       return count * seconds;
     },

@@ -30,7 +30,8 @@ export async function main(argv: readonly string[], output: CliOutput = {
   const command = COMMANDS.find((candidate) => candidate.name === name);
   try {
     if (!command) {
-      throw new CliError(`unknown command '${name}'`, `use one of: ${COMMANDS.map((candidate) => candidate.name).join(', ')} (see batch-pipeline --help)`);
+      throw new CliError(`unknown command '${name}'`, `use one of: ${COMMANDS.map((candidate) => candidate.name).join(', ')} (see `
+        + 'batch-pipeline --help)');
     }
     return await command.run(args, output).finally(() => stopInProcessRuntimes(output.note));
   } catch (error) {

@@ -103,7 +103,8 @@ export function parseTime(name: string, value: string | undefined, now = Date.no
   }
   const time = Date.parse(value);
   if (Number.isNaN(time) || !/^\d{4}-\d{2}-\d{2}/.test(value)) {
-    throw new CliError(`--${name} ${value} is not a time`, 'use an ISO date or time (2026-12-01, 2026-12-01T08:00:00Z) or a duration back from now (30m, 12h, 7d)');
+    throw new CliError(`--${name} ${value} is not a time`, 'use an ISO date or time (2026-12-01, 2026-12-01T08:00:00Z) or a duration back from '
+      + 'now (30m, 12h, 7d)');
   }
   return new Date(time);
 }
@@ -120,7 +121,8 @@ export function parseRunCommandLine<O extends OptionSpec>(command: string, args:
   }
   const [runId, ...extra] = parsed.positionals;
   if (runId === undefined || extra.length > 0) {
-    throw new CliError(`${command} takes one run`, `for example \`batch-pipeline ${command} <run> --stack <name>\` (\`batch-pipeline runs\` lists them)`);
+    throw new CliError(`${command} takes one run`, `for example \`batch-pipeline ${command} <run> --stack <name>\` (\`batch-pipeline runs\` `
+      + 'lists them)');
   }
   return { ...parsed, runId };
 }

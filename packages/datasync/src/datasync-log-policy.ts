@@ -60,7 +60,8 @@ export class DataSyncLogPolicy extends Construct {
       return existing;
     }
     if (existing) {
-      throw new Error(`DataSyncLogPolicy.of: ${stack.node.path} already has a child '${SINGLETON_ID}' that is not a DataSyncLogPolicy; allowed: no other construct with that id at the stack's root`);
+      throw new Error(`DataSyncLogPolicy.of: ${stack.node.path} already has a child '${SINGLETON_ID}' that is not a DataSyncLogPolicy; allowed: `
+        + "no other construct with that id at the stack's root");
     }
     return new DataSyncLogPolicy(stack, SINGLETON_ID);
   }
@@ -123,7 +124,9 @@ export class DataSyncLogPolicy extends Construct {
     }
     const length = this.worstCaseDocumentLength();
     if (length > DataSyncLogPolicy.MAX_DOCUMENT_LENGTH) {
-      return [`${who}: the policy document for ${this.logGroupArns.length} log groups can be up to ${length} characters long; allowed: at most ${DataSyncLogPolicy.MAX_DOCUMENT_LENGTH} characters (AWS::Logs::ResourcePolicy PolicyDocument). Give several tasks the same 'logGroup'`];
+      return [`${who}: the policy document for ${this.logGroupArns.length} log groups can be up to ${length} characters long; allowed: `
+        + `at most ${DataSyncLogPolicy.MAX_DOCUMENT_LENGTH} characters (AWS::Logs::ResourcePolicy PolicyDocument). Give several tasks the `
+        + "same 'logGroup'"];
     }
     return [];
   }

@@ -132,7 +132,8 @@ export class S3Location extends Construct implements IS3Location {
       `DataSync ${readWrite ? 'read-write' : 'read-only'} access to one S3 location`, statements);
     this.bucketAccessRole = role;
     NagAcknowledgements.acknowledgeWildcardResource(policy, objects,
-      'DataSync reads (and, for a destination, writes) any object under the location prefix; object keys are not known at deploy time. The wildcard covers only this bucket and prefix.');
+      'DataSync reads (and, for a destination, writes) any object under the location prefix; object keys are not known at deploy time. The '
+        + 'wildcard covers only this bucket and prefix.');
 
     const location = new datasync.CfnLocationS3(this, 'Resource', {
       s3BucketArn: this.bucket.bucketArn,

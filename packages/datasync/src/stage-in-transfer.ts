@@ -136,7 +136,8 @@ export class StageInTransfer extends Construct implements ITransferTask {
     // A path that is not valid at all is reported by the EFS location, with the rules it breaks.
     const segments = Token.isUnresolved(given) ? undefined : subdirectorySegments(given);
     if (segments !== undefined && segments[0] === RUNS_DIRECTORY) {
-      throw errors.error(`${errors.prop('destinationDirectory')} '${given}' is not valid; allowed: a directory outside '/runs', where run directories live, such as '${DEFAULT_DESTINATION_DIRECTORY}'`);
+      throw errors.error(`${errors.prop('destinationDirectory')} '${given}' is not valid; allowed: a directory outside '/runs', `
+        + `where run directories live, such as '${DEFAULT_DESTINATION_DIRECTORY}'`);
     }
     // Errors of the parts name this construct and the prop the user set.
     errors.tellPart(this, 'Source', '', { bucket: 'sourceBucket', subdirectory: 'sourcePrefix' });
@@ -219,7 +220,8 @@ export class StageInTransfer extends Construct implements ITransferTask {
     }
     const relativePrefix = prefix.slice(1);
     if (!Token.isUnresolved(key) && !key.startsWith(relativePrefix)) {
-      throw new Error(`StageInTransfer '${this.node.id}': 'key' '${key}' is not under 'sourcePrefix' '${relativePrefix}'; allowed: the full key of an upload, starting with '${relativePrefix}', or a JSONPath reference to the key relative to it`);
+      throw new Error(`StageInTransfer '${this.node.id}': 'key' '${key}' is not under 'sourcePrefix' '${relativePrefix}'; allowed: `
+        + `the full key of an upload, starting with '${relativePrefix}', or a JSONPath reference to the key relative to it`);
     }
     return TransferFilter.includeObject(key, { locationSubdirectory: prefix });
   }

@@ -76,7 +76,9 @@ export class TransferFilter {
     }
     if (JsonPath.isEncodedJsonPath(key)) {
       if (prefix !== '') {
-        throw new Error(`${where}: 'key' is a JSONPath reference and 'locationSubdirectory' '${subdirectory}' was given, but a reference cannot be made relative to '${prefix}' at synth time; allowed: a reference to the key already relative to '${prefix}', with no 'locationSubdirectory'`);
+        throw new Error(`${where}: 'key' is a JSONPath reference and 'locationSubdirectory' '${subdirectory}' was given, `
+          + `but a reference cannot be made relative to '${prefix}' at synth time; allowed: a reference to the key already relative to `
+          + `'${prefix}', with no 'locationSubdirectory'`);
       }
       return JsonPath.format('/{}', key);
     }
@@ -93,7 +95,8 @@ export class TransferFilter {
       throw new Error(`${where}: 'key' '${key}' starts with '/'; allowed: an S3 key as S3 has it, such as 'uploads/data.csv'`);
     }
     if (key.includes('*')) {
-      throw new Error(`${where}: 'key' '${key}' contains '*', which DataSync reads as a wildcard matching other objects too; allowed: a key without '*'`);
+      throw new Error(`${where}: 'key' '${key}' contains '*', which DataSync reads as a wildcard matching other objects too; allowed: `
+        + "a key without '*'");
     }
     if (!key.startsWith(prefix)) {
       throw new Error(`${where}: 'key' '${key}' is not under the location subdirectory '${prefix}'; allowed: a key starting with '${prefix}'`);
@@ -170,7 +173,8 @@ export class TransferFilter {
       return;
     }
     if (value.length > TransferFilter.MAX_VALUE_LENGTH) {
-      throw new Error(`${where}: the filter value is ${value.length} characters long; allowed: at most ${TransferFilter.MAX_VALUE_LENGTH} characters in all patterns together`);
+      throw new Error(`${where}: the filter value is ${value.length} characters long; allowed: at most ${TransferFilter.MAX_VALUE_LENGTH} `
+        + 'characters in all patterns together');
     }
     for (const pattern of value.split(TransferFilter.SEPARATOR)) {
       TransferFilter.checkPattern(where, 'pattern', pattern, pattern);
@@ -221,7 +225,8 @@ export class TransferFilter {
       throw new Error(`${where}: ${name} ${shown} has '*' before its end; allowed: '*' only as the last character of a pattern`);
     }
     if (pattern.length > TransferFilter.MAX_VALUE_LENGTH) {
-      throw new Error(`${where}: ${name} ${shown.slice(0, 40)}... is ${pattern.length} characters long; allowed: at most ${TransferFilter.MAX_VALUE_LENGTH} characters`);
+      throw new Error(`${where}: ${name} ${shown.slice(0, 40)}... is ${pattern.length} characters long; allowed: `
+        + `at most ${TransferFilter.MAX_VALUE_LENGTH} characters`);
     }
   }
 

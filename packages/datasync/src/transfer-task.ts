@@ -113,7 +113,8 @@ export class TransferTask extends Construct implements ITransferTask {
     this.source = props.source;
     this.destination = props.destination;
     if (props.destination.access !== LocationAccess.READ_WRITE) {
-      throw errors.error(`${errors.prop('destination')} ${props.destination.node.path} has access ${props.destination.access}; allowed: a location with access READ_WRITE`);
+      throw errors.error(`${errors.prop('destination')} ${props.destination.node.path} has access ${props.destination.access}; allowed: `
+        + 'a location with access READ_WRITE');
     }
     this.poolSize = validatePoolSize(errors, props.poolSize);
     validateTaskName(errors, props.taskName, this.poolSize);
@@ -121,16 +122,19 @@ export class TransferTask extends Construct implements ITransferTask {
     // DataSync's Options.BytesPerSecond: an integer of at least -1, where -1 is no limit (0 would stop the transfer).
     const limitValid = bytesPerSecond === -1 || (Number.isInteger(bytesPerSecond) && bytesPerSecond >= 1);
     if (!Token.isUnresolved(bytesPerSecond) && !limitValid) {
-      throw errors.error(`${errors.prop('bytesPerSecond')} ${bytesPerSecond} is not valid; allowed: -1 (no limit) or a whole number of bytes per second of at least 1`);
+      throw errors.error(`${errors.prop('bytesPerSecond')} ${bytesPerSecond} is not valid; allowed: -1 (no limit) or a whole number of bytes per `
+        + 'second of at least 1');
     }
     if (props.logGroup && (props.logRetention !== undefined || props.logEncryptionKey || props.logRemovalPolicy !== undefined)) {
-      throw errors.error(`${errors.prop('logRetention')}, 'logEncryptionKey' and 'logRemovalPolicy' only apply to a new log group, but 'logGroup' was given; set them on that log group`);
+      throw errors.error(`${errors.prop('logRetention')}, 'logEncryptionKey' and 'logRemovalPolicy' only apply to a new log group, `
+        + "but 'logGroup' was given; set them on that log group");
     }
     const logLevel = props.logLevel ?? TaskLogLevel.BASIC;
     if (logLevel === TaskLogLevel.OFF) {
       const logOnly = (['logGroup', 'logRetention', 'logEncryptionKey', 'logRemovalPolicy'] as const).filter((name) => props[name] !== undefined);
       if (logOnly.length > 0) {
-        throw errors.error(`${logOnly.map((name) => `'${name}'`).join(', ')} only apply when the task logs, but 'logLevel' is OFF; remove them or choose BASIC or TRANSFER`);
+        throw errors.error(`${logOnly.map((name) => `'${name}'`).join(', ')} only apply when the task logs, but 'logLevel' is OFF; `
+          + 'remove them or choose BASIC or TRANSFER');
       }
     } else {
       this.logGroup = this.createLogGroup(props);
@@ -143,7 +147,8 @@ export class TransferTask extends Construct implements ITransferTask {
       const report = props.taskReport;
       const outputType = report.outputType ?? TaskReportOutputType.SUMMARY_ONLY;
       if (report.reportLevel !== undefined && outputType !== TaskReportOutputType.STANDARD) {
-        throw errors.error(`${errors.prop('taskReport.reportLevel')} ${report.reportLevel} only applies to 'outputType' STANDARD, got ${outputType}; remove it or choose STANDARD`);
+        throw errors.error(`${errors.prop('taskReport.reportLevel')} ${report.reportLevel} only applies to 'outputType' STANDARD, `
+          + `got ${outputType}; remove it or choose STANDARD`);
       }
       const prefix = normalizeSubdirectory(report.prefix ?? DEFAULT_REPORT_PREFIX, () => errors.error(
         `${errors.prop('taskReport.prefix')} '${report.prefix}' is not valid; allowed: ${SUBDIRECTORY_ALLOWED}`,
@@ -297,7 +302,8 @@ export class TransferTask extends Construct implements ITransferTask {
   private acknowledgeExecutionWildcards(grantee: iam.IGrantable, executions: string[]): void {
     const reason = this.poolSize === 1
       ? 'DataSync generates the execution ID when an execution starts; describing and cancelling are allowed on the executions of this one task only.'
-      : `DataSync generates the execution ID when an execution starts; describing and cancelling are allowed on the executions of this task only, one of the ${this.poolSize} tasks of the pool ${this.node.path}.`;
+      : 'DataSync generates the execution ID when an execution starts; describing and cancelling are allowed on the executions of this task '
+      + `only, one of the ${this.poolSize} tasks of the pool ${this.node.path}.`;
     for (const execution of executions) {
       acknowledgeExecutionWildcard(grantee, execution, reason);
     }
@@ -314,7 +320,8 @@ export class TransferTask extends Construct implements ITransferTask {
       if (!props.logEncryptionKey) {
         Validations.of(created).acknowledge({
           id: 'NIST.800.53.R5-CloudWatchLogGroupEncrypted',
-          reason: 'DataSync task logs hold file names and errors, not file contents; they are encrypted at rest with the CloudWatch Logs service key by default. Set logEncryptionKey to use a customer managed KMS key.',
+          reason: 'DataSync task logs hold file names and errors, not file contents; they are encrypted at rest with the CloudWatch Logs service '
+            + 'key by default. Set logEncryptionKey to use a customer managed KMS key.',
         });
       }
       logGroup = created;

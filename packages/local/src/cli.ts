@@ -10,6 +10,7 @@ import { handleInterrupts, interruptedNotice, reportInterrupt } from './runtime/
 import { LocalRuntimeError } from './runtime/local-runtime-error';
 import { PipelineRuntime, Upload } from './runtime/pipeline-runtime';
 import { RunSummary } from './runtime/run-summary';
+import { runsOf } from './runtime/upload-runs';
 
 /** The runtime the command line asks for, printing its progress unless --quiet. */
 function startRuntime(options: CliOptions, printer: ProgressPrinter): Promise<PipelineRuntime> {
@@ -39,7 +40,8 @@ async function run(options: CliOptions, print: (line: string) => void, emit?: (r
   try {
     const trigger = runtime.model.uploadTriggers[0];
     const skips = triggerSkips(runtime);
-    print(`pipeline ${runtime.model.stackName}/${runtime.model.stateMachine.logicalId}, state in ${path.relative(process.cwd(), runtime.state.root) || '.'}`);
+    print(`pipeline ${runtime.model.stackName}/${runtime.model.stateMachine.logicalId}, `
+      + `state in ${path.relative(process.cwd(), runtime.state.root) || '.'}`);
     const uploads: Upload[] = [];
     const summaries: RunSummary[] = [];
     const notStarted: RunReport['notStarted'][number][] = [];
@@ -82,14 +84,12 @@ async function run(options: CliOptions, print: (line: string) => void, emit?: (r
     if (broken) throw broken;
     let failed = 0;
     for (const upload of uploads) {
-      const runs = [...runtime.runs.values()].filter((candidate) => {
-        const input = JSON.parse(candidate.input) as { bucket?: string; key?: string; versionId?: string | null };
-        return input.bucket === upload.bucket && input.key === upload.key && (input.versionId ?? 'null') === upload.version.versionId;
-      });
+      const runs = runsOf(upload, runtime.runs.values());
       if (runs.length === 0) {
         nothingStarted++;
         const skip = skips.find((candidate) => candidate.bucket === upload.bucket && candidate.key === upload.key);
-        const logs = path.relative(process.cwd(), path.join(runtime.state.logsDirectory, runtime.model.functions.get(trigger.functionArn)?.name ?? ''));
+        const logs = path.relative(process.cwd(), path.join(runtime.state.logsDirectory, runtime.model.functions.get(trigger.functionArn)?.name
+          ?? ''));
         const reason = skip ? describeSkipReason(skip.reason) : 'the trigger started none (it failed, or skipped it without saying why)';
         notStarted.push({ bucket: upload.bucket, key: upload.key, reason });
         print(`\nno run started for s3://${upload.bucket}/${upload.key}: ${reason} (the trigger's log: ${logs}/)`);
@@ -163,7 +163,10 @@ async function watch(options: CliOptions, print: (line: string) => void, emit?: 
   const interrupts = handleInterrupts(runtime, print);
   interruptedNotice(runtime.interruptedRuns(), runtime.state.root).forEach(print);
   if (options.rerunInterrupted) {
-    for (const upload of runtime.rerunInterrupted()) print(`running again s3://${upload.bucket}/${upload.key} (version ${upload.version.versionId}), interrupted earlier`);
+    for (const upload of runtime.rerunInterrupted()) {
+      print(`running again s3://${upload.bucket}/${upload.key} (version `
+      + `${upload.version.versionId}), interrupted earlier`);
+    }
   }
   watcher.start();
   // Ctrl-C: runs in progress end ABORTED with their summaries written (each is printed as it ends).

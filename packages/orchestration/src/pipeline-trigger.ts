@@ -15,6 +15,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { PipelineStateMachine } from './pipeline-state-machine';
 import { ALARM_PERIOD, atLeastOnceAlarm, routeAlarms } from './private/alarms';
+import { checkKeyPrefix } from './private/key-prefix-check';
 import { StartRunFunction } from './trigger/start-run-function';
 import { TRIGGER_ENV } from './trigger/trigger-config';
 import { ZeroByteObjects } from './trigger/upload-filter';
@@ -320,10 +321,7 @@ export class PipelineTrigger extends Construct {
   private validate(prefix: string, suffixes: string[], reservedConcurrency?: number): void {
     const errors = ConstructErrors.of(this, 'PipelineTrigger');
     const name = errors.label;
-    if (!Token.isUnresolved(prefix) && prefix !== '' && (!prefix.endsWith('/') || prefix.startsWith('/'))) {
-      throw new Error(`${name}: ${errors.prop('prefix')} ${prefix} is not valid; `
-        + 'allowed: a key prefix that ends with \'/\' and does not start with \'/\', such as incoming/');
-    }
+    checkKeyPrefix(errors, 'prefix', prefix, 'incoming/');
     for (const suffix of suffixes) {
       if (!Token.isUnresolved(suffix) && (suffix === '' || suffix.includes('/'))) {
         throw new Error(`${name}: ${errors.prop('suffixes')} entry '${suffix}' is not valid; `

@@ -382,6 +382,25 @@ describe('PipelineStateMachine staging validation', () => {
     })).toThrow("PipelineStateMachine 'Pipeline': no upload bucket; allowed: give 'stageIn' or 'uploadBucket'");
   });
 
+  // Storage's key prefix rule (KeyPrefix), as the umbrella and the trigger check it.
+  test.each([
+    ['uploadPrefix', 'incoming'], ['uploadPrefix', '/incoming/'], ['uploadPrefix', 'in coming/'], ['reportsPrefix', 'reports/../'],
+  ])("given no transfers, when '%s' is %s, it fails naming the prop and storage's rule", (prop, prefix) => {
+    const parts = pipelineParts();
+    expect(() => new PipelineStateMachine(parts.stack, 'Pipeline', {
+      staging: StagingStrategy.DIRECT,
+      processor: parts.processor,
+      accessPoint: parts.storage.fileSystem.accessPoint,
+      network: parts.network,
+      uploadBucket: parts.storage.uploads.bucket,
+      reportsBucket: parts.storage.reports.bucket,
+      uploadPrefix: 'incoming/',
+      [prop]: prefix,
+    })).toThrow(`PipelineStateMachine 'Pipeline': '${prop}' ${prefix} is not valid; allowed: '' or one or more folder names of letters, `
+      + "digits and ! - _ . * ' ( ) (not . or ..), each followed by '/', without a leading '/', such as "
+      + (prop === 'uploadPrefix' ? 'incoming/' : 'reports/'));
+  });
+
   test('fails when a given prefix disagrees with what the stage-in reads, naming both', () => {
     expect(() => pipelineStateMachine({ uploadPrefix: 'uploads/' })).toThrow(
       "PipelineStateMachine 'Pipeline': 'uploadPrefix' 'uploads/' is not what the stage-in reads ('incoming/'); allowed: 'incoming/', or leave 'uploadPrefix' out",

@@ -160,9 +160,11 @@ describe('PipelineTrigger options', () => {
 });
 
 describe('PipelineTrigger validation', () => {
-  test.each(['incoming', '/incoming/'])('fails on the prefix %s', (prefix) => {
+  // Storage's key prefix rule (KeyPrefix): the last three passed the trigger's own, looser check before.
+  test.each(['incoming', '/incoming/', 'in coming/', 'incoming/../', 'incoming//'])('fails on the prefix %s', (prefix) => {
     expect(() => given({ prefix })).toThrow(
-      `PipelineTrigger 'Trigger': 'prefix' ${prefix} is not valid; allowed: a key prefix that ends with '/' and does not start with '/', such as incoming/`,
+      `PipelineTrigger 'Trigger': 'prefix' ${prefix} is not valid; allowed: '' or one or more folder names of letters, digits and `
+      + "! - _ . * ' ( ) (not . or ..), each followed by '/', without a leading '/', such as incoming/",
     );
   });
 

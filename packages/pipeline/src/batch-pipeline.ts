@@ -262,7 +262,8 @@ function validateProps(
   if (staging === StagingStrategy.DIRECT) {
     for (const prop of ['stageInProps', 'stageOutProps'] as const) {
       if (props[prop] !== undefined) {
-        throw invalid(errors, prop, props[prop], 'leave it out with staging DIRECT, which creates no DataSync transfer (or choose staging AUTO or DATASYNC)');
+        throw invalid(errors, prop, props[prop], 'leave it out with staging DIRECT, which creates no DataSync transfer (or choose staging AUTO '
+          + 'or DATASYNC)');
       }
     }
   }

@@ -64,7 +64,8 @@ export class AccessLogsBucket extends Construct {
     });
     this.bucket = bucket;
 
-    const selfLogging = 'This bucket is the target of the server access logs of the pipeline buckets; logging it to itself would log every log delivery, and logging it elsewhere needs another log bucket without end.';
+    const selfLogging = 'This bucket is the target of the server access logs of the pipeline buckets; logging it to itself would log every log '
+      + 'delivery, and logging it elsewhere needs another log bucket without end.';
     Validations.of(bucket).acknowledge({ id: 'AwsSolutions-S1', reason: selfLogging });
     Validations.of(bucket).acknowledge({ id: 'NIST.800.53.R5-S3BucketLoggingEnabled', reason: selfLogging });
     Validations.of(bucket).acknowledge({

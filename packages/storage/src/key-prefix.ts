@@ -10,7 +10,8 @@ const MAX_KEY_LENGTH = 1024;
  */
 export class KeyPrefix {
   /** What a non-empty prefix may be, as validation errors say it. */
-  public static readonly ALLOWED = "one or more folder names of letters, digits and ! - _ . * ' ( ) (not . or ..), each followed by '/', without a leading '/'";
+  public static readonly ALLOWED = "one or more folder names of letters, digits and ! - _ . * ' ( ) (not . or ..), each followed by '/', "
+    + "without a leading '/'";
 
   /**
    * Whether `prefix` is one or more folder names of letters, digits and `! - _ . * ' ( )` (not `.`

@@ -262,7 +262,8 @@ export class PipelineFileSystem extends Construct implements IPipelineFileSystem
     if (props.automaticBackups ?? true) {
       Validations.of(fileSystem).acknowledge({
         id: 'NIST.800.53.R5-EFSInBackupPlan',
-        reason: 'Automatic backups are on: AWS Backup protects the file system in its default backup plan (daily, 35 days retention), which lives outside this template. The file system holds only files staged for running jobs; uploads and reports stay in S3.',
+        reason: 'Automatic backups are on: AWS Backup protects the file system in its default backup plan (daily, 35 days retention), '
+          + 'which lives outside this template. The file system holds only files staged for running jobs; uploads and reports stay in S3.',
       });
     }
   }
@@ -308,7 +309,8 @@ export class PipelineFileSystem extends Construct implements IPipelineFileSystem
     if (props.network) {
       const conflicting = (['vpc', 'vpcSubnets', 'securityGroup'] as const).filter((name) => props[name] !== undefined);
       if (conflicting.length > 0) {
-        throw errors.error(`${errors.prop('network')} and ${conflicting.map((name) => errors.prop(name)).join(', ')} were both given; allowed: either 'network', or 'vpc' with optional 'vpcSubnets' and 'securityGroup'`);
+        throw errors.error(`${errors.prop('network')} and ${conflicting.map((name) => errors.prop(name)).join(', ')} were both given; allowed: `
+          + "either 'network', or 'vpc' with optional 'vpcSubnets' and 'securityGroup'");
       }
       return {
         vpc: props.network.vpc,
@@ -319,12 +321,14 @@ export class PipelineFileSystem extends Construct implements IPipelineFileSystem
     if (!props.vpc) {
       const given = (['vpcSubnets', 'securityGroup'] as const).filter((name) => props[name] !== undefined);
       const without = given.length > 0 ? ` (${given.map((name) => `'${name}'`).join(', ')} given without 'vpc')` : '';
-      throw errors.error(`neither 'network' nor 'vpc' was given${without}; allowed: either 'network', or 'vpc' with optional 'vpcSubnets' and 'securityGroup'`);
+      throw errors.error(`neither 'network' nor 'vpc' was given${without}; allowed: either 'network', or 'vpc' with optional 'vpcSubnets' and `
+        + "'securityGroup'");
     }
     const subnets: ec2.SubnetSelection = { ...props.vpcSubnets, onePerAz: true };
     const publicSubnetIds = new Set(props.vpc.publicSubnets.map((subnet) => subnet.subnetId));
     if (props.vpc.selectSubnets(subnets).subnets.some((subnet) => publicSubnetIds.has(subnet.subnetId))) {
-      throw errors.error(`${errors.prop('vpcSubnets')} selects public subnets, which is not valid; allowed: private or isolated subnets only, such as { subnetType: SubnetType.PRIVATE_ISOLATED }`);
+      throw errors.error(`${errors.prop('vpcSubnets')} selects public subnets, which is not valid; allowed: private or isolated subnets only, `
+        + 'such as { subnetType: SubnetType.PRIVATE_ISOLATED }');
     }
     return { vpc: props.vpc, subnets, securityGroup: props.securityGroup };
   }
@@ -336,7 +340,8 @@ function throughputOf(errors: ConstructErrors, props: PipelineFileSystemProps): 
   const allowed = 'a positive number of MiB/s, such as 1';
   if (mode !== efs.ThroughputMode.PROVISIONED) {
     if (mibps !== undefined) {
-      throw errors.error(`${errors.prop('provisionedThroughputMiBps')} ${mibps} is not valid with 'throughputMode' ${modeName(mode)}; allowed: only with 'throughputMode' PROVISIONED`);
+      throw errors.error(`${errors.prop('provisionedThroughputMiBps')} ${mibps} is not valid with 'throughputMode' ${modeName(mode)}; allowed: `
+        + "only with 'throughputMode' PROVISIONED");
     }
     return { mode };
   }
@@ -358,7 +363,8 @@ function validateRootDirectory(errors: ConstructErrors, path: string): void {
     return;
   }
   if (path.length > MAX_ROOT_DIRECTORY_LENGTH || !ROOT_DIRECTORY.test(path)) {
-    throw invalid(errors, 'rootDirectory', path, "an absolute path of 1 to 4 directories of letters, digits, '.', '_' and '-' (none starting with '.'), at most 100 characters, such as /pipeline");
+    throw invalid(errors, 'rootDirectory', path, "an absolute path of 1 to 4 directories of letters, digits, '.', "
+      + "'_' and '-' (none starting with '.'), at most 100 characters, such as /pipeline");
   }
 }
 

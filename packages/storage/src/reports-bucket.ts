@@ -155,7 +155,8 @@ export class ReportsBucket extends Construct {
     const glacierDays = glacier ? wholeDays(errors, 'transitionToGlacierAfter', glacier, 0) : undefined;
     const expirationDays = expiration ? wholeDays(errors, 'expiration', expiration, 1) : undefined;
     if (iaDays !== undefined && glacierDays !== undefined && glacierDays <= iaDays) {
-      throw invalid(errors, 'transitionToGlacierAfter', glacier, `a whole number of days more than 'transitionToInfrequentAccessAfter' (${iaDays} days)`);
+      throw invalid(errors, 'transitionToGlacierAfter', glacier, "a whole number of days more than 'transitionToInfrequentAccessAfter' "
+        + `(${iaDays} days)`);
     }
     const lastTransition = Math.max(iaDays ?? -1, glacierDays ?? -1);
     if (expirationDays !== undefined && expirationDays <= lastTransition) {

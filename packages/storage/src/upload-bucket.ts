@@ -226,7 +226,8 @@ export class UploadBucket extends Construct implements IUploadBucket {
     const archiveDays = archive ? wholeDays(errors, 'archiveAccessTierAfter', archive, 90, 730) : undefined;
     const deepArchiveDays = deepArchive ? wholeDays(errors, 'deepArchiveAccessTierAfter', deepArchive, 180, 730) : undefined;
     if (archiveDays !== undefined && deepArchiveDays !== undefined && deepArchiveDays <= archiveDays) {
-      throw invalid(errors, 'deepArchiveAccessTierAfter', deepArchive, `a whole number of days from 180 to 730 and more than 'archiveAccessTierAfter' (${archiveDays} days)`);
+      throw invalid(errors, 'deepArchiveAccessTierAfter', deepArchive, 'a whole number of days from 180 to 730 and more than '
+        + `'archiveAccessTierAfter' (${archiveDays} days)`);
     }
     return {
       name: 'ArchiveTiers',

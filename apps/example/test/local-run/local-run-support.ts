@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { PipelineRuntime, PipelineRuntimeOptions, RunSummary, RuntimeEvent, StartedExecution, Upload } from '@batch-pipeline/local';
+import { PipelineRuntime, PipelineRuntimeOptions, RunSummary, RunTracker, RuntimeEvent, StartedExecution, Upload } from '@batch-pipeline/local';
 import { App, Stack } from 'aws-cdk-lib';
 import { ExamplePipelineStack, ExamplePipelineStackProps } from '../../src/example-pipeline-stack';
 
@@ -84,8 +84,8 @@ export interface ExampleReport {
 
 /**
  * One PipelineRuntime on an assembly with a temporary state directory, recording every event
- * and every execution the Step Functions service started (a count the runs map, keyed by
- * name, cannot give).
+ * and every execution the Step Functions service started (RunTracker: a count the runs map,
+ * keyed by name, cannot give).
  */
 export class LocalRun {
   public static async start(assemblyDirectory: string, options: Partial<PipelineRuntimeOptions> = {}): Promise<LocalRun> {
@@ -104,28 +104,26 @@ export class LocalRun {
     return new LocalRun(runtime, stateDirectory, events);
   }
 
-  /** Every execution started, in order (a second start of a name would appear twice). */
-  public readonly started: StartedExecution[] = [];
+  /** Records every execution the Step Functions service starts. */
+  private readonly tracker: RunTracker;
 
   private constructor(public readonly runtime: PipelineRuntime, public readonly stateDirectory: string, public readonly events: RuntimeEvent[]) {
-    runtime.stepFunctionsService.onStart((execution) => this.started.push(execution));
+    this.tracker = new RunTracker(runtime.stepFunctionsService);
+  }
+
+  /** Every execution started, in order (a second start of a name would appear twice). */
+  public get started(): readonly StartedExecution[] {
+    return this.tracker.started;
   }
 
   /** The executions whose input is this upload (bucket, key and version). */
   public runsOf(upload: Upload): StartedExecution[] {
-    return this.started.filter((execution) => {
-      const input = JSON.parse(execution.input) as { bucket?: string; key?: string; versionId?: string | null };
-      return input.bucket === upload.bucket && input.key === upload.key && (input.versionId ?? 'null') === upload.version.versionId;
-    });
+    return this.tracker.runsOf(upload);
   }
 
   /** The summary of the one run an upload started (fails when it started none or several). */
   public async summaryOf(upload: Upload): Promise<RunSummary> {
-    const runs = this.runsOf(upload);
-    if (runs.length !== 1) {
-      throw new Error(`s3://${upload.bucket}/${upload.key} started ${runs.length} runs, not 1: ${runs.map((run) => run.name).join(', ')}`);
-    }
-    return this.runtime.summaryOf(runs[0].name);
+    return this.runtime.summaryOf(this.tracker.onlyRunOf(upload).name);
   }
 
   /** The parsed report.json of a run. */

@@ -156,7 +156,8 @@ export async function backfill(target: PipelineTarget, options: BackfillOptions)
 
 function printSummary(summary: BackfillSummary, target: PipelineTarget, output: CliOutput): void {
   const verb = summary.dryRun ? 'would start' : 'started';
-  output.print(`${summary.listed} objects in s3://${target.upload.bucket}/: ${verb} ${summary.started}, already run ${summary.alreadyRun}, refused ${Object.values(summary.refused).reduce((a, b) => a + b, 0)}`);
+  output.print(`${summary.listed} objects in s3://${target.upload.bucket}/: ${verb} ${summary.started}, already run ${summary.alreadyRun}, `
+    + `refused ${Object.values(summary.refused).reduce((a, b) => a + b, 0)}`);
   for (const [reason, count] of Object.entries(summary.refused)) output.print(`  refused ${count}: ${reason}`);
   if (summary.throttled > 0) output.print(`  ${summary.throttled} throttled starts were retried after a pause`);
   output.print(`  in ${formatDuration(summary.durationMs)}${summary.started > 0 ? ` (${summary.startsPerSecond.toFixed(1)} starts/s)` : ''}`);
@@ -177,10 +178,16 @@ export const backfillCommand: Command = {
     const rate = positiveNumber('rate', command.values.rate, DEFAULT_RATE, 1_000);
     const target = await resolveTarget(command);
     if (!target.upload.versioned && !command.values['allow-unversioned']) {
-      throw new CliError(`the upload bucket ${target.upload.bucket} is not versioned: a back-fill cannot give an object the run id its upload event gave it (that id uses the event's sequencer), so objects the trigger already ran would run again`,
-        'turn on versioning for the upload bucket, or pass --allow-unversioned to run them anyway (ids from bucket and key)');
+      throw new CliError(`the upload bucket ${target.upload.bucket} is not versioned: a back-fill cannot give an object the run id its upload `
+        + "event gave it (that id uses the event's sequencer), so objects the trigger already ran would run again",
+      'turn on versioning for the upload bucket, or pass --allow-unversioned to run them anyway (ids from bucket and key)');
     }
-    const bar = !command.json && process.stderr.isTTY ? new SingleBar({ format: 'backfill [{bar}] {value}/{total} objects | {eta_formatted} left', stream: process.stderr, hideCursor: true }) : undefined;
+    const bar = !command.json && process.stderr.isTTY ? new SingleBar({
+      format: 'backfill [{bar}] {value}/{total} objects | '
+      + '{eta_formatted} left',
+      stream: process.stderr,
+      hideCursor: true,
+    }) : undefined;
     bar?.start(0, 0);
     let summary: BackfillSummary;
     try {

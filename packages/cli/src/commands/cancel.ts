@@ -45,7 +45,11 @@ export async function cancelRun(target: PipelineTarget, runId: string): Promise<
   for (const job of await describeJobs(target, jobIds)) {
     if (FINAL_STATES.has(job.status ?? '')) continue;
     try {
-      await target.clients.batch.send(new TerminateJobCommand({ jobId: job.jobId, reason: `run ${described.name} cancelled with batch-pipeline cancel` }));
+      await target.clients.batch.send(new TerminateJobCommand({
+        jobId: job.jobId,
+        reason: `run ${described.name} cancelled with `
+        + 'batch-pipeline cancel',
+      }));
       stopped.push(`Batch job ${job.jobName} (${job.jobId}, was ${job.status})`);
     } catch (error) {
       const explained = explainAwsError(error, 'TerminateJob');
@@ -61,7 +65,10 @@ export async function cancelRun(target: PipelineTarget, runId: string): Promise<
       const explained = explainAwsError(error, 'CancelTaskExecution');
       if (explained) throw explained;
       // InvalidRequestException: the execution had already ended.
-      if ((error as Error).name !== 'InvalidRequestException') notStopped.push(`DataSync task execution ${taskExecutionArn}: ${(error as Error).message}`);
+      if ((error as Error).name !== 'InvalidRequestException') {
+        notStopped.push(`DataSync task execution ${taskExecutionArn}: `
+        + `${(error as Error).message}`);
+      }
     }
   }
   const runDirectory = input.runId ?? described.name!;
@@ -87,7 +94,10 @@ export const cancelCommand: Command = {
       output.print(`cancelled run ${cancellation.run}:`);
       for (const line of cancellation.stopped) output.print(`  stopped ${line}`);
       for (const line of cancellation.notStopped) output.print(`  not stopped: ${line}`);
-      if (cancellation.upload) output.print(`  kept the upload ${cancellation.upload}; run it again with \`batch-pipeline rerun ${cancellation.run}\``);
+      if (cancellation.upload) {
+        output.print(`  kept the upload ${cancellation.upload}; run it again with \`batch-pipeline rerun `
+        + `${cancellation.run}\``);
+      }
     }
     return EXIT.ok;
   },

@@ -78,17 +78,21 @@ function printReport(report: CostReport, prices: RegionPrices, output: CliOutput
   output.print(...[costTable(report.idle.lines, prices).join('\n')]);
   output.print(`  total idle: ${formatUsd(report.idle.totalUsd)} USD a month`);
   for (const run of report.runs) {
-    output.print(`run ${run.runId}: ${formatUsd(run.totalUsd)} USD${report.estimateOf === 'AWS list prices' ? '' : ' (an estimate of what AWS would bill, from the local run\'s counts and durations)'}`);
+    output.print(`run ${run.runId}: ${formatUsd(run.totalUsd)} `
+      + `USD${report.estimateOf === 'AWS list prices' ? '' : ' (an estimate of what AWS would bill, from the local run\'s counts and durations)'}`);
     output.print(costTable(run.lines, prices).join('\n'));
   }
   if (report.runs.length > 1) output.print(`${report.runs.length} runs: ${formatUsd(report.runs.reduce((sum, run) => sum + run.totalUsd, 0))} USD`);
   if (report.projection) {
-    output.print(`projection: ${report.projection.runsPerMonth.toLocaleString('en-US')} files like these a month: ${formatUsd(report.projection.monthlyUsd)} USD`
-      + ` (${formatUsd(report.idle.totalUsd)} idle + ${report.projection.runsPerMonth.toLocaleString('en-US')} x ${formatUsd(report.projection.averageRunUsd)})`);
+    output.print(`projection: ${report.projection.runsPerMonth.toLocaleString('en-US')} files like these a month: `
+      + `${formatUsd(report.projection.monthlyUsd)} USD`
+      + ` (${formatUsd(report.idle.totalUsd)} idle + ${report.projection.runsPerMonth.toLocaleString('en-US')} x `
+      + `${formatUsd(report.projection.averageRunUsd)})`);
   }
   output.print('Assumptions:');
   for (const assumption of report.idle.assumptions) output.print(`  - ${assumption}`);
-  output.print('  - left out: data transfer out of AWS, NAT and endpoint per-GB processing, CloudWatch Logs ingestion, S3 LIST and lifecycle requests, KMS requests, free tiers, taxes');
+  output.print('  - left out: data transfer out of AWS, NAT and endpoint per-GB processing, CloudWatch Logs ingestion, '
+    + 'S3 LIST and lifecycle requests, KMS requests, free tiers, taxes');
 }
 
 async function runsOf(values: Record<string, unknown>, positionals: string[], target: Awaited<ReturnType<typeof resolveTarget>>): Promise<string[]> {
@@ -131,14 +135,16 @@ export const costCommand: Command = {
     const idleReport = (stackName: string, region: string | undefined, resources: TemplateResources) => {
       const priceRegion = (values['price-region'] as string | undefined) ?? region;
       if (priceRegion === undefined) {
-        throw new CliError(`the stack ${stackName} is environment-agnostic: no region to price it in`, 'pass --price-region <region>, or give the stack an env with a region and synthesize again');
+        throw new CliError(`the stack ${stackName} is environment-agnostic: no region to price it in`, 'pass --price-region <region>, '
+          + 'or give the stack an env with a region and synthesize again');
       }
       const { prices, origin } = pricesFor(priceRegion, priceList);
       return { prices, origin, idle: idleCostOf(resources, prices, assumptions) };
     };
     if (parsed.stack === undefined && parsed.connection.endpointUrl === undefined) {
       if (parsed.positionals.length > 0 || values.runs === true) {
-        throw new CliError('the cost of runs needs the runs\' target', 'pass --endpoint-url of `batch-pipeline serve` (local runs) or --stack (a deployed stack)');
+        throw new CliError('the cost of runs needs the runs\' target', 'pass --endpoint-url of `batch-pipeline serve` (local runs) or --stack (a '
+          + 'deployed stack)');
       }
       for (const stack of assemblyStacks((values.assembly as string | undefined) ?? 'cdk.out')) {
         const { prices, origin, idle } = idleReport(stack.stackName, stack.region, stack.resources);

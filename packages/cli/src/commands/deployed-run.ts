@@ -50,7 +50,8 @@ async function runOfUpload(
     }
     if (Date.now() > deadline) {
       throw new CliError(`no run started for s3://${target.upload.bucket}/${key} within ${Math.round(waitMs / 1_000)} s`,
-        `see the trigger function's log, or \`batch-pipeline runs\` later; start it by hand with \`batch-pipeline backfill --prefix ${key}\``, EXIT.runFailed);
+        "see the trigger function's log, or `batch-pipeline runs` later; start it by hand with `batch-pipeline backfill "
+          + `--prefix ${key}\``, EXIT.runFailed);
     }
     await sleep(1_000);
   }
@@ -64,8 +65,14 @@ export async function deployedRun(args: readonly string[], output: CliOutput): P
     return EXIT.ok;
   }
   const files = command.positionals.map((file) => path.resolve(file));
-  if (files.length === 0) throw new CliError('`run` needs at least one file to upload', 'for example `batch-pipeline run samples/scan.csv --stack <name>`');
-  if (command.values.key !== undefined && files.length !== 1) throw new CliError('--key names the key of one upload, but several files were given', 'run one file per --key, or leave --key out');
+  if (files.length === 0) {
+    throw new CliError('`run` needs at least one file to upload', 'for example `batch-pipeline run samples/scan.csv '
+    + '--stack <name>`');
+  }
+  if (command.values.key !== undefined && files.length !== 1) {
+    throw new CliError('--key names the key of one upload, '
+    + 'but several files were given', 'run one file per --key, or leave --key out');
+  }
   try {
     files.forEach(checkReadable);
   } catch (error) {
@@ -83,13 +90,17 @@ export async function deployedRun(args: readonly string[], output: CliOutput): P
     const refused = skipReasonFor('ObjectCreated:Put', key, size, filter);
     if (refused) {
       throw new CliError(`the pipeline would start no run for s3://${target.upload.bucket}/${key} (${refused})`,
-        `upload under ${filter.prefix || 'the bucket'}${filter.suffixes.length ? ` with a key ending in ${filter.suffixes.join(' or ')}` : ''}, and a file that is not empty`);
+        `upload under ${filter.prefix || 'the bucket'}${filter.suffixes.length ? ` with a key ending in ${filter.suffixes.join(' or ')}` : ''}, `
+          + 'and a file that is not empty');
     }
     const uploadedAt = Date.now();
     const put = await call('PutObject', () => target.clients.s3.send(new PutObjectCommand({
       Bucket: target.upload.bucket, Key: key, Body: createReadStream(file), ContentLength: size, ChecksumAlgorithm: 'SHA256',
     })));
-    if (!command.json) output.print(`uploaded ${path.relative(process.cwd(), file)} to s3://${target.upload.bucket}/${key}${put.VersionId ? ` (version ${put.VersionId})` : ''}, SHA-256 ${put.ChecksumSHA256 ?? 'checked'}`);
+    if (!command.json) {
+      output.print(`uploaded ${path.relative(process.cwd(), file)} to `
+      + `s3://${target.upload.bucket}/${key}${put.VersionId ? ` (version ${put.VersionId})` : ''}, SHA-256 ${put.ChecksumSHA256 ?? 'checked'}`);
+    }
     const runId = await runOfUpload(target, key, put.VersionId, size, uploadedAt, waitMs);
     if (!command.json) output.print(`run ${runId} started`);
     const onLine = command.json ? undefined : output.print;
@@ -98,7 +109,12 @@ export async function deployedRun(args: readonly string[], output: CliOutput): P
     if (!command.json) printOutcome(outcome, output);
     if (outcome.status === 'SUCCEEDED' && target.reports) {
       const fetched = await fetchReports(target, runId, path.resolve(command.values.to ?? 'reports', runId));
-      if (!command.json) for (const report of fetched) output.print(`  fetched ${path.relative(process.cwd(), report.file)} (${report.size} bytes, ${report.verified})`);
+      if (!command.json) {
+        for (const report of fetched) {
+          output.print(`  fetched ${path.relative(process.cwd(), report.file)} (${report.size} `
+        + `bytes, ${report.verified})`);
+        }
+      }
     }
   }
   if (command.json) output.print(JSON.stringify(outcomes, undefined, 2));

@@ -55,7 +55,8 @@ function verify(key: string, object: GetObjectCommandOutput, bytes: Uint8Array):
 /** Downloads a run's reports into `directory`. */
 export async function fetchReports(target: PipelineTarget, runId: string, directory: string): Promise<FetchedReport[]> {
   if (!target.reports) {
-    throw new CliError(`the pipeline of ${target.stackName} has no report location that fetch recognises`, 'read the reports with the S3 console or `aws s3 ls` on the reports bucket');
+    throw new CliError(`the pipeline of ${target.stackName} has no report location that fetch recognises`, 'read the reports with the S3 console '
+      + 'or `aws s3 ls` on the reports bucket');
   }
   const described = await describeRun(target, runId);
   const inputRunId = (JSON.parse(described.input ?? '{}') as { runId?: string }).runId ?? described.name!;
@@ -99,7 +100,8 @@ export const fetchCommand: Command = {
     if (command.json) {
       output.print(JSON.stringify({ run: runId, status: described.status, directory, reports: fetched }, undefined, 2));
     } else if (fetched.length === 0) {
-      output.print(`run ${runId} (${described.status}) has no reports under s3://${target.reports!.bucket}/${reportPrefixOf(target.reports!, runId)}`);
+      output.print(`run ${runId} (${described.status}) has no reports under `
+        + `s3://${target.reports!.bucket}/${reportPrefixOf(target.reports!, runId)}`);
     } else {
       for (const report of fetched) output.print(`${path.relative(process.cwd(), report.file)}  ${report.size} bytes  ${report.verified}`);
     }

@@ -191,7 +191,8 @@ export class ConsoleApi {
 
   private async reportPrefix(runId: string): Promise<string> {
     if (!this.target.reports) {
-      throw new CliError(`the pipeline of ${this.target.stackName} has no report location the console recognises`, 'read the reports with the S3 console or `aws s3 ls` on the reports bucket');
+      throw new CliError(`the pipeline of ${this.target.stackName} has no report location the console recognises`, 'read the reports with the S3 '
+        + 'console or `aws s3 ls` on the reports bucket');
     }
     const described = await describeRun(this.target, runId);
     return reportPrefixOf(this.target.reports, parseJson<{ runId?: string }>(described.input)?.runId ?? described.name!);
@@ -216,7 +217,8 @@ export class ConsoleApi {
   }
 
   private estimateOf(): string {
-    return this.target.clients.connection.endpointUrl !== undefined ? 'what AWS would bill at list prices (a local runtime: nothing is billed)' : 'AWS list prices';
+    return this.target.clients.connection.endpointUrl !== undefined ? 'what AWS would bill at list prices (a local runtime: '
+      + 'nothing is billed)' : 'AWS list prices';
   }
 
   /** `rerun`: the same object version again, as <run>-r<n>. */

@@ -82,7 +82,8 @@ export async function consoleMain(args: readonly string[], output: CliOutput, un
       if (error instanceof LocalRuntimeError) throw new CliError(error.message, error.remedy);
       throw error;
     }
-    output.note(`the local runtime of ${served.runtime.model.stackName} runs in this process (its endpoint ${served.endpoint}; state in ${served.runtime.state.root})`);
+    output.note(`the local runtime of ${served.runtime.model.stackName} runs in this process (its endpoint ${served.endpoint}; `
+      + `state in ${served.runtime.state.root})`);
     target = await resolveTarget({ connection: { endpointUrl: served.endpoint } });
   }
   let server;

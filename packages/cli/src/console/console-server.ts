@@ -9,7 +9,10 @@ import { explainAwsError } from '../target/aws-errors';
 /** The port `batch-pipeline console` listens on unless told otherwise (serve's is 4747). */
 export const DEFAULT_CONSOLE_PORT = 4748;
 
-/** The header every request that changes something must carry: a page of another origin cannot send it without a CORS preflight, which is never granted. */
+/**
+ * The header every request that changes something must carry: a page of another origin cannot send it without a CORS preflight, which is never
+ * granted.
+ */
 export const CONSOLE_HEADER = 'x-batch-pipeline-console';
 
 /** The package's folder: the page's files (console-assets/) and its bundle (lib/console-assets/). */
@@ -41,7 +44,8 @@ class HttpError extends Error {
  */
 export function checkOrigin(request: IncomingMessage, port: number): string | undefined {
   const allowed = new Set([`127.0.0.1:${port}`, `localhost:${port}`]);
-  if (!allowed.has(request.headers.host ?? '')) return `Host ${request.headers.host ?? '(none)'} is not this console's (${[...allowed].join(' or ')})`;
+  if (!allowed.has(request.headers.host
+    ?? '')) return `Host ${request.headers.host ?? '(none)'} is not this console's (${[...allowed].join(' or ')})`;
   const origin = request.headers.origin;
   if (origin !== undefined && !allowed.has(origin.replace(/^http:\/\//, '')) ) return `Origin ${origin} is not this console's`;
   if (request.method !== 'GET' && request.method !== 'HEAD' && request.headers[CONSOLE_HEADER] !== '1') {
@@ -55,7 +59,10 @@ async function readBody(request: IncomingMessage, limit: number): Promise<Buffer
   let size = 0;
   for await (const chunk of request) {
     size += (chunk as Buffer).length;
-    if (size > limit) throw new HttpError(413, `the file is larger than ${Math.round(limit / 1_048_576)} MiB`, 'upload it with `batch-pipeline run <file>` or `aws s3 cp`');
+    if (size > limit) {
+      throw new HttpError(413, `the file is larger than ${Math.round(limit / 1_048_576)} MiB`, 'upload it with `batch-pipeline '
+      + 'run <file>` or `aws s3 cp`');
+    }
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);
@@ -114,7 +121,10 @@ async function answer(api: ConsoleApi, request: IncomingMessage, response: Serve
     case 'GET /api/runs/:run/report': {
       const name = url.searchParams.get('name') ?? '';
       const { bytes, size } = await api.report(run, name);
-      if (url.searchParams.get('preview') === '1' && size > PREVIEW_LIMIT_BYTES) throw new HttpError(413, `${name} is ${size} bytes: too large to preview`, 'download it');
+      if (url.searchParams.get('preview') === '1' && size > PREVIEW_LIMIT_BYTES) {
+        throw new HttpError(413, `${name} is ${size} bytes: `
+        + 'too large to preview', 'download it');
+      }
       // An SVG report is served as a download-safe image: the CSP keeps any script in it from running.
       return send(response, 200, bytes, reportType(name));
     }
@@ -124,7 +134,8 @@ async function answer(api: ConsoleApi, request: IncomingMessage, response: Serve
       const bytes = await readBody(request, UPLOAD_LIMIT_BYTES);
       return json(response, await api.upload(url.searchParams.get('name') ?? '', bytes));
     }
-    case 'GET /api/pipeline': return json(response, await api.pipeline(Math.min(Number(url.searchParams.get('recent') ?? 200) || 200, MAX_LISTED_RUNS)));
+    case 'GET /api/pipeline': return json(response, await api.pipeline(Math.min(Number(url.searchParams.get('recent') ?? 200)
+      || 200, MAX_LISTED_RUNS)));
     default: throw new HttpError(404, `no such page or API: ${request.method} ${url.pathname}`);
   }
 }
@@ -147,7 +158,11 @@ export async function startConsoleServer(api: ConsoleApi, port = DEFAULT_CONSOLE
       if (known) return json(response, { error: known.message, remedy: known.remedy }, 400);
       // A bug: the page says so, the terminal keeps the stack trace.
       console.error(error);
-      return json(response, { error: `unexpected error: ${(error as Error).message}`, remedy: 'see the terminal running batch-pipeline console' }, 500);
+      return json(response, {
+        error: `unexpected error: ${(error as Error).message}`,
+        remedy: 'see the terminal running '
+        + 'batch-pipeline console',
+      }, 500);
     });
   });
   await new Promise<void>((resolve, reject) => {

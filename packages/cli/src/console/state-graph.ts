@@ -49,7 +49,8 @@ export function graphOf(definition: unknown): StateGraph {
     edges.push({ from, to, kind });
   };
   for (const [id, state] of Object.entries(States ?? {})) {
-    const resource = typeof state.Resource === 'string' ? /:states:::(.+)$/.exec(state.Resource)?.[1] ?? state.Resource.split(':').slice(-2).join(':') : undefined;
+    const resource = typeof state.Resource === 'string' ? /:states:::(.+)$/.exec(state.Resource)?.[1]
+      ?? state.Resource.split(':').slice(-2).join(':') : undefined;
     nodes.push({ id, type: state.Type ?? 'Task', ...(resource ? { resource } : {}) });
     add(id, state.Next, 'next');
     for (const choice of state.Choices ?? []) add(id, choice.Next, 'choice');
@@ -149,7 +150,8 @@ export interface PublishedNotification {
 /** The value at a reference path (`$`, `$.a.b`) of a state's input; undefined for anything else (an intrinsic function). */
 export function valueAt(input: unknown, reference: string): unknown {
   if (!/^\$(\.[A-Za-z_][\w-]*)*$/.test(reference)) return undefined;
-  return reference.split('.').slice(1).reduce<unknown>((value, key) => (value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined), input);
+  return reference.split('.').slice(1).reduce<unknown>((value, key) => (value !== null
+    && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined), input);
 }
 
 /** A task's Parameters template applied to its input: `key.$` fields take the value at their path. */
@@ -192,7 +194,8 @@ export function notificationsOf(events: readonly HistoryEvent[], definition?: un
       parameters = resolveParameters(states[state].Parameters, stateInput) as typeof parameters;
     }
     const message = typeof parameters.Message === 'string' ? parameters.Message : JSON.stringify(parameters.Message ?? '', undefined, 2);
-    const published = sorted.slice(index + 1).some((later) => later.type === 'TaskSucceeded' && later.taskSucceededEventDetails?.resourceType === 'sns');
+    const published = sorted.slice(index + 1).some((later) => later.type === 'TaskSucceeded'
+      && later.taskSucceededEventDetails?.resourceType === 'sns');
     found.push({ state, topicArn: parameters.TopicArn, subject: parameters.Subject, message, published });
   }
   return found;

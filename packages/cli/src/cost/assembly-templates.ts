@@ -15,7 +15,8 @@ export interface AssemblyStack {
 export function assemblyStacks(dir: string): AssemblyStack[] {
   const manifestFile = join(dir, 'manifest.json');
   if (!existsSync(manifestFile)) {
-    throw new CliError(`${dir} is not a cloud assembly (no manifest.json)`, 'run `npx cdk synth` in the app folder first, or pass --assembly <cdk.out folder>, or --stack <name> for a deployed stack');
+    throw new CliError(`${dir} is not a cloud assembly (no manifest.json)`, 'run `npx cdk synth` in the app folder first, '
+      + 'or pass --assembly <cdk.out folder>, or --stack <name> for a deployed stack');
   }
   const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as { artifacts?: Record<string, { type: string; environment?: string; properties?: { templateFile?: string } }> };
   return Object.entries(manifest.artifacts ?? {})

@@ -68,7 +68,8 @@ function appStreamLines(resources: TemplateResources, prices: RegionPrices): Cos
     return type === 'ALWAYS_ON'
       ? [line(prices, `desktop: ${instances} x ${instanceType} ALWAYS_ON`, instances, 'appStreamRunningHour', HOURS_PER_MONTH, `fleet ${id}, running all month${priced}`)]
       : [line(prices, `desktop: ${instances} x ${instanceType} ${type}`, instances, 'appStreamStoppedHour', HOURS_PER_MONTH,
-        `fleet ${id}, stopped-instance fee while nobody streams${priced}; plus the running rate for the hours users stream, and the Windows user fee for each user who connects in a month`)];
+        `fleet ${id}, stopped-instance fee while nobody streams${priced}; plus the running rate for the hours users stream, `
+          + 'and the Windows user fee for each user who connects in a month')];
   });
 }
 
@@ -86,7 +87,8 @@ export function idleCostOf(resources: TemplateResources, prices: RegionPrices, a
   add(natGateways, () => line(prices, `NAT gateways: ${natGateways}`, natGateways, 'natGatewayHour', HOURS_PER_MONTH));
   const addresses = count(resources, 'AWS::EC2::EIP');
   add(addresses, () => line(prices, `public IPv4 addresses: ${addresses}`, addresses, 'publicIpv4Hour', HOURS_PER_MONTH, 'the Elastic IPs of the NAT gateways'));
-  const endpoints = Object.values(resources).filter((resource) => resource.Type === 'AWS::EC2::VPCEndpoint' && resource.Properties?.VpcEndpointType === 'Interface');
+  const endpoints = Object.values(resources).filter((resource) => resource.Type === 'AWS::EC2::VPCEndpoint'
+    && resource.Properties?.VpcEndpointType === 'Interface');
   const endpointHours = endpoints.reduce((sum, endpoint) => sum + endpointAzs(endpoint.Properties), 0);
   add(endpointHours, () => line(prices, `interface endpoints: ${endpoints.length} in ${endpointHours} endpoint-AZs`, endpointHours, 'interfaceEndpointHour', HOURS_PER_MONTH));
   const keys = count(resources, 'AWS::KMS::Key');
@@ -100,7 +102,8 @@ export function idleCostOf(resources: TemplateResources, prices: RegionPrices, a
     : { ...line(prices, `CloudWatch dashboards: ${dashboards}, among the account's 3 free ones`, dashboards, 'dashboardMonth'), usd: 0, note: '--paid-dashboards when the account has 3 already' }));
   lines.push(...appStreamLines(resources, prices));
   const fileSystems = count(resources, 'AWS::EFS::FileSystem');
-  add(fileSystems, () => line(prices, `EFS file systems: ${fileSystems}, ${assumptions.efsGb ?? 0} GB kept`, assumptions.efsGb ?? 0, 'efsStorageGbMonth', 1, 'runs remove their files'));
+  add(fileSystems, () => line(prices, `EFS file systems: ${fileSystems}, ${assumptions.efsGb ?? 0} GB kept`, assumptions.efsGb
+    ?? 0, 'efsStorageGbMonth', 1, 'runs remove their files'));
   const logGroups = count(resources, 'AWS::Logs::LogGroup');
   add(logGroups, () => line(prices, `log groups: ${logGroups}, ${assumptions.logsGb ?? 0} GB stored`, assumptions.logsGb ?? 0, 'logsStorageGbMonth'));
   const buckets = count(resources, 'AWS::S3::Bucket');
@@ -111,9 +114,12 @@ export function idleCostOf(resources: TemplateResources, prices: RegionPrices, a
     totalUsd: lines.reduce((sum, entry) => sum + entry.usd, 0),
     assumptions: [
       `${HOURS_PER_MONTH} hours a month; on-demand list prices in USD, before taxes, free tiers and discounts`,
-      `stored: ${assumptions.efsGb ?? 0} GB on EFS (--efs-gb), ${assumptions.logsGb ?? 0} GB of logs (--logs-gb), ${assumptions.s3Gb ?? 0} GB in S3 (--s3-gb)`,
-      assumptions.paidDashboards ? 'dashboards are paid (the account has its 3 free ones already)' : 'dashboards are among the account\'s 3 free ones (--paid-dashboards otherwise)',
-      'per-GB charges (NAT and endpoint data processing, cross-AZ traffic) and per-use services (Lambda, Step Functions, Fargate, DataSync, SNS, SQS) are not idle costs: see a run\'s cost',
+      `stored: ${assumptions.efsGb ?? 0} GB on EFS (--efs-gb), ${assumptions.logsGb ?? 0} GB of logs (--logs-gb), `
+        + `${assumptions.s3Gb ?? 0} GB in S3 (--s3-gb)`,
+      assumptions.paidDashboards ? 'dashboards are paid (the account has its 3 free ones already)' : 'dashboards are among the account\'s 3 free '
+        + 'ones (--paid-dashboards otherwise)',
+      'per-GB charges (NAT and endpoint data processing, cross-AZ traffic) and per-use services (Lambda, Step Functions, Fargate, DataSync, SNS, '
+        + 'SQS) are not idle costs: see a run\'s cost',
     ],
   };
 }

@@ -16,7 +16,8 @@ function spotOnly(resources: Readonly<Record<string, any>>): boolean {
 
 /** The memory (MiB) of a job definition's container in the template, by the definition's name. */
 function jobMemoryOf(target: PipelineTarget, jobDefinitionArn: string | undefined): { vcpus?: number; memoryMiB?: number } {
-  const definition = [...target.model.jobDefinitions.values()].find((candidate) => candidate.arn === jobDefinitionArn || jobDefinitionArn?.includes(`/${candidate.name}:`));
+  const definition = [...target.model.jobDefinitions.values()].find((candidate) => candidate.arn === jobDefinitionArn
+    || jobDefinitionArn?.includes(`/${candidate.name}:`));
   if (!definition) return {};
   const container = target.resources[definition.logicalId]?.Properties?.ContainerProperties;
   const requirements: Array<{ Type: string; Value: string }> = container?.ResourceRequirements ?? [];

@@ -62,14 +62,16 @@ function readOffers(dir: string): Array<{ file: string; offer: OfferFile }> {
     throw new CliError(`--price-list ${dir} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, 'pass a folder that holds AWS Price List offer files (index.json of each service, renamed, e.g. AmazonEC2.json)');
   }
   if (names.length === 0) {
-    throw new CliError(`--price-list ${dir} holds no .json file`, 'download the offer files (https://pricing.us-east-1.amazonaws.com/offers/v1.0/aws/<service>/current/<region>/index.json) into it, one per service');
+    throw new CliError(`--price-list ${dir} holds no .json file`, 'download the offer files '
+      + '(https://pricing.us-east-1.amazonaws.com/offers/v1.0/aws/<service>/current/<region>/index.json) into it, one per service');
   }
   return names.map((name) => {
     const file = join(dir, name);
     try {
       return { file, offer: JSON.parse(readFileSync(file, 'utf8')) as OfferFile };
     } catch (error) {
-      throw new CliError(`--price-list file ${file} is not JSON (${(error as Error).message})`, 'download the offer file again (it may be truncated)');
+      throw new CliError(`--price-list file ${file} is not JSON (${(error as Error).message})`, 'download the offer file again (it may '
+        + 'be truncated)');
     }
   });
 }
@@ -105,7 +107,8 @@ export function priceListPricesFor(dir: string, region: string): PriceListPrices
   const missing = PRICE_KEYS.filter((key) => !found.has(key));
   if (!table && missing.length > 0) {
     throw new CliError(`--price-list ${dir} has no ${region} price for ${missing.join(', ')}, and the shipped table does not hold ${region}`,
-      'add the offer files of those services for that region (AmazonEC2, AmazonVPC, awskms, AmazonCloudWatch, AmazonStates, AWSLambda, AmazonECS, AWSDataSync, AmazonS3, AmazonSNS, AmazonEFS, AmazonAppStream)');
+      'add the offer files of those services for that region (AmazonEC2, AmazonVPC, awskms, AmazonCloudWatch, AmazonStates, AWSLambda, '
+        + 'AmazonECS, AWSDataSync, AmazonS3, AmazonSNS, AmazonEFS, AmazonAppStream)');
   }
   const figures = Object.fromEntries(PRICE_KEYS.map((key) => [key, found.get(key) ?? table!.figures[key]]));
   return { region, figures: figures as RegionPrices['figures'], fromTable: missing };

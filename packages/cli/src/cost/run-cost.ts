@@ -37,7 +37,8 @@ export function runCostOf(usage: RunUsage, prices: RegionPrices, trigger: Trigge
     const entry = byFunction.get(invocation.function) ?? { calls: 0, memoryMiB: invocation.memoryMiB, ms: 0 };
     byFunction.set(invocation.function, { ...entry, calls: entry.calls + 1, ms: entry.ms + invocation.ms });
   }
-  const perFunction = [...byFunction].map(([name, entry]) => `${name} ${entry.memoryMiB} MiB x ${entry.ms} ms${entry.calls > 1 ? ` in ${entry.calls} calls` : ''}`);
+  const perFunction = [...byFunction].map(([name, entry]) => `${name} ${entry.memoryMiB} MiB x ${entry.ms} `
+    + `ms${entry.calls > 1 ? ` in ${entry.calls} calls` : ''}`);
   const lines: CostLine[] = [
     priced(prices, `Step Functions: ${usage.transitions} state transitions`, usage.transitions, 'stepFunctionsTransition'),
     priced(prices, `Lambda: ${invocations.length} requests (${usage.lambda.length} from the state machine, 1 trigger)`, invocations.length, 'lambdaRequest'),

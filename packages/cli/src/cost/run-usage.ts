@@ -71,7 +71,8 @@ export function lambdaInvocationsOf(
     // AWS records the task's resolved parameters; a history that records the state's input instead
     // (the local runtime's) leaves the function to the state's definition.
     const name = functionNameOf(parse(event.taskScheduledEventDetails.parameters)) ?? functionOfState(state) ?? 'unknown';
-    const end = events.slice(index + 1).find((later) => later.previousEventId !== undefined && ['TaskSucceeded', 'TaskFailed', 'TaskTimedOut'].includes(later.type ?? '')
+    const end = events.slice(index + 1).find((later) => later.previousEventId !== undefined
+      && ['TaskSucceeded', 'TaskFailed', 'TaskTimedOut'].includes(later.type ?? '')
       && later.timestamp !== undefined && isAfter(events, later, event));
     const ms = end?.timestamp && event.timestamp ? Math.max(1, Math.ceil(end.timestamp.getTime() - event.timestamp.getTime())) : 1;
     invocations.push({ function: name, ms, memoryMiB: memoryOf(name) });

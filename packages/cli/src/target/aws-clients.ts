@@ -46,6 +46,7 @@ export class AwsClients {
 
   /** Where the commands talk to, for messages. */
   public describe(): string {
-    return this.connection.endpointUrl ?? `AWS${this.connection.region ? ` ${this.connection.region}` : ''}${this.connection.profile ? ` (profile ${this.connection.profile})` : ''}`;
+    return this.connection.endpointUrl
+      ?? `AWS${this.connection.region ? ` ${this.connection.region}` : ''}${this.connection.profile ? ` (profile ${this.connection.profile})` : ''}`;
   }
 }

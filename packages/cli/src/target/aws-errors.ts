@@ -26,7 +26,8 @@ export function explainAwsError(error: unknown, where: string): CliError | undef
   }
   if (name === 'CredentialsProviderError' || /Could not load credentials/i.test(message)) {
     return new CliError(`no AWS credentials were found (${message})`,
-      'sign in (`aws sso login --profile <name>` and pass --profile <name>) or configure keys (`aws configure`); for a local runtime pass --endpoint-url of `batch-pipeline serve` instead of --stack');
+      'sign in (`aws sso login --profile <name>` and pass --profile <name>) or configure keys (`aws configure`); '
+        + 'for a local runtime pass --endpoint-url of `batch-pipeline serve` instead of --stack');
   }
   if (/Region is missing/i.test(message)) {
     return new CliError('no AWS region was given', 'pass --region <region> (the stack\'s region), or set AWS_REGION, or a region in your profile');

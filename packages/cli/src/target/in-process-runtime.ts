@@ -24,7 +24,8 @@ export async function startInProcessRuntime(localArgs: readonly string[], note: 
     throw error;
   }
   started.push(served);
-  note(`the local runtime of ${served.runtime.model.stackName} runs in this process (its endpoint ${served.endpoint}; state in ${served.runtime.state.root})`);
+  note(`the local runtime of ${served.runtime.model.stackName} runs in this process (its endpoint ${served.endpoint}; `
+    + `state in ${served.runtime.state.root})`);
   return served;
 }
 
@@ -35,7 +36,10 @@ export async function startInProcessRuntime(localArgs: readonly string[], note: 
 export async function stopInProcessRuntimes(note: (line: string) => void): Promise<void> {
   for (const served of started.splice(0)) {
     const running = [...served.runtime.runs.values()].filter((run) => run.status === 'RUNNING').length;
-    if (running > 0) note(`waiting for the ${running} run${running === 1 ? '' : 's'} started in this process to end (the local runtime ends with it)`);
+    if (running > 0) {
+      note(`waiting for the ${running} run${running === 1 ? '' : 's'} started in this process to end (the local runtime `
+      + 'ends with it)');
+    }
     try {
       await served.runtime.idle();
     } finally {

@@ -108,7 +108,8 @@ function choose(pipelines: PipelineModel[], selector: string | undefined, where:
   if (selector !== undefined) {
     throw new CliError(`no pipeline ${selector} in ${where}; there are: ${pipelines.map(label).join(', ')}`, 'pass one of them with --pipeline');
   }
-  throw new CliError(`${where} holds ${pipelines.length} pipelines: ${pipelines.map(label).join(', ')}`, 'choose one with --pipeline <state machine logical id>');
+  throw new CliError(`${where} holds ${pipelines.length} pipelines: ${pipelines.map(label).join(', ')}`, 'choose one with --pipeline <state '
+    + 'machine logical id>');
 }
 
 /**
@@ -131,8 +132,10 @@ export async function resolveTarget(options: TargetOptions): Promise<PipelineTar
     const pipelines = pipelinesOf(deployed);
     if (pipelines.length === 0) {
       const types = new Set(Object.values(deployed.template.Resources).map((resource: any) => resource.Type));
-      throw new CliError(`the stack ${options.stack} holds no pipeline: no state machine that a function starts when an S3 bucket notification invokes it`
-        + ` (${Object.keys(deployed.template.Resources).length} resources, ${types.has('AWS::StepFunctions::StateMachine') ? 'a state machine but no upload trigger' : 'no state machine'})`,
+      throw new CliError(`the stack ${options.stack} holds no pipeline: no state machine that a function starts when an S3 bucket `
+        + 'notification invokes it'
+        + ` (${Object.keys(deployed.template.Resources).length} resources, `
+        + `${types.has('AWS::StepFunctions::StateMachine') ? 'a state machine but no upload trigger' : 'no state machine'})`,
       'pass the stack that holds your BatchPipeline (`aws cloudformation list-stacks`; the stack name `cdk deploy` printed)');
     }
     model = choose(pipelines, options.pipeline, `the stack ${options.stack}`);

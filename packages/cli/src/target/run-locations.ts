@@ -65,7 +65,8 @@ export function workspaceFunctionOf(
 ): WorkspaceFunction | undefined {
   const definition = JSON.stringify(model.stateMachine.definition);
   const triggers = new Set(model.uploadTriggers.map((trigger) => trigger.functionArn));
-  const called = [...model.functions.values()].find((fn) => !triggers.has(fn.arn) && (definition.includes(`"${fn.arn}"`) || definition.includes(`"${fn.name}"`)));
+  const called = [...model.functions.values()].find((fn) => !triggers.has(fn.arn) && (definition.includes(`"${fn.arn}"`)
+    || definition.includes(`"${fn.name}"`)));
   if (!called) return undefined;
   const logGroup = logGroupName(resources[called.logicalId]?.Properties?.LoggingConfig?.LogGroup, resources, physicalIds);
   return { name: called.name, logGroup: logGroup ?? `/aws/lambda/${called.name}` };

@@ -29,7 +29,8 @@ export function subdirectorySegments(value: string | undefined): string[] | unde
 }
 
 /** What a subdirectory prop allows, for error messages. */
-export const SUBDIRECTORY_ALLOWED = "a path of at most 4094 letters, digits, spaces and _ - + . ( ) separated by single '/', without '.' or '..' segments, such as 'uploads/' or '/runs'";
+export const SUBDIRECTORY_ALLOWED = "a path of at most 4094 letters, digits, spaces and _ - + . ( ) separated by single '/', "
+  + "without '.' or '..' segments, such as 'uploads/' or '/runs'";
 
 /**
  * The normalized form of a location subdirectory, `/a/b/`, or `/` for the root.

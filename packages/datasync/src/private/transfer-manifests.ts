@@ -25,7 +25,8 @@ export class TransferManifests extends Construct {
     super(scope, id);
     const days = props.retention.toDays({ integral: false });
     if (!props.retention.isUnresolved() && (!Number.isInteger(days) || days < 1)) {
-      throw props.errors.error(`${props.errors.prop('manifestRetention')} ${props.retention.toHumanString()} is not valid; allowed: whole days, at least 1 (S3 lifecycle expiration counts in days)`);
+      throw props.errors.error(`${props.errors.prop('manifestRetention')} ${props.retention.toHumanString()} is not valid; allowed: whole days, `
+        + 'at least 1 (S3 lifecycle expiration counts in days)');
     }
     this.bucket = props.bucket ?? this.createBucket(props.retention);
     const manifests = this.bucket.arnForObjects(`${MANIFEST_PREFIX}*`);
@@ -62,11 +63,15 @@ export class TransferManifests extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
     const reasons: Array<[string, string]> = [
-      ['AwsSolutions-S1', 'Manifests are one-line lists of an upload key and version written by the pipeline itself; every write is in the workspace function\'s logs and the upload bucket keeps its own access logs.'],
-      ['NIST.800.53.R5-S3BucketLoggingEnabled', 'Manifests are one-line lists of an upload key and version written by the pipeline itself; every write is in the workspace function\'s logs.'],
-      ['NIST.800.53.R5-S3BucketReplicationEnabled', 'Manifests expire after the run; they can be rebuilt from the upload event and are not worth a replica.'],
+      ['AwsSolutions-S1', 'Manifests are one-line lists of an upload key and version written by the pipeline itself; '
+        + 'every write is in the workspace function\'s logs and the upload bucket keeps its own access logs.'],
+      ['NIST.800.53.R5-S3BucketLoggingEnabled', 'Manifests are one-line lists of an upload key and version written by the pipeline itself; '
+        + 'every write is in the workspace function\'s logs.'],
+      ['NIST.800.53.R5-S3BucketReplicationEnabled', 'Manifests expire after the run; they can be rebuilt from the upload event and are not '
+        + 'worth a replica.'],
       ['NIST.800.53.R5-S3BucketVersioningEnabled', 'A run writes its manifest once, under its own run id; versions would only keep expired lists.'],
-      ['NIST.800.53.R5-S3DefaultEncryptionKMS', 'Manifests hold object keys and version ids only; S3-managed encryption lets DataSync read them without a key grant.'],
+      ['NIST.800.53.R5-S3DefaultEncryptionKMS', 'Manifests hold object keys and version ids only; S3-managed encryption lets DataSync read them '
+        + 'without a key grant.'],
     ];
     for (const [id, reason] of reasons) Validations.of(bucket).acknowledge({ id, reason });
     return bucket;

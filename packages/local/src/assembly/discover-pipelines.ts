@@ -141,7 +141,8 @@ function uploadTriggers(reader: StackReader, bucketsById: Map<string, LocalBucke
   for (const [id, resource] of reader.resources('Custom::S3BucketNotifications')) {
     // Only what the notifications need: the ServiceToken and the rest may refer to things outside the stack.
     const bucketName = reader.resolve(resource.Properties?.BucketName, `${id} BucketName`);
-    const configurations = reader.resolve(resource.Properties?.NotificationConfiguration?.LambdaFunctionConfigurations ?? [], `${id} NotificationConfiguration`);
+    const configurations = reader.resolve(resource.Properties?.NotificationConfiguration?.LambdaFunctionConfigurations
+      ?? [], `${id} NotificationConfiguration`);
     for (const config of configurations) {
       add(bucketByName(bucketName), config.LambdaFunctionArn, config.Events, config.Filter?.Key?.FilterRules ?? []);
     }
@@ -383,9 +384,11 @@ export function selectPipeline(assembly: CloudAssembly, selector?: string): Pipe
   const pipelines = discoverPipelines(assembly);
   const label = (pipeline: PipelineModel) => `${pipeline.stackName}/${pipeline.stateMachine.logicalId}`;
   if (pipelines.length === 0) {
-    throw new LocalRuntimeError(`the cloud assembly ${assembly.directory} has no pipeline: no stack has a state machine started by a function that an S3 bucket notification invokes`
+    throw new LocalRuntimeError(`the cloud assembly ${assembly.directory} has no pipeline: no stack has a state machine started by a function `
+      + 'that an S3 bucket notification invokes'
       + ` (stacks: ${assembly.stacks.map((stack) => stack.stackName).join(', ') || 'none'})`,
-    'synthesize an app built with @batch-pipeline/pipeline (BatchPipeline) or @batch-pipeline/orchestration (PipelineOrchestration), and point --assembly at its cdk.out');
+    'synthesize an app built with @batch-pipeline/pipeline (BatchPipeline) or @batch-pipeline/orchestration (PipelineOrchestration), '
+      + 'and point --assembly at its cdk.out');
   }
   const chosen = selector ? pipelines.filter((pipeline) => pipeline.stackName === selector || label(pipeline) === selector) : pipelines;
   if (chosen.length === 1) {

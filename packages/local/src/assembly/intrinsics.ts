@@ -127,7 +127,8 @@ export function resolveValue(value: unknown, context: IntrinsicContext): any {
         const position = Number(resolveValue(index, context));
         if (!Array.isArray(items) || !Number.isInteger(position) || position < 0 || position >= items.length) {
           // CloudFormation refuses an index outside the list ("Fn::Select cannot select nonexistent value").
-          throw new UnresolvableIntrinsicError(context.where, `Fn::Select index ${String(position)} is outside the list of ${Array.isArray(items) ? items.length : 0}`);
+          throw new UnresolvableIntrinsicError(context.where, `Fn::Select index ${String(position)} is outside the list of `
+            + `${Array.isArray(items) ? items.length : 0}`);
         }
         return items[position];
       }

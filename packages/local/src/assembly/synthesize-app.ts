@@ -40,8 +40,9 @@ export function synthesizeApp(appDirectory: string, outputDirectory?: string): s
       'fix the "app" command of cdk.json, or pass an existing cloud assembly with --assembly');
   }
   if (result.status !== 0) {
-    throw new LocalRuntimeError(`synthesizing the app in ${path.resolve(appDirectory)} failed (\`${settings.app}\` exited with ${result.status ?? result.signal}):\n${(result.stderr || result.stdout).trim().split('\n').slice(-15).join('\n')}`,
-      'fix the app until `npx cdk synth` succeeds, or pass an existing cloud assembly with --assembly');
+    throw new LocalRuntimeError(`synthesizing the app in ${path.resolve(appDirectory)} failed (\`${settings.app}\` exited with `
+      + `${result.status ?? result.signal}):\n${(result.stderr || result.stdout).trim().split('\n').slice(-15).join('\n')}`,
+    'fix the app until `npx cdk synth` succeeds, or pass an existing cloud assembly with --assembly');
   }
   return output;
 }

@@ -91,8 +91,9 @@ export function checkReadable(file: string): void {
 export function checkKey(key: string, what = '--key'): void {
   const refusal = objectKeyError(key);
   if (refusal) {
-    throw new LocalRuntimeError(`${what} '${key.length > 80 ? `${key.slice(0, 80)}...` : key}' is not a key S3 accepts: ${describeKeyError(key, refusal)}`,
-      `use a key of at most ${MAX_KEY_BYTES} bytes of UTF-8 without a '..' segment`);
+    throw new LocalRuntimeError(`${what} '${key.length > 80 ? `${key.slice(0, 80)}...` : key}' is not a key S3 accepts: `
+      + `${describeKeyError(key, refusal)}`,
+    `use a key of at most ${MAX_KEY_BYTES} bytes of UTF-8 without a '..' segment`);
   }
 }
 

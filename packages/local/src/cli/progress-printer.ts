@@ -33,7 +33,10 @@ export class ProgressPrinter {
         break;
       case 'log':
       case 'job-output':
-        if (this.verbose) this.write(`  ${event.type === 'log' ? event.source : event.jobName}: ${event.type === 'log' ? event.message : event.line}`);
+        if (this.verbose) {
+          this.write(`  ${event.type === 'log' ? event.source : event.jobName}: `
+          + `${event.type === 'log' ? event.message : event.line}`);
+        }
         break;
       default:
         break;
@@ -62,7 +65,8 @@ export class ProgressPrinter {
     this.write(`  failed  ${step !== undefined ? `in step '${step}'` : 'in a step no notification named'}: ${run.error ?? 'unknown error'}`);
     const job = run.logsDirectory ? jobFailureOf(run.cause, run.logsDirectory) : undefined;
     if (job) {
-      this.write(`  job     ${job.jobName}: exit code ${job.exitCode ?? 'none (it did not exit by itself)'}${job.statusReason ? `, ${job.statusReason}` : ''}`);
+      this.write(`  job     ${job.jobName}: `
+        + `exit code ${job.exitCode ?? 'none (it did not exit by itself)'}${job.statusReason ? `, ${job.statusReason}` : ''}`);
       this.write(`  log     ${this.relative(job.logFile)}`);
       if (job.stderrLines.length > 0) {
         this.write('  stderr  the last lines the job wrote to stderr:');

@@ -4,13 +4,33 @@ import { LocalRuntimeError } from '../runtime/local-runtime-error';
 
 /** The file-system errors of a state directory that stopped taking writes. */
 const STATE_FAILURES: Record<string, { readonly what: string; readonly remedy: string }> = {
-  EACCES: { what: 'is no longer writable', remedy: 'give yourself write access to it again (chmod -R u+w), or choose another folder with --state-dir; then run again' },
-  EPERM: { what: 'is no longer writable', remedy: 'give yourself write access to it again (chmod -R u+w), or choose another folder with --state-dir; then run again' },
-  EROFS: { what: 'is on a read-only file system', remedy: 'choose a folder on a writable disk with --state-dir, or remount the disk writable; then run again' },
+  EACCES: {
+    what: 'is no longer writable',
+    remedy: 'give yourself write access to it again (chmod -R u+w), '
+    + 'or choose another folder with --state-dir; then run again',
+  },
+  EPERM: {
+    what: 'is no longer writable',
+    remedy: 'give yourself write access to it again (chmod -R u+w), '
+    + 'or choose another folder with --state-dir; then run again',
+  },
+  EROFS: {
+    what: 'is on a read-only file system',
+    remedy: 'choose a folder on a writable disk with --state-dir, or remount the disk writable; '
+    + 'then run again',
+  },
   ENOSPC: { what: 'is out of disk space', remedy: 'free disk space, or choose a folder on another disk with --state-dir; then run again' },
   EDQUOT: { what: 'is over its disk quota', remedy: 'free disk space, or choose a folder on another disk with --state-dir; then run again' },
-  ENOENT: { what: 'was removed while the runtime used it', remedy: 'leave the state directory in place while a run goes on (remove it only after the command ended); then run again' },
-  ENOTDIR: { what: 'had a folder replaced by a file while the runtime used it', remedy: 'leave the state directory as the runtime made it while a run goes on; then run again' },
+  ENOENT: {
+    what: 'was removed while the runtime used it',
+    remedy: 'leave the state directory in place while a run goes on (remove it only after '
+    + 'the command ended); then run again',
+  },
+  ENOTDIR: {
+    what: 'had a folder replaced by a file while the runtime used it',
+    remedy: 'leave the state directory as the runtime made it while '
+    + 'a run goes on; then run again',
+  },
 };
 
 /**

@@ -38,7 +38,8 @@ export function triggerSkipOf(line: string): TriggerSkip | undefined {
   if (!text.startsWith('{')) return undefined;
   try {
     const fields = JSON.parse(text) as { outcome?: unknown; reason?: unknown; bucket?: unknown; key?: unknown };
-    if (fields.outcome !== 'skipped' || typeof fields.reason !== 'string' || typeof fields.bucket !== 'string' || typeof fields.key !== 'string') return undefined;
+    if (fields.outcome !== 'skipped' || typeof fields.reason !== 'string' || typeof fields.bucket !== 'string'
+      || typeof fields.key !== 'string') return undefined;
     return { bucket: fields.bucket, key: fields.key, reason: fields.reason };
   } catch {
     return undefined;

@@ -64,7 +64,8 @@ export function rerunCommand(stateDirectory: string): string {
 export function interruptedNotice(runs: readonly RunSummary[], stateDirectory: string): string[] {
   if (runs.length === 0) return [];
   return [
-    `${runs.length} run${runs.length === 1 ? ' was' : 's were'} interrupted in ${path.relative(process.cwd(), stateDirectory) || '.'} and not run again (the uploads are kept):`,
+    `${runs.length} run${runs.length === 1 ? ' was' : 's were'} interrupted in ${path.relative(process.cwd(), stateDirectory) || '.'} and not `
+      + 'run again (the uploads are kept):',
     ...runs.map((run) => `  ${run.runId}  s3://${run.input.bucket}/${run.input.key}${run.input.versionId && run.input.versionId !== 'null' ? ` (version ${run.input.versionId})` : ''}`
       + `${run.state ? `, in state '${run.state}'` : ''}${run.interruptedAt ? `, at ${run.interruptedAt}` : ''}`),
     `run ${runs.length === 1 ? 'it' : 'them'} again: ${rerunCommand(stateDirectory)}`,
@@ -82,8 +83,10 @@ export async function reportInterrupt(handler: InterruptHandler, stateDirectory:
   const interrupted = summaries.filter((summary) => summary.status === 'ABORTED' && summary.error === INTERRUPTED);
   const removed = interrupted.reduce((count, summary) => count + (summary.removedFolders?.length ?? 0), 0);
   print('');
-  print(`interrupted: ${summaries.length} run summar${summaries.length === 1 ? 'y' : 'ies'} written to ${path.relative(process.cwd(), path.join(stateDirectory, 'runs')) || '.'}/`
-    + (interrupted.length > 0 ? `; ${interrupted.length} run${interrupted.length === 1 ? '' : 's'} ended ABORTED, ${removed} run folder${removed === 1 ? '' : 's'} removed from the local file systems` : ''));
+  print(`interrupted: ${summaries.length} run summar${summaries.length === 1 ? 'y' : 'ies'} written to `
+    + `${path.relative(process.cwd(), path.join(stateDirectory, 'runs')) || '.'}/`
+    + (interrupted.length > 0 ? `; ${interrupted.length} run${interrupted.length === 1 ? '' : 's'} ended ABORTED, `
+    + `${removed} run folder${removed === 1 ? '' : 's'} removed from the local file systems` : ''));
   interruptedNotice(interrupted, stateDirectory).forEach(print);
   return INTERRUPTED_EXIT_CODE;
 }

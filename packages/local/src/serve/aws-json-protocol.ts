@@ -107,7 +107,8 @@ export function page<T>(items: readonly T[], request: { maxResults?: unknown; ne
 }): { items: T[]; nextToken?: string } {
   const max = request.maxResults === undefined || request.maxResults === 0 ? options.defaultMax : request.maxResults;
   if (typeof max !== 'number' || !Number.isInteger(max) || max < 1 || max > options.limit) {
-    throw serviceError(options.validationError, `1 validation error detected: Value '${String(max)}' at '${options.maxName ?? 'maxResults'}' failed to satisfy constraint: Member must have value less than or equal to ${options.limit}`);
+    throw serviceError(options.validationError, `1 validation error detected: Value '${String(max)}' at '${options.maxName ?? 'maxResults'}' `
+      + `failed to satisfy constraint: Member must have value less than or equal to ${options.limit}`);
   }
   const offset = pageTokens.decode(request[(options.tokenName ?? 'nextToken') as 'nextToken'], options.scope, options.tokenError);
   const slice = items.slice(offset, offset + max);

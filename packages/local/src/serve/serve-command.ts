@@ -35,7 +35,10 @@ function serveArguments(argv: readonly string[]): { port: number; host: string; 
       host = value;
     } else {
       port = Number(value);
-      if (!/^\d+$/.test(value) || port > 65535) throw new LocalRuntimeError(`--port ${value} is not a port`, 'pass a number from 1024 to 65535, or 0 for a free one');
+      if (!/^\d+$/.test(value) || port > 65535) {
+        throw new LocalRuntimeError(`--port ${value} is not a port`, 'pass a number from 1024 to 65535, '
+        + 'or 0 for a free one');
+      }
     }
   }
   return { port, host, rest };
@@ -87,7 +90,8 @@ export function describeServed(served: ServedRuntime): string[] {
     ...(others.length > 0 ? [`  buckets    ${others.map((name) => `s3://${name}/`).join(', ')}`] : []),
     `  state      ${path.relative(process.cwd(), state.root) || '.'} (buckets, logs, notifications as plain files)`,
     `  services   ${served.services.join(', ')}, by each request's SigV4 service name; no signature is checked and no IAM policy is enforced`,
-    `  try        aws --endpoint-url ${served.endpoint} s3 ls s3://${model.uploadTriggers[0]?.bucket.name ?? ''}/   (any credentials, region ${model.region})`,
+    `  try        aws --endpoint-url ${served.endpoint} s3 ls s3://${model.uploadTriggers[0]?.bucket.name ?? ''}/   (any credentials, `
+      + `region ${model.region})`,
     'Ctrl-C stops it (runs in progress end with it).',
   ];
 }

@@ -76,10 +76,12 @@ export async function serveRuntime(options: ServeOptions): Promise<ServedRuntime
     await runtime.stop();
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') {
-      throw new LocalRuntimeError(`port ${options.port ?? DEFAULT_SERVE_PORT} on ${host} is in use`, 'pass another --port, or stop what listens there');
+      throw new LocalRuntimeError(`port ${options.port ?? DEFAULT_SERVE_PORT} on ${host} is in use`, 'pass another --port, '
+        + 'or stop what listens there');
     }
     if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EACCES') {
-      throw new LocalRuntimeError(`cannot listen on ${host}:${options.port ?? DEFAULT_SERVE_PORT} (${code})`, 'pass a --host of this machine (127.0.0.1 by default) and a --port above 1023');
+      throw new LocalRuntimeError(`cannot listen on ${host}:${options.port ?? DEFAULT_SERVE_PORT} (${code})`, 'pass a --host of this machine '
+        + '(127.0.0.1 by default) and a --port above 1023');
     }
     throw error;
   }

@@ -165,7 +165,8 @@ export function failureNotice(run: FailedRun): FailureNotice {
   ];
   if (job) {
     lines.push('');
-    lines.push(`Job:           ${job.jobName ?? '?'}${job.jobId ? ` (id ${job.jobId})` : ''}, ${job.status ?? 'status unknown'}${job.attempts !== undefined ? ` after ${job.attempts} attempt(s)` : ''}`);
+    lines.push(`Job:           ${job.jobName ?? '?'}${job.jobId ? ` (id ${job.jobId})` : ''}, `
+      + `${job.status ?? 'status unknown'}${job.attempts !== undefined ? ` after ${job.attempts} attempt(s)` : ''}`);
     lines.push(`Exit code:     ${job.exitCode ?? 'none (the container did not exit on its own)'}`);
     lines.push(`Status reason: ${job.statusReason ?? '-'}`);
     if (job.containerReason) lines.push(`Container:     ${job.containerReason}`);
@@ -176,7 +177,8 @@ export function failureNotice(run: FailedRun): FailureNotice {
   lines.push(`Execution: ${text(run.execution) ?? '?'}`);
   lines.push('');
   lines.push(job?.cancelledWhileRunnable
-    ? 'What to do: the job asks for more than the compute environment can place, or no capacity was available; check the job\'s vCPU and memory against maxvCpus, then upload the file again (the upload was kept).'
+    ? 'What to do: the job asks for more than the compute environment can place, or no capacity was available; '
+    + 'check the job\'s vCPU and memory against maxvCpus, then upload the file again (the upload was kept).'
     : 'What to do: read the reason and the job\'s log, fix the cause, then upload the file again to start a new run (the upload was kept).');
   lines.push('');
   lines.push(JSON_PART_HEADING);

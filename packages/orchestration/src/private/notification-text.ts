@@ -32,7 +32,10 @@ export interface StringAttribute {
   readonly StringValue: string;
 }
 
-/** String message attributes of the given fields, each value at most MAX_ATTRIBUTE_VALUE_LENGTH characters; undefined and null fields are left out. */
+/**
+ * String message attributes of the given fields, each value at most MAX_ATTRIBUTE_VALUE_LENGTH characters; undefined and null fields are left
+ * out.
+ */
 export function stringAttributes(fields: Record<string, string | number | null | undefined>): Record<string, StringAttribute> {
   const attributes: Record<string, StringAttribute> = {};
   for (const [name, value] of Object.entries(fields)) {

@@ -5,6 +5,7 @@ import { Duration, Size, SizeRoundingBehavior, Stack, Token } from 'aws-cdk-lib'
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { checkKeyPrefix } from './key-prefix-check';
 import { PollSchedule } from './poll-schedule';
 import type { PipelineStateMachineProps } from '../pipeline-state-machine';
 import { StagingStrategy } from '../staging-strategy';
@@ -107,7 +108,7 @@ export function resolveRunPlan(scope: Construct, errors: ConstructErrors, props:
   validate(errors, props, strategy, directStagingThreshold, schedule,
     [['stageInTimeout', stageIn], ['processTimeout', process], ['stageOutTimeout', stageOut]], run, stepsTotal);
   validateProcessTimeout(errors, props.processor, process);
-  const locations = locationsOf(scope, who, props);
+  const locations = locationsOf(scope, errors, props);
   return {
     who,
     staging: stagingOf(strategy, props, directStagingThreshold),
@@ -233,7 +234,8 @@ function validate(
  * a bucket or prefix given as well must be the same, so that the trigger, the
  * direct copies and DataSync all agree.
  */
-function locationsOf(scope: Construct, name: string, props: PipelineStateMachineProps): RunLocations {
+function locationsOf(scope: Construct, errors: ConstructErrors, props: PipelineStateMachineProps): RunLocations {
+  const name = errors.label;
   const stack = Stack.of(scope);
   const sameBucket = (a: s3.IBucket, b: s3.IBucket) => a === b
     || JSON.stringify(stack.resolve(a.bucketName)) === JSON.stringify(stack.resolve(b.bucketName));
@@ -253,8 +255,10 @@ function locationsOf(scope: Construct, name: string, props: PipelineStateMachine
     throw new Error(`${name}: no reports bucket; allowed: give 'stageOut' or 'reportsBucket'`);
   }
   // A location's subdirectory is '/incoming/' (or '/'); the key prefix is its key form.
-  const uploadPrefix = fromStageIn ? fromStageIn.subdirectory.slice(1) : validKeyPrefix(name, 'uploadPrefix', props.uploadPrefix ?? '');
-  const reportsPrefix = fromStageOut ? fromStageOut.subdirectory.slice(1) : validKeyPrefix(name, 'reportsPrefix', props.reportsPrefix ?? 'reports/');
+  const uploadPrefix = fromStageIn ? fromStageIn.subdirectory.slice(1) : checkKeyPrefix(errors, 'uploadPrefix', props.uploadPrefix
+    ?? '', 'incoming/');
+  const reportsPrefix = fromStageOut ? fromStageOut.subdirectory.slice(1) : checkKeyPrefix(errors, 'reportsPrefix', props.reportsPrefix
+    ?? 'reports/', 'reports/');
   const agreements: Array<[string, boolean, string, string]> = [
     ['uploadBucket', props.uploadBucket !== undefined && fromStageIn !== undefined && !sameBucket(props.uploadBucket, fromStageIn.bucket),
       props.uploadBucket?.node.path ?? '', fromStageIn?.bucket.node.path ?? ''],
@@ -280,13 +284,4 @@ function locationsOf(scope: Construct, name: string, props: PipelineStateMachine
       + 'or \'watchWholeBucket\' true if that is meant');
   }
   return { uploadBucket, uploadPrefix, reportsBucket, reportsPrefix };
-}
-
-/** A key prefix as S3 notifications and IAM use it: empty, or ending with '/' and not starting with one. */
-function validKeyPrefix(name: string, prop: string, prefix: string): string {
-  if (!Token.isUnresolved(prefix) && prefix !== '' && (!prefix.endsWith('/') || prefix.startsWith('/'))) {
-    throw new Error(`${name}: '${prop}' '${prefix}' is not valid; `
-      + 'allowed: a key prefix that ends with \'/\' and does not start with \'/\', such as \'incoming/\'');
-  }
-  return prefix;
 }

@@ -1,4 +1,5 @@
-// eslint-disable-next-line import/no-extraneous-dependencies -- bundled into the Lambda asset by esbuild when the package is built; the construct library itself does not load it
+// Bundled into the Lambda asset by esbuild when the package is built; the construct library itself does not load it.
+// eslint-disable-next-line import/no-extraneous-dependencies
 import { MAX_PATH_SEGMENT_BYTES, SkipReason } from '@batch-pipeline/run-contract';
 import { subjectLine, stringAttributes, StringAttribute } from '../private/notification-text';
 
@@ -19,7 +20,8 @@ const EXPLANATIONS: Record<string, { readonly title: string; readonly what: stri
   },
   'unsupported-key': {
     title: 'key cannot be staged',
-    what: `The part of the key after the prefix cannot be stored as exactly one file on EFS: it holds '*', '|', a control character, an empty, '.' or '..' segment, or a segment longer than ${MAX_PATH_SEGMENT_BYTES} bytes.`,
+    what: "The part of the key after the prefix cannot be stored as exactly one file on EFS: it holds '*', '|', a control character, an empty, "
+      + `'.' or '..' segment, or a segment longer than ${MAX_PATH_SEGMENT_BYTES} bytes.`,
     todo: 'Upload it again under a shorter key of ordinary characters.',
   },
 };

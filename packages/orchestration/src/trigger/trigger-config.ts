@@ -27,7 +27,8 @@ export function readTriggerConfig(env: NodeJS.ProcessEnv): TriggerConfig {
   }
   const zeroByteObjects = env[TRIGGER_ENV.ZERO_BYTE_OBJECTS] ?? ZeroByteObjects.SKIP;
   if (!Object.values(ZeroByteObjects).includes(zeroByteObjects as ZeroByteObjects)) {
-    throw new Error(`trigger: ${TRIGGER_ENV.ZERO_BYTE_OBJECTS} '${zeroByteObjects}' is not valid; allowed: ${Object.values(ZeroByteObjects).join(', ')}`);
+    throw new Error(`trigger: ${TRIGGER_ENV.ZERO_BYTE_OBJECTS} '${zeroByteObjects}' is not valid; allowed: `
+      + `${Object.values(ZeroByteObjects).join(', ')}`);
   }
   const suffixes: unknown = JSON.parse(env[TRIGGER_ENV.WATCH_SUFFIXES] ?? '[]');
   if (!Array.isArray(suffixes) || suffixes.some((suffix) => typeof suffix !== 'string')) {

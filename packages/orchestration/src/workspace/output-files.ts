@@ -36,7 +36,8 @@ export async function listOutputFiles(outputDirectory: string, runDirectory: str
         const target = await realpath(absolutePath).catch(() => undefined);
         if (target === undefined || (target !== runRoot && !target.startsWith(`${runRoot}/`))) {
           throw workspaceError('OutputOutsideRunDirectory',
-            `output '${relativePath}' is a symbolic link to ${target ?? 'a path that does not exist'}, outside this run's directory; allowed: links to files of the run`);
+            `output '${relativePath}' is a symbolic link to ${target ?? 'a path that does not exist'}, outside this run's directory; allowed: `
+              + 'links to files of the run');
         }
         info = await stat(absolutePath);
       }

@@ -1,4 +1,5 @@
-// eslint-disable-next-line import/no-extraneous-dependencies -- bundled into the Lambda asset by esbuild when the package is built; the construct library itself does not load it
+// Bundled into the Lambda asset by esbuild when the package is built; the construct library itself does not load it.
+// eslint-disable-next-line import/no-extraneous-dependencies
 import { GetObjectCommandOutput } from '@aws-sdk/client-s3';
 
 /** The checksum S3 holds for an object, and whether the SDK checked the bytes against it. */

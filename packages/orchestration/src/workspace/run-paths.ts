@@ -1,5 +1,6 @@
 import * as path from 'node:path';
-// eslint-disable-next-line import/no-extraneous-dependencies -- bundled into the Lambda asset by esbuild when the package is built; the construct library itself does not load it
+// Bundled into the Lambda asset by esbuild when the package is built; the construct library itself does not load it.
+// eslint-disable-next-line import/no-extraneous-dependencies
 import { RUN_ID_PATTERN } from '@batch-pipeline/run-contract';
 
 /** Directory, relative to the access point root, that holds one directory per run. */

@@ -113,7 +113,8 @@ export async function handleWorkspaceRequest(request: WorkspaceRequest, mountPat
       try {
         await stat(staged);
       } catch {
-        const error = new Error(`the staged file ${request.stagedPath} is not on the file system; stage-in reported success, so it was moved or removed by something else`);
+        const error = new Error(`the staged file ${request.stagedPath} is not on the file system; stage-in reported success, `
+          + 'so it was moved or removed by something else');
         error.name = 'StagedFileMissing';
         throw error;
       }
@@ -136,7 +137,8 @@ export async function handleWorkspaceRequest(request: WorkspaceRequest, mountPat
       const directory = resolveUnderMount(mountPath, request.stagingDirectory);
       const runs = resolveUnderMount(mountPath, RUNS_DIRECTORY);
       if (directory === mountPath || directory === runs || directory.startsWith(`${runs}/`)) {
-        throw new Error(`staging directory '${request.stagingDirectory}' is not valid; allowed: a directory below the access point root, outside ${RUNS_DIRECTORY}`);
+        throw new Error(`staging directory '${request.stagingDirectory}' is not valid; allowed: a directory below the access point root, `
+          + `outside ${RUNS_DIRECTORY}`);
       }
       await mkdir(directory, { recursive: true });
       const manifestKey = request.manifest ? await writeManifest(request.manifest, s3Client()) : undefined;
@@ -147,6 +149,7 @@ export async function handleWorkspaceRequest(request: WorkspaceRequest, mountPat
     case 'stage-out':
       return stageOut(request, mountPath, s3Client());
     default:
-      throw new Error(`action '${(request as { action?: unknown }).action}' is not valid; allowed: prepare, cleanup, prepare-staging, stage-in, stage-out`);
+      throw new Error(`action '${(request as { action?: unknown }).action}' is not valid; allowed: prepare, cleanup, prepare-staging, `
+        + 'stage-in, stage-out');
   }
 }

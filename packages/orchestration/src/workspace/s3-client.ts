@@ -1,4 +1,5 @@
-// eslint-disable-next-line import/no-extraneous-dependencies -- bundled into the Lambda asset by esbuild when the package is built; the construct library itself does not load it
+// Bundled into the Lambda asset by esbuild when the package is built; the construct library itself does not load it.
+// eslint-disable-next-line import/no-extraneous-dependencies
 import { S3Client } from '@aws-sdk/client-s3';
 
 let client: S3Client | undefined;

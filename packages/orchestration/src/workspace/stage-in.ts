@@ -4,7 +4,8 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import * as path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-// eslint-disable-next-line import/no-extraneous-dependencies -- bundled into the Lambda asset by esbuild when the package is built; the construct library itself does not load it
+// Bundled into the Lambda asset by esbuild when the package is built; the construct library itself does not load it.
+// eslint-disable-next-line import/no-extraneous-dependencies
 import { GetObjectCommand, GetObjectCommandOutput, S3Client } from '@aws-sdk/client-s3';
 import { ObjectChecksum, responseChecksum } from './response-checksum';
 import { assertFileName, resolveUnderMount, runPathsFor } from './run-paths';
@@ -69,7 +70,8 @@ export async function stageIn(request: StageInRequest, mountPath: string, client
   const body = response.Body as Readable | undefined;
   if (response.ContentLength !== request.size) {
     body?.destroy();
-    throw workspaceError('SizeMismatch', `${source} is ${response.ContentLength} bytes but the upload event said ${request.size}; it is not the object that started this run`);
+    throw workspaceError('SizeMismatch', `${source} is ${response.ContentLength} bytes but the upload event said ${request.size}; `
+      + 'it is not the object that started this run');
   }
   const checksum = responseChecksum(response);
   // A temporary name that the job never looks for, renamed only once every byte is in and checked,
@@ -92,7 +94,8 @@ export async function stageIn(request: StageInRequest, mountPath: string, client
     await rm(temporary, { force: true });
     // The SDK's checksum stream fails with a plain Error whose message starts so (@smithy/core serde ChecksumStream).
     if ((error as Error).message?.startsWith('Checksum mismatch')) {
-      throw workspaceError('ChecksumMismatch', `${source}: the bytes received do not match the ${checksum?.algorithm} checksum S3 holds: ${(error as Error).message}`);
+      throw workspaceError('ChecksumMismatch', `${source}: the bytes received do not match the ${checksum?.algorithm} checksum S3 holds: `
+        + `${(error as Error).message}`);
     }
     throw error;
   }

@@ -1,7 +1,9 @@
 import { createReadStream } from 'node:fs';
-// eslint-disable-next-line import/no-extraneous-dependencies -- bundled into the Lambda asset by esbuild when the package is built; the construct library itself does not load it
+// Bundled into the Lambda asset by esbuild when the package is built; the construct library itself does not load it.
+// eslint-disable-next-line import/no-extraneous-dependencies
 import { S3Client } from '@aws-sdk/client-s3';
-// eslint-disable-next-line import/no-extraneous-dependencies -- bundled into the Lambda asset by esbuild when the package is built; the construct library itself does not load it
+// Bundled into the Lambda asset by esbuild when the package is built; the construct library itself does not load it.
+// eslint-disable-next-line import/no-extraneous-dependencies
 import { Upload } from '@aws-sdk/lib-storage';
 import { listOutputFiles, OutputFile } from './output-files';
 import { resolveUnderMount, runPathsFor } from './run-paths';
@@ -58,7 +60,8 @@ export async function stageOut(request: StageOutRequest, mountPath: string, clie
   const objects = outputs.map((file) => `${request.reportPrefix}${file.relativePath}`);
   const tooLong = objects.find((key) => Buffer.byteLength(key, 'utf-8') > MAX_KEY_BYTES);
   if (tooLong !== undefined) {
-    throw workspaceError('ReportKeyTooLong', `report key '${tooLong}' is ${Buffer.byteLength(tooLong, 'utf-8')} bytes of UTF-8; allowed: at most ${MAX_KEY_BYTES} (shorten the output's paths or the report prefix)`);
+    throw workspaceError('ReportKeyTooLong', `report key '${tooLong}' is ${Buffer.byteLength(tooLong, 'utf-8')} bytes of UTF-8; allowed: `
+      + `at most ${MAX_KEY_BYTES} (shorten the output's paths or the report prefix)`);
   }
   let next = 0;
   const worker = async (): Promise<void> => {

@@ -3,7 +3,8 @@ import { createReadStream } from 'node:fs';
 import { link, mkdir, rename, rm, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { crc32 } from 'node:zlib';
-// eslint-disable-next-line import/no-extraneous-dependencies -- bundled into the Lambda asset by esbuild when the package is built; the construct library itself does not load it
+// Bundled into the Lambda asset by esbuild when the package is built; the construct library itself does not load it.
+// eslint-disable-next-line import/no-extraneous-dependencies
 import { HeadObjectCommand, HeadObjectCommandOutput, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { assertFileName, resolveUnderMount, runPathsFor } from './run-paths';
 import { sourceReadError, workspaceError } from './workspace-error';
@@ -117,7 +118,8 @@ export async function claimStagedFile(
   const claimed = path.join(inputDirectory, request.fileName);
   // The rename is the claim: atomic, so two runs cannot both take the file.
   await rename(staged, claimed).catch(() => {
-    throw workspaceError('StagedFileMissing', `the staged file ${request.stagedPath} was taken by another run of the same key before this run could claim it; expected ${describeExpected}`);
+    throw workspaceError('StagedFileMissing', `the staged file ${request.stagedPath} was taken by another run of the same key before this run `
+      + `could claim it; expected ${describeExpected}`);
   });
   // The file checked must be the file taken: a copy written over it since (a write sets the
   // modification time to now, not to the object's time DataSync preserves) or in its place is not.
@@ -126,7 +128,8 @@ export async function claimStagedFile(
     // Hand it back for the run whose copy it is, unless a newer copy is already there (a link never overwrites).
     await link(claimed, staged).catch(() => undefined);
     await rm(claimed, { force: true });
-    throw workspaceError('StagedFileMismatch', `expected ${describeExpected} but ${request.stagedPath} was written again while this run checked it (now ${after.size} bytes): another version of the key was staged there`);
+    throw workspaceError('StagedFileMismatch', `expected ${describeExpected} but ${request.stagedPath} was written again while this run checked `
+      + `it (now ${after.size} bytes): another version of the key was staged there`);
   }
   const bytes = after.size;
   const check: StagedFileCheck = actual !== undefined ? wanted : { algorithm: 'none' };
@@ -149,7 +152,8 @@ async function headVersion(expected: StagedObject, source: string, client: S3Cli
   }
   if (head.ContentLength !== expected.size) {
     // Only an unversioned bucket gets here: the key's current object is no longer the upload.
-    throw workspaceError('SourceObjectChanged', `${source} is ${head.ContentLength} bytes but the upload event said ${expected.size}; it was overwritten after the upload and the bucket keeps no versions`);
+    throw workspaceError('SourceObjectChanged', `${source} is ${head.ContentLength} bytes but the upload event said ${expected.size}; `
+      + 'it was overwritten after the upload and the bucket keeps no versions');
   }
   return head;
 }
@@ -168,7 +172,8 @@ export function expectedCheck(head: HeadObjectCommandOutput): StagedFileCheck {
     }
   }
   const etag = head.ETag?.replace(/"/g, '');
-  const encryptedWithKey = head.ServerSideEncryption === 'aws:kms' || head.ServerSideEncryption === 'aws:kms:dsse' || head.SSECustomerAlgorithm !== undefined;
+  const encryptedWithKey = head.ServerSideEncryption === 'aws:kms' || head.ServerSideEncryption === 'aws:kms:dsse'
+    || head.SSECustomerAlgorithm !== undefined;
   if (etag && /^[0-9a-f]{32}$/.test(etag) && !encryptedWithKey) return { algorithm: 'MD5', value: etag };
   return { algorithm: 'none' };
 }

@@ -15,7 +15,8 @@ const MISSING_SOURCE_ERRORS = new Set(['NotFound', 'NoSuchKey', 'NoSuchVersion']
 export function sourceReadError(error: unknown, source: string): Error {
   const name = (error as Error).name;
   if (MISSING_SOURCE_ERRORS.has(name)) {
-    return workspaceError('SourceObjectMissing', `${source} no longer exists (${name}); it was deleted after the upload, so this run has nothing to process`);
+    return workspaceError('SourceObjectMissing', `${source} no longer exists (${name}); it was deleted after the upload, `
+      + 'so this run has nothing to process');
   }
   return error as Error;
 }

@@ -2,11 +2,11 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { DeleteObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { LocalS3Endpoint, RecordedDataPoint } from '@batch-pipeline/local';
-// The runtime is not re-exported by the package's index (yet): it is imported from its module.
-import { PipelineRuntime, PipelineRuntimeOptions, Upload } from '@batch-pipeline/local/lib/runtime/pipeline-runtime';
-import { RunSummary } from '@batch-pipeline/local/lib/runtime/run-summary';
-export type { Upload } from '@batch-pipeline/local/lib/runtime/pipeline-runtime';
+import {
+  LocalS3Endpoint, onlyRunOf, PipelineRuntime, PipelineRuntimeOptions, RecordedDataPoint, RunSummary, RuntimeEvent, Upload,
+} from '@batch-pipeline/local';
+// What the runtime reports while it runs (state changes, notifications, service logs), and an upload it made.
+export type { RuntimeEvent, Upload } from '@batch-pipeline/local';
 import { RunInput } from '@batch-pipeline/run-contract';
 import { TEST_ENV } from '@batch-pipeline/test-support';
 import { App, Stack } from 'aws-cdk-lib';
@@ -44,8 +44,6 @@ writeFileSync(join(process.env.PIPELINE_OUTPUT_DIR, 'report.txt'), report);
 export const TIME_SCALE = 0.02;
 
 type PipelineModel = PipelineRuntime['model'];
-/** What the runtime reports while it runs (state changes, notifications, service logs). */
-export type RuntimeEvent = Parameters<NonNullable<PipelineRuntimeOptions['onEvent']>>[0];
 
 /** A pipeline composed from the orchestration constructs, synthesized into a cloud assembly on disk. */
 export class SynthesizedPipeline {
@@ -166,13 +164,7 @@ export class LocalRun {
   /** Given an upload, when its run has ended: what it did. */
   public async runOf(upload: Upload): Promise<RunResult> {
     await this.runtime.idle();
-    const run = [...this.runtime.runs.values()].find((candidate) => {
-      const input = JSON.parse(candidate.input) as RunInput;
-      return input.bucket === upload.bucket && input.key === upload.key && (input.versionId ?? 'null') === upload.version.versionId;
-    });
-    if (!run) {
-      throw new Error(`no run started for s3://${upload.bucket}/${upload.key}; runs: ${[...this.runtime.runs.keys()].join(', ') || 'none'}`);
-    }
+    const run = onlyRunOf(upload, this.runtime.runs.values());
     const summary = await this.runtime.summaryOf(run.name);
     const entered = this.events.filter((event): event is Extract<RuntimeEvent, { type: 'state-entered' }> & { receivedAt: number } =>
       event.type === 'state-entered' && event.execution === run.name);

@@ -75,7 +75,8 @@ function refuseTakenNames(pipeline: Construct, prefix: string): void {
   const taken = stack.node.findAll().some((construct) => construct instanceof CfnOutput && stack.resolve(construct.logicalId) === first);
   if (taken) {
     throw invalid(ConstructErrors.of(pipeline, 'BatchPipeline'), 'outputs', true,
-      `false, or a construct id that no other BatchPipeline of stack '${stack.stackName}' has (its outputs are named after the id, such as ${first})`);
+      `false, or a construct id that no other BatchPipeline of stack '${stack.stackName}' has (its outputs are named after the id, `
+        + `such as ${first})`);
   }
 }
 

@@ -98,11 +98,13 @@ function validate(errors: ConstructErrors, inputs: StorageInputs, props: Pipelin
     throw wired(errors, 'storageProps.network', props.network, "leave it out: the file system goes into the pipeline's network");
   }
   if (props.uploads?.watchPrefix !== undefined) {
-    throw wired(errors, 'storageProps.uploads.watchPrefix', props.uploads.watchPrefix, "leave it out and set 'watchPrefix', which the trigger, stage-in and upload grants share");
+    throw wired(errors, 'storageProps.uploads.watchPrefix', props.uploads.watchPrefix, "leave it out and set 'watchPrefix', which the trigger, "
+      + 'stage-in and upload grants share');
   }
   if (props.fileSystem?.network || props.fileSystem?.vpc) {
-    throw wired(errors, props.fileSystem.network ? 'storageProps.fileSystem.network' : 'storageProps.fileSystem.vpc', props.fileSystem.network ?? props.fileSystem.vpc,
-      "leave it out: the file system goes into the pipeline's network (give 'existingVpc' for a VPC of yours)");
+    throw wired(errors, props.fileSystem.network ? 'storageProps.fileSystem.network' : 'storageProps.fileSystem.vpc', props.fileSystem.network
+      ?? props.fileSystem.vpc,
+    "leave it out: the file system goes into the pipeline's network (give 'existingVpc' for a VPC of yours)");
   }
   if (inputs.existingUploadBucket && props.uploads) {
     throw conflict(errors, ['existingUploadBucket'], 'storageProps.uploads', 'an existing bucket is used as it is');
@@ -116,11 +118,13 @@ function validate(errors: ConstructErrors, inputs: StorageInputs, props: Pipelin
   if (!!inputs.existingFileSystem !== !!inputs.existingAccessPoint) {
     const given = inputs.existingFileSystem ? 'existingFileSystem' : 'existingAccessPoint';
     const missing = inputs.existingFileSystem ? 'existingAccessPoint' : 'existingFileSystem';
-    throw errors.error(`${errors.prop(given)} was given without ${errors.prop(missing)}; allowed: both (an access point of that file system, which every part mounts), or neither`);
+    throw errors.error(`${errors.prop(given)} was given without ${errors.prop(missing)}; allowed: both (an access point of that file system, `
+      + 'which every part mounts), or neither');
   }
   const allExisting = inputs.existingUploadBucket && inputs.existingReportsBucket && inputs.existingFileSystem;
   if (allExisting && Object.values(props).some((value) => value !== undefined)) {
-    throw conflict(errors, ['existingUploadBucket', 'existingReportsBucket', 'existingFileSystem'], 'storageProps', 'every part of the storage is given, so nothing would use the options');
+    throw conflict(errors, ['existingUploadBucket', 'existingReportsBucket', 'existingFileSystem'], 'storageProps', 'every part of the storage '
+      + 'is given, so nothing would use the options');
   }
 }
 

@@ -29,7 +29,8 @@ export function secureBucketProps(encryptionKey?: kms.IKey): s3.BucketProps {
 export function acknowledgeNoReplication(bucket: IConstruct, what: string): void {
   Validations.of(bucket).acknowledge({
     id: 'NIST.800.53.R5-S3BucketReplicationEnabled',
-    reason: `The ${what} is versioned in one region; cross-region replication is a disaster-recovery choice of the deployer (add a replication rule to the bucket) and would double the storage cost by default.`,
+    reason: `The ${what} is versioned in one region; cross-region replication is a disaster-recovery choice of the deployer (add a replication `
+      + 'rule to the bucket) and would double the storage cost by default.',
   });
 }
 
@@ -38,7 +39,8 @@ export function acknowledgeSseS3(bucket: IConstruct, what: string, encryptionKey
   if (!encryptionKey) {
     Validations.of(bucket).acknowledge({
       id: 'NIST.800.53.R5-S3DefaultEncryptionKMS',
-      reason: `The ${what} is encrypted at rest with SSE-S3 (AES-256) by default so that DataSync and the jobs need no KMS grants; set encryptionKey to use SSE-KMS with a customer managed key.`,
+      reason: `The ${what} is encrypted at rest with SSE-S3 (AES-256) by default so that DataSync and the jobs need no KMS grants; `
+        + 'set encryptionKey to use SSE-KMS with a customer managed key.',
     });
   }
 }

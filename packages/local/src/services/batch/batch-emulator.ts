@@ -160,7 +160,8 @@ export class BatchEmulator implements TaskIntegration {
           'start Docker (the job then runs in its image), or give the BatchProcessor a `localCommand` that runs the job as a local process');
       }
       // A local command whose program or script is missing would fail every run: say so before any starts.
-      const problem = runner === 'local-command' && options.appDirectory !== undefined ? localCommandProblem(definition, options.appDirectory) : undefined;
+      const problem = runner === 'local-command'
+        && options.appDirectory !== undefined ? localCommandProblem(definition, options.appDirectory) : undefined;
       if (problem) throw problem;
       runners.set(definition.arn, runner);
     }
@@ -225,7 +226,10 @@ export class BatchEmulator implements TaskIntegration {
     }
   }
 
-  /** Every job submitted since the runtime started, as DescribeJobs shows it, with the file its output goes to (CloudWatch Logs of the served runtime). */
+  /**
+   * Every job submitted since the runtime started, as DescribeJobs shows it, with the file its output goes to (CloudWatch Logs of the served
+   * runtime).
+   */
   public listJobs(): Array<{ readonly detail: Record<string, unknown>; readonly logFile: string; readonly definitionName: string }> {
     return [...this.jobs.values()].map((job) => ({ detail: this.describe(job), logFile: job.logFile, definitionName: job.definition.name }));
   }
@@ -266,13 +270,15 @@ export class BatchEmulator implements TaskIntegration {
       if (typeof name !== 'string' || name === '') throw clientError('containerOverrides.environment: each variable needs a name');
       // "Environment variables cannot start with AWS_BATCH. This naming convention is reserved for variables that AWS Batch sets."
       if (name.startsWith(RESERVED_ENVIRONMENT_PREFIX)) {
-        throw clientError(`containerOverrides.environment: the variable name '${name}' starts with ${RESERVED_ENVIRONMENT_PREFIX}, which is reserved for variables that AWS Batch sets`);
+        throw clientError(`containerOverrides.environment: the variable name '${name}' starts with ${RESERVED_ENVIRONMENT_PREFIX}, `
+          + 'which is reserved for variables that AWS Batch sets');
       }
       environment[name] = String(variable.Value ?? '');
     }
     const timeout = parameters.Timeout?.AttemptDurationSeconds;
     if (timeout !== undefined && (!Number.isInteger(timeout) || timeout < MIN_ATTEMPT_DURATION_SECONDS)) {
-      throw clientError(`timeout.attemptDurationSeconds ${timeout} is not valid: the minimum value for the timeout is ${MIN_ATTEMPT_DURATION_SECONDS} seconds`);
+      throw clientError(`timeout.attemptDurationSeconds ${timeout} is not valid: `
+        + `the minimum value for the timeout is ${MIN_ATTEMPT_DURATION_SECONDS} seconds`);
     }
     const retry = parameters.RetryStrategy;
     const attempts = retry?.Attempts ?? definition.attempts;
@@ -352,8 +358,9 @@ export class BatchEmulator implements TaskIntegration {
   private async run(job: Job): Promise<void> {
     const runner = runnerFor(job.definition, this.options);
     if (!runner) {
-      throw new LocalRuntimeError(`the job definition '${job.definition.name}' cannot run here: no Docker engine answers and it declares no local command`,
-        'start Docker, or give the BatchProcessor a `localCommand`');
+      throw new LocalRuntimeError(`the job definition '${job.definition.name}' cannot run here: no Docker engine answers and it declares no `
+        + 'local command',
+      'start Docker, or give the BatchProcessor a `localCommand`');
     }
     // No dependencies: the job is RUNNABLE at once and waits only for capacity.
     job.status = 'RUNNABLE';
@@ -491,7 +498,8 @@ export class BatchEmulator implements TaskIntegration {
     // A timeout beyond what a timer waits (about 24.8 days) is not set: a longer one would fire at once.
     const timeout = limit !== undefined ? timerOf(limit * 1000 * scale, () => {
       timedOut = true;
-      this.log(job, `attempt ${attempt}: ${TIMED_OUT} (${limit} s${scale === 1 ? '' : `, ${scaledSeconds(limit, scale)} at time scale ${scale}`}): SIGTERM`);
+      this.log(job, `attempt ${attempt}: ${TIMED_OUT} (${limit} `
+        + `s${scale === 1 ? '' : `, ${scaledSeconds(limit, scale)} at time scale ${scale}`}): SIGTERM`);
       stop();
     }) : undefined;
     for (const stream of [child.stdout, child.stderr]) {
@@ -553,7 +561,8 @@ export class BatchEmulator implements TaskIntegration {
           createInterface({ input: stream }).on('line', (line) => appendFileSync(job.logFile, `[docker build] ${line}\n`));
         }
         child.on('error', reject);
-        child.on('close', (code) => code === 0 ? resolve(tag) : reject(new Error(`docker build of ${directory} failed with exit code ${code}; see ${job.logFile}`)));
+        child.on('close', (code) => code === 0 ? resolve(tag) : reject(new Error(`docker build of ${directory} failed with exit code ${code}; `
+          + `see ${job.logFile}`)));
       });
       imageBuilds.set(directory, build);
       build.catch(() => imageBuilds.delete(directory));
@@ -663,7 +672,10 @@ function rewriteMountPaths(environment: Record<string, string>, mounts: readonly
   }));
 }
 
-/** OnExitCode: digits, optionally ending in `*`; OnReason / OnStatusReason: letters, digits, periods, colons, white space, optionally ending in `*`; each up to 512 characters. */
+/**
+ * OnExitCode: digits, optionally ending in `*`; OnReason / OnStatusReason: letters, digits, periods, colons, white space, optionally ending in
+ * `*`; each up to 512 characters.
+ */
 function checkCondition(condition: Readonly<Record<string, string>>): void {
   const value = (key: string) => condition[key] ?? condition[key.charAt(0).toLowerCase() + key.slice(1)];
   const action = value('Action');
@@ -677,7 +689,8 @@ function checkCondition(condition: Readonly<Record<string, string>>): void {
   for (const key of ['OnReason', 'OnStatusReason']) {
     const pattern = value(key);
     if (pattern !== undefined && (pattern.length > 512 || !/^[A-Za-z0-9.:\s]*\*?$/.test(pattern) || pattern === '')) {
-      throw clientError(`evaluateOnExit.${key.charAt(0).toLowerCase() + key.slice(1)} '${pattern}' is not valid: letters, numbers, periods, colons and white space, optionally ending with *`);
+      throw clientError(`evaluateOnExit.${key.charAt(0).toLowerCase() + key.slice(1)} '${pattern}' is not valid: letters, numbers, periods, `
+        + 'colons and white space, optionally ending with *');
     }
   }
 }

@@ -19,7 +19,8 @@ export function placementBlockOf(queue: JobQueue, vcpus: number | undefined): Pl
   const reason = 'MISCONFIGURATION:COMPUTE_ENVIRONMENT_MAX_RESOURCE';
   return {
     reason,
-    statusReason: `${reason} - the compute environments of job queue ${queue.name} have at most ${queue.maxvCpus} vCPUs (maxvCpus); the job needs ${vcpus}`,
+    statusReason: `${reason} - the compute environments of job queue ${queue.name} have at most ${queue.maxvCpus} vCPUs (maxvCpus); `
+      + `the job needs ${vcpus}`,
   };
 }
 

@@ -18,15 +18,18 @@ const INTERPRETERS = new Set(['node', 'python', 'python3', 'bash', 'sh', 'zsh', 
 export function localCommandProblem(definition: JobDefinition, appDirectory: string): LocalRuntimeError | undefined {
   const localCommand: unknown = definition.localRun?.localCommand;
   const where = `the job definition '${definition.name}' (its BatchProcessor's \`localCommand\`)`;
-  const fix = 'fix the BatchProcessor\'s `localCommand` (paths in it are relative to the app folder, where cdk.json is) and synthesize again, or run from the app folder (--app <folder>)';
-  if (!Array.isArray(localCommand) || localCommand.length === 0 || !localCommand.every((argument) => typeof argument === 'string' && argument !== '')) {
+  const fix = 'fix the BatchProcessor\'s `localCommand` (paths in it are relative to the app folder, where cdk.json is) and synthesize again, '
+    + 'or run from the app folder (--app <folder>)';
+  if (!Array.isArray(localCommand) || localCommand.length === 0 || !localCommand.every((argument) => typeof argument === 'string'
+    && argument !== '')) {
     return new LocalRuntimeError(`${where} is ${JSON.stringify(localCommand)}, not an argument list of non-empty strings`,
       "give `localCommand` as an argument list such as ['node', 'job/report.mjs'] and synthesize again");
   }
   const [program, ...args] = localCommand as string[];
   if (program !== 'node' && !programExists(program, appDirectory)) {
-    return new LocalRuntimeError(`${where} runs '${program}', which ${program.includes('/') ? `does not exist as an executable file in the app folder ${appDirectory}` : 'no folder of PATH holds'}`,
-      program.includes('/') ? fix : `install ${program} or put it on PATH, or ${fix}`);
+    return new LocalRuntimeError(`${where} runs '${program}', `
+      + `which ${program.includes('/') ? `does not exist as an executable file in the app folder ${appDirectory}` : 'no folder of PATH holds'}`,
+    program.includes('/') ? fix : `install ${program} or put it on PATH, or ${fix}`);
   }
   const script = INTERPRETERS.has(path.basename(program)) ? args.find((argument) => !argument.startsWith('-')) : undefined;
   if (script !== undefined && !isFile(path.resolve(appDirectory, script))) {

@@ -112,20 +112,25 @@ export class CloudFormationApi {
         const served = this.stack(params.get('StackName'));
         const stage = params.get('TemplateStage') ?? 'Original';
         if (stage !== 'Original' && stage !== 'Processed') {
-          throw new CloudFormationError('ValidationError', `1 validation error detected: Value '${stage}' at 'templateStage' failed to satisfy constraint: Member must satisfy enum value set: [Original, Processed]`);
+          throw new CloudFormationError('ValidationError', `1 validation error detected: Value '${stage}' at 'templateStage' failed to satisfy `
+            + 'constraint: Member must satisfy enum value set: [Original, Processed]');
         }
         return { TemplateBody: JSON.stringify(served.stack.template, undefined, 1), StagesAvailable: ['Original', 'Processed'] };
       }
       case '':
         throw new CloudFormationError('MissingAction', 'Missing Action');
       default:
-        throw new CloudFormationError('InvalidAction', `The action ${action} is not valid for this web service (the local runtime serves DescribeStacks, ListStackResources and GetTemplate).`);
+        throw new CloudFormationError('InvalidAction', `The action ${action} is not valid for this web service (the local runtime serves `
+          + 'DescribeStacks, ListStackResources and GetTemplate).');
     }
   }
 
   /** A stack by name or stack id; `ValidationError` as CloudFormation answers for one that does not exist. */
   private stack(name: string | null): ServedStack {
-    if (name === null || name === '') throw new CloudFormationError('ValidationError', "1 validation error detected: Value null at 'stackName' failed to satisfy constraint: Member must not be null");
+    if (name === null || name === '') {
+      throw new CloudFormationError('ValidationError', '1 validation error detected: '
+      + "Value null at 'stackName' failed to satisfy constraint: Member must not be null");
+    }
     const found = this.stacks.find((served) => served.stack.stackName === name || served.stackId === name);
     if (!found) throw new CloudFormationError('ValidationError', `Stack with id ${name} does not exist`);
     return found;

@@ -11,7 +11,8 @@ const invalid = (message: string) => serviceError('InvalidParameterException', m
 function limitOf(value: unknown, max: number, name = 'limit'): number {
   if (value === undefined) return max;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
-    throw invalid(`1 validation error detected: Value '${String(value)}' at '${name}' failed to satisfy constraint: Member must have value less than or equal to ${max} and greater than or equal to 1`);
+    throw invalid(`1 validation error detected: Value '${String(value)}' at '${name}' failed to satisfy constraint: `
+      + `Member must have value less than or equal to ${max} and greater than or equal to 1`);
   }
   return value;
 }
@@ -32,7 +33,8 @@ export function filterPatternMatcher(pattern: string | undefined): (message: str
   const text = (pattern ?? '').trim();
   if (text === '') return () => true;
   if (text.startsWith('{') || text.startsWith('[')) {
-    throw invalid(`the local runtime does not evaluate JSON or space-delimited filter patterns ('${text}'); use terms, quoted phrases, ?alternatives and -exclusions`);
+    throw invalid(`the local runtime does not evaluate JSON or space-delimited filter patterns ('${text}'); use terms, quoted phrases, `
+      + '?alternatives and -exclusions');
   }
   const terms = [...text.matchAll(/([?-]?)(?:"((?:[^"\\]|\\.)*)"|(\S+))/g)].map(([, sign, quoted, bare]) => ({ sign, value: quoted !== undefined ? quoted.replace(/\\(.)/g, '$1') : bare }));
   const required = terms.filter((term) => term.sign === '');
@@ -99,8 +101,12 @@ export function logsApi(groups: () => readonly LogGroupSource[], region: string,
       },
       DescribeLogStreams: (body) => {
         const found = group(body);
-        if (body.orderBy !== undefined && body.orderBy !== 'LogStreamName' && body.orderBy !== 'LastEventTime') throw invalid(`orderBy ${String(body.orderBy)} is not LogStreamName or LastEventTime`);
-        if (body.orderBy === 'LastEventTime' && body.logStreamNamePrefix !== undefined) throw invalid('Cannot order by LastEventTime with a logStreamNamePrefix.');
+        if (body.orderBy !== undefined && body.orderBy !== 'LogStreamName'
+          && body.orderBy !== 'LastEventTime') throw invalid(`orderBy ${String(body.orderBy)} is not LogStreamName or LastEventTime`);
+        if (body.orderBy === 'LastEventTime' && body.logStreamNamePrefix !== undefined) {
+          throw invalid('Cannot order by LastEventTime with a '
+          + 'logStreamNamePrefix.');
+        }
         const prefix = body.logStreamNamePrefix ?? '';
         let streams = found.streams().filter((stream) => stream.name.startsWith(prefix)).map((stream) => describeStream(stream, found.name));
         streams = body.orderBy === 'LastEventTime'

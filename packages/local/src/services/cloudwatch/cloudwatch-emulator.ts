@@ -87,7 +87,8 @@ export class CloudWatchEmulator implements TaskIntegration {
       const given = ['Value', 'StatisticValues', 'Values'].filter((field) => datum[field] !== undefined);
       // Value, StatisticValues and Values are alternatives (MetricDatum).
       if (given.length > 1) {
-        throw serviceError('CloudWatch.InvalidParameterCombinationException', `The parameters ${member}.${given[0]} and ${member}.${given[1]} are mutually exclusive and you have specified both.`);
+        throw serviceError('CloudWatch.InvalidParameterCombinationException', `The parameters ${member}.${given[0]} and ${member}.${given[1]} `
+          + 'are mutually exclusive and you have specified both.');
       }
       if (given.length === 0) {
         throw missing(`${member}.Value`);
@@ -111,7 +112,8 @@ export class CloudWatchEmulator implements TaskIntegration {
           checkValue(`${member}.StatisticValues.${field}`, statistics[field]);
         }
         if (statistics.Minimum > statistics.Maximum || statistics.SampleCount <= 0) {
-          throw invalidValue(`The parameter ${member}.StatisticValues is not consistent: Minimum must not exceed Maximum and SampleCount must be positive.`);
+          throw invalidValue(`The parameter ${member}.StatisticValues is not consistent: Minimum must not exceed Maximum and SampleCount must `
+            + 'be positive.');
         }
         lines.push({ ...base, value: statistics.Sum, statisticValues: statistics });
       } else {

@@ -128,7 +128,14 @@ export class ExecutionEnvironment {
     });
     this.ready = new Promise((resolve) => {
       const timer = setTimeout(() => {
-        resolve({ initDurationMs: INIT_TIMEOUT_MS, error: { errorType: 'Sandbox.Timedout', errorMessage: `Error: Init phase timed out after ${(INIT_TIMEOUT_MS / 1000).toFixed(2)} seconds` } });
+        resolve({
+          initDurationMs: INIT_TIMEOUT_MS,
+          error: {
+            errorType: 'Sandbox.Timedout',
+            errorMessage: 'Error: Init phase timed out after '
+          + `${(INIT_TIMEOUT_MS / 1000).toFixed(2)} seconds`,
+          },
+        });
         this.kill();
       }, INIT_TIMEOUT_MS);
       this.child.on('message', (message: HostMessage) => {

@@ -49,7 +49,11 @@ function errorPayload(error: unknown): FunctionErrorPayload {
     }
     return { errorType: typeof error, errorMessage: String(error), trace: [] };
   } catch {
-    return { errorType: 'handled', errorMessage: 'callback called with Error argument, but there was a problem while retrieving one or more of its message, name, and stack' };
+    return {
+      errorType: 'handled',
+      errorMessage: 'callback called with Error argument, but there was a problem while retrieving one or more of '
+      + 'its message, name, and stack',
+    };
   }
 }
 
@@ -128,7 +132,8 @@ async function loadModule(appRoot: string, moduleRoot: string, moduleName: strin
 /** `UserFunction.load` of the runtime: parses `_HANDLER`, loads the module and finds the function. */
 async function loadHandler(appRoot: string, fullHandlerString: string, nodeMajor: number): Promise<Handler> {
   if (fullHandlerString.includes('..')) {
-    throw namedError('Runtime.MalformedHandlerName', `'${fullHandlerString}' is not a valid handler name. Use absolute paths when specifying root directories in handler names.`);
+    throw namedError('Runtime.MalformedHandlerName', `'${fullHandlerString}' is not a valid handler name. Use absolute paths when specifying `
+      + 'root directories in handler names.');
   }
   const handlerString = path.basename(fullHandlerString);
   const moduleRoot = fullHandlerString.substring(0, fullHandlerString.indexOf(handlerString));

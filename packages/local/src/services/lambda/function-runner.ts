@@ -1,6 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
-import { appendFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { LocalFunction } from '../../model/pipeline-model';
@@ -9,13 +8,16 @@ import { StateDirectory } from '../../runtime/state-directory';
 import { LocalEndpoints } from '../sdk-environment';
 import { serviceError } from '../service-rules';
 import { RuntimeEvents, ServiceContext } from '../task-integration';
-import { EnvironmentOutcome, ExecutionEnvironment } from './execution-environment';
+import { AsyncFailureRecord, AsyncInvocation, AsyncRetries } from './async-invocation';
+import { ExecutionEnvironment } from './execution-environment';
 import { functionEnvironment, localMountFolder } from './function-environment';
-import { FunctionErrorPayload } from './host-protocol';
-import {
-  ASYNC_PAYLOAD_LIMIT_BYTES, ASYNC_RETRY_DELAYS_SECONDS, DEFAULT_ASYNC_MAXIMUM_EVENT_AGE_SECONDS, DEFAULT_ASYNC_RETRY_ATTEMPTS,
-  isNodeRuntime, RESPONSE_LIMIT_REPORTED_BYTES, SYNC_PAYLOAD_LIMIT_BYTES,
-} from './lambda-limits';
+import { InvocationResult, recordInvocation, safeName } from './invocation-log';
+import { acceptedEvent, InvokeOptions, unsupportedReason } from './invoke-request';
+import { ASYNC_PAYLOAD_LIMIT_BYTES, SYNC_PAYLOAD_LIMIT_BYTES } from './lambda-limits';
+
+// The runner keeps the execution environments and hands them invocations; what a request may be
+// (invoke-request), the response and log of an invocation (invocation-log) and the retries of an
+// asynchronous event (async-invocation) are each in their own module, as moto splits a service.
 
 export interface FunctionRunnerOptions {
   /** Where logs (`logs/<function>/<key>.log`), mounts (`efs/...`) and each environment's `/tmp` (`work/lambda/...`) are. */
@@ -52,80 +54,11 @@ export interface FunctionRunnerOptions {
    * @default - `function-host.js` beside this module, else the package's `lib/services/lambda/function-host.js`
    */
   readonly hostScript?: string;
-  /** Called when an asynchronous invocation is given up (retries exhausted or event too old), with the record Lambda sends to an on-failure destination. */
-  readonly onAsyncFailure?: (record: AsyncFailureRecord, fn: LocalFunction) => void;
-}
-
-export interface InvokeOptions {
-  /** The log file key: `logs/<function name>/<logKey>.log` (the run id); default: the request id. */
-  readonly logKey?: string;
-  /** The ARN the caller named (`context.invokedFunctionArn`), such as one with a qualifier; default: the function's ARN. */
-  readonly invokedFunctionArn?: string;
-  /** @internal the request id to use (asynchronous retries keep theirs) */
-  readonly requestId?: string;
-}
-
-/** The response of a synchronous invocation, as Lambda's Invoke returns it. */
-export interface InvocationResult {
-  readonly requestId: string;
-  /** 200: Lambda answered; a function error is in `functionError` and `payload`. */
-  readonly statusCode: 200;
-  readonly executedVersion: '$LATEST';
-  /** The response payload, JSON text: the handler's result, or the error object (`{errorType, errorMessage, trace}`). */
-  readonly payload: string;
-  /** `Unhandled` when the function failed (the `X-Amz-Function-Error` header). */
-  readonly functionError?: 'Unhandled';
-  /** The last 4 KB of the invocation's log (Invoke's `LogResult`, before base64). */
-  readonly logTail: string;
-  /** The log file the invocation's output was appended to. */
-  readonly logFile: string;
-  /** The handler's duration in ms. */
-  readonly durationMs: number;
-  /** The Init phase in ms, when the invocation started a new environment. */
-  readonly initDurationMs?: number;
-  readonly coldStart: boolean;
-  /** Which environment ran it (for tests and diagnostics). */
-  readonly environmentId: string;
-}
-
-/** An accepted asynchronous invocation (Invoke answered 202); `completion` settles when Lambda is done with the event. */
-export interface AsyncInvocation {
-  readonly requestId: string;
-  readonly statusCode: 202;
-  readonly completion: Promise<AsyncInvocationOutcome>;
-}
-
-export interface AsyncInvocationOutcome {
   /**
-   * `Success`; `RetriesExhausted` or `EventAgeExceeded` (the on-failure conditions); `Stopped` when the runner stopped
-   * first; `ServiceError` when the local runtime itself failed to run the function (`error` says why).
+   * Called when an asynchronous invocation is given up (retries exhausted or event too old), with the record Lambda sends to an on-failure
+   * destination.
    */
-  readonly condition: 'Success' | 'RetriesExhausted' | 'EventAgeExceeded' | 'Stopped' | 'ServiceError';
-  /** What went wrong, for `ServiceError`. */
-  readonly error?: Error;
-  /** How many times the function ran. */
-  readonly attempts: number;
-  /** The last attempt's response. */
-  readonly lastResult?: InvocationResult;
-  /** The record Lambda would send to an on-failure destination, when it gave up. */
-  readonly failureRecord?: AsyncFailureRecord;
-}
-
-/** An invocation record as Lambda sends it to an asynchronous on-failure destination. */
-export interface AsyncFailureRecord {
-  readonly version: '1.0';
-  readonly timestamp: string;
-  readonly requestContext: {
-    readonly requestId: string;
-    readonly functionArn: string;
-    readonly condition: 'RetriesExhausted' | 'EventAgeExceeded';
-    readonly approximateInvokeCount: number;
-  };
-  readonly requestPayload: unknown;
-  readonly responseContext: { readonly statusCode: number; readonly executedVersion: string; readonly functionError?: string };
-  readonly responsePayload?: unknown;
-  /** The destination the function's EventInvokeConfig names, if any. */
-  readonly destination?: string;
+  readonly onAsyncFailure?: (record: AsyncFailureRecord, fn: LocalFunction) => void;
 }
 
 interface Pending {
@@ -164,10 +97,7 @@ interface Pool {
 export class FunctionRunner {
   /** Why the runner cannot run a function, or undefined when it can. */
   public static unsupportedReason(fn: LocalFunction): string | undefined {
-    if (!isNodeRuntime(fn.runtime)) {
-      return `function '${fn.name}' (${fn.logicalId}) has runtime '${fn.runtime}'; the local runtime runs only Node.js functions (nodejs*)`;
-    }
-    return undefined;
+    return unsupportedReason(fn);
   }
 
   /**
@@ -186,7 +116,7 @@ export class FunctionRunner {
   private readonly idleTimeoutMs: number;
   private readonly timeScale: number;
   private readonly hostScript: string;
-  private readonly retryTimers = new Set<{ timer: NodeJS.Timeout; wake: () => void }>();
+  private readonly retries: AsyncRetries;
   private readonly idleTimers = new Map<ExecutionEnvironment, NodeJS.Timeout>();
   private readonly stopping: Promise<void>[] = [];
   private environmentCount = 0;
@@ -198,6 +128,7 @@ export class FunctionRunner {
     this.idleTimeoutMs = (options.idleTimeoutSeconds ?? 300) * 1000;
     this.timeScale = options.timeScale ?? 1;
     this.hostScript = options.hostScript ?? resolveHostScript();
+    this.retries = new AsyncRetries({ timeScale: this.timeScale, events: options.events, onAsyncFailure: options.onAsyncFailure });
   }
 
   /** Environments alive now, per function name (for tests and diagnostics). */
@@ -237,18 +168,14 @@ export class FunctionRunner {
   public invokeAsync(fn: LocalFunction, event: unknown, options: InvokeOptions = {}): AsyncInvocation {
     const text = this.accept(fn, event, ASYNC_PAYLOAD_LIMIT_BYTES);
     const requestId = options.requestId ?? randomUUID();
-    const completion = this.runAsync(fn, text, { ...options, requestId });
+    const completion = this.retries.run(fn, text, { ...options, requestId }, (...attempt) => this.enqueue(...attempt));
     return { requestId, statusCode: 202, completion };
   }
 
   /** Ends every environment and gives up queued invocations and pending retries. */
   public async stop(): Promise<void> {
     this.stopped = true;
-    for (const retry of this.retryTimers) {
-      clearTimeout(retry.timer);
-      retry.wake();
-    }
-    this.retryTimers.clear();
+    this.retries.stop();
     for (const timer of this.idleTimers.values()) {
       clearTimeout(timer);
     }
@@ -269,16 +196,7 @@ export class FunctionRunner {
     if (this.stopped) {
       throw serviceError('Lambda.ServiceException', `the local runtime stopped; function '${fn.name}' was not invoked`);
     }
-    const unsupported = FunctionRunner.unsupportedReason(fn);
-    if (unsupported) {
-      throw new LocalRuntimeError(unsupported, 'run the pipeline on AWS, or give the function a Node.js runtime');
-    }
-    const text = event === undefined ? '{}' : JSON.stringify(event);
-    const bytes = Buffer.byteLength(text);
-    if (bytes > limit) {
-      throw serviceError('Lambda.RequestTooLargeException', `Request must be smaller than ${limit} bytes for the InvokeFunction operation`);
-    }
-    return text;
+    return acceptedEvent(fn, event, limit);
   }
 
   private enqueue(fn: LocalFunction, event: string, options: InvokeOptions): Promise<InvocationResult> {
@@ -401,168 +319,14 @@ export class FunctionRunner {
         this.idleTimers.set(environment, timer);
       }
       this.schedule();
-      pending.resolve(await this.complete(pending, environment, outcome, cold));
+      const invocation = { fn, requestId: pending.requestId, logKey: pending.options.logKey, environmentId: environment.id, cold };
+      pending.resolve(await recordInvocation(this.options.state, this.options.events, invocation, outcome));
     }, (error: unknown) => {
       this.retire(pool, environment);
       this.schedule();
       pending.reject(serviceError('Lambda.ServiceException', `function '${fn.name}' could not be run: ${String(error)}`));
     });
   }
-
-  /** Turns an environment's outcome into Lambda's response and writes the invocation's log. */
-  private async complete(pending: Pending, environment: ExecutionEnvironment, outcome: EnvironmentOutcome, cold: boolean): Promise<InvocationResult> {
-    const fn = pending.fn;
-    let error: FunctionErrorPayload | undefined = outcome.error;
-    let payload = outcome.payload ?? 'null';
-    if (!error && Buffer.byteLength(payload) > SYNC_PAYLOAD_LIMIT_BYTES) {
-      error = { errorType: 'Function.ResponseSizeTooLarge', errorMessage: `Response payload size exceeded maximum allowed payload size (${RESPONSE_LIMIT_REPORTED_BYTES} bytes).` };
-    }
-    if (error) {
-      payload = JSON.stringify(error);
-    }
-    const requestId = pending.requestId;
-    const report = [
-      `REPORT RequestId: ${requestId}`,
-      `Duration: ${outcome.durationMs.toFixed(2)} ms`,
-      `Billed Duration: ${Math.ceil(outcome.durationMs + (outcome.initDurationMs ?? 0))} ms`,
-      `Memory Size: ${fn.memoryMiB} MB`,
-      `Max Memory Used: ${outcome.maxMemoryUsedMiB ?? '-'} MB`,
-      ...(outcome.initDurationMs !== undefined ? [`Init Duration: ${outcome.initDurationMs.toFixed(2)} ms`] : []),
-      ...(outcome.timedOut ? ['Status: timeout'] : outcome.ended && error ? ['Status: error', `Error Type: ${error.errorType}`] : []),
-    ].join('\t');
-    const text = [
-      `START RequestId: ${requestId} Version: $LATEST`,
-      ...outcome.lines,
-      ...(error && /^Runtime\.(ExitError|OutOfMemory)$/.test(error.errorType) ? [error.errorMessage, error.errorType] : []),
-      `END RequestId: ${requestId}`,
-      report,
-      '',
-    ].join('\n');
-    const logFile = this.options.state.logFile(safeName(fn.name), safeName(pending.options.logKey ?? requestId));
-    try {
-      await mkdirAndAppend(logFile, text);
-    } catch (writeError) {
-      this.options.events?.emit({ type: 'log', source: fn.name, message: `could not write ${logFile}: ${String(writeError)}` });
-    }
-    return {
-      requestId,
-      statusCode: 200,
-      executedVersion: '$LATEST',
-      payload,
-      functionError: error ? 'Unhandled' : undefined,
-      logTail: Buffer.from(text).subarray(-4096).toString('utf8'),
-      logFile,
-      durationMs: outcome.durationMs,
-      initDurationMs: outcome.initDurationMs,
-      coldStart: cold,
-      environmentId: environment.id,
-    };
-  }
-
-  private async runAsync(fn: LocalFunction, event: string, options: InvokeOptions): Promise<AsyncInvocationOutcome> {
-    const acceptedAt = Date.now();
-    const retries = fn.asyncMaximumRetryAttempts ?? DEFAULT_ASYNC_RETRY_ATTEMPTS;
-    const maximumAgeSeconds = fn.asyncMaximumEventAgeSeconds ?? DEFAULT_ASYNC_MAXIMUM_EVENT_AGE_SECONDS;
-    let attempts = 0;
-    let lastResult: InvocationResult | undefined;
-    for (;;) {
-      if (this.stopped) {
-        return { condition: 'Stopped', attempts, lastResult };
-      }
-      attempts++;
-      try {
-        lastResult = await this.enqueue(fn, event, options);
-      } catch (error) {
-        if (this.stopped) {
-          return { condition: 'Stopped', attempts, lastResult };
-        }
-        this.options.events?.emit({ type: 'log', source: fn.name, message: `asynchronous invocation ${options.requestId} could not be run: ${String(error)}` });
-        return { condition: 'ServiceError', attempts, lastResult, error: error as Error };
-      }
-      if (!lastResult.functionError) {
-        return { condition: 'Success', attempts, lastResult };
-      }
-      if (this.stopped) {
-        return { condition: 'Stopped', attempts, lastResult };
-      }
-      if (attempts > retries) {
-        return this.giveUp(fn, event, 'RetriesExhausted', attempts, lastResult);
-      }
-      const delayMs = ASYNC_RETRY_DELAYS_SECONDS[Math.min(attempts - 1, ASYNC_RETRY_DELAYS_SECONDS.length - 1)] * 1000 * this.timeScale;
-      const ageAtRetrySeconds = (Date.now() - acceptedAt + delayMs) / 1000 / (this.timeScale || 1);
-      if (ageAtRetrySeconds > maximumAgeSeconds) {
-        return this.giveUp(fn, event, 'EventAgeExceeded', attempts, lastResult);
-      }
-      this.options.events?.emit({ type: 'log', source: fn.name, message: `asynchronous invocation ${options.requestId} failed (${errorTypeOf(lastResult)}); retry ${attempts} of ${retries} in ${Math.round(delayMs)} ms` });
-      await this.sleep(delayMs);
-    }
-  }
-
-  private giveUp(fn: LocalFunction, event: string, condition: 'RetriesExhausted' | 'EventAgeExceeded', attempts: number, lastResult: InvocationResult): AsyncInvocationOutcome {
-    const failureRecord: AsyncFailureRecord = {
-      version: '1.0',
-      timestamp: new Date().toISOString(),
-      requestContext: { requestId: lastResult.requestId, functionArn: `${fn.arn}:$LATEST`, condition, approximateInvokeCount: attempts },
-      requestPayload: JSON.parse(event),
-      responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: lastResult.functionError },
-      responsePayload: JSON.parse(lastResult.payload),
-      ...(fn.asyncOnFailureDestination ? { destination: fn.asyncOnFailureDestination } : {}),
-    };
-    this.options.events?.emit({
-      type: 'log',
-      source: fn.name,
-      message: `asynchronous invocation ${lastResult.requestId} given up (${condition} after ${attempts} attempts): ${errorTypeOf(lastResult)}`,
-    });
-    this.options.onAsyncFailure?.(failureRecord, fn);
-    return { condition, attempts, lastResult, failureRecord };
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      if (this.stopped) {
-        resolve();
-        return;
-      }
-      const entry = { timer: undefined as unknown as NodeJS.Timeout, wake: resolve };
-      entry.timer = setTimeout(() => {
-        this.retryTimers.delete(entry);
-        resolve();
-      }, ms);
-      this.retryTimers.add(entry);
-    });
-  }
-}
-
-function errorTypeOf(result: InvocationResult): string {
-  try {
-    return String(JSON.parse(result.payload).errorType);
-  } catch {
-    return 'unknown error';
-  }
-}
-
-/** A function name or log key as one path segment. */
-function safeName(name: string): string {
-  return name.replace(/[^A-Za-z0-9._@-]/g, '_');
-}
-
-/** Appends in order per file: the log of an invocation never lands before the one of the invocation before it. */
-const appending = new Map<string, Promise<void>>();
-
-function mkdirAndAppend(file: string, text: string): Promise<void> {
-  const previous = appending.get(file) ?? Promise.resolve();
-  const next = previous.then(async () => {
-    mkdirSync(path.dirname(file), { recursive: true });
-    await appendFile(file, text);
-  });
-  const settled = next.catch(() => undefined);
-  appending.set(file, settled);
-  void settled.then(() => {
-    if (appending.get(file) === settled) {
-      appending.delete(file);
-    }
-  });
-  return next;
 }
 
 /** The compiled host: beside this module in lib/, or, when this module runs from src/ (ts-jest), in the package's lib/. */
@@ -573,7 +337,8 @@ export function resolveHostScript(): string {
   ];
   const found = candidates.find((candidate) => existsSync(candidate));
   if (!found) {
-    throw new LocalRuntimeError(`the function host is not compiled (looked for ${candidates.join(', ')})`, 'run `npx projen compile` in packages/local');
+    throw new LocalRuntimeError(`the function host is not compiled (looked for ${candidates.join(', ')})`, 'run `npx projen compile` in '
+      + 'packages/local');
   }
   return found;
 }

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { LocalFunction } from '../../model/pipeline-model';
 import { serviceError } from '../service-rules';
 import { ServiceContext, TaskIntegration, TaskRequest } from '../task-integration';
-import { FunctionRunner, InvocationResult } from './function-runner';
+import { FunctionRunner } from './function-runner';
+import { InvocationResult } from './invocation-log';
 
 /** The optimized integration's resource. */
 export const LAMBDA_INVOKE_RESOURCE = 'arn:aws:states:::lambda:invoke';
@@ -59,7 +60,8 @@ export class LambdaIntegration implements TaskIntegration {
     const parameters = request.parameters ?? {};
     const functionName = parameters.FunctionName;
     if (typeof functionName !== 'string' || functionName.length === 0) {
-      throw serviceError('States.Runtime', `Task state '${request.stateName}': lambda:invoke needs the parameter 'FunctionName' (a function name or ARN), received ${JSON.stringify(functionName)}`);
+      throw serviceError('States.Runtime', `Task state '${request.stateName}': lambda:invoke needs the parameter 'FunctionName' (a function name `
+        + `or ARN), received ${JSON.stringify(functionName)}`);
     }
     const fn = this.functionNamed(functionName, parameters.Qualifier);
     const event = parameters.Payload === undefined ? {} : parameters.Payload;
@@ -75,7 +77,8 @@ export class LambdaIntegration implements TaskIntegration {
       return this.output(accepted.requestId, 202, '', undefined);
     }
     if (invocationType !== 'RequestResponse') {
-      throw lambdaError('InvalidParameterValueException', 400, `1 validation error detected: Value '${invocationType}' at 'invocationType' failed to satisfy constraint: Member must satisfy enum value set: [Event, RequestResponse, DryRun]`);
+      throw lambdaError('InvalidParameterValueException', 400, `1 validation error detected: Value '${invocationType}' at 'invocationType' `
+        + 'failed to satisfy constraint: Member must satisfy enum value set: [Event, RequestResponse, DryRun]');
     }
     const result = await withServiceDetails(this.runner.invoke(fn, event, { logKey: request.execution.name, invokedFunctionArn }));
     const payload = this.payloadOf(result);
@@ -88,14 +91,16 @@ export class LambdaIntegration implements TaskIntegration {
     const match = FUNCTION_NAME.exec(functionName);
     if (!match) {
       throw lambdaError('InvalidParameterValueException', 400,
-        `1 validation error detected: Value '${functionName}' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: ${FUNCTION_NAME.source}`);
+        `1 validation error detected: Value '${functionName}' at 'functionName' failed to satisfy constraint: `
+          + `Member must satisfy regular expression pattern: ${FUNCTION_NAME.source}`);
     }
     const [, arnRegion, arnAccount, name, arnQualifier] = match;
     const qualifier = typeof qualifierParameter === 'string' ? qualifierParameter : arnQualifier;
     const notFound = () => lambdaError('ResourceNotFoundException', 404,
       `Function not found: arn:aws:lambda:${arnRegion ?? region}:${arnAccount ?? account}:function:${name}${qualifier ? `:${qualifier}` : ''}`);
     if (arnQualifier && typeof qualifierParameter === 'string' && arnQualifier !== qualifierParameter) {
-      throw lambdaError('InvalidParameterValueException', 400, 'The derived qualifier from the function name does not match the specified qualifier.');
+      throw lambdaError('InvalidParameterValueException', 400, 'The derived qualifier from the function name does not match the '
+        + 'specified qualifier.');
     }
     if ((arnRegion && arnRegion !== region) || (arnAccount && arnAccount !== account)) {
       throw notFound();

@@ -128,10 +128,18 @@ export class LocalS3Endpoint {
     const key = keySegments.length > 0 ? decodePathPart(keySegments.join('/')) : undefined;
     const partNumber = url.searchParams.has('partNumber') ? Number(url.searchParams.get('partNumber')) : undefined;
     const copy = request.method === 'PUT' && request.headers['x-amz-copy-source'] !== undefined;
-    const operation = copy && !url.searchParams.has('uploadId') ? 'CopyObject' : copy ? 'UploadPartCopy' : operationOf(request.method ?? 'GET', url.searchParams, key ?? undefined);
+    const operation = copy && !url.searchParams.has('uploadId') ? 'CopyObject' : copy ? 'UploadPartCopy' : operationOf(request.method
+      ?? 'GET', url.searchParams, key ?? undefined);
     // Recorded before the answer is sent, so that a test sees the operation as soon as its call returns.
     const recorded: RecordedOperation = {
-      operation, bucket: bucket ?? undefined, key: key ?? undefined, partNumber, status: 0, versionId: url.searchParams.get('versionId') ?? undefined, path: url.pathname,
+      operation,
+      bucket: bucket ?? undefined,
+      key: key ?? undefined,
+      partNumber,
+      status: 0,
+      versionId: url.searchParams.get('versionId')
+        ?? undefined,
+      path: url.pathname,
     };
     this.operations.push(recorded);
     response.on('finish', () => (recorded.status = response.statusCode));
@@ -151,7 +159,8 @@ export class LocalS3Endpoint {
       if (key !== undefined && key !== '') checkObjectKey(key);
       await this.perform(operation, request, response, url.searchParams, bucket, key ?? '');
     } catch (error) {
-      const s3Error = error instanceof S3Error ? error : new S3Error('InternalError', 500, `We encountered an internal error. Please try again. (${String(error)})`);
+      const s3Error = error instanceof S3Error ? error : new S3Error('InternalError', 500, 'We encountered an internal error. Please try again. '
+        + `(${String(error)})`);
       if (!response.headersSent) {
         // Drain what the client still sends, so that it reads the error instead of a reset connection.
         request.resume();
@@ -291,7 +300,8 @@ export class LocalS3Endpoint {
   private async createMultipartUpload(request: IncomingMessage, response: ServerResponse, bucket: string, key: string): Promise<void> {
     const algorithmHeader = header(request, 'x-amz-checksum-algorithm')?.toUpperCase();
     if (algorithmHeader !== undefined && !isChecksumAlgorithm(algorithmHeader)) {
-      throw s3Errors.invalidRequest(`Checksum algorithm provided is unsupported. Please try again with any of the valid types: [${CHECKSUM_ALGORITHMS.join(', ')}]`);
+      throw s3Errors.invalidRequest('Checksum algorithm provided is unsupported. Please try again with any of the valid types: '
+        + `[${CHECKSUM_ALGORITHMS.join(', ')}]`);
     }
     const typeHeader = header(request, 'x-amz-checksum-type')?.toUpperCase();
     if (typeHeader !== undefined && typeHeader !== 'FULL_OBJECT' && typeHeader !== 'COMPOSITE') {
@@ -299,7 +309,10 @@ export class LocalS3Endpoint {
     }
     // Without an algorithm S3 keeps a full-object CRC64NVME; CRC64NVME is full-object only, the others default to composite.
     const algorithm = algorithmHeader ?? (typeHeader ? undefined : 'CRC64NVME');
-    if (algorithm === undefined) throw s3Errors.invalidRequest('The x-amz-checksum-type header can only be used with the x-amz-checksum-algorithm header.');
+    if (algorithm === undefined) {
+      throw s3Errors.invalidRequest('The x-amz-checksum-type header can only be used with the '
+      + 'x-amz-checksum-algorithm header.');
+    }
     const type: ChecksumType = (typeHeader as ChecksumType | undefined) ?? (algorithm === 'CRC64NVME' ? 'FULL_OBJECT' : 'COMPOSITE');
     if (!(type === 'FULL_OBJECT' ? FULL_OBJECT_ALGORITHMS : COMPOSITE_ALGORITHMS).includes(algorithm)) {
       throw s3Errors.invalidRequest(`The ${type} checksum type cannot be used with the ${algorithm.toLowerCase()} checksum algorithm.`);
@@ -335,7 +348,8 @@ export class LocalS3Endpoint {
     }
     const sent = requestedAlgorithm(request);
     if (sent !== undefined && state.explicitAlgorithm && sent !== state.algorithm) {
-      throw s3Errors.invalidRequest(`Checksum Type mismatch occurred, expected checksum Type: ${state.algorithm?.toLowerCase()}, actual checksum Type: ${sent.toLowerCase()}`);
+      throw s3Errors.invalidRequest(`Checksum Type mismatch occurred, expected checksum Type: ${state.algorithm?.toLowerCase()}, `
+        + `actual checksum Type: ${sent.toLowerCase()}`);
     }
     const temporary = path.join(directory, `part-${partNumber}.receiving-${randomBytes(6).toString('hex')}`);
     try {
@@ -369,7 +383,8 @@ export class LocalS3Endpoint {
     }
     const requestType = header(request, 'x-amz-checksum-type')?.toUpperCase();
     if (requestType !== undefined && state.explicitAlgorithm && requestType !== state.type) {
-      throw s3Errors.invalidRequest(`The upload was created using the ${state.type} checksum mode. The complete request must use the same checksum mode.`);
+      throw s3Errors.invalidRequest(`The upload was created using the ${state.type} checksum mode. The complete request must use the same `
+        + 'checksum mode.');
     }
     const parts: PartState[] = [];
     for (const [i, entry] of listed.entries()) {
@@ -484,7 +499,10 @@ function requestedAlgorithm(request: IncomingMessage): ChecksumAlgorithm | undef
   const sdk = header(request, 'x-amz-sdk-checksum-algorithm')?.toUpperCase();
   const all = new Set<ChecksumAlgorithm>([...named, ...(trailed ? [trailed] : [])]);
   if (all.size > 1) throw s3Errors.invalidRequest('Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.');
-  if (sdk !== undefined && !isChecksumAlgorithm(sdk)) throw s3Errors.invalidRequest(`Value for x-amz-sdk-checksum-algorithm header is invalid: ${sdk}`);
+  if (sdk !== undefined && !isChecksumAlgorithm(sdk)) {
+    throw s3Errors.invalidRequest('Value for x-amz-sdk-checksum-algorithm header is '
+    + `invalid: ${sdk}`);
+  }
   const [only] = all;
   if (only && sdk && only !== sdk) throw s3Errors.invalidRequest('Value for x-amz-sdk-checksum-algorithm header is invalid.');
   return only ?? (sdk as ChecksumAlgorithm | undefined);
@@ -497,7 +515,8 @@ function requestedAlgorithm(request: IncomingMessage): ChecksumAlgorithm | undef
  */
 async function receiveBody(request: IncomingMessage, file: string, algorithm: ChecksumAlgorithm | undefined, maxSize: number): Promise<ReceivedBody> {
   const contentSha256 = header(request, 'x-amz-content-sha256') ?? '';
-  const chunked = (header(request, 'content-encoding') ?? '').split(',').map((s) => s.trim()).includes('aws-chunked') || contentSha256.startsWith('STREAMING-');
+  const chunked = (header(request, 'content-encoding') ?? '').split(',').map((s) => s.trim()).includes('aws-chunked')
+    || contentSha256.startsWith('STREAMING-');
   const declared = header(request, chunked ? 'x-amz-decoded-content-length' : 'content-length');
   if (declared === undefined) throw new S3Error('MissingContentLength', 411, 'You must provide the Content-Length HTTP header.');
   if (Number(declared) > maxSize) throw s3Errors.entityTooLarge();

@@ -28,9 +28,11 @@ export async function copyObject(
     throw s3Errors.invalidRequest(`The specified copy source is larger than the maximum allowable size for a copy source: ${MAX_COPY_SOURCE_BYTES}`);
   }
   const directive = String(request.headers['x-amz-metadata-directive'] ?? 'COPY').toUpperCase();
-  if (directive !== 'COPY' && directive !== 'REPLACE') throw s3Errors.invalidArgument('Unknown metadata directive.', 'x-amz-metadata-directive', directive);
+  if (directive !== 'COPY'
+    && directive !== 'REPLACE') throw s3Errors.invalidArgument('Unknown metadata directive.', 'x-amz-metadata-directive', directive);
   if (source.bucket === bucket && source.key === key && source.versionId === undefined && directive === 'COPY') {
-    throw s3Errors.invalidRequest("This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.");
+    throw s3Errors.invalidRequest("This copy request is illegal because it is trying to copy an object to itself without changing the object's "
+      + 'metadata, storage class, website redirect location or encryption attributes.');
   }
   // Refuse a destination key a folder cannot hold before copying anything.
   store.objectPath(bucket, key);

@@ -40,16 +40,20 @@ export const s3Errors = {
   entityTooSmall: () => new S3Error('EntityTooSmall', 400, 'Your proposed upload is smaller than the minimum allowed object size.'),
   entityTooLarge: () => new S3Error('EntityTooLarge', 400, 'Your proposed upload exceeds the maximum allowed object size.'),
   invalidPart: () => new S3Error('InvalidPart', 400,
-    "One or more of the specified parts could not be found. The part might not have been uploaded, or the specified entity tag might not have matched the part's entity tag."),
-  invalidPartOrder: () => new S3Error('InvalidPartOrder', 400, 'The list of parts was not in ascending order. The parts list must be specified in order by part number.'),
+    'One or more of the specified parts could not be found. The part might not have been uploaded, or the specified entity tag might not have '
+      + "matched the part's entity tag."),
+  invalidPartOrder: () => new S3Error('InvalidPartOrder', 400, 'The list of parts was not in ascending order. The parts list must be specified '
+    + 'in order by part number.'),
   malformedXml: () => new S3Error('MalformedXML', 400, 'The XML you provided was not well-formed or did not validate against our published schema.'),
   badDigest: (algorithm: string) => new S3Error('BadDigest', 400, `The ${algorithm} you specified did not match the calculated checksum.`),
-  contentSha256Mismatch: () => new S3Error('XAmzContentSHA256Mismatch', 400, "The provided 'x-amz-content-sha256' header does not match what was computed."),
+  contentSha256Mismatch: () => new S3Error('XAmzContentSHA256Mismatch', 400, "The provided 'x-amz-content-sha256' header does not match what "
+    + 'was computed.'),
   incompleteBody: () => new S3Error('IncompleteBody', 400, 'You did not provide the number of bytes specified by the Content-Length HTTP header.'),
   methodNotAllowed: (headers: Record<string, string> = {}) =>
     new S3Error('MethodNotAllowed', 405, 'The specified method is not allowed against this resource.', {}, headers),
   /** What the local endpoint does not implement: a clear refusal instead of a silently wrong answer. */
-  notImplemented: (what: string) => new S3Error('NotImplemented', 501, `A header or query you provided implies functionality that is not implemented: ${what}`),
+  notImplemented: (what: string) => new S3Error('NotImplemented', 501, 'A header or query you provided implies functionality that is not '
+    + `implemented: ${what}`),
 };
 
 export function escapeXml(value: string): string {

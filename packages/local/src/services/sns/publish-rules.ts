@@ -72,7 +72,8 @@ function checkSubject(value: unknown): string | undefined {
   if (value.length >= MAX_SUBJECT_LENGTH) throw invalidParameter('Invalid parameter: Subject: must be less than 100 characters long');
   // eslint-disable-next-line no-control-regex
   if (!/^[\x21-\x7e][\x20-\x7e]*$/.test(value)) {
-    throw invalidParameter('Invalid parameter: Subject: must be ASCII text that begins with a letter, number, or punctuation mark and has no line breaks or control characters');
+    throw invalidParameter('Invalid parameter: Subject: must be ASCII text that begins with a letter, number, '
+      + 'or punctuation mark and has no line breaks or control characters');
   }
   return value;
 }
@@ -88,7 +89,8 @@ function checkAttributes(value: unknown): Record<string, SnsMessageAttribute> | 
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalidParameter('Invalid parameter: MessageAttributes');
   const entries = Object.entries(value as Record<string, any>);
   if (entries.length > MAX_ATTRIBUTES) {
-    throw invalidParameter(`Invalid parameter: MessageAttributes: Number of message attributes [${entries.length}] exceeds the allowed maximum [${MAX_ATTRIBUTES}].`);
+    throw invalidParameter(`Invalid parameter: MessageAttributes: Number of message attributes [${entries.length}] exceeds the allowed maximum `
+      + `[${MAX_ATTRIBUTES}].`);
   }
   for (const [name, attribute] of entries) {
     if (name.length === 0 || name.length > MAX_ATTRIBUTE_NAME_LENGTH || !/^[A-Za-z0-9_.-]+$/.test(name)
@@ -97,7 +99,8 @@ function checkAttributes(value: unknown): Record<string, SnsMessageAttribute> | 
     }
     const type = attribute?.DataType;
     if (typeof type !== 'string' || !ATTRIBUTE_TYPES.test(type)) {
-      throw invalidParameter(`Invalid parameter: MessageAttributes: The message attribute '${name}' has an invalid message attribute type, the set of supported type prefixes is Binary, Number, and String.`);
+      throw invalidParameter(`Invalid parameter: MessageAttributes: The message attribute '${name}' has an invalid message attribute type, `
+        + 'the set of supported type prefixes is Binary, Number, and String.');
     }
     const base = type.startsWith('String.Array') ? 'String.Array' : type.split('.')[0];
     if (base === 'Binary') {
@@ -108,7 +111,8 @@ function checkAttributes(value: unknown): Record<string, SnsMessageAttribute> | 
     }
     const text = attribute.StringValue;
     if (typeof text !== 'string' || text === '') {
-      throw invalidParameter(`Invalid parameter: MessageAttributes: The message attribute '${name}' must contain non-empty message attribute value for message attribute type '${type}'.`);
+      throw invalidParameter(`Invalid parameter: MessageAttributes: The message attribute '${name}' must contain non-empty message attribute `
+        + `value for message attribute type '${type}'.`);
     }
     // Number: up to 38 digits of precision, between -10^128 and +10^126.
     if (base === 'Number' && !isSnsNumber(text)) {
@@ -138,7 +142,8 @@ function isJsonArray(text: string): boolean {
 
 function attributesSize(attributes: Record<string, SnsMessageAttribute> | undefined): number {
   return Object.entries(attributes ?? {}).reduce((sum, [name, attribute]) =>
-    sum + Buffer.byteLength(name) + Buffer.byteLength(attribute.DataType) + Buffer.byteLength(attribute.StringValue ?? attribute.BinaryValue ?? ''), 0);
+    sum + Buffer.byteLength(name) + Buffer.byteLength(attribute.DataType) + Buffer.byteLength(attribute.StringValue ?? attribute.BinaryValue
+      ?? ''), 0);
 }
 
 /** MessageStructure `json`: the message must be a JSON object with a `default` string member. */

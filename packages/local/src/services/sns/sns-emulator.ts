@@ -61,12 +61,14 @@ export class SnsTopics {
       throw serviceError('SNS.NotFoundException', 'Topic does not exist');
     }
     if (this.options.refuseMessageAttributes && input.messageAttributes) {
-      throw serviceError('SNS.InvalidParameterException', 'Invalid parameter: MessageAttributes (refused by the injected fault refuseMessageAttributes)');
+      throw serviceError('SNS.InvalidParameterException', 'Invalid parameter: MessageAttributes (refused by the injected fault '
+        + 'refuseMessageAttributes)');
     }
     const refuse = this.options.refuseWithKmsAccessDenied;
     if (refuse === true || (Array.isArray(refuse) && refuse.includes(input.topicArn))) {
       throw serviceError('SNS.KMSAccessDeniedException',
-        `User is not authorized to perform kms:GenerateDataKey on the key of topic ${topic.name} (Service: AWSKMS; Status Code: 400; Error Code: AccessDeniedException)`);
+        `User is not authorized to perform kms:GenerateDataKey on the key of topic ${topic.name} (Service: AWSKMS; Status Code: 400; Error Code: `
+          + 'AccessDeniedException)');
     }
     const messageId = randomUUID();
     const record: PublishedNotification = {

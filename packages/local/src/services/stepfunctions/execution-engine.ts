@@ -131,7 +131,8 @@ export class ExecutionEngine {
         const seconds = Number(parameters.seconds);
         if (!Number.isInteger(seconds) || seconds < 0) {
           // As Step Functions fails a Wait whose SecondsPath is not a non-negative integer.
-          const error = new Error(`The SecondsPath parameter of state '${stateName}' does not reference a valid non-negative integer: ${parameters.seconds}`);
+          const error = new Error(`The SecondsPath parameter of state '${stateName}' does not reference a valid non-negative integer: `
+            + `${parameters.seconds}`);
           error.name = 'States.Runtime';
           throw error;
         }

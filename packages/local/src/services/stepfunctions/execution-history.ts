@@ -81,14 +81,26 @@ export function executionHistory(execution: StartedExecution, stateMachine: Loca
           // The service's answer as it came (before ResultSelector/ResultPath/OutputPath), as on AWS.
           const answer = answers.TaskResult.get(name!)?.shift();
           add(at, 'TaskSucceeded', {
-            taskSucceededEventDetails: { ...taskResource(String(states.get(name!)?.Resource ?? '')), output: json(answer ? answer.output : event.state.output), outputDetails: { truncated: false } },
+            taskSucceededEventDetails: {
+              ...taskResource(String(states.get(name!)?.Resource
+              ?? '')),
+              output: json(answer ? answer.output : event.state.output),
+              outputDetails: { truncated: false },
+            },
           });
         }
         add(at, `${type}StateExited`, { stateExitedEventDetails: { name, output: json(event.state.output), outputDetails: { truncated: false } } });
         break;
       case 'StateFailed':
         if (type === 'Task') {
-          add(at, 'TaskFailed', { taskFailedEventDetails: { ...taskResource(String(states.get(name!)?.Resource ?? '')), error: event.Error, cause: String(event.Cause ?? '') } });
+          add(at, 'TaskFailed', {
+            taskFailedEventDetails: {
+              ...taskResource(String(states.get(name!)?.Resource
+            ?? '')),
+              error: event.Error,
+              cause: String(event.Cause ?? ''),
+            },
+          });
         }
         break;
       case 'MapIterationStarted':

@@ -49,7 +49,8 @@ export function stepFunctionsApi(service: StepFunctionsService): JsonProtocolSer
       ListExecutions: (body) => {
         checkMachine(body.stateMachineArn);
         if (body.statusFilter !== undefined && !STATUSES.has(body.statusFilter)) {
-          throw serviceError('ValidationException', `1 validation error detected: Value '${String(body.statusFilter)}' at 'statusFilter' failed to satisfy constraint: Member must satisfy enum value set: [${[...STATUSES].join(', ')}]`);
+          throw serviceError('ValidationException', `1 validation error detected: Value '${String(body.statusFilter)}' at 'statusFilter' failed `
+            + `to satisfy constraint: Member must satisfy enum value set: [${[...STATUSES].join(', ')}]`);
         }
         // Newest first: the executions in reverse start order (two starts can share a millisecond).
         const executions = [...service.executions.values()].reverse()

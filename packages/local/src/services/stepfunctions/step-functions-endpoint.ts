@@ -60,7 +60,11 @@ export class StepFunctionsEndpoint {
     };
     const operation = OPERATIONS[target];
     if (!operation) {
-      reply(400, { __type: 'UnknownOperationException', message: `the local Step Functions endpoint does not implement ${target || 'this request'}` });
+      reply(400, {
+        __type: 'UnknownOperationException',
+        message: 'the local Step Functions endpoint does not implement '
+        + `${target || 'this request'}`,
+      });
       return;
     }
     let body: unknown;

@@ -114,7 +114,8 @@ export class StepFunctionsService {
 
   public startExecution(request: { stateMachineArn?: unknown; name?: unknown; input?: unknown }): { executionArn: string; startDate: Date } {
     if (request.stateMachineArn !== this.stateMachine.arn) {
-      if (typeof request.stateMachineArn !== 'string' || !/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[^:]+(:[^:]+)?$/.test(request.stateMachineArn)) {
+      if (typeof request.stateMachineArn !== 'string'
+        || !/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[^:]+(:[^:]+)?$/.test(request.stateMachineArn)) {
         throw serviceError('InvalidArn', `Invalid Arn: '${String(request.stateMachineArn)}'`);
       }
       throw serviceError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${request.stateMachineArn}'`);

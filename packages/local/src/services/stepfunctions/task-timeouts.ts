@@ -55,7 +55,8 @@ export function timedByEngine(definition: Record<string, any>, top = true): Reco
 export function taskLimit(state: Record<string, any>): TaskLimit | undefined {
   if (state.TimeoutSecondsPath !== undefined) return undefined;
   const timeout = typeof state.TimeoutSeconds === 'number' ? state.TimeoutSeconds : DEFAULT_TASK_TIMEOUT_SECONDS;
-  if (typeof state.HeartbeatSeconds === 'number' && state.HeartbeatSeconds < timeout) return { seconds: state.HeartbeatSeconds, field: 'HeartbeatSeconds' };
+  if (typeof state.HeartbeatSeconds === 'number'
+    && state.HeartbeatSeconds < timeout) return { seconds: state.HeartbeatSeconds, field: 'HeartbeatSeconds' };
   return { seconds: timeout, field: 'TimeoutSeconds' };
 }
 

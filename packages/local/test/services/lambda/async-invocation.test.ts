@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { REGION, Scratch } from './fixtures';
 import { LocalFunction } from '../../../src/model/pipeline-model';
-import { AsyncFailureRecord, FunctionRunner } from '../../../src/services/lambda/function-runner';
+import { AsyncFailureRecord } from '../../../src/services/lambda/async-invocation';
+import { FunctionRunner } from '../../../src/services/lambda/function-runner';
 
 let scratch: Scratch;
 let runner: FunctionRunner;
