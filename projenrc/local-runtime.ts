@@ -1,5 +1,6 @@
 import { javascript, typescript } from 'projen';
-import { COMMON_OPTIONS, JEST_OPTIONS, PROJECT, pinToolchain, skipOwnInstall } from './construct-package';
+import { PROJECT } from './construct-package';
+import { finishPlainPackage, plainPackageOptions } from './plain-package';
 import { VERSIONS } from './versions';
 
 /**
@@ -13,26 +14,15 @@ import { VERSIONS } from './versions';
 export class LocalRuntime extends typescript.TypeScriptProject {
   constructor(root: javascript.NodeProject) {
     super({
-      parent: root,
-      outdir: 'packages/local',
-      name: `${PROJECT.npmScope}/local`,
-      description: 'Runs a batch pipeline synthesized with the batch-pipeline constructs on a laptop: buckets and EFS as folders, the real functions, the state machine, emulated DataSync, Batch, SNS and CloudWatch',
-      keywords: ['aws-cdk', 'batch-pipeline', 'local', 'stepfunctions', 'emulator'],
-      authorName: PROJECT.author,
-      authorEmail: PROJECT.authorAddress,
-      repository: PROJECT.repositoryUrl,
-      repositoryDirectory: 'packages/local',
-      license: PROJECT.license,
-      ...COMMON_OPTIONS,
-      typescriptVersion: VERSIONS.typescript,
-      jestOptions: {
-        ...JEST_OPTIONS,
-        jestConfig: {
-          ...JEST_OPTIONS.jestConfig,
-          // End-to-end runs start worker processes and local endpoints.
-          testTimeout: 120_000,
-        },
-      },
+      ...plainPackageOptions(root, {
+        name: 'local',
+        description: 'Runs a batch pipeline synthesized with the batch-pipeline constructs on a laptop: buckets and EFS as folders, the real functions, the state machine, emulated DataSync, Batch, SNS and CloudWatch',
+        keywords: ['aws-cdk', 'batch-pipeline', 'local', 'stepfunctions', 'emulator'],
+        // End-to-end runs start worker processes and local endpoints.
+        testTimeout: 120_000,
+        // aws-local-stepfunctions' declarations import SDK internals that package exports hide.
+        skipLibCheck: true,
+      }),
       deps: [`aws-local-stepfunctions@${VERSIONS.awsLocalStepfunctions}`],
       devDeps: [
         `aws-cdk-lib@${VERSIONS.awsCdkLib}`,
@@ -47,29 +37,11 @@ export class LocalRuntime extends typescript.TypeScriptProject {
         `@aws-sdk/client-sns@${VERSIONS.awsSdk}`,
         `ts-node@${VERSIONS.tsNode}`,
       ],
-      sampleCode: false,
-      eslint: true,
-      tsconfig: {
-        compilerOptions: {
-          target: 'ES2022',
-          lib: ['es2022'],
-          module: 'node16',
-          moduleResolution: javascript.TypeScriptModuleResolution.NODE16,
-          // aws-local-stepfunctions' declarations import SDK internals that package exports hide.
-          skipLibCheck: true,
-        },
-      },
-      // ts-jest transpiles only (fast); the tests are type-checked by their own step.
-      tsconfigDev: { compilerOptions: { isolatedModules: true } },
     });
-    pinToolchain(this);
-    skipOwnInstall(this);
-    this.testTask.prependExec('tsc --noEmit -p test/tsconfig.json && tsc --noEmit -p benchmark/tsconfig.json', { name: 'type-check the tests and the benchmark' });
-    this.addTask('benchmark', {
+    finishPlainPackage(this, {
       description: 'Print upload-to-report times for 1, 100 and 1,000 uploads and the runtime memory (real clock)',
-      steps: [{ exec: 'ts-node --project benchmark/tsconfig.json benchmark/local-benchmark.ts' }],
+      script: 'benchmark/local-benchmark.ts',
     });
-    this.addPackageIgnore('/benchmark/');
     // Two tests run the orchestration package's real bundled functions: Nx bundles them first.
     // A task dependency only (orchestration's esbuild step needs nothing of this package), so the
     // package graph stays local <- orchestration.

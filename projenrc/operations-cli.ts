@@ -1,5 +1,6 @@
 import { javascript, typescript } from 'projen';
-import { COMMON_OPTIONS, JEST_OPTIONS, PROJECT, WORKSPACE_VERSION, pinToolchain, skipOwnInstall } from './construct-package';
+import { PROJECT, WORKSPACE_VERSION } from './construct-package';
+import { finishPlainPackage, plainPackageOptions } from './plain-package';
 import { VERSIONS } from './versions';
 
 export interface OperationsCliOptions {
@@ -21,26 +22,14 @@ export interface OperationsCliOptions {
 export class OperationsCli extends typescript.TypeScriptProject {
   constructor(root: javascript.NodeProject, options: OperationsCliOptions) {
     super({
-      parent: root,
-      outdir: 'packages/cli',
-      name: `${PROJECT.npmScope}/cli`,
-      description: 'The batch-pipeline command: submit, list, follow, fetch, re-run, back-fill and cancel runs of a batch pipeline, deployed or local',
-      keywords: ['aws-cdk', 'batch-pipeline', 'cli', 'stepfunctions', 'operations'],
-      authorName: PROJECT.author,
-      authorEmail: PROJECT.authorAddress,
-      repository: PROJECT.repositoryUrl,
-      repositoryDirectory: 'packages/cli',
-      license: PROJECT.license,
-      ...COMMON_OPTIONS,
-      typescriptVersion: VERSIONS.typescript,
-      jestOptions: {
-        ...JEST_OPTIONS,
-        jestConfig: {
-          ...JEST_OPTIONS.jestConfig,
-          // End-to-end tests start the CLI as a process against a local runtime.
-          testTimeout: 180_000,
-        },
-      },
+      ...plainPackageOptions(root, {
+        name: 'cli',
+        description: 'The batch-pipeline command: submit, list, follow, fetch, re-run, back-fill and cancel runs of a batch pipeline, deployed or local',
+        keywords: ['aws-cdk', 'batch-pipeline', 'cli', 'stepfunctions', 'operations'],
+        // End-to-end tests start the CLI as a process against a local runtime.
+        testTimeout: 180_000,
+        skipLibCheck: true,
+      }),
       deps: [
         `${options.local.package.packageName}@${WORKSPACE_VERSION}`,
         `${options.runContract.package.packageName}@${WORKSPACE_VERSION}`,
@@ -64,30 +53,13 @@ export class OperationsCli extends typescript.TypeScriptProject {
         `playwright-core@${VERSIONS.playwrightCore}`,
         `axe-core@${VERSIONS.axeCore}`,
       ],
-      // The bin is bin/batch-pipeline (projen picks up bin/): a committed shim that runs lib/cli.js,
-      // so that npm links it on a fresh clone before anything is compiled.
-      sampleCode: false,
-      eslint: true,
-      tsconfig: {
-        compilerOptions: {
-          target: 'ES2022',
-          lib: ['es2022'],
-          module: 'node16',
-          moduleResolution: javascript.TypeScriptModuleResolution.NODE16,
-          skipLibCheck: true,
-        },
-      },
-      // ts-jest transpiles only (fast); the tests are type-checked by their own step.
-      tsconfigDev: { compilerOptions: { isolatedModules: true } },
     });
-    pinToolchain(this);
-    skipOwnInstall(this);
-    this.testTask.prependExec('tsc --noEmit -p test/tsconfig.json && tsc --noEmit -p benchmark/tsconfig.json', { name: 'type-check the tests and the benchmark' });
-    this.addTask('benchmark', {
+    // The bin is bin/batch-pipeline (projen picks up bin/): a committed shim that runs lib/cli.js,
+    // so that npm links it on a fresh clone before anything is compiled.
+    finishPlainPackage(this, {
       description: 'Print back-fill starts per second and peak memory for 10,000 objects, and the time to the first row of `runs` over 10,000 executions (served example app)',
-      steps: [{ exec: 'ts-node --project benchmark/tsconfig.json benchmark/cli-benchmark.ts' }],
+      script: 'benchmark/cli-benchmark.ts',
     });
-    this.addPackageIgnore('/benchmark/');
     // The console's page (console-assets/src, browser TypeScript) is bundled with its libraries
     // into lib/console-assets/console.js: every asset ships in the package, nothing from a CDN.
     this.postCompileTask.exec('node console-assets/bundle.mjs', { name: 'bundle the console page' });
@@ -122,34 +94,11 @@ export class OperationsCli extends typescript.TypeScriptProject {
  */
 export class RunContract extends typescript.TypeScriptProject {
   constructor(root: javascript.NodeProject) {
-    super({
-      parent: root,
-      outdir: 'packages/run-contract',
-      name: `${PROJECT.npmScope}/run-contract`,
+    super(plainPackageOptions(root, {
+      name: 'run-contract',
       description: 'The run id and execution input the batch pipeline builds for an upload, shared by its trigger function and its CLI',
       keywords: ['batch-pipeline'],
-      authorName: PROJECT.author,
-      authorEmail: PROJECT.authorAddress,
-      repository: PROJECT.repositoryUrl,
-      repositoryDirectory: 'packages/run-contract',
-      license: PROJECT.license,
-      ...COMMON_OPTIONS,
-      typescriptVersion: VERSIONS.typescript,
-      jestOptions: JEST_OPTIONS,
-      sampleCode: false,
-      eslint: true,
-      tsconfig: {
-        compilerOptions: {
-          target: 'ES2022',
-          lib: ['es2022'],
-          module: 'node16',
-          moduleResolution: javascript.TypeScriptModuleResolution.NODE16,
-        },
-      },
-      tsconfigDev: { compilerOptions: { isolatedModules: true } },
-    });
-    pinToolchain(this);
-    skipOwnInstall(this);
-    this.testTask.prependExec('tsc --noEmit -p test/tsconfig.json', { name: 'type-check the tests' });
+    }));
+    finishPlainPackage(this);
   }
 }
