@@ -104,7 +104,8 @@ async function runsOf(values: Record<string, unknown>, positionals: string[], ta
   }
   const limit = positiveInteger('limit', values.limit as string | undefined, 100);
   const names: string[] = [];
-  for await (const page of listExecutions(target, { status: status as ExecutionStatus | undefined, since: parseTime('since', values.since as string | undefined) })) {
+  for await (const page of listExecutions(target,
+    { status: status as ExecutionStatus | undefined, since: parseTime('since', values.since as string | undefined) })) {
     names.push(...page.filter((execution) => execution.status !== 'RUNNING').map((execution) => execution.name!));
     if (names.length >= limit) break;
   }

@@ -42,7 +42,8 @@ async function runOfUpload(
         if (!(error instanceof CliError)) throw error;
       }
     } else {
-      const page = await call('ListExecutions', () => target.clients.stepFunctions.send(new ListExecutionsCommand({ stateMachineArn: target.stateMachineArn, maxResults: 50 })));
+      const page = await call('ListExecutions',
+        () => target.clients.stepFunctions.send(new ListExecutionsCommand({ stateMachineArn: target.stateMachineArn, maxResults: 50 })));
       for (const execution of (page.executions ?? []).filter((candidate) => (candidate.startDate?.getTime() ?? 0) >= uploadedAt - 5_000)) {
         const input = JSON.parse((await describeRun(target, execution.executionArn!)).input ?? '{}') as { key?: string };
         if (input.key === key) return execution.name!;
@@ -59,7 +60,8 @@ async function runOfUpload(
 
 /** `run <file>...` against a deployed stack or a served runtime. */
 export async function deployedRun(args: readonly string[], output: CliOutput): Promise<number> {
-  const command = parseCommandLine('run', args, { key: { type: 'string' }, to: { type: 'string' }, wait: { type: 'string' }, interval: { type: 'string' } });
+  const command = parseCommandLine('run', args,
+    { key: { type: 'string' }, to: { type: 'string' }, wait: { type: 'string' }, interval: { type: 'string' } });
   if (command.help) {
     output.print(DEPLOYED_RUN_USAGE);
     return EXIT.ok;

@@ -47,7 +47,8 @@ function verify(key: string, object: GetObjectCommandOutput, bytes: Uint8Array):
   if (stored.value.includes('-') || object.ChecksumType === 'COMPOSITE') return `size checked (${stored.algorithm} of a multipart upload's parts)`;
   const actual = checksumOf(stored.algorithm, bytes);
   if (actual !== stored.value) {
-    throw new CliError(`${key}: the ${stored.algorithm} of what arrived (${actual}) is not the one S3 stored (${stored.value})`, 'run fetch again; if it persists, the object was changed while it was read');
+    throw new CliError(`${key}: the ${stored.algorithm} of what arrived (${actual}) is not the one S3 stored (${stored.value})`,
+      'run fetch again; if it persists, the object was changed while it was read');
   }
   return `${stored.algorithm} verified`;
 }
@@ -71,7 +72,8 @@ export async function fetchReports(target: PipelineTarget, runId: string, direct
   }
   const fetched: FetchedReport[] = [];
   for (const key of keys) {
-    const object = await call('GetObject', () => target.clients.s3.send(new GetObjectCommand({ Bucket: target.reports!.bucket, Key: key, ChecksumMode: 'ENABLED' })));
+    const object = await call('GetObject',
+      () => target.clients.s3.send(new GetObjectCommand({ Bucket: target.reports!.bucket, Key: key, ChecksumMode: 'ENABLED' })));
     const bytes = await object.Body!.transformToByteArray();
     const verified = verify(key, object, bytes);
     const relative = key.slice(prefix.length);

@@ -185,7 +185,8 @@ export class ConsoleApi {
     if (name.split('/').some((part) => part === '..' || part === '')) {
       throw new CliError(`the report name ${name} is not a name under the run's reports`, 'pick a report from the run\'s list');
     }
-    const object = await call('GetObject', () => this.target.clients.s3.send(new GetObjectCommand({ Bucket: this.target.reports!.bucket, Key: `${prefix}${name}` })));
+    const object = await call('GetObject',
+      () => this.target.clients.s3.send(new GetObjectCommand({ Bucket: this.target.reports!.bucket, Key: `${prefix}${name}` })));
     return { bytes: await object.Body!.transformToByteArray(), size: object.ContentLength ?? 0 };
   }
 

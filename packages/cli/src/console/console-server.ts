@@ -80,7 +80,8 @@ function send(response: ServerResponse, status: number, body: string | Uint8Arra
   response.end(body);
 }
 
-const json = (response: ServerResponse, value: unknown, status = 200) => send(response, status, JSON.stringify(value), 'application/json; charset=utf-8');
+const json = (response: ServerResponse, value: unknown, status = 200) => send(response, status, JSON.stringify(value),
+  'application/json; charset=utf-8');
 
 /** The media type a report is previewed as, by its name. */
 export function reportType(name: string): string {

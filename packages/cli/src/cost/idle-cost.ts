@@ -86,16 +86,19 @@ export function idleCostOf(resources: TemplateResources, prices: RegionPrices, a
   const natGateways = count(resources, 'AWS::EC2::NatGateway');
   add(natGateways, () => line(prices, `NAT gateways: ${natGateways}`, natGateways, 'natGatewayHour', HOURS_PER_MONTH));
   const addresses = count(resources, 'AWS::EC2::EIP');
-  add(addresses, () => line(prices, `public IPv4 addresses: ${addresses}`, addresses, 'publicIpv4Hour', HOURS_PER_MONTH, 'the Elastic IPs of the NAT gateways'));
+  add(addresses, () => line(prices, `public IPv4 addresses: ${addresses}`, addresses, 'publicIpv4Hour', HOURS_PER_MONTH,
+    'the Elastic IPs of the NAT gateways'));
   const endpoints = Object.values(resources).filter((resource) => resource.Type === 'AWS::EC2::VPCEndpoint'
     && resource.Properties?.VpcEndpointType === 'Interface');
   const endpointHours = endpoints.reduce((sum, endpoint) => sum + endpointAzs(endpoint.Properties), 0);
-  add(endpointHours, () => line(prices, `interface endpoints: ${endpoints.length} in ${endpointHours} endpoint-AZs`, endpointHours, 'interfaceEndpointHour', HOURS_PER_MONTH));
+  add(endpointHours, () => line(prices, `interface endpoints: ${endpoints.length} in ${endpointHours} endpoint-AZs`, endpointHours,
+    'interfaceEndpointHour', HOURS_PER_MONTH));
   const keys = count(resources, 'AWS::KMS::Key');
   add(keys, () => line(prices, `KMS keys: ${keys}`, keys, 'kmsKeyMonth'));
   const alarms = Object.values(resources).filter((resource) => resource.Type === 'AWS::CloudWatch::Alarm');
   const alarmMetricCount = alarms.reduce((sum, alarm) => sum + alarmMetrics(alarm.Properties ?? {}), 0);
-  add(alarmMetricCount, () => line(prices, `CloudWatch alarms: ${alarms.length} (${alarmMetricCount} metrics)`, alarmMetricCount, 'alarmMetricMonth'));
+  add(alarmMetricCount, () => line(prices, `CloudWatch alarms: ${alarms.length} (${alarmMetricCount} metrics)`, alarmMetricCount,
+    'alarmMetricMonth'));
   const dashboards = count(resources, 'AWS::CloudWatch::Dashboard');
   add(dashboards, () => (assumptions.paidDashboards
     ? line(prices, `CloudWatch dashboards: ${dashboards}, beyond the account's 3 free ones`, dashboards, 'dashboardMonth')

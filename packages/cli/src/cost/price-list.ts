@@ -59,7 +59,8 @@ function readOffers(dir: string): Array<{ file: string; offer: OfferFile }> {
   try {
     names = readdirSync(dir).filter((name) => name.endsWith('.json')).sort();
   } catch (error) {
-    throw new CliError(`--price-list ${dir} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, 'pass a folder that holds AWS Price List offer files (index.json of each service, renamed, e.g. AmazonEC2.json)');
+    throw new CliError(`--price-list ${dir} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+      'pass a folder that holds AWS Price List offer files (index.json of each service, renamed, e.g. AmazonEC2.json)');
   }
   if (names.length === 0) {
     throw new CliError(`--price-list ${dir} holds no .json file`, 'download the offer files '

@@ -41,16 +41,19 @@ export function runCostOf(usage: RunUsage, prices: RegionPrices, trigger: Trigge
     + `ms${entry.calls > 1 ? ` in ${entry.calls} calls` : ''}`);
   const lines: CostLine[] = [
     priced(prices, `Step Functions: ${usage.transitions} state transitions`, usage.transitions, 'stepFunctionsTransition'),
-    priced(prices, `Lambda: ${invocations.length} requests (${usage.lambda.length} from the state machine, 1 trigger)`, invocations.length, 'lambdaRequest'),
+    priced(prices, `Lambda: ${invocations.length} requests (${usage.lambda.length} from the state machine, 1 trigger)`, invocations.length,
+      'lambdaRequest'),
     priced(prices, `Lambda: ${gbSeconds.toFixed(3)} GB-seconds (${perFunction.join(', ')})`,
       gbSeconds, 'lambdaGbSecond', `the trigger's duration is assumed (${triggerMs} ms): the execution history does not show it`),
   ];
   for (const job of usage.jobs) {
     const hours = job.billedSeconds / 3600;
     const kind = job.spot ? 'Fargate Spot' : 'Fargate';
-    lines.push(priced(prices, `Batch job ${job.jobId} on ${kind}: ${job.vcpus} vCPU x ${job.billedSeconds} s`, job.vcpus * hours, job.spot ? 'fargateSpotVcpuHour' : 'fargateVcpuHour',
+    lines.push(priced(prices, `Batch job ${job.jobId} on ${kind}: ${job.vcpus} vCPU x ${job.billedSeconds} s`, job.vcpus * hours,
+      job.spot ? 'fargateSpotVcpuHour' : 'fargateVcpuHour',
       job.billedSeconds === 60 ? 'Fargate bills one minute at least' : undefined));
-    lines.push(priced(prices, `Batch job ${job.jobId} on ${kind}: ${job.memoryMiB / 1024} GB x ${job.billedSeconds} s`, (job.memoryMiB / 1024) * hours, job.spot ? 'fargateSpotGbHour' : 'fargateGbHour'));
+    lines.push(priced(prices, `Batch job ${job.jobId} on ${kind}: ${job.memoryMiB / 1024} GB x ${job.billedSeconds} s`,
+      (job.memoryMiB / 1024) * hours, job.spot ? 'fargateSpotGbHour' : 'fargateGbHour'));
   }
   if (usage.dataSyncBytes > 0) {
     lines.push(priced(prices, `DataSync: ${usage.dataSyncBytes} bytes copied (input in, reports out)`, usage.dataSyncBytes / GB, 'dataSyncGb'));

@@ -19,7 +19,8 @@ export async function startInProcessRuntime(localArgs: readonly string[], note: 
   } catch (error) {
     // Without a target the app folder is the target: what is wrong with it, and the other targets.
     if (error instanceof LocalRuntimeError) {
-      throw new CliError(error.message, `${error.remedy}; or pass --stack <name> for a deployed stack, or --endpoint-url <url> of \`batch-pipeline serve\``);
+      throw new CliError(error.message, `${error.remedy}; or pass --stack <name> for a deployed stack, `
+        + 'or --endpoint-url <url> of `batch-pipeline serve`');
     }
     throw error;
   }

@@ -49,7 +49,8 @@ export async function call<T>(where: string, send: () => Promise<T>): Promise<T>
 async function readStack(clients: AwsClients, stack: Stack): Promise<DeployedTemplate> {
   const stackName = stack.StackName!;
   checkStackStatus(stackName, stack.StackStatus ?? '', stack.StackStatusReason);
-  const body = (await call('GetTemplate', () => clients.cloudFormation.send(new GetTemplateCommand({ StackName: stackName, TemplateStage: 'Original' })))).TemplateBody ?? '';
+  const body = (await call('GetTemplate',
+    () => clients.cloudFormation.send(new GetTemplateCommand({ StackName: stackName, TemplateStage: 'Original' })))).TemplateBody ?? '';
   let template;
   try {
     template = JSON.parse(body);

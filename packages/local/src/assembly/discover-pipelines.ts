@@ -172,7 +172,8 @@ function stateMachines(reader: StackReader): LocalStateMachine[] {
     try {
       definition = JSON.parse(text);
     } catch (error) {
-      throw new LocalRuntimeError(`${reader.stack.stackName}/${id}: the resolved definition is not JSON (${(error as Error).message})`, 'synthesize the app again');
+      throw new LocalRuntimeError(`${reader.stack.stackName}/${id}: the resolved definition is not JSON (${(error as Error).message})`,
+        'synthesize the app again');
     }
     return { logicalId: id, name: reader.identifiers.nameOf(id), arn: reader.identifiers.arnOf(id), definition };
   });

@@ -129,7 +129,8 @@ async function route(handlers: Record<string, Handler>, request: IncomingMessage
 
 /** A request whose body was read, as a stream again, with its method, URL and headers. */
 function replay(request: IncomingMessage, body: string): IncomingMessage {
-  return Object.assign(Readable.from([Buffer.from(body, 'utf-8')]), { method: request.method, url: request.url, headers: request.headers }) as unknown as IncomingMessage;
+  return Object.assign(Readable.from([Buffer.from(body, 'utf-8')]),
+    { method: request.method, url: request.url, headers: request.headers }) as unknown as IncomingMessage;
 }
 
 /** A service the runtime does not serve: the unknown-operation error of the request's protocol. */

@@ -84,7 +84,8 @@ export function pipelineLogGroups(
   const resolve = (value: unknown, where: string): string | undefined => {
     if (value === undefined) return undefined;
     try {
-      return String(resolveValue(value, { region: model.region, account: model.account, references: identifiers, where: `${model.stackName}/${where}` }));
+      return String(resolveValue(value,
+        { region: model.region, account: model.account, references: identifiers, where: `${model.stackName}/${where}` }));
     } catch {
       return undefined;
     }

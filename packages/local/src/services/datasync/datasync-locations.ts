@@ -174,7 +174,8 @@ export class LocationFiles {
       } catch (error) {
         throw new TransferFailure('FsS3PutObjectFailed', `cannot write s3://${bucket}/${key}: ${(error as Error).message}`);
       }
-      await this.store.commit(bucket, key, temporary, { size: entry.size, etag: `"${await md5(temporary)}"`, lastModified: new Date().toUTCString() });
+      await this.store.commit(bucket, key, temporary,
+        { size: entry.size, etag: `"${await md5(temporary)}"`, lastModified: new Date().toUTCString() });
     } else {
       const target = path.join(this.efsRoot(destination), entry.relativePath);
       await mkdir(path.dirname(target), { recursive: true });

@@ -199,7 +199,8 @@ export class ExecutionEngine {
       const call = untilEnded(integration.call({ resource, stateName, parameters, execution, onSubmitted }), ended.signal, stateName);
       const limitMs = limit ? taskLimitMs(resource, limit.seconds, scale) : 0;
       const atScale = !limit || limitMs === limit.seconds * 1000 ? '' : `, ${Number((limitMs / 1000).toFixed(3))} s at time scale ${scale}`;
-      const result = limit ? await timed(call, limitMs, `the Task state '${stateName}' ran longer than its ${limit.field} (${limit.seconds} s${atScale})`) : await call;
+      const result = limit ? await timed(call, limitMs, `the Task state '${stateName}' ran longer than its ${limit.field} (${limit.seconds} `
+        + `s${atScale})`) : await call;
       report('TaskResult', result);
       // What a service answers travels as JSON.
       return result === undefined ? {} : JSON.parse(JSON.stringify(result));

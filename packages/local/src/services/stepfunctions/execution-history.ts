@@ -55,10 +55,14 @@ export function executionHistory(execution: StartedExecution, stateMachine: Loca
   }
   const task = (name: string, timestamp: number, parameters: unknown) => {
     const resource = taskResource(String(states.get(name)?.Resource ?? ''));
-    add(timestamp, 'TaskScheduled', { taskScheduledEventDetails: { ...resource, region: stateMachine.arn.split(':')[3], parameters: json(parameters) } });
+    add(timestamp, 'TaskScheduled',
+      { taskScheduledEventDetails: { ...resource, region: stateMachine.arn.split(':')[3], parameters: json(parameters) } });
     add(timestamp, 'TaskStarted', { taskStartedEventDetails: resource });
     const submitted = answers.TaskSubmitted.get(name)?.shift();
-    if (submitted) add(submitted.timestamp, 'TaskSubmitted', { taskSubmittedEventDetails: { ...resource, output: json(submitted.output), outputDetails: { truncated: false } } });
+    if (submitted) {
+      add(submitted.timestamp, 'TaskSubmitted',
+        { taskSubmittedEventDetails: { ...resource, output: json(submitted.output), outputDetails: { truncated: false } } });
+    }
     return resource;
   };
   for (const event of execution.events as Array<Record<string, any>>) {
