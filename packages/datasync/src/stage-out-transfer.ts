@@ -91,7 +91,11 @@ export class StageOutTransfer extends Construct implements ITransferTask {
     validateTaskName(errors, props.taskName, validatePoolSize(errors, props.poolSize));
     // Errors of the parts name this construct and the prop the user set.
     errors.tellPart(this, 'Source', '', { subdirectory: 'sourceDirectory', rootAccess: 'fileSystemRootAccess' });
-    errors.tellPart(this, 'Destination', '', { bucket: 'destinationBucket', subdirectory: 'destinationPrefix', storageClass: 'destinationStorageClass' });
+    errors.tellPart(this, 'Destination', '', {
+      bucket: 'destinationBucket',
+      subdirectory: 'destinationPrefix',
+      storageClass: 'destinationStorageClass',
+    });
     errors.tellPart(this, 'Task', '');
     this.sourceLocation = new EfsLocation(this, 'Source', {
       fileSystem: props.fileSystem,

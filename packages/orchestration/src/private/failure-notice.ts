@@ -100,7 +100,10 @@ function reasonOf(error: string, cause: string | undefined, job: JobOutcome | un
     };
   }
   if (job?.exitCode !== undefined) {
-    return { line: `the job exited with code ${job.exitCode}${job.statusReason ? ` (${job.statusReason})` : ''}`, short: `exit code ${job.exitCode}` };
+    return {
+      line: `the job exited with code ${job.exitCode}${job.statusReason ? ` (${job.statusReason})` : ''}`,
+      short: `exit code ${job.exitCode}`,
+    };
   }
   if (job?.containerReason) {
     return { line: `the job's container did not run to the end: ${job.containerReason}`, short: 'container did not run' };

@@ -51,7 +51,14 @@ export function refusedUploadNotice(upload: RefusedUpload): Notice {
   const explanation = EXPLANATIONS[upload.reason] ?? { title: upload.reason, what: `Refused: ${upload.reason}.`, todo: 'Upload it again.' };
   const fileName = upload.key.split('/').filter((part) => part !== '').pop() ?? upload.key;
   const location = `s3://${upload.bucket}/${upload.key}${upload.versionId ? ` (version ${upload.versionId})` : ''}`;
-  const details = { event: 'upload-not-processed', reason: upload.reason, bucket: upload.bucket, key: upload.key, versionId: upload.versionId, size: upload.size };
+  const details = {
+    event: 'upload-not-processed',
+    reason: upload.reason,
+    bucket: upload.bucket,
+    key: upload.key,
+    versionId: upload.versionId,
+    size: upload.size,
+  };
   const message = [
     `Upload not processed (${explanation.title}): ${location}`,
     '',

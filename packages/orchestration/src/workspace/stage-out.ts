@@ -53,7 +53,13 @@ export async function stageOut(request: StageOutRequest, mountPath: string, clie
   const outputs = await listOutputFiles(resolveUnderMount(mountPath, paths.outputDirectory), resolveUnderMount(mountPath, paths.runDirectory));
   const bytes = outputs.reduce((total, file) => total + file.size, 0);
   if (bytes > request.maxBytes) {
-    console.log(JSON.stringify({ outcome: 'stage-out-left-to-datasync', runId: request.runId, bytes, files: outputs.length, maxBytes: request.maxBytes }));
+    console.log(JSON.stringify({
+      outcome: 'stage-out-left-to-datasync',
+      runId: request.runId,
+      bytes,
+      files: outputs.length,
+      maxBytes: request.maxBytes,
+    }));
     return { staged: false, bytes, files: outputs.length };
   }
   // Check every key before the first upload, so a refused output uploads nothing.
@@ -71,7 +77,14 @@ export async function stageOut(request: StageOutRequest, mountPath: string, clie
     }
   };
   await Promise.all(Array.from({ length: Math.min(FILES_IN_PARALLEL, outputs.length) }, worker));
-  console.log(JSON.stringify({ outcome: 'staged-out', runId: request.runId, bytes, files: outputs.length, reportBucket: request.reportBucket, reportPrefix: request.reportPrefix }));
+  console.log(JSON.stringify({
+    outcome: 'staged-out',
+    runId: request.runId,
+    bytes,
+    files: outputs.length,
+    reportBucket: request.reportBucket,
+    reportPrefix: request.reportPrefix,
+  }));
   return { staged: true, bytes, files: outputs.length, objects };
 }
 

@@ -59,7 +59,11 @@ export function createStorage(scope: Construct, errors: ConstructErrors, inputs:
   {
     const storage = new Construct(scope, 'Storage');
     // The parts are named as PipelineStorage names them, under 'storageProps'.
-    const sharedProps = prefixed({ encryptionKey: 'encryptionKey', serverAccessLogsBucket: 'serverAccessLogsBucket', removalPolicy: 'removalPolicy' });
+    const sharedProps = prefixed({
+      encryptionKey: 'encryptionKey',
+      serverAccessLogsBucket: 'serverAccessLogsBucket',
+      removalPolicy: 'removalPolicy',
+    });
     errors.tellPart(storage, 'AccessLogs', 'storageProps.accessLogs', sharedProps);
     errors.tellPart(storage, 'Uploads', 'storageProps.uploads', { ...sharedProps, watchPrefix: 'watchPrefix' });
     errors.tellPart(storage, 'Reports', 'storageProps.reports', sharedProps);
