@@ -72,15 +72,19 @@ export class OperationsCli extends typescript.TypeScriptProject {
       description: 'Print the time until the console\'s runs page shows its first rows with 1,000 runs (served example app, chromium)',
       steps: [{ exec: 'bash test/console/ensure-chromium.sh' }, { exec: 'ts-node --project benchmark/tsconfig.json benchmark/console-benchmark.ts' }],
     });
-    // The end-to-end tests synthesize and serve the example app: Nx first synthesizes it (which
-    // compiles every construct package and bundles orchestration's functions), for `test` and for
-    // `build` (which runs the tests inside it: the root `npm test` runs `build`). A task dependency
-    // only: the package graph stays example <- cli.
-    const synthesizedExample = { projects: [`${PROJECT.npmScope}/example`], target: 'synth' };
+    // The end-to-end tests synthesize and serve the example app, and the cost tests load its
+    // compiled stack (apps/example/lib): Nx first synthesizes and compiles it (which compiles every
+    // construct package and bundles orchestration's functions), for `test` and for `build` (which
+    // runs the tests inside it: the root `npm test` runs `build`). Task dependencies only: the
+    // package graph stays example <- cli.
+    const example = [
+      { projects: [`${PROJECT.npmScope}/example`], target: 'synth' },
+      { projects: [`${PROJECT.npmScope}/example`], target: 'compile' },
+    ];
     this.package.addField('nx', {
       targets: {
-        build: { dependsOn: ['^build', synthesizedExample] },
-        test: { dependsOn: ['^compile', 'pre-compile', synthesizedExample] },
+        build: { dependsOn: ['^build', ...example] },
+        test: { dependsOn: ['^compile', 'pre-compile', ...example] },
       },
     });
     this.gitignore.exclude('/.batch-pipeline/');
