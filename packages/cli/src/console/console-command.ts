@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { LocalRuntimeError, serveRuntime, ServedRuntime } from '@batch-pipeline/local';
-import { parseCliOptions } from '@batch-pipeline/local/lib/cli/cli-options';
+import { parseCliOptions, runtimeOptions } from '@batch-pipeline/local/lib/cli/cli-options';
 import { ConsoleApi } from './console-api';
 import { DEFAULT_CONSOLE_PORT, startConsoleServer } from './console-server';
 import { CliError, EXIT } from '../cli-error';
@@ -69,12 +69,7 @@ export async function consoleMain(args: readonly string[], output: CliOutput, un
     try {
       const options = parseCliOptions(['watch', ...rest]);
       served = await serveRuntime({
-        assemblyDirectory: options.assemblyDirectory,
-        pipeline: options.pipeline,
-        stateDirectory: options.stateDirectory,
-        appDirectory: options.appDirectory,
-        timeScale: options.timeScale,
-        docker: options.docker,
+        ...runtimeOptions(options),
         host: '127.0.0.1',
         port: 0,
       });
