@@ -34,7 +34,11 @@ async function aws(...args: string[]): Promise<string> {
 }
 
 beforeAll(async () => {
-  execFileSync('python3', [ENSURE_VENV, '--requirements', path.join(CLI_DIRECTORY, 'requirements.txt'), '--link', path.join(CLI_DIRECTORY, '.venv'), '--label', 'aws-cli'], { stdio: 'ignore' });
+  // Quiet when it works; when pip fails, the thrown error carries its output (stderr), which jest prints.
+  execFileSync('python3', [ENSURE_VENV, '--requirements', path.join(CLI_DIRECTORY, 'requirements.txt'), '--link', path.join(CLI_DIRECTORY, '.venv'), '--label', 'aws-cli'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    encoding: 'utf-8',
+  });
   ({ app, served } = await serveApp());
   bucket = served.runtime.model.uploadTriggers[0].bucket.name;
   const file = path.join(app.appDirectory, 'scan.csv');
@@ -42,7 +46,7 @@ beforeAll(async () => {
   await aws('s3', 'cp', file, `s3://${bucket}/incoming/scan.csv`);
   await aws('s3', 'cp', file, `s3://${bucket}/incoming/scan.csv`);
   await served.runtime.idle();
-});
+}, 600_000); // a first install of the pinned CLI downloads it from PyPI
 
 afterAll(async () => {
   await served?.stop();

@@ -124,7 +124,7 @@ describe('FunctionRunner.invokeAsync: Lambda\'s asynchronous invocation', () => 
     const { fn } = flaky(0);
     const accepted = runner.invokeAsync(fn, {});
     // Wait for the first attempt, then stop while the retry waits
-    for (let i = 0; i < 200 && !scratch.events.some((event) => event.type === 'log' && event.message.includes('retry 1')); i++) {
+    for (let i = 0; i < 2000 && !scratch.events.some((event) => event.type === 'log' && event.message.includes('retry 1')); i++) {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     await runner.stop();

@@ -177,7 +177,7 @@ describe('FunctionRunner: execution environments', () => {
     const fn = scratch.fn('idler', 'exports.handler = async () => process.pid;');
     runner = new FunctionRunner({ state: scratch.state, region: REGION, endpoints: {}, idleTimeoutSeconds: 0.2 });
     const pid = Number((await runner.invoke(fn, {})).payload);
-    for (let i = 0; i < 100 && alive(pid); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    for (let i = 0; i < 1000 && alive(pid); i++) await new Promise((resolve) => setTimeout(resolve, 20));
     expect(alive(pid)).toBe(false);
     expect(runner.environments()).toEqual({ idler: 0 });
     expect((await runner.invoke(fn, {})).coldStart).toBe(true);
@@ -207,7 +207,7 @@ describe('FunctionRunner: handlers and context', () => {
       logGroupName: '/aws/lambda/ctx',
       callbackWaitsForEmptyEventLoop: true,
     });
-    expect(context.remaining).toBeGreaterThan(3000);
+    expect(context.remaining).toBeGreaterThan(1000);
     expect(context.remaining).toBeLessThanOrEqual(5000);
     expect(result.requestId).toMatch(/^[0-9a-f-]{36}$/);
   });
@@ -301,7 +301,7 @@ describe('FunctionRunner: failures as Lambda reports them', () => {
     const fn = scratch.fn('dies-idle', 'exports.handler = async (event) => { if (event.crashLater) setTimeout(() => { throw new Error(\'later\'); }, 20); return process.pid; };');
     const r = newRunner();
     const pid = Number((await r.invoke(fn, { crashLater: true })).payload);
-    for (let i = 0; i < 100 && alive(pid); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    for (let i = 0; i < 1000 && alive(pid); i++) await new Promise((resolve) => setTimeout(resolve, 20));
     const next = await r.invoke(fn, {});
     expect(next.functionError).toBeUndefined();
     expect(next.coldStart).toBe(true);

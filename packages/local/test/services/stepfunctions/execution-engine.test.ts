@@ -209,7 +209,8 @@ describe('timeouts at the time scale (--fast)', () => {
     expect(outcome).toMatchObject({ status: 'FAILED', error: 'States.Timeout' });
     expect(outcome.cause).toBe("the Task state 'Process' ran longer than its TimeoutSeconds (100 s, 1 s at time scale 0.01)");
     expect(elapsed).toBeGreaterThanOrEqual(950);
-    expect(elapsed).toBeLessThan(5_000);
+    // Well under the 100 s unscaled (the bound leaves room for a busy machine)
+    expect(elapsed).toBeLessThan(30_000);
   });
 
   test('given a Task whose HeartbeatSeconds is shorter than its TimeoutSeconds, the heartbeat (scaled) ends it, since nothing sends heartbeats', async () => {
@@ -279,7 +280,7 @@ describe('timeouts at the time scale (--fast)', () => {
       States: { Prepare: { Type: 'Pass', Next: 'Process' }, Process: { Type: 'Task', Resource: INVOKE, End: true } },
     }), [hung()], { timeScale: 1, events: sink });
     const outcome = engine.run(execution('run-1'));
-    for (let i = 0; i < 100 && engine.executionsRunning[0]?.state !== 'Process'; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    for (let i = 0; i < 1000 && engine.executionsRunning[0]?.state !== 'Process'; i++) await new Promise((resolve) => setTimeout(resolve, 10));
     expect(engine.executionsRunning).toEqual([{ name: 'run-1', state: 'Process' }]);
     engine.abortAll();
     expect(await outcome).toMatchObject({ status: 'ABORTED', error: 'Interrupted', state: 'Process' });
