@@ -62,7 +62,8 @@ export function parseCommandLine<O extends OptionSpec>(command: string, args: re
     connection: { region: values.region as string | undefined, profile: values.profile as string | undefined, endpointUrl },
     stack: values.stack as string | undefined,
     pipeline: values.pipeline as string | undefined,
-    local: (['assembly', 'app', 'state-dir', 'pipeline'] as const).flatMap((name) => (values[name] === undefined ? [] : [`--${name}`, values[name] as string])),
+    local: (['assembly', 'app', 'state-dir', 'pipeline'] as const)
+      .flatMap((name) => (values[name] === undefined ? [] : [`--${name}`, values[name] as string])),
     targetArgs: (['stack', 'region', 'profile', 'endpoint-url', 'pipeline', 'assembly', 'app', 'state-dir'] as const)
       .flatMap((name) => (values[name] === undefined ? [] : [` --${name} ${values[name] as string}`])).join(''),
     json: values.json === true,

@@ -46,7 +46,13 @@ async function run(options: CliOptions, print: (line: string) => void, emit?: (r
     const summaries: RunSummary[] = [];
     const notStarted: RunReport['notStarted'][number][] = [];
     const finish = (exitCode: number): number => {
-      emit?.({ exitCode, pipeline: `${runtime.model.stackName}/${runtime.model.stateMachine.logicalId}`, stateDirectory: runtime.state.root, runs: summaries, notStarted });
+      emit?.({
+        exitCode,
+        pipeline: `${runtime.model.stackName}/${runtime.model.stateMachine.logicalId}`,
+        stateDirectory: runtime.state.root,
+        runs: summaries,
+        notStarted,
+      });
       return exitCode;
     };
     let nothingStarted = 0;

@@ -111,7 +111,9 @@ async function startOne(
 /** Starts the runs of the objects in the upload bucket; see USAGE. */
 export async function backfill(target: PipelineTarget, options: BackfillOptions): Promise<BackfillSummary> {
   const filter = uploadFilterOf(target);
-  const prefix = options.prefix === undefined ? filter.prefix : options.prefix.startsWith(filter.prefix) ? options.prefix : `${filter.prefix}${options.prefix}`;
+  const prefix = options.prefix === undefined
+    ? filter.prefix
+    : options.prefix.startsWith(filter.prefix) ? options.prefix : `${filter.prefix}${options.prefix}`;
   const summary: BackfillSummary = {
     listed: 0, started: 0, alreadyRun: 0, refused: {}, throttled: 0, durationMs: 0, startsPerSecond: 0, dryRun: options.dryRun,
   };
@@ -168,7 +170,11 @@ export const backfillCommand: Command = {
   summary: 'start runs for objects already in the upload bucket (idempotent, paced, --dry-run)',
   async run(args, output) {
     const command = parseCommandLine('backfill', args, {
-      'prefix': { type: 'string' }, 'since': { type: 'string' }, 'dry-run': { type: 'boolean' }, 'rate': { type: 'string' }, 'allow-unversioned': { type: 'boolean' },
+      'prefix': { type: 'string' },
+      'since': { type: 'string' },
+      'dry-run': { type: 'boolean' },
+      'rate': { type: 'string' },
+      'allow-unversioned': { type: 'boolean' },
     }, false);
     if (command.help) {
       output.print(USAGE);

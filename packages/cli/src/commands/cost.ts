@@ -149,7 +149,9 @@ export const costCommand: Command = {
       }
       for (const stack of assemblyStacks((values.assembly as string | undefined) ?? 'cdk.out')) {
         const { prices, origin, idle } = idleReport(stack.stackName, stack.region, stack.resources);
-        const report: CostReport = { stackName: stack.stackName, region: idle.region, estimateOf: 'AWS list prices', prices: { origin, figures: prices.figures }, idle, runs: [] };
+        const report: CostReport = {
+          stackName: stack.stackName, region: idle.region, estimateOf: 'AWS list prices', prices: { origin, figures: prices.figures }, idle, runs: [],
+        };
         reports.push(report);
         print.push(() => {
           priceProvenance(prices, origin).forEach((line) => output.print(line));

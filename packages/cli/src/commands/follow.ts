@@ -84,7 +84,10 @@ export async function followRun(target: PipelineTarget, runId: string, options: 
 /** The summary lines of an outcome. */
 export function printOutcome(outcome: RunOutcome, output: CliOutput): void {
   output.print(`\nrun ${outcome.run}: ${outcome.status}${outcome.durationMs !== undefined ? ` in ${formatDuration(outcome.durationMs)}` : ''}`);
-  if (outcome.input?.key) output.print(`  input   s3://${outcome.input.bucket}/${outcome.input.key}${outcome.input.versionId ? ` (version ${outcome.input.versionId})` : ''}`);
+  if (outcome.input?.key) {
+    output.print(`  input   s3://${outcome.input.bucket}/${outcome.input.key}`
+      + `${outcome.input.versionId ? ` (version ${outcome.input.versionId})` : ''}`);
+  }
   if (outcome.status === 'SUCCEEDED' && outcome.reports) output.print(`  reports ${outcome.reports} (batch-pipeline fetch ${outcome.run})`);
   if (outcome.failedStep) output.print(`  failed step ${outcome.failedStep}`);
   if (outcome.error) output.print(`  error   ${outcome.error}${outcome.cause ? `: ${outcome.cause.slice(0, 500)}` : ''}`);

@@ -147,7 +147,9 @@ export class ConsoleApi {
       path: runPathOf(events),
       jobs,
       notifications: notificationsOf(events, this.target.model.stateMachine.definition),
-      reports: this.target.reports ? `s3://${this.target.reports.bucket}/${reportPrefixOf(this.target.reports, input.runId ?? described.name!)}` : undefined,
+      reports: this.target.reports
+        ? `s3://${this.target.reports.bucket}/${reportPrefixOf(this.target.reports, input.runId ?? described.name!)}`
+        : undefined,
     };
   }
 

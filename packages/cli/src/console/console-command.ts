@@ -47,7 +47,9 @@ function consoleArguments(args: readonly string[]): { port: number; open: boolea
 
 /** Opens a URL in the default browser, without waiting for it; a failure is only a note. */
 function openInBrowser(url: string, note: (line: string) => void): void {
-  const [command, ...args] = process.platform === 'darwin' ? ['open', url] : process.platform === 'win32' ? ['cmd', '/c', 'start', '', url] : ['xdg-open', url];
+  const [command, ...args] = process.platform === 'darwin'
+    ? ['open', url]
+    : process.platform === 'win32' ? ['cmd', '/c', 'start', '', url] : ['xdg-open', url];
   const child = spawn(command, args, { stdio: 'ignore', detached: true });
   child.on('error', () => note(`could not open a browser (${command}): open ${url} yourself`));
   child.unref();

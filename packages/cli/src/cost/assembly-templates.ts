@@ -18,7 +18,9 @@ export function assemblyStacks(dir: string): AssemblyStack[] {
     throw new CliError(`${dir} is not a cloud assembly (no manifest.json)`, 'run `npx cdk synth` in the app folder first, '
       + 'or pass --assembly <cdk.out folder>, or --stack <name> for a deployed stack');
   }
-  const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as { artifacts?: Record<string, { type: string; environment?: string; properties?: { templateFile?: string } }> };
+  const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as {
+    artifacts?: Record<string, { type: string; environment?: string; properties?: { templateFile?: string } }>;
+  };
   return Object.entries(manifest.artifacts ?? {})
     .filter(([, artifact]) => artifact.type === 'aws:cloudformation:stack' && artifact.properties?.templateFile)
     .map(([stackName, artifact]) => {

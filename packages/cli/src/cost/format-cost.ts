@@ -18,7 +18,8 @@ export function costTable(lines: readonly CostLine[], prices: RegionPrices): str
   const width = Math.max(...lines.map((line) => line.item.length), 4);
   return lines.map((line) => {
     const figure = prices.figures[line.price];
-    return `  ${line.item.padEnd(width)}  ${formatUsd(line.usd).padStart(10)} USD  (${plainNumber(Number(line.quantity.toPrecision(6)))} x ${plainNumber(figure.usd)} per ${figure.unit})${line.note ? `; ${line.note}` : ''}`;
+    return `  ${line.item.padEnd(width)}  ${formatUsd(line.usd).padStart(10)} USD  `
+      + `(${plainNumber(Number(line.quantity.toPrecision(6)))} x ${plainNumber(figure.usd)} per ${figure.unit})${line.note ? `; ${line.note}` : ''}`;
   });
 }
 

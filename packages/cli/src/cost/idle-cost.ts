@@ -66,7 +66,8 @@ function appStreamLines(resources: TemplateResources, prices: RegionPrices): Cos
     const instanceType = properties.InstanceType ?? 'stream.standard.medium';
     const priced = instanceType === 'stream.standard.medium' ? '' : ` (priced as stream.standard.medium: the table holds no ${instanceType})`;
     return type === 'ALWAYS_ON'
-      ? [line(prices, `desktop: ${instances} x ${instanceType} ALWAYS_ON`, instances, 'appStreamRunningHour', HOURS_PER_MONTH, `fleet ${id}, running all month${priced}`)]
+      ? [line(prices, `desktop: ${instances} x ${instanceType} ALWAYS_ON`, instances, 'appStreamRunningHour', HOURS_PER_MONTH,
+        `fleet ${id}, running all month${priced}`)]
       : [line(prices, `desktop: ${instances} x ${instanceType} ${type}`, instances, 'appStreamStoppedHour', HOURS_PER_MONTH,
         `fleet ${id}, stopped-instance fee while nobody streams${priced}; plus the running rate for the hours users stream, `
           + 'and the Windows user fee for each user who connects in a month')];
@@ -102,7 +103,11 @@ export function idleCostOf(resources: TemplateResources, prices: RegionPrices, a
   const dashboards = count(resources, 'AWS::CloudWatch::Dashboard');
   add(dashboards, () => (assumptions.paidDashboards
     ? line(prices, `CloudWatch dashboards: ${dashboards}, beyond the account's 3 free ones`, dashboards, 'dashboardMonth')
-    : { ...line(prices, `CloudWatch dashboards: ${dashboards}, among the account's 3 free ones`, dashboards, 'dashboardMonth'), usd: 0, note: '--paid-dashboards when the account has 3 already' }));
+    : {
+      ...line(prices, `CloudWatch dashboards: ${dashboards}, among the account's 3 free ones`, dashboards, 'dashboardMonth'),
+      usd: 0,
+      note: '--paid-dashboards when the account has 3 already',
+    }));
   lines.push(...appStreamLines(resources, prices));
   const fileSystems = count(resources, 'AWS::EFS::FileSystem');
   add(fileSystems, () => line(prices, `EFS file systems: ${fileSystems}, ${assumptions.efsGb ?? 0} GB kept`, assumptions.efsGb

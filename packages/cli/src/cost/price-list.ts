@@ -100,7 +100,13 @@ export function priceListPricesFor(dir: string, region: string): PriceListPrices
         const usd = firstTierUsd(offer, product.sku);
         if (usd === undefined || Number.isNaN(usd)) continue;
         const { unit } = priceSource(key);
-        found.set(key, { usd, unit, source: `${file} (${offer.offerCode ?? attributes.servicecode}, SKU ${product.sku})`, asOf: (offer.publicationDate ?? '').slice(0, 10) || 'unknown', confirmed: true });
+        found.set(key, {
+          usd,
+          unit,
+          source: `${file} (${offer.offerCode ?? attributes.servicecode}, SKU ${product.sku})`,
+          asOf: (offer.publicationDate ?? '').slice(0, 10) || 'unknown',
+          confirmed: true,
+        });
       }
     }
   }

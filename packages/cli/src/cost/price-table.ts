@@ -42,7 +42,10 @@ const SOURCES: Record<PriceKey, { unit: string; source: string }> = {
   publicIpv4Hour: { unit: 'public IPv4 address-hour', source: 'https://aws.amazon.com/vpc/pricing/' },
   interfaceEndpointHour: { unit: 'interface endpoint-hour per AZ', source: 'https://aws.amazon.com/privatelink/pricing/' },
   interfaceEndpointGb: { unit: 'GB processed by interface endpoints (first PB)', source: 'https://aws.amazon.com/privatelink/pricing/' },
-  crossAzGb: { unit: 'GB between AZs, each direction', source: 'https://aws.amazon.com/ec2/pricing/on-demand/#Data_Transfer_within_the_same_AWS_Region' },
+  crossAzGb: {
+    unit: 'GB between AZs, each direction',
+    source: 'https://aws.amazon.com/ec2/pricing/on-demand/#Data_Transfer_within_the_same_AWS_Region',
+  },
   kmsKeyMonth: { unit: 'customer managed key-month', source: 'https://aws.amazon.com/kms/pricing/' },
   alarmMetricMonth: { unit: 'standard-resolution alarm metric-month', source: 'https://aws.amazon.com/cloudwatch/pricing/' },
   dashboardMonth: { unit: 'dashboard-month (beyond the first 3)', source: 'https://aws.amazon.com/cloudwatch/pricing/' },
@@ -61,7 +64,10 @@ const SOURCES: Record<PriceKey, { unit: string; source: string }> = {
   efsStorageGbMonth: { unit: 'EFS Standard GB-month', source: 'https://aws.amazon.com/efs/pricing/' },
   logsIngestionGb: { unit: 'CloudWatch Logs GB ingested (standard)', source: 'https://aws.amazon.com/cloudwatch/pricing/' },
   logsStorageGbMonth: { unit: 'CloudWatch Logs GB-month stored', source: 'https://aws.amazon.com/cloudwatch/pricing/' },
-  appStreamStoppedHour: { unit: 'AppStream stream.standard.medium stopped-instance hour (on-demand fleet)', source: 'https://aws.amazon.com/appstream2/pricing/' },
+  appStreamStoppedHour: {
+    unit: 'AppStream stream.standard.medium stopped-instance hour (on-demand fleet)',
+    source: 'https://aws.amazon.com/appstream2/pricing/',
+  },
   appStreamRunningHour: { unit: 'AppStream stream.standard.medium running hour (Windows)', source: 'https://aws.amazon.com/appstream2/pricing/' },
   appStreamWindowsUserMonth: { unit: 'AppStream Windows user-month (RDS SAL)', source: 'https://aws.amazon.com/appstream2/pricing/' },
 };

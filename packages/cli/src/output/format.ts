@@ -15,6 +15,9 @@ export function formatTime(date: Date | undefined): string {
 /** Rows as a text table with a header, each column as wide as its widest cell. */
 export function formatTable(header: readonly string[], rows: ReadonlyArray<readonly string[]>): string[] {
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
-  const line = (cells: readonly string[]) => cells.map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd(widths[column]))).join('  ').trimEnd();
+  const line = (cells: readonly string[]) => cells
+    .map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd(widths[column])))
+    .join('  ')
+    .trimEnd();
   return [line(header), ...rows.map(line)];
 }

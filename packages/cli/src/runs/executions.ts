@@ -1,4 +1,7 @@
-import { DescribeExecutionCommand, DescribeExecutionCommandOutput, ExecutionListItem, ExecutionStatus, HistoryEvent, ListExecutionsCommand, GetExecutionHistoryCommand } from '@aws-sdk/client-sfn';
+import {
+  DescribeExecutionCommand, DescribeExecutionCommandOutput, ExecutionListItem, ExecutionStatus, HistoryEvent, ListExecutionsCommand,
+  GetExecutionHistoryCommand,
+} from '@aws-sdk/client-sfn';
 import { CliError } from '../cli-error';
 import { call, PipelineTarget } from '../target/pipeline-target';
 

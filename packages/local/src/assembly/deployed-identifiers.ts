@@ -1,7 +1,9 @@
 import { LocalIdentifiers, TemplateResource } from './local-identifiers';
 
 /** Resource types whose physical id (ListStackResources) is the AWS id: `fs-...`, `fsap-...`, a key id. */
-const ID_TYPES = new Set(['AWS::EFS::FileSystem', 'AWS::EFS::AccessPoint', 'AWS::EC2::SecurityGroup', 'AWS::EC2::VPC', 'AWS::EC2::Subnet', 'AWS::KMS::Key']);
+const ID_TYPES = new Set([
+  'AWS::EFS::FileSystem', 'AWS::EFS::AccessPoint', 'AWS::EC2::SecurityGroup', 'AWS::EC2::VPC', 'AWS::EC2::Subnet', 'AWS::KMS::Key',
+]);
 
 /**
  * The identifiers of a deployed stack's resources: what `Ref` and `Fn::GetAtt` return on AWS,

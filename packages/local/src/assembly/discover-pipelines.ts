@@ -43,7 +43,9 @@ class StackReader {
   }
 
   public resolve(value: unknown, where: string): any {
-    const context: IntrinsicContext = { region: this.region, account: this.account, references: this.identifiers, where: `${this.stack.stackName}/${where}` };
+    const context: IntrinsicContext = {
+      region: this.region, account: this.account, references: this.identifiers, where: `${this.stack.stackName}/${where}`,
+    };
     return resolveValue(value, context);
   }
 
@@ -195,7 +197,13 @@ function dataSyncLocations(reader: StackReader, bucketsById: Map<string, LocalBu
     const arn = reader.identifiers.arnOf(id);
     if (properties.AccessPointArn) {
       const root = accessPointRoot(reader, properties.AccessPointArn, id);
-      locations.set(arn, { kind: 'EFS', arn, fileSystemLogicalId: root.fileSystemLogicalId, accessPointRootDirectory: root.rootDirectory, subdirectory: properties.Subdirectory ?? '/' });
+      locations.set(arn, {
+        kind: 'EFS',
+        arn,
+        fileSystemLogicalId: root.fileSystemLogicalId,
+        accessPointRootDirectory: root.rootDirectory,
+        subdirectory: properties.Subdirectory ?? '/',
+      });
     } else {
       const fileSystemLogicalId = reader.logicalIdOf('AWS::EFS::FileSystem', properties.EfsFilesystemArn);
       if (fileSystemLogicalId) {

@@ -127,7 +127,17 @@ export function parseCliOptions(argv: readonly string[], cwd = process.cwd()): C
   const { values, positionals } = parsed;
   const [command, ...files] = positionals;
   if (values.help || command === undefined || command === 'help') {
-    return { command: 'help', files: [], assemblyDirectory: '', synthesized: false, appDirectory: '', stateDirectory: '', timeScale: 1, quiet: false, verbose: false };
+    return {
+      command: 'help',
+      files: [],
+      assemblyDirectory: '',
+      synthesized: false,
+      appDirectory: '',
+      stateDirectory: '',
+      timeScale: 1,
+      quiet: false,
+      verbose: false,
+    };
   }
   if (command !== 'run' && command !== 'watch') {
     throw new LocalRuntimeError(`unknown command '${command}'`, 'use `batch-pipeline run <file>` or `batch-pipeline watch` (see --help)');

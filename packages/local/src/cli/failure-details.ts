@@ -74,7 +74,9 @@ export function jobFailureOf(cause: string | undefined, logsDirectory: string): 
   return {
     jobName,
     ...(typeof container.ExitCode === 'number' ? { exitCode: container.ExitCode } : {}),
-    ...(typeof job?.StatusReason === 'string' ? { statusReason: job.StatusReason } : typeof container.Reason === 'string' ? { statusReason: container.Reason } : {}),
+    ...(typeof job?.StatusReason === 'string'
+      ? { statusReason: job.StatusReason }
+      : typeof container.Reason === 'string' ? { statusReason: container.Reason } : {}),
     logFile,
     stderrLines: lastJobLines(stderrLogFile(logFile)),
     lastLines: lastJobLines(logFile),

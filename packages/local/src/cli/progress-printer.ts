@@ -46,7 +46,8 @@ export class ProgressPrinter {
   public summary(run: RunSummary): void {
     this.write('');
     this.write(`run ${run.runId}: ${run.status} in ${seconds(run.durationMs)}, ${run.transitions} state transitions`);
-    this.write(`  upload  s3://${run.input.bucket}/${run.input.key}${run.input.versionId && run.input.versionId !== 'null' ? ` (version ${run.input.versionId})` : ''}`);
+    this.write(`  upload  s3://${run.input.bucket}/${run.input.key}`
+      + `${run.input.versionId && run.input.versionId !== 'null' ? ` (version ${run.input.versionId})` : ''}`);
     for (const report of run.reports) {
       this.write(`  report  s3://${report.bucket}/${report.key} (${report.size} bytes)`);
       this.write(`          ${this.relative(report.file)}`);

@@ -10,7 +10,10 @@ export function notificationMismatch(model: PipelineModel, bucket: string, key: 
   const configurations = model.uploadTriggers.filter((trigger) => trigger.bucket.name === bucket);
   if (configurations.length === 0) return `the bucket ${bucket} has no event notification`;
   const forPut = configurations.filter((trigger) => trigger.events.some((event) => eventTypeMatches(event, 'ObjectCreated:Put')));
-  if (forPut.length === 0) return `the bucket's notification is for ${configurations.flatMap((trigger) => trigger.events).join(', ')}, not for an upload (s3:ObjectCreated:Put)`;
+  if (forPut.length === 0) {
+    return `the bucket's notification is for ${configurations.flatMap((trigger) => trigger.events).join(', ')}, `
+      + 'not for an upload (s3:ObjectCreated:Put)';
+  }
   if (forPut.some((trigger) => keyFilterMatches(key, trigger.prefix, trigger.suffix))) return undefined;
   const [first] = forPut;
   if (!forPut.some((trigger) => keyFilterMatches(key, trigger.prefix, ''))) {
@@ -52,7 +55,8 @@ export function describeSkipReason(reason: string): string {
     case 'outside-prefix': return 'the key is outside the prefix the trigger watches';
     case 'suffix-not-watched': return 'the key does not end in a suffix the trigger watches';
     case 'zero-byte-object': return 'the file is empty, and the trigger skips empty uploads (zeroByteObjects)';
-    case 'unsupported-key': return 'the key cannot be staged on EFS (a path segment over 255 bytes, an empty, \'.\' or \'..\' segment, or *, | or a control character)';
+    case 'unsupported-key': return 'the key cannot be staged on EFS (a path segment over 255 bytes, an empty, \'.\' or \'..\' segment, '
+      + 'or *, | or a control character)';
     case 'folder-marker': return 'the key ends in \'/\' (a folder marker)';
     default: return `the trigger skipped it (${reason})`;
   }

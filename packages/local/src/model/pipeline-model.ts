@@ -108,7 +108,13 @@ export interface LocalFileSystem {
 
 export type DataSyncLocation =
   | { readonly kind: 'S3'; readonly arn: string; readonly bucketName: string; readonly subdirectory: string }
-  | { readonly kind: 'EFS'; readonly arn: string; readonly fileSystemLogicalId: string; readonly accessPointRootDirectory: string; readonly subdirectory: string };
+  | {
+    readonly kind: 'EFS';
+    readonly arn: string;
+    readonly fileSystemLogicalId: string;
+    readonly accessPointRootDirectory: string;
+    readonly subdirectory: string;
+  };
 
 export interface DataSyncTask {
   readonly logicalId: string;

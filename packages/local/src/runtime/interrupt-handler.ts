@@ -37,7 +37,10 @@ export function handleInterrupts(runtime: PipelineRuntime, print: (line: string)
     }
     fired = true;
     const inProgress = [...runtime.runs.values()].filter((run) => run.status === 'RUNNING').length;
-    print(`\n${signal}: stopping. ${inProgress === 0 ? 'No run is in progress' : `Ending ${inProgress} run${inProgress === 1 ? '' : 's'} in progress (jobs get SIGTERM, then SIGKILL; uploads are kept)`}; writing every run's summary. Ctrl-C again to exit at once.`);
+    print(`\n${signal}: stopping. ${inProgress === 0
+      ? 'No run is in progress'
+      : `Ending ${inProgress} run${inProgress === 1 ? '' : 's'} in progress (jobs get SIGTERM, then SIGKILL; uploads are kept)`}; `
+      + "writing every run's summary. Ctrl-C again to exit at once.");
     runtime.interrupt().then(resolve, reject);
   };
   process.on('SIGINT', onSignal);
@@ -66,7 +69,8 @@ export function interruptedNotice(runs: readonly RunSummary[], stateDirectory: s
   return [
     `${runs.length} run${runs.length === 1 ? ' was' : 's were'} interrupted in ${path.relative(process.cwd(), stateDirectory) || '.'} and not `
       + 'run again (the uploads are kept):',
-    ...runs.map((run) => `  ${run.runId}  s3://${run.input.bucket}/${run.input.key}${run.input.versionId && run.input.versionId !== 'null' ? ` (version ${run.input.versionId})` : ''}`
+    ...runs.map((run) => `  ${run.runId}  s3://${run.input.bucket}/${run.input.key}`
+      + `${run.input.versionId && run.input.versionId !== 'null' ? ` (version ${run.input.versionId})` : ''}`
       + `${run.state ? `, in state '${run.state}'` : ''}${run.interruptedAt ? `, at ${run.interruptedAt}` : ''}`),
     `run ${runs.length === 1 ? 'it' : 'them'} again: ${rerunCommand(stateDirectory)}`,
   ];

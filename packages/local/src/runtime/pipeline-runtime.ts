@@ -282,12 +282,18 @@ export class PipelineRuntime {
       const { bucket, key, versionId } = summary.input;
       const version = this.s3!.store.versions(bucket, key).find((record) => !record.deleteMarker && record.versionId === (versionId ?? 'null'));
       if (!version) {
-        this.events.emit({ type: 'log', source: 's3', message: `s3://${bucket}/${key} (version ${versionId ?? 'null'}) of the interrupted run ${summary.runId} no longer exists: not run again` });
+        this.events.emit({
+          type: 'log',
+          source: 's3',
+          message: `s3://${bucket}/${key} (version ${versionId ?? 'null'}) of the interrupted run ${summary.runId} no longer exists: not run again`,
+        });
         continue;
       }
       markRerun(this.state, summary);
       this.service?.releaseInterrupted(summary.runId);
-      this.notify({ bucket, key, record: version, eventName: 'ObjectCreated:Put', sequencer: Date.now().toString(16).toUpperCase().padStart(16, '0') });
+      this.notify({
+        bucket, key, record: version, eventName: 'ObjectCreated:Put', sequencer: Date.now().toString(16).toUpperCase().padStart(16, '0'),
+      });
       uploads.push({ bucket, key, version });
     }
     return uploads;
@@ -383,7 +389,11 @@ export class PipelineRuntime {
       if (!bucket || !this.matches(trigger, created)) continue;
       const fn = this.model.functions.get(trigger.functionArn);
       if (!fn) {
-        this.events.emit({ type: 'log', source: 's3', message: `the notification of ${created.bucket} names ${trigger.functionArn}, whose code is not in the assembly; nothing was invoked` });
+        this.events.emit({
+          type: 'log',
+          source: 's3',
+          message: `the notification of ${created.bucket} names ${trigger.functionArn}, whose code is not in the assembly; nothing was invoked`,
+        });
         continue;
       }
       const event = s3EventFor(created, { region: this.model.region, versioned: bucket.versioned, configurationId: `notification-${index + 1}` });
@@ -406,6 +416,10 @@ export class PipelineRuntime {
     const file = path.join(this.state.root, 'failed-invocations', `${fn.name}.jsonl`);
     mkdirSync(path.dirname(file), { recursive: true });
     appendFileSync(file, `${JSON.stringify({ destination, record })}\n`);
-    this.events.emit({ type: 'log', source: fn.name, message: `an asynchronous invocation failed after its retries; the event went to ${destination} (${file})` });
+    this.events.emit({
+      type: 'log',
+      source: fn.name,
+      message: `an asynchronous invocation failed after its retries; the event went to ${destination} (${file})`,
+    });
   }
 }

@@ -30,7 +30,12 @@ function serveArguments(argv: readonly string[]): { port: number; host: string; 
       continue;
     }
     const value = inline ?? argv[++i];
-    if (value === undefined || value === '') throw new LocalRuntimeError(`${name} needs a value`, `for example ${name === '--port' ? `--port ${DEFAULT_SERVE_PORT}` : '--host 127.0.0.1'}`);
+    if (value === undefined || value === '') {
+      throw new LocalRuntimeError(
+        `${name} needs a value`,
+        `for example ${name === '--port' ? `--port ${DEFAULT_SERVE_PORT}` : '--host 127.0.0.1'}`,
+      );
+    }
     if (name === '--host') {
       host = value;
     } else {
@@ -111,7 +116,9 @@ export async function serveCommand(argv: readonly string[], print: (line: string
       return 0;
     }
     const { port, host, rest } = serveArguments(argv);
-    if (rest.some((arg) => arg === '--key' || arg.startsWith('--key='))) throw new LocalRuntimeError('`serve` takes no --key', 'upload with `aws s3 cp <file> s3://<bucket>/<prefix>` once it runs');
+    if (rest.some((arg) => arg === '--key' || arg.startsWith('--key='))) {
+      throw new LocalRuntimeError('`serve` takes no --key', 'upload with `aws s3 cp <file> s3://<bucket>/<prefix>` once it runs');
+    }
     const options = parseCliOptions(['watch', ...rest]);
     json = options.json === true;
     served = await serveRuntime({ ...runtimeOptions(options), host, port });

@@ -143,7 +143,8 @@ async function unknownService(service: string, request: IncomingMessage, respons
     response.end(JSON.stringify({ __type: 'UnknownOperationException', message }));
   } else if (isFormRequest(request)) {
     response.writeHead(400, { 'content-type': 'text/xml' });
-    response.end(`<ErrorResponse><Error><Type>Sender</Type><Code>InvalidAction</Code><Message>${message}</Message></Error><RequestId>local</RequestId></ErrorResponse>`);
+    response.end(`<ErrorResponse><Error><Type>Sender</Type><Code>InvalidAction</Code><Message>${message}</Message></Error>`
+      + '<RequestId>local</RequestId></ErrorResponse>');
   } else {
     response.writeHead(400, { 'content-type': 'application/json', 'x-amzn-errortype': 'UnknownOperationException' });
     response.end(JSON.stringify({ __type: 'UnknownOperationException', message }));

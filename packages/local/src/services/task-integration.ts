@@ -55,7 +55,14 @@ export interface RuntimeEvents {
 
 export type RuntimeEvent =
   | { readonly type: 'state-entered'; readonly execution: string; readonly state: string; readonly at: number }
-  | { readonly type: 'notification'; readonly topicArn: string; readonly message: string; readonly subject?: string; readonly file: string; readonly execution?: string }
+  | {
+    readonly type: 'notification';
+    readonly topicArn: string;
+    readonly message: string;
+    readonly subject?: string;
+    readonly file: string;
+    readonly execution?: string;
+  }
   | { readonly type: 'metric'; readonly namespace: string; readonly metricName: string; readonly value: number }
   | { readonly type: 'job-output'; readonly jobName: string; readonly line: string }
   | { readonly type: 'log'; readonly source: string; readonly message: string };

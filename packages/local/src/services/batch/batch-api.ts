@@ -55,6 +55,8 @@ export async function answerBatch(
     return;
   }
   // A job ARN names the job by its id after `job/`.
-  const jobs = (ids as string[]).map((id) => describeJob(id.replace(/^arn:[^:]+:batch:[^:]*:\d*:job\//, ''))).filter((detail) => detail !== undefined);
+  const jobs = (ids as string[])
+    .map((id) => describeJob(id.replace(/^arn:[^:]+:batch:[^:]*:\d*:job\//, '')))
+    .filter((detail) => detail !== undefined);
   reply(200, { jobs: jobs.map(camelCased) });
 }

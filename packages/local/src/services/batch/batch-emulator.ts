@@ -109,7 +109,9 @@ const TIMED_OUT = 'Job attempt duration exceeded timeout';
 const RUNTIME_STOPPED = 'Terminated: the local runtime stopped';
 
 /** Environment variables a local command inherits: what finds programs and Node, never this process's AWS settings. */
-const INHERITED_ENVIRONMENT = ['PATH', 'HOME', 'USER', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'TEMP', 'TMP', 'SYSTEMROOT', 'NODE_PATH', 'NODE_EXTRA_CA_CERTS'];
+const INHERITED_ENVIRONMENT = [
+  'PATH', 'HOME', 'USER', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'TEMP', 'TMP', 'SYSTEMROOT', 'NODE_PATH', 'NODE_EXTRA_CA_CERTS',
+];
 
 let dockerAnswers: Map<string, boolean> | undefined;
 
@@ -150,7 +152,10 @@ export class BatchEmulator implements TaskIntegration {
    * How each job definition of the model would run, or a LocalRuntimeError that says what to do when
    * one has neither Docker nor a local command. The runtime calls it before any run.
    */
-  public static checkRunnable(model: PipelineModel, options: Partial<Pick<BatchEmulatorOptions, 'docker' | 'dockerCommand' | 'appDirectory'>> = {}): Map<string, JobRunner> {
+  public static checkRunnable(
+    model: PipelineModel,
+    options: Partial<Pick<BatchEmulatorOptions, 'docker' | 'dockerCommand' | 'appDirectory'>> = {},
+  ): Map<string, JobRunner> {
     const runners = new Map<string, JobRunner>();
     for (const definition of model.jobDefinitions.values()) {
       const runner = runnerFor(definition, options);
@@ -483,7 +488,9 @@ export class BatchEmulator implements TaskIntegration {
     let timedOut = false;
     let killTimer: NodeJS.Timeout | undefined;
     const signal = (name: 'SIGTERM' | 'SIGKILL') => {
-      if (runner === 'docker') spawn(command, name === 'SIGTERM' ? ['kill', '--signal', 'TERM', containerName] : ['kill', containerName], { stdio: 'ignore' });
+      if (runner === 'docker') {
+        spawn(command, name === 'SIGTERM' ? ['kill', '--signal', 'TERM', containerName] : ['kill', containerName], { stdio: 'ignore' });
+      }
       if (group === undefined || !signalGroup(group, name)) child.kill(name);
     };
     /** SIGTERM to the whole group, SIGKILL after the stop timeout (ECS StopTask). */
@@ -554,9 +561,14 @@ export class BatchEmulator implements TaskIntegration {
     if (!directory) return Promise.resolve(job.definition.image);
     let build = imageBuilds.get(directory);
     if (!build) {
-      const tag = `batch-pipeline-local/${job.definition.name.toLowerCase().replace(/[^a-z0-9_.-]/g, '-')}:${createHash('sha256').update(directory).digest('hex').slice(0, 12)}`;
+      const tag = `batch-pipeline-local/${job.definition.name.toLowerCase().replace(/[^a-z0-9_.-]/g, '-')}:`
+        + `${createHash('sha256').update(directory).digest('hex').slice(0, 12)}`;
       build = new Promise<string>((resolve, reject) => {
-        const child = spawn(this.options.dockerCommand ?? 'docker', ['build', ...platformArguments(job.definition), '--tag', tag, directory], { env: inheritedEnvironment(), stdio: ['ignore', 'pipe', 'pipe'] });
+        const child = spawn(
+          this.options.dockerCommand ?? 'docker',
+          ['build', ...platformArguments(job.definition), '--tag', tag, directory],
+          { env: inheritedEnvironment(), stdio: ['ignore', 'pipe', 'pipe'] },
+        );
         for (const stream of [child.stdout, child.stderr]) {
           createInterface({ input: stream }).on('line', (line) => appendFileSync(job.logFile, `[docker build] ${line}\n`));
         }

@@ -76,7 +76,8 @@ export class CloudFormationApi {
       const failure = error instanceof CloudFormationError ? error : new CloudFormationError('InternalFailure', String(error), 500);
       response.writeHead(failure.status, { 'content-type': 'text/xml' });
       response.end(`<ErrorResponse xmlns="${NAMESPACE}"><Error><Type>${failure.status < 500 ? 'Sender' : 'Receiver'}</Type>`
-        + `<Code>${escapeXml(failure.code)}</Code><Message>${escapeXml(failure.message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`);
+        + `<Code>${escapeXml(failure.code)}</Code><Message>${escapeXml(failure.message)}</Message></Error>`
+        + `<RequestId>${requestId}</RequestId></ErrorResponse>`);
     }
   }
 
@@ -105,7 +106,9 @@ export class CloudFormationApi {
             ResourceStatus: 'CREATE_COMPLETE',
             DriftInformation: { StackResourceDriftStatus: 'NOT_CHECKED' },
           })),
-          NextToken: offset + RESOURCES_PER_PAGE < all.length ? Buffer.from(`resources:${offset + RESOURCES_PER_PAGE}`).toString('base64') : undefined,
+          NextToken: offset + RESOURCES_PER_PAGE < all.length
+            ? Buffer.from(`resources:${offset + RESOURCES_PER_PAGE}`).toString('base64')
+            : undefined,
         };
       }
       case 'GetTemplate': {
@@ -138,7 +141,9 @@ export class CloudFormationApi {
 
   private describe(served: ServedStack): Record<string, unknown> {
     const outputs = Object.entries<Record<string, any>>(served.stack.template.Outputs ?? {}).map(([key, output]) => {
-      const context = { region: served.region, account: served.account, references: served.identifiers, where: `${served.stack.stackName}/Outputs/${key}` };
+      const context = {
+        region: served.region, account: served.account, references: served.identifiers, where: `${served.stack.stackName}/Outputs/${key}`,
+      };
       let value: string | undefined;
       try {
         value = String(resolveValue(output.Value, context));

@@ -57,7 +57,10 @@ function jsonTime(line: string): string | undefined {
 /** `<folder>/<name>.log` files, as `{ base, file }`. */
 function logFiles(folder: string): Array<{ base: string; file: string }> {
   return existsSync(folder)
-    ? readdirSync(folder).filter((name) => name.endsWith('.log')).sort().map((name) => ({ base: name.slice(0, -'.log'.length), file: path.join(folder, name) }))
+    ? readdirSync(folder)
+      .filter((name) => name.endsWith('.log'))
+      .sort()
+      .map((name) => ({ base: name.slice(0, -'.log'.length), file: path.join(folder, name) }))
     : [];
 }
 

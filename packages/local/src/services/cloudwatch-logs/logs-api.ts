@@ -36,7 +36,8 @@ export function filterPatternMatcher(pattern: string | undefined): (message: str
     throw invalid(`the local runtime does not evaluate JSON or space-delimited filter patterns ('${text}'); use terms, quoted phrases, `
       + '?alternatives and -exclusions');
   }
-  const terms = [...text.matchAll(/([?-]?)(?:"((?:[^"\\]|\\.)*)"|(\S+))/g)].map(([, sign, quoted, bare]) => ({ sign, value: quoted !== undefined ? quoted.replace(/\\(.)/g, '$1') : bare }));
+  const terms = [...text.matchAll(/([?-]?)(?:"((?:[^"\\]|\\.)*)"|(\S+))/g)]
+    .map(([, sign, quoted, bare]) => ({ sign, value: quoted !== undefined ? quoted.replace(/\\(.)/g, '$1') : bare }));
   const required = terms.filter((term) => term.sign === '');
   const anyOf = terms.filter((term) => term.sign === '?');
   const excluded = terms.filter((term) => term.sign === '-');
@@ -54,7 +55,9 @@ export function filterPatternMatcher(pattern: string | undefined): (message: str
 export function logsApi(groups: () => readonly LogGroupSource[], region: string, account: string): JsonProtocolService {
   const groupArn = (name: string) => `arn:aws:logs:${region}:${account}:log-group:${name}`;
   const group = (body: Record<string, any>): LogGroupSource => {
-    const name = body.logGroupName ?? (typeof body.logGroupIdentifier === 'string' ? body.logGroupIdentifier.replace(/^arn:[^:]+:logs:[^:]*:\d*:log-group:/, '').replace(/:\*$/, '') : undefined);
+    const name = body.logGroupName ?? (typeof body.logGroupIdentifier === 'string'
+      ? body.logGroupIdentifier.replace(/^arn:[^:]+:logs:[^:]*:\d*:log-group:/, '').replace(/:\*$/, '')
+      : undefined);
     if (typeof name !== 'string' || name === '') throw invalid('Either logGroupName or logGroupIdentifier must be specified');
     const found = groups().find((candidate) => candidate.name === name);
     if (!found) throw notFound('log group');
@@ -85,7 +88,11 @@ export function logsApi(groups: () => readonly LogGroupSource[], region: string,
       DescribeLogGroups: (body) => {
         const prefix = body.logGroupNamePrefix ?? '';
         const all = groups().filter((candidate) => candidate.name.startsWith(prefix)).sort((a, b) => a.name.localeCompare(b.name));
-        const result = page(all, { maxResults: body.limit, nextToken: body.nextToken }, { ...paging, scope: `groups/${prefix}`, defaultMax: 50, limit: 50 });
+        const result = page(
+          all,
+          { maxResults: body.limit, nextToken: body.nextToken },
+          { ...paging, scope: `groups/${prefix}`, defaultMax: 50, limit: 50 },
+        );
         return {
           logGroups: result.items.map((candidate) => ({
             logGroupName: candidate.name,
@@ -153,7 +160,8 @@ export function logsApi(groups: () => readonly LogGroupSource[], region: string,
           && stream.name.startsWith(body.logStreamNamePrefix ?? ''));
         const inRange = inTimeRange(body);
         const events = streams
-          .flatMap((stream) => readLogLines(stream.file).map((line, index) => ({ ...line, logStreamName: stream.name, eventId: `${stream.name}/${index}` })))
+          .flatMap((stream) => readLogLines(stream.file)
+            .map((line, index) => ({ ...line, logStreamName: stream.name, eventId: `${stream.name}/${index}` })))
           .filter((line) => inRange(line) && matches(line.message))
           .sort((a, b) => a.timestamp - b.timestamp);
         const offset = pageTokens.decode(body.nextToken, `filter/${found.name}`, 'InvalidParameterException');

@@ -126,7 +126,9 @@ export class CloudWatchEmulator implements TaskIntegration {
           throw invalidValue(`The parameters ${member}.Values and ${member}.Counts must be arrays of the same length.`);
         }
         values.forEach((value: unknown, i: number) => lines.push({
-          ...base, value: checkValue(`${member}.Values.member.${i + 1}`, value), count: counts ? checkValue(`${member}.Counts.member.${i + 1}`, counts[i]) : 1,
+          ...base,
+          value: checkValue(`${member}.Values.member.${i + 1}`, value),
+          count: counts ? checkValue(`${member}.Counts.member.${i + 1}`, counts[i]) : 1,
         }));
       }
     });

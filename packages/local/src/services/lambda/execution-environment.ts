@@ -345,6 +345,8 @@ export class ExecutionEnvironment {
 
 /** Signal names as Go (Lambda's runtime manager) prints them. */
 function signalName(signal: NodeJS.Signals): string {
-  const names: Partial<Record<NodeJS.Signals, string>> = { SIGKILL: 'killed', SIGABRT: 'aborted', SIGSEGV: 'segmentation fault', SIGTERM: 'terminated' };
+  const names: Partial<Record<NodeJS.Signals, string>> = {
+    SIGKILL: 'killed', SIGABRT: 'aborted', SIGSEGV: 'segmentation fault', SIGTERM: 'terminated',
+  };
   return names[signal] ?? signal;
 }

@@ -72,7 +72,9 @@ function patchConsole(): void {
   const levels: Record<string, string> = { log: 'INFO', info: 'INFO', warn: 'WARN', error: 'ERROR', debug: 'DEBUG', trace: 'TRACE' };
   for (const [method, level] of Object.entries(levels)) {
     (console as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
-      const message = method === 'trace' ? `Trace: ${format(...args)}\n${(new Error().stack ?? '').split('\n').slice(2).join('\n')}` : format(...args);
+      const message = method === 'trace'
+        ? `Trace: ${format(...args)}\n${(new Error().stack ?? '').split('\n').slice(2).join('\n')}`
+        : format(...args);
       process.stdout.write(`${new Date().toISOString()}\t${currentRequestId}\t${level}\t${message}\n`);
     };
   }

@@ -12,7 +12,10 @@ export const LAMBDA_INVOKE_RESOURCE = 'arn:aws:states:::lambda:invoke';
  * `FunctionName` as Lambda accepts it: a name, a partial ARN (`123456789012:function:name`) or
  * an ARN, each optionally with `:qualifier` (Invoke API reference, `FunctionName` pattern).
  */
-const FUNCTION_NAME = /^(?:arn:(?:aws[a-zA-Z-]*)?:lambda:)?(?:([a-z]{2}(?:(?:-gov)|(?:-iso(?:[a-z]?)))?-[a-z]+-\d{1}):)?(?:(\d{12}):)?(?:function:)?([a-zA-Z0-9\-_.]+)(?::(\$LATEST(?:\.PUBLISHED)?|[a-zA-Z0-9\-_]+))?$/;
+const FUNCTION_NAME = new RegExp(
+  '^(?:arn:(?:aws[a-zA-Z-]*)?:lambda:)?(?:([a-z]{2}(?:(?:-gov)|(?:-iso(?:[a-z]?)))?-[a-z]+-\\d{1}):)?(?:(\\d{12}):)?(?:function:)?'
+    + '([a-zA-Z0-9\\-_.]+)(?::(\\$LATEST(?:\\.PUBLISHED)?|[a-zA-Z0-9\\-_]+))?$',
+);
 
 /** The output of the optimized integration, as Step Functions passes it on (Payload parsed from JSON). */
 export interface LambdaInvokeOutput {

@@ -354,7 +354,9 @@ export class LocalS3Endpoint {
     const temporary = path.join(directory, `part-${partNumber}.receiving-${randomBytes(6).toString('hex')}`);
     try {
       const body = await receiveBody(request, temporary, state.algorithm, MAX_PART_SIZE);
-      const part: PartState = { size: body.size, md5: body.md5.toString('hex'), etag: `"${body.md5.toString('hex')}"`, checksum: body.checksum?.value };
+      const part: PartState = {
+        size: body.size, md5: body.md5.toString('hex'), etag: `"${body.md5.toString('hex')}"`, checksum: body.checksum?.value,
+      };
       // Uploading a part number again replaces the part (UploadPart).
       await writeFile(`${temporary}.json`, JSON.stringify(part));
       await rename(temporary, path.join(directory, `part-${partNumber}`));
@@ -562,7 +564,12 @@ interface CompletePart {
 /** The `<Part>` list of a CompleteMultipartUpload body; its schema is small and fixed, so a pattern reads it. */
 function parseCompleteParts(xml: string): CompletePart[] {
   if (!/<CompleteMultipartUpload[\s>]/.test(xml)) throw s3Errors.malformedXml();
-  const unescape = (value: string): string => value.replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
+  const unescape = (value: string): string => value
+    .replace(/&quot;/g, '"')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&apos;/g, "'")
+    .replace(/&amp;/g, '&');
   return [...xml.matchAll(/<Part>([\s\S]*?)<\/Part>/g)].map(([, body]) => {
     const element = (name: string): string | undefined => {
       const match = new RegExp(`<${name}>([\\s\\S]*?)</${name}>`).exec(body);

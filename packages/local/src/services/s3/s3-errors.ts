@@ -73,5 +73,7 @@ export function xmlDocument(root: string, body: string): string {
 }
 
 export function errorXml(error: S3Error, requestId: string): string {
-  return `<?xml version="1.0" encoding="UTF-8"?>\n<Error>${xmlElements({ Code: error.code, Message: error.message, ...error.details, RequestId: requestId, HostId: requestId })}</Error>`;
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<Error>${xmlElements({
+    Code: error.code, Message: error.message, ...error.details, RequestId: requestId, HostId: requestId,
+  })}</Error>`;
 }

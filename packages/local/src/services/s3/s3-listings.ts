@@ -16,7 +16,9 @@ type Row = { readonly key: string; readonly commonPrefix?: undefined; readonly r
  * `bucket.json` was written), in name order, as S3 lists them.
  */
 export function listBuckets(store: LocalS3Store, response: ServerResponse): void {
-  const names = existsSync(store.root) ? readdirSync(store.root).filter((name) => existsSync(path.join(store.root, name, SIDECAR, 'bucket.json'))) : [];
+  const names = existsSync(store.root)
+    ? readdirSync(store.root).filter((name) => existsSync(path.join(store.root, name, SIDECAR, 'bucket.json')))
+    : [];
   const buckets = names.sort().map((name) => `<Bucket>${xmlElements({
     Name: name,
     CreationDate: statSync(path.join(store.root, name, SIDECAR, 'bucket.json')).mtime.toISOString(),

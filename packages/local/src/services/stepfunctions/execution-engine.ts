@@ -266,7 +266,15 @@ export class ExecutionEngine {
         };
       }
       if (live.aborted) {
-        return { status: 'ABORTED', error: 'Interrupted', cause: `the local runtime stopped the execution in state '${live.state}'`, transitions, startedAt, stoppedAt: Date.now(), ...inState };
+        return {
+          status: 'ABORTED',
+          error: 'Interrupted',
+          cause: `the local runtime stopped the execution in state '${live.state}'`,
+          transitions,
+          startedAt,
+          stoppedAt: Date.now(),
+          ...inState,
+        };
       }
       if (request.signal?.aborted) return { status: 'ABORTED', transitions, startedAt, stoppedAt: Date.now() };
       const failure = error as { name: string; message: string; cause?: { name?: string; message?: string } };

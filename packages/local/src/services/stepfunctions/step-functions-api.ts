@@ -65,7 +65,10 @@ export function stepFunctionsApi(service: StepFunctionsService): JsonProtocolSer
         if (body.reverseOrder === true) events.reverse();
         // Without execution data, the inputs and outputs are left out (includeExecutionData: false).
         const shown = body.includeExecutionData === false
-          ? events.map((event) => JSON.parse(JSON.stringify(event, (key, value) => (['input', 'output', 'parameters'].includes(key) ? undefined : value)), (key, value) => (key === 'timestamp' ? new Date(value) : value)))
+          ? events.map((event) => JSON.parse(
+            JSON.stringify(event, (key, value) => (['input', 'output', 'parameters'].includes(key) ? undefined : value)),
+            (key, value) => (key === 'timestamp' ? new Date(value) : value),
+          ))
           : events;
         const result = page(shown, body, { ...paging, scope: `history/${execution.arn}/${body.reverseOrder === true}` });
         return { events: result.items, ...(result.nextToken ? { nextToken: result.nextToken } : {}) };

@@ -9,7 +9,10 @@ const OPERATIONS: Record<string, (service: StepFunctionsService, body: any) => u
 };
 
 /** The errors the service returns as client errors (400); anything else is a 500. */
-const CLIENT_ERRORS = new Set(['InvalidArn', 'StateMachineDoesNotExist', 'InvalidName', 'InvalidExecutionInput', 'ExecutionAlreadyExists', 'ExecutionDoesNotExist', 'UnknownOperationException', 'SerializationException']);
+const CLIENT_ERRORS = new Set([
+  'InvalidArn', 'StateMachineDoesNotExist', 'InvalidName', 'InvalidExecutionInput', 'ExecutionAlreadyExists', 'ExecutionDoesNotExist',
+  'UnknownOperationException', 'SerializationException',
+]);
 
 /**
  * Dates travel as epoch seconds in the AWS JSON protocol. Only Date values are converted: a name
