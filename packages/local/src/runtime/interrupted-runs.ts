@@ -1,7 +1,8 @@
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { RunSummary } from './run-summary';
 import { StateDirectory } from './state-directory';
+import { writeWholeFile } from './write-whole-file';
 
 /** The error of a run the local runtime ended because it was interrupted (Ctrl-C, SIGTERM). */
 export const INTERRUPTED = 'Interrupted';
@@ -33,7 +34,7 @@ export function interruptedRuns(state: StateDirectory): RunSummary[] {
 
 /** Records that an interrupted run was started again, so that the next start no longer reports it. */
 export function markRerun(state: StateDirectory, summary: RunSummary): void {
-  writeFileSync(state.runSummaryFile(summary.runId), JSON.stringify({ ...summary, rerunAt: new Date().toISOString() }, undefined, 2));
+  writeWholeFile(state.runSummaryFile(summary.runId), JSON.stringify({ ...summary, rerunAt: new Date().toISOString() }, undefined, 2));
 }
 
 /**

@@ -1,10 +1,11 @@
-import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { INTERRUPTED, interruptedRuns, markRerun, removeRunFolders } from './interrupted-runs';
 import { LocalRuntimeError } from './local-runtime-error';
 import { ReportLocation, RunSummary } from './run-summary';
 import { eventTypeMatches, keyFilterMatches, s3EventFor } from './s3-event';
 import { StateDirectory } from './state-directory';
+import { writeWholeFile } from './write-whole-file';
 import { readCloudAssembly } from '../assembly/cloud-assembly';
 import { defaultAppDirectory, selectPipeline } from '../assembly/discover-pipelines';
 import { LocalFunction, PipelineModel, UploadTrigger } from '../model/pipeline-model';
@@ -229,7 +230,7 @@ export class PipelineRuntime {
       logsDirectory: this.state.logsDirectory,
       ...(outcome.state && outcome.status !== 'SUCCEEDED' ? { state: outcome.state } : {}),
     };
-    writeFileSync(this.state.runSummaryFile(runId), JSON.stringify(summary, undefined, 2));
+    writeWholeFile(this.state.runSummaryFile(runId), JSON.stringify(summary, undefined, 2));
     return summary;
   }
 
@@ -260,7 +261,7 @@ export class PipelineRuntime {
         continue;
       }
       const recorded: RunSummary = { ...summary, interruptedAt, removedFolders: removeRunFolders(this.state, runId) };
-      writeFileSync(this.state.runSummaryFile(runId), JSON.stringify(recorded, undefined, 2));
+      writeWholeFile(this.state.runSummaryFile(runId), JSON.stringify(recorded, undefined, 2));
       summaries.push(recorded);
     }
     return summaries;

@@ -1,7 +1,8 @@
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { EngineEvent, ExecutionEngine, ExecutionOutcome } from './execution-engine';
 import { LocalStateMachine } from '../../model/pipeline-model';
+import { writeWholeFile } from '../../runtime/write-whole-file';
 import { serviceError, stepFunctionsExecutionNameError } from '../service-rules';
 
 /** StartExecution's `input` limit: 256 KiB of UTF-8 (Step Functions quotas). */
@@ -92,7 +93,7 @@ export class StepFunctionsService {
       events: execution.events,
       ...(execution.stopped ? { stopped: { ...execution.stopped, stopDate: execution.stopped.stopDate.toISOString() } } : {}),
     };
-    writeFileSync(path.join(this.keptIn, `${execution.name}.json`), JSON.stringify(record));
+    writeWholeFile(path.join(this.keptIn, `${execution.name}.json`), JSON.stringify(record));
   }
 
   /**
