@@ -16,16 +16,18 @@ function running(pid: number): boolean {
 }
 /**
  * A job that hangs after starting `sleep 1000` (which holds its output pipes) and writing the
- * process ids to `pidsFile`; with `ignoreTerm`, it also ignores SIGTERM.
+ * process ids to `pidsFile` (whole, by a rename: the test reads it as soon as it exists); with
+ * `ignoreTerm`, it also ignores SIGTERM.
  */
 function hangingJob(pidsFile: string, ignoreTerm: boolean): string {
   return `
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 mkdirSync(process.env.PIPELINE_OUTPUT_DIR, { recursive: true });
 writeFileSync(process.env.PIPELINE_OUTPUT_DIR + '/partial.txt', 'half a report');
 const sleeper = spawn('sleep', ['1000'], { stdio: 'inherit' });
-writeFileSync(${JSON.stringify(pidsFile)}, JSON.stringify({ job: process.pid, sleeper: sleeper.pid }));
+writeFileSync(${JSON.stringify(pidsFile + '.partial')}, JSON.stringify({ job: process.pid, sleeper: sleeper.pid }));
+renameSync(${JSON.stringify(pidsFile + '.partial')}, ${JSON.stringify(pidsFile)});
 ${ignoreTerm ? "process.on('SIGTERM', () => console.log('ignoring SIGTERM'));" : ''}
 setInterval(() => undefined, 1000);
 `;

@@ -443,13 +443,15 @@ describe('Batch emulator: scheduling', () => {
 
 /**
  * A job that leaves a process behind: it starts `sleep 1000` (which inherits its output pipes),
- * writes both process ids to `$PIDS_FILE`, then hangs, or exits with `$EXIT_NOW` when set.
+ * writes both process ids to `$PIDS_FILE` (whole, by a rename: the test reads it as soon as it
+ * exists), then hangs, or exits with `$EXIT_NOW` when set.
  */
 const ORPHANING_JOB = `
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const sleeper = spawn('sleep', ['1000'], { stdio: 'inherit' });
-fs.writeFileSync(process.env.PIDS_FILE, JSON.stringify({ job: process.pid, sleeper: sleeper.pid }));
+fs.writeFileSync(process.env.PIDS_FILE + '.partial', JSON.stringify({ job: process.pid, sleeper: sleeper.pid }));
+fs.renameSync(process.env.PIDS_FILE + '.partial', process.env.PIDS_FILE);
 console.log('started sleep ' + sleeper.pid);
 if (process.env.EXIT_NOW) process.exit(Number(process.env.EXIT_NOW));
 process.on('SIGTERM', () => undefined);
