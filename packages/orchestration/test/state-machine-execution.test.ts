@@ -126,6 +126,8 @@ describe('the synthesized state machine, run locally', () => {
     expect(message).toMatch(/^Exit code: {5}2$/m);
     expect(message).toMatch(/^Status reason: Essential container in task exited$/m);
     expect(message).toMatch(/^Log stream: {4}\S+ in CloudWatch log group \S+$/m);
+    // The processor's own log group, which DescribeJobs reports from the job definition, not Batch's default
+    expect(message).not.toMatch(/log group \/aws\/batch\/job$/m);
     expect(message.indexOf('Exit code:')).toBeLessThan(message.indexOf('-- notification (JSON) --'));
     expect(result.notifications[0].job).toEqual(expect.objectContaining({ exitCode: 2, statusReason: 'Essential container in task exited', status: 'FAILED' }));
     expect(messageAttributes).toEqual(expect.objectContaining({

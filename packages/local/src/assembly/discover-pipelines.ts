@@ -4,7 +4,7 @@ import { DeployedIdentifiers } from './deployed-identifiers';
 import { IntrinsicContext, resolveValue } from './intrinsics';
 import { LocalIdentifiers, TemplateResource } from './local-identifiers';
 import {
-  DataSyncLocation, DataSyncTask, FileSystemMount, JobDefinition, JobQueue, LocalBucket, LocalFileSystem,
+  DataSyncLocation, DataSyncTask, FileSystemMount, JobDefinition, JobLogConfiguration, JobQueue, LocalBucket, LocalFileSystem,
   LocalFunction, LocalRunMetadata, LocalStateMachine, LocalTopic, PipelineModel, UploadTrigger,
 } from '../model/pipeline-model';
 import { LocalRuntimeError } from '../runtime/local-runtime-error';
@@ -265,6 +265,15 @@ function vcpusOf(container: { ResourceRequirements?: Array<{ Type?: string; Valu
   return typeof vcpus === 'number' && Number.isFinite(vcpus) ? { vcpus } : {};
 }
 
+/** The container's resolved `LogConfiguration`, when it names a driver. */
+function logConfigurationOf(container: { LogConfiguration?: { LogDriver?: unknown; Options?: Record<string, unknown> } }):
+  { logConfiguration?: JobLogConfiguration } {
+  const configuration = container.LogConfiguration;
+  if (typeof configuration?.LogDriver !== 'string') return {};
+  const options = Object.fromEntries(Object.entries(configuration.Options ?? {}).map(([name, value]) => [name, String(value)]));
+  return { logConfiguration: { logDriver: configuration.LogDriver, options } };
+}
+
 function jobDefinitions(reader: StackReader): Map<string, JobDefinition> {
   return new Map(reader.resources('AWS::Batch::JobDefinition').map(([id, resource]) => {
     const properties = reader.resolve(resource.Properties ?? {}, id);
@@ -299,6 +308,7 @@ function jobDefinitions(reader: StackReader): Map<string, JobDefinition> {
       localRun,
       imageAssetDirectory: reader.stack.imageAssets.get(tag),
       image,
+      ...logConfigurationOf(container),
     }];
   }));
 }

@@ -170,6 +170,16 @@ export interface JobDefinition {
   readonly imageAssetDirectory?: string;
   /** The image reference, resolved. */
   readonly image: string;
+  /** The container's `LogConfiguration`, resolved (DescribeJobs reports it; its `awslogs-group` names the job's log group). */
+  readonly logConfiguration?: JobLogConfiguration;
+}
+
+/** A job definition's container log configuration, as DescribeJobs reports it. */
+export interface JobLogConfiguration {
+  /** `awslogs` for the jobs of a Fargate compute environment. */
+  readonly logDriver: string;
+  /** The driver's options, such as `awslogs-group` and `awslogs-stream-prefix`. */
+  readonly options: Readonly<Record<string, string>>;
 }
 
 /** The `batch-pipeline:localRun` metadata a job definition carries. */

@@ -138,6 +138,7 @@ describe('what a pipeline touches', () => {
           },
         },
         Queue: { Type: 'AWS::Batch::JobQueue', Properties: { JobQueueName: 'jobs', State: 'DISABLED' } },
+        JobLogs: { Type: 'AWS::Logs::LogGroup', Properties: { LogGroupName: '/pipeline/jobs' } },
         Job: {
           Type: 'AWS::Batch::JobDefinition',
           Properties: {
@@ -147,6 +148,7 @@ describe('what a pipeline touches', () => {
               Environment: [{ Name: 'OUTPUT', Value: '/mnt/pipeline/out' }],
               MountPoints: [{ SourceVolume: 'efs', ContainerPath: '/mnt/pipeline' }],
               Volumes: [{ Name: 'efs', EfsVolumeConfiguration: { FileSystemId: { Ref: 'Efs' }, TransitEncryption: 'ENABLED', AuthorizationConfig: { AccessPointId: { Ref: 'Ap' } } } }],
+              LogConfiguration: { LogDriver: 'awslogs', Options: { 'awslogs-group': { Ref: 'JobLogs' }, 'awslogs-stream-prefix': 'process' } },
             },
             RetryStrategy: { Attempts: 2 },
             Timeout: { AttemptDurationSeconds: 600 },
@@ -176,6 +178,7 @@ describe('what a pipeline touches', () => {
       attemptDurationSeconds: 600,
       localRun: { localCommand: ['node', 'job/run.js'] },
       image: 'repo:tag1',
+      logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': '/pipeline/jobs', 'awslogs-stream-prefix': 'process' } },
     });
     expect([...pipeline.jobQueues.values()][0]).toMatchObject({ name: 'jobs', state: 'DISABLED' });
     expect([...pipeline.topics.values()][0].encrypted).toBe(true);

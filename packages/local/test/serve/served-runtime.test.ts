@@ -280,13 +280,16 @@ describe('CloudWatch Logs and Batch', () => {
     expect(logGroups?.map((g) => g.logGroupName)).toEqual([JOB_LOG_GROUP, TRIGGER_LOG_GROUP]);
   });
 
-  test('given the failed run\'s job, when DescribeJobs, then FAILED with the exit code and the stream its lines are in', async () => {
+  test('given the failed run\'s job, when DescribeJobs, then FAILED with the exit code, and the log group and stream its lines are in', async () => {
     const job = served.runtime.batchEmulator.listJobs().find((candidate) => String(candidate.detail.JobName).startsWith('incoming_fail_csv'))!;
     const { jobs } = await new BatchClient({ ...CLIENT, endpoint: served.endpoint }).send(new DescribeJobsCommand({ jobs: [String(job.detail.JobId), 'no-such-job'] }));
     expect(jobs).toHaveLength(1);
     expect(jobs?.[0]).toMatchObject({ status: 'FAILED', statusReason: 'Essential container in task exited', container: { exitCode: 3 } });
+    // As Batch reports it: the definition's log driver and its options, the group resolved from the template
+    const { logDriver, options } = jobs![0].container!.logConfiguration!;
+    expect([logDriver, options?.['awslogs-group']]).toEqual(['awslogs', JOB_LOG_GROUP]);
     const stream = jobs![0].container!.logStreamName!;
-    const { events } = await logs().send(new GetLogEventsCommand({ logGroupName: JOB_LOG_GROUP, logStreamName: stream, startFromHead: true }));
+    const { events } = await logs().send(new GetLogEventsCommand({ logGroupName: options!['awslogs-group'], logStreamName: stream, startFromHead: true }));
     expect(events?.map((e) => e.message)).toEqual(expect.arrayContaining(['job begins in mode fail', 'job report written']));
   });
 

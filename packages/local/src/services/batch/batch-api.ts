@@ -4,8 +4,8 @@ import { readBody } from '../../serve/aws-json-protocol';
 /** DescribeJobs takes 100 job ids at most (Batch API reference, DescribeJobs). */
 const MAX_JOBS = 100;
 
-/** Members whose keys are the user's (tag keys), kept as written. */
-const USER_KEYED = new Set(['Tags']);
+/** Members whose keys are the user's (tag keys, log driver options), kept as written. */
+const USER_KEYED = new Set(['Tags', 'Options']);
 
 /** `JobId` → `jobId`, recursively: the REST-JSON API's member names are the optimized integration's, camel-cased. */
 function camelCased(value: unknown): unknown {
@@ -17,8 +17,8 @@ function camelCased(value: unknown): unknown {
 
 /**
  * AWS Batch over its REST-JSON protocol for the served runtime: DescribeJobs (`POST /v1/describejobs`)
- * of the jobs the Batch emulator ran (status, statusReason, attempts, container.exitCode and
- * container.logStreamName); an unknown job id is left out of the answer, as Batch does. Any other
+ * of the jobs the Batch emulator ran (status, statusReason, attempts, container.exitCode,
+ * container.logStreamName and container.logConfiguration); an unknown job id is left out of the answer, as Batch does. Any other
  * operation is answered with Batch's `ClientException`, naming what the local runtime serves.
  */
 export async function answerBatch(

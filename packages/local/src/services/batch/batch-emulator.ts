@@ -616,6 +616,9 @@ export class BatchEmulator implements TaskIntegration {
         ...(last?.Container.ExitCode !== undefined ? { ExitCode: last.Container.ExitCode } : {}),
         ...(last?.Container.Reason ? { Reason: last.Container.Reason } : {}),
         ...(last ? { LogStreamName: last.Container.LogStreamName } : {}),
+        ...(job.definition.logConfiguration ? {
+          LogConfiguration: { LogDriver: job.definition.logConfiguration.logDriver, Options: job.definition.logConfiguration.options },
+        } : {}),
       },
       RetryStrategy: { Attempts: job.attempts, EvaluateOnExit: job.evaluateOnExit },
       ...(job.attemptDurationSeconds !== undefined ? { Timeout: { AttemptDurationSeconds: job.attemptDurationSeconds } } : {}),

@@ -100,8 +100,7 @@ export function pipelineLogGroups(
     add(group, () => logFiles(path.join(state.logsDirectory, folderName(fn.name))).map(({ base, file }) => ({ name: base, file })));
   }
   for (const definition of model.jobDefinitions.values()) {
-    const options = resources[definition.logicalId]?.Properties?.ContainerProperties?.LogConfiguration?.Options ?? {};
-    const group = resolve(options['awslogs-group'], `${definition.logicalId}/LogConfiguration`) ?? '/aws/batch/job';
+    const group = definition.logConfiguration?.options['awslogs-group'] ?? '/aws/batch/job';
     add(group, () => {
       const known = jobs().filter((job) => job.definitionName === definition.name);
       const streams: LogStreamFile[] = known.flatMap((job) => {
