@@ -265,9 +265,14 @@ function vcpusOf(container: { ResourceRequirements?: Array<{ Type?: string; Valu
   return typeof vcpus === 'number' && Number.isFinite(vcpus) ? { vcpus } : {};
 }
 
+/** A container's `LogConfiguration` as the template has it, resolved. */
+interface TemplateLogConfiguration {
+  readonly LogDriver?: unknown;
+  readonly Options?: Record<string, unknown>;
+}
+
 /** The container's resolved `LogConfiguration`, when it names a driver. */
-function logConfigurationOf(container: { LogConfiguration?: { LogDriver?: unknown; Options?: Record<string, unknown> } }):
-  { logConfiguration?: JobLogConfiguration } {
+function logConfigurationOf(container: { LogConfiguration?: TemplateLogConfiguration }): { logConfiguration?: JobLogConfiguration } {
   const configuration = container.LogConfiguration;
   if (typeof configuration?.LogDriver !== 'string') return {};
   const options = Object.fromEntries(Object.entries(configuration.Options ?? {}).map(([name, value]) => [name, String(value)]));
