@@ -1,11 +1,12 @@
 #!/usr/bin/env node
+import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { checkKey, checkReadable, CliOptions, parseCliOptions, runtimeOptions, USAGE } from './cli/cli-options';
 import { ProgressPrinter } from './cli/progress-printer';
 import { staleAssembly } from './cli/stale-assembly';
 import { catchStateDirectoryFailures, probeStateDirectory, stateDirectoryError } from './cli/state-directory-failure';
 import { describeSkipReason, notificationMismatch, TriggerSkip, triggerSkipOf } from './cli/upload-outcome';
-import { BucketWatcher } from './runtime/bucket-watcher';
+import { BucketWatcher, watchedFolder } from './runtime/bucket-watcher';
 import { handleInterrupts, interruptedNotice, reportInterrupt } from './runtime/interrupt-handler';
 import { LocalRuntimeError } from './runtime/local-runtime-error';
 import { PipelineRuntime, Upload } from './runtime/pipeline-runtime';
@@ -165,7 +166,10 @@ async function watch(options: CliOptions, print: (line: string) => void, emit?: 
   // An object written through the S3 endpoint already had its event: its file is not a new upload.
   watcher.followCommits(runtime.s3Endpoint.store, trigger.bucket.name);
   triggerSkips(runtime, (skip) => print(`\nno run started for s3://${skip.bucket}/${skip.key}: ${describeSkipReason(skip.reason)}`));
-  print(`watching ${path.relative(process.cwd(), path.join(folder, trigger.prefix ?? ''))}/ : copy files there to run them (Ctrl-C to stop)`);
+  // The folder the message names exists, so that copying a file into it works at once.
+  const watched = watchedFolder(folder, trigger.prefix);
+  mkdirSync(watched, { recursive: true });
+  print(`watching ${path.relative(process.cwd(), watched)}/ : copy files there to run them (Ctrl-C to stop)`);
   const interrupts = handleInterrupts(runtime, print);
   interruptedNotice(runtime.interruptedRuns(), runtime.state.root).forEach(print);
   if (options.rerunInterrupted) {

@@ -105,3 +105,12 @@ export class BucketWatcher {
     return found;
   }
 }
+
+/**
+ * The folder of a bucket's local folder that holds the keys under `prefix`: the prefix itself when
+ * it ends in `/`, else its folder part (`incoming/scan-` holds its keys in `incoming`).
+ */
+export function watchedFolder(bucketFolder: string, prefix = ''): string {
+  const folderPart = prefix === '' || prefix.endsWith('/') ? prefix.replace(/\/+$/, '') : path.posix.dirname(prefix);
+  return path.join(bucketFolder, folderPart === '.' ? '' : folderPart);
+}

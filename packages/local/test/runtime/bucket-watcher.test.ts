@@ -1,7 +1,7 @@
 import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, PutObjectCommand, S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
-import { BucketWatcher } from '../../src/runtime/bucket-watcher';
+import { BucketWatcher, watchedFolder } from '../../src/runtime/bucket-watcher';
 import { SIDECAR } from '../../src/services/s3/local-s3-store';
 import { LocalS3Sandbox } from '../../src/testing/local-s3-sandbox';
 import { temporaryDirectory } from '../assembly/tiny-assembly';
@@ -180,5 +180,14 @@ describe('watching the folder of a bucket that the S3 endpoint also writes', () 
     expect(found).toEqual(['incoming/copied.csv']);
     expect(s3.endpoint.store.versions(bucket, 'incoming/put.csv')).toHaveLength(1);
     expect(s3.endpoint.store.versions(bucket, 'incoming/multipart.csv')).toHaveLength(1);
+  });
+});
+
+describe('the folder watch names', () => {
+  test('given a watched prefix ending in /, then the folder is the prefix; given a partial one, its folder part; given none, the bucket folder', () => {
+    expect(watchedFolder('/state/buckets/uploads', 'incoming/')).toBe('/state/buckets/uploads/incoming');
+    expect(watchedFolder('/state/buckets/uploads', 'incoming/2026/scan-')).toBe('/state/buckets/uploads/incoming/2026');
+    expect(watchedFolder('/state/buckets/uploads', 'scan-')).toBe('/state/buckets/uploads');
+    expect(watchedFolder('/state/buckets/uploads')).toBe('/state/buckets/uploads');
   });
 });
