@@ -97,7 +97,7 @@ function runFolders(runId: string): string[] {
 }
 
 describe('Ctrl-C during a run', () => {
-  test('given a run whose job hangs with a process left behind, when the CLI gets SIGINT, then it says so, ends the job\'s processes, records the run ABORTED in its step, removes its EFS folder, keeps the upload, and exits 130; the next start reports it and --rerun-interrupted runs it again', async () => {
+  test('given a run whose job hangs with a process left behind, when the CLI gets SIGINT, then it says so, ends the job\'s processes, records the run ABORTED in its step, removes its EFS folder, keeps the upload, and exits 130; the next start reports it and --rerun-interrupted runs it again as <run id>-r1, the ABORTED execution kept', async () => {
     // given a run whose job hangs
     writeFileSync(path.join(app, 'job', 'report.mjs'), hangingJob(pidsFile, false));
     const run = startRun('--fast');
@@ -138,6 +138,16 @@ describe('Ctrl-C during a run', () => {
     expect(await main(['run', '--rerun-interrupted', '--assembly', path.join(app, 'cdk.out'), '--state-dir', state, '--no-docker', '--fast', '--quiet'], (line) => printed.push(line))).toBe(0);
     expect(printed.join('\n')).toContain(`running again s3://${summary.input.bucket}/${summary.input.key}`);
     expect(printed.join('\n')).toMatch(/: SUCCEEDED in /);
+    // under a name of its own, <run id>-r1, as `batch-pipeline rerun` names a re-run (on AWS the old name stays taken):
+    // the ABORTED execution stays kept beside it, and each attempt's job output is in a log file of its own
+    const rerunId = `${runId}-r1`;
+    const kept = (name: string) => JSON.parse(readFileSync(path.join(state, 'executions', `${name}.json`), 'utf-8')).result.status;
+    expect([kept(runId), kept(rerunId)]).toEqual(['ABORTED', 'SUCCEEDED']);
+    expect(summaries().find((candidate) => candidate.runId === rerunId)).toMatchObject({ status: 'SUCCEEDED', input: summary.input });
+    expect(summaries().find((candidate) => candidate.runId === runId)).toMatchObject({ status: 'ABORTED', rerunAs: rerunId });
+    const jobLogs = path.join(state, 'logs', 'batch', readdirSync(path.join(state, 'logs', 'batch'))[0]);
+    expect(readdirSync(jobLogs)).toEqual(expect.arrayContaining([`${runId}.log`, `${rerunId}.log`]));
+    expect(readFileSync(path.join(jobLogs, `${rerunId}.log`), 'utf-8')).not.toBe('');
     printed.length = 0;
     expect(await main(['run', other, '--assembly', path.join(app, 'cdk.out'), '--state-dir', state, '--no-docker', '--fast', '--quiet'], (line) => printed.push(line))).toBe(0);
     expect(printed.join('\n')).not.toContain('interrupted in');

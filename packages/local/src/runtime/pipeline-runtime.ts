@@ -1,6 +1,6 @@
 import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
 import * as path from 'node:path';
-import { INTERRUPTED, interruptedRuns, markRerun, removeRunFolders } from './interrupted-runs';
+import { freeRerunName, INTERRUPTED, interruptedRuns, markRerun, removeRunFolders } from './interrupted-runs';
 import { LocalRuntimeError } from './local-runtime-error';
 import { ReportLocation, RunSummary } from './run-summary';
 import { eventTypeMatches, keyFilterMatches, s3EventFor } from './s3-event';
@@ -57,6 +57,14 @@ export interface Upload {
   readonly bucket: string;
   readonly key: string;
   readonly version: VersionRecord;
+}
+
+/** An interrupted run started again (`rerunInterrupted`): its upload, the run it repeats and its own run id. */
+export interface InterruptedRerun extends Upload {
+  /** The interrupted run's id. */
+  readonly of: string;
+  /** The re-run's id (execution name), `<of>-r<n>`; absent when the trigger was invoked again to start it (no kept execution). */
+  readonly runId?: string;
 }
 
 class EventHub implements RuntimeEvents {
@@ -273,12 +281,16 @@ export class PipelineRuntime {
   }
 
   /**
-   * Runs every interrupted run of this state directory again: its upload (the same object version)
-   * is delivered to the trigger once more, as S3 would deliver its event. An upload that no longer
-   * exists is reported and skipped. Resolves with the uploads delivered again.
+   * Runs every interrupted run of this state directory again, as `batch-pipeline rerun` runs one:
+   * StartExecution with the interrupted execution's input under a new name, `<run id>-r<n>` (the
+   * first free n), since a Standard execution's name stays taken (on AWS the same name would be
+   * refused with ExecutionAlreadyExists). The ABORTED execution stays listed, and the re-run has its
+   * own logs, summary and run folders. A run whose upload (that object version) no longer exists is
+   * reported and skipped; one whose execution was not kept is delivered to the trigger again, as S3
+   * would deliver its event. Returns what was started again.
    */
-  public rerunInterrupted(): Upload[] {
-    const uploads: Upload[] = [];
+  public rerunInterrupted(): InterruptedRerun[] {
+    const reruns: InterruptedRerun[] = [];
     for (const summary of this.interruptedRuns()) {
       const { bucket, key, versionId } = summary.input;
       const version = this.s3!.store.versions(bucket, key).find((record) => !record.deleteMarker && record.versionId === (versionId ?? 'null'));
@@ -290,14 +302,26 @@ export class PipelineRuntime {
         });
         continue;
       }
-      markRerun(this.state, summary);
-      this.service?.releaseInterrupted(summary.runId);
-      this.notify({
-        bucket, key, record: version, eventName: 'ObjectCreated:Put', sequencer: Date.now().toString(16).toUpperCase().padStart(16, '0'),
-      });
-      uploads.push({ bucket, key, version });
+      const service = this.service!;
+      const kept = service.executions.get(summary.runId);
+      if (!kept) {
+        // Nothing holds the name: the trigger starts the run as it did the first time.
+        markRerun(this.state, summary);
+        this.notify({
+          bucket, key, record: version, eventName: 'ObjectCreated:Put', sequencer: Date.now().toString(16).toUpperCase().padStart(16, '0'),
+        });
+        reruns.push({ bucket, key, version, of: summary.runId });
+        continue;
+      }
+      const runId = freeRerunName(summary.runId, (name) => service.executions.has(name));
+      const input = JSON.parse(kept.input) as unknown;
+      // The run id in the input names the run's folders and reports, as `rerun` sets it.
+      const rerunInput = input !== null && typeof input === 'object' && !Array.isArray(input) && 'runId' in input ? { ...input, runId } : input;
+      markRerun(this.state, summary, runId);
+      service.startExecution({ stateMachineArn: this.model.stateMachine.arn, name: runId, input: JSON.stringify(rerunInput) });
+      reruns.push({ bucket, key, version, of: summary.runId, runId });
     }
-    return uploads;
+    return reruns;
   }
 
   /** Listens to what happens (state changes, notifications, job output). */
