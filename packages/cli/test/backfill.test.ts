@@ -1,6 +1,8 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { ListObjectVersionsCommand, S3Client } from '@aws-sdk/client-s3';
-import { DescribeExecutionCommand, ExecutionAlreadyExists, ExecutionDoesNotExist, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import {
+  DescribeExecutionCommand, ExecutionAlreadyExists, ExecutionDoesNotExist, ListExecutionsCommand, SFNClient, StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
 import { runInputFor } from '@batch-pipeline/run-contract';
 import { mockClient } from 'aws-sdk-client-mock';
 import { capture, deployStack, TARGET, UPLOAD_BUCKET } from './fixtures/deployed-stack';
@@ -24,6 +26,7 @@ beforeEach(() => {
   stepFunctions.reset();
   s3.reset();
   deployStack(cloudFormation);
+  stepFunctions.on(ListExecutionsCommand).resolves({ executions: [] });
 });
 
 describe('backfill', () => {
@@ -52,6 +55,45 @@ describe('backfill', () => {
     await main(['backfill', '--json', ...TARGET], output);
 
     expect(JSON.parse(output.lines.join('\n'))).toMatchObject({ listed: 2, started: 0, alreadyRun: 2 });
+  });
+
+  test('given runs of the objects still running, when back-filled again at once, then they count as already running and none is started', async () => {
+    s3.on(ListObjectVersionsCommand).resolves({ Versions: [version('incoming/a.csv'), version('incoming/b.csv')] });
+    const running = runInputFor({ bucket: UPLOAD_BUCKET, key: 'incoming/a.csv', versionId: 'v-incoming/a.csv', size: 10 }, 'incoming/');
+    stepFunctions.on(ListExecutionsCommand, { statusFilter: 'RUNNING' }).resolves({
+      executions: [{ executionArn: 'arn:a', stateMachineArn: 'sm', name: running.runId, status: 'RUNNING', startDate: new Date() }],
+    });
+    stepFunctions.on(StartExecutionCommand).rejects(new ExecutionAlreadyExists({ message: 'Execution Already Exists', $metadata: {} }));
+    const output = capture();
+
+    await main(['backfill', ...TARGET], output);
+
+    expect(output.lines[0]).toContain('started 0, already run 1, already running 1, refused 0');
+    expect(stepFunctions.commandCalls(StartExecutionCommand).map((call) => call.args[0].input.name)).not.toContain(running.runId);
+  });
+
+  test('given a run that started after the listing, when StartExecution answers idempotently (its original, older startDate), then it is not counted as started', async () => {
+    s3.on(ListObjectVersionsCommand).resolves({ Versions: [version('incoming/a.csv'), version('incoming/b.csv')] });
+    const earlier = runInputFor({ bucket: UPLOAD_BUCKET, key: 'incoming/a.csv', versionId: 'v-incoming/a.csv', size: 10 }, 'incoming/');
+    // AWS answers 200 with the running execution's ARN and the date it started, for the same name and input.
+    stepFunctions.on(StartExecutionCommand, { name: earlier.runId }).resolves({ executionArn: 'arn:a', startDate: new Date(Date.now() - 60_000) })
+      .on(StartExecutionCommand, { name: runInputFor({ bucket: UPLOAD_BUCKET, key: 'incoming/b.csv', versionId: 'v-incoming/b.csv', size: 10 }, 'incoming/').runId })
+      .resolves({ executionArn: 'arn:b', startDate: new Date() });
+    const output = capture();
+
+    await main(['backfill', '--json', ...TARGET], output);
+
+    expect(JSON.parse(output.lines.join('\n'))).toMatchObject({ listed: 2, started: 1, alreadyRun: 0, alreadyRunning: 1 });
+  });
+
+  test('given --dry-run and a run still running, when back-filled, then it counts as already running, not as one to start', async () => {
+    s3.on(ListObjectVersionsCommand).resolves({ Versions: [version('incoming/a.csv')] });
+    stepFunctions.on(DescribeExecutionCommand).resolves({ executionArn: 'arn:a', status: 'RUNNING', startDate: new Date() } as any);
+    const output = capture();
+
+    await main(['backfill', '--dry-run', '--json', ...TARGET], output);
+
+    expect(JSON.parse(output.lines.join('\n'))).toMatchObject({ started: 0, alreadyRun: 0, alreadyRunning: 1 });
   });
 
   test('given StartExecution throttles twice, when back-filled, then the start waits, is tried again and succeeds', async () => {

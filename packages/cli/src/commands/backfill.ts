@@ -1,11 +1,11 @@
-import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, ExecutionStatus, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { runInputFor, skipReasonFor, UploadFilter } from '@batch-pipeline/run-contract';
 import { SingleBar } from 'cli-progress';
 import { CliError, EXIT } from '../cli-error';
 import { Command, CliOutput } from '../command';
 import { parseCommandLine, parseTime, positiveNumber, TARGET_USAGE } from '../command-line';
 import { formatDuration } from '../output/format';
-import { executionArnOf } from '../runs/executions';
+import { executionArnOf, listExecutions } from '../runs/executions';
 import { backoffMs, sleep, StartPacer } from '../runs/start-pacer';
 import { ListedObject, listUploads } from '../runs/upload-objects';
 import { explainAwsError } from '../target/aws-errors';
@@ -22,8 +22,8 @@ const USAGE = `Usage: batch-pipeline backfill [--prefix P] [--since T] [--dry-ru
 
 Starts a run for each object already in the upload bucket under the watched prefix, with the
 input and run id the trigger builds (the same code, @batch-pipeline/run-contract). Idempotent:
-an object whose run exists (ExecutionAlreadyExists) counts as already run, so a second
-back-fill starts nothing. Objects the trigger would refuse (folder markers, a suffix not watched,
+an object whose run exists counts as already run (ExecutionAlreadyExists) or already running
+(a run of that name still running is not started again), so a second back-fill starts nothing. Objects the trigger would refuse (folder markers, a suffix not watched,
 empty objects, keys EFS cannot hold) are refused with the reason. Starts are paced; a
 throttled start waits and is tried again (up to ${MAX_ATTEMPTS} times).
   --prefix <P>    only keys under P (a key prefix within the watched prefix; a P without it is
@@ -37,7 +37,10 @@ ${TARGET_USAGE}`;
 export interface BackfillSummary {
   listed: number;
   started: number;
+  /** Objects whose run had ended (ExecutionAlreadyExists). */
   alreadyRun: number;
+  /** Objects whose run was still running: not started again. */
+  alreadyRunning: number;
   /** Objects that started nothing, by reason. */
   refused: Record<string, number>;
   /** Throttled answers that were retried. */
@@ -69,27 +72,34 @@ export interface BackfillOptions {
   readonly onProgress?: (done: number, listed: number) => void;
 }
 
-type Outcome = 'started' | 'already-run' | { refused: string };
+type Outcome = 'started' | 'already-run' | 'already-running' | { refused: string };
+
+/** How far a start's answered startDate may lie before the call and still be this call's start: clock skew to AWS. */
+const CLOCK_SKEW_MS = 5_000;
 
 async function startOne(
   target: PipelineTarget, object: ListedObject, filter: UploadFilter, pacer: StartPacer, summary: BackfillSummary, dryRun: boolean,
+  running: ReadonlySet<string>,
 ): Promise<Outcome> {
   const reason = skipReasonFor('ObjectCreated:Put', object.key, object.size, filter);
   if (reason) return { refused: reason };
   const input = runInputFor(object, filter.prefix);
+  // StartExecution of a running execution's name and input answers 200 with that execution (idempotent): not a start.
+  if (running.has(input.runId)) return 'already-running';
   for (let attempt = 0; ; attempt++) {
     await pacer.take();
     const calledAt = Date.now();
     try {
       if (dryRun) {
-        await target.clients.stepFunctions.send(new DescribeExecutionCommand({ executionArn: executionArnOf(target.stateMachineArn, input.runId) }));
-        return 'already-run';
+        const existing = await target.clients.stepFunctions.send(
+          new DescribeExecutionCommand({ executionArn: executionArnOf(target.stateMachineArn, input.runId) }));
+        return existing.status === 'RUNNING' ? 'already-running' : 'already-run';
       }
       const started = await target.clients.stepFunctions.send(new StartExecutionCommand({
         stateMachineArn: target.stateMachineArn, name: input.runId, input: JSON.stringify(input),
       }));
-      // A Standard execution still running with the same name and input answers as if started again.
-      return started.startDate && started.startDate.getTime() < calledAt - 5_000 ? 'already-run' : 'started';
+      // One that started running after the listing: the answer is the running execution, with its original startDate.
+      return started.startDate && started.startDate.getTime() < calledAt - CLOCK_SKEW_MS ? 'already-running' : 'started';
     } catch (error) {
       const name = (error as Error).name;
       if (name === 'ExecutionAlreadyExists') return 'already-run';
@@ -108,6 +118,15 @@ async function startOne(
   }
 }
 
+/** The names of the pipeline's running executions: a back-fill starts none of them again. */
+async function runningRunIds(target: PipelineTarget): Promise<Set<string>> {
+  const names = new Set<string>();
+  for await (const page of listExecutions(target, { status: 'RUNNING' as ExecutionStatus })) {
+    for (const execution of page) if (execution.name) names.add(execution.name);
+  }
+  return names;
+}
+
 /** Starts the runs of the objects in the upload bucket; see USAGE. */
 export async function backfill(target: PipelineTarget, options: BackfillOptions): Promise<BackfillSummary> {
   const filter = uploadFilterOf(target);
@@ -115,10 +134,11 @@ export async function backfill(target: PipelineTarget, options: BackfillOptions)
     ? filter.prefix
     : options.prefix.startsWith(filter.prefix) ? options.prefix : `${filter.prefix}${options.prefix}`;
   const summary: BackfillSummary = {
-    listed: 0, started: 0, alreadyRun: 0, refused: {}, throttled: 0, durationMs: 0, startsPerSecond: 0, dryRun: options.dryRun,
+    listed: 0, started: 0, alreadyRun: 0, alreadyRunning: 0, refused: {}, throttled: 0, durationMs: 0, startsPerSecond: 0, dryRun: options.dryRun,
   };
-  const pacer = new StartPacer(options.rate);
   const begin = Date.now();
+  const running = await runningRunIds(target);
+  const pacer = new StartPacer(options.rate);
   let done = 0;
   const queue: ListedObject[] = [];
   let listing = true;
@@ -130,9 +150,10 @@ export async function backfill(target: PipelineTarget, options: BackfillOptions)
         await sleep(5);
         continue;
       }
-      const outcome = await startOne(target, object, filter, pacer, summary, options.dryRun);
+      const outcome = await startOne(target, object, filter, pacer, summary, options.dryRun, running);
       if (outcome === 'started') summary.started++;
       else if (outcome === 'already-run') summary.alreadyRun++;
+      else if (outcome === 'already-running') summary.alreadyRunning++;
       else summary.refused[outcome.refused] = (summary.refused[outcome.refused] ?? 0) + 1;
       options.onProgress?.(++done, summary.listed);
     }
@@ -159,6 +180,7 @@ export async function backfill(target: PipelineTarget, options: BackfillOptions)
 function printSummary(summary: BackfillSummary, target: PipelineTarget, output: CliOutput): void {
   const verb = summary.dryRun ? 'would start' : 'started';
   output.print(`${summary.listed} objects in s3://${target.upload.bucket}/: ${verb} ${summary.started}, already run ${summary.alreadyRun}, `
+    + `${summary.alreadyRunning > 0 ? `already running ${summary.alreadyRunning}, ` : ''}`
     + `refused ${Object.values(summary.refused).reduce((a, b) => a + b, 0)}`);
   for (const [reason, count] of Object.entries(summary.refused)) output.print(`  refused ${count}: ${reason}`);
   if (summary.throttled > 0) output.print(`  ${summary.throttled} throttled starts were retried after a pause`);
