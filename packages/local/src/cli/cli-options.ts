@@ -97,6 +97,58 @@ export function checkKey(key: string, what = '--key'): void {
   }
 }
 
+/** The options of `run` and `watch`. */
+const OPTIONS = {
+  'assembly': { type: 'string' },
+  'app': { type: 'string' },
+  'synth': { type: 'boolean' },
+  'pipeline': { type: 'string' },
+  'state-dir': { type: 'string' },
+  'key': { type: 'string' },
+  'fast': { type: 'boolean' },
+  'time-scale': { type: 'string' },
+  'no-docker': { type: 'boolean' },
+  'rerun-interrupted': { type: 'boolean' },
+  'quiet': { type: 'boolean' },
+  'json': { type: 'boolean' },
+  'verbose': { type: 'boolean' },
+  'help': { type: 'boolean', short: 'h' },
+} as const;
+
+/**
+ * A command line parseArgs refused, as a message that says what to do: an unknown option names the
+ * closest known one (a typo such as `--fsat`), anything else points at the help.
+ */
+function parseError(error: Error & { code?: string }, argv: readonly string[]): LocalRuntimeError {
+  const command = argv.find((arg) => !arg.startsWith('-')) ?? 'run';
+  const help = `see \`batch-pipeline ${command} --help\``;
+  const unknown = error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? /Unknown option '([^']+)'/.exec(error.message)?.[1] : undefined;
+  if (unknown === undefined) return new LocalRuntimeError(error.message.replace(/\.$/, ''), help);
+  const closest = closestOption(unknown.replace(/^-+/, ''));
+  return new LocalRuntimeError(`unknown option '${unknown}'`, closest ? `did you mean --${closest}? (${help})` : help);
+}
+
+/** The known option within two edits of `name`, if there is one. */
+function closestOption(name: string): string | undefined {
+  const candidates = Object.keys(OPTIONS).map((option) => [option, editDistance(name, option)] as const)
+    .filter(([, distance]) => distance <= 2)
+    .sort((a, b) => a[1] - b[1]);
+  return candidates[0]?.[0];
+}
+
+/** Levenshtein distance: the fewest single-character insertions, deletions and substitutions from `a` to `b`. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current.push(Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1)));
+    }
+    previous = current;
+  }
+  return previous[b.length];
+}
+
 /** Parses the command line; synthesizes the app when asked (or when there is no assembly but a cdk.json). */
 export function parseCliOptions(argv: readonly string[], cwd = process.cwd()): CliOptions {
   let parsed;
@@ -104,25 +156,10 @@ export function parseCliOptions(argv: readonly string[], cwd = process.cwd()): C
     parsed = parseArgs({
       args: [...argv],
       allowPositionals: true,
-      options: {
-        'assembly': { type: 'string' },
-        'app': { type: 'string' },
-        'synth': { type: 'boolean' },
-        'pipeline': { type: 'string' },
-        'state-dir': { type: 'string' },
-        'key': { type: 'string' },
-        'fast': { type: 'boolean' },
-        'time-scale': { type: 'string' },
-        'no-docker': { type: 'boolean' },
-        'rerun-interrupted': { type: 'boolean' },
-        'quiet': { type: 'boolean' },
-        'json': { type: 'boolean' },
-        'verbose': { type: 'boolean' },
-        'help': { type: 'boolean', short: 'h' },
-      },
+      options: OPTIONS,
     });
   } catch (error) {
-    throw new LocalRuntimeError((error as Error).message, 'see `batch-pipeline --help`');
+    throw parseError(error as Error & { code?: string }, argv);
   }
   const { values, positionals } = parsed;
   const [command, ...files] = positionals;

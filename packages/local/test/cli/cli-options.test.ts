@@ -82,6 +82,21 @@ describe('refusing a command line', () => {
     expect(error.remedy).toContain('batch-pipeline run <file>');
   });
 
+  test('given a mistyped option, then the error names it and the option meant, and points at the command\'s help', () => {
+    const error = refusal(['run', 'a.csv', '--fsat']);
+    expect(error.message).toBe("unknown option '--fsat'");
+    expect(error.remedy).toBe('did you mean --fast? (see `batch-pipeline run --help`)');
+    expect(refusal(['watch', '--state-dri', 's']).remedy).toBe('did you mean --state-dir? (see `batch-pipeline watch --help`)');
+  });
+
+  test('given an option nothing resembles, or a value missing, then the error says so and points at the help', () => {
+    const unknown = refusal(['run', 'a.csv', '--colour']);
+    expect([unknown.message, unknown.remedy]).toEqual(["unknown option '--colour'", 'see `batch-pipeline run --help`']);
+    const missing = refusal(['run', 'a.csv', '--key']);
+    expect(missing.message).toMatch(/^Option '--key <value>' argument missing$/);
+    expect(missing.remedy).toBe('see `batch-pipeline run --help`');
+  });
+
   test('run without files', () => {
     expect(refusal(['run', '--assembly', 'o']).message).toBe('`run` needs at least one file to upload');
   });
