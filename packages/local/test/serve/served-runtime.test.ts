@@ -1,5 +1,5 @@
 import { rmSync } from 'node:fs';
-import { BatchClient, DescribeJobsCommand } from '@aws-sdk/client-batch';
+import { BatchClient, DescribeJobsCommand, TerminateJobCommand } from '@aws-sdk/client-batch';
 import { CloudFormationClient, CreateStackCommand, DescribeStacksCommand, GetTemplateCommand, ListStackResourcesCommand } from '@aws-sdk/client-cloudformation';
 import {
   CloudWatchLogsClient, DescribeLogGroupsCommand, DescribeLogStreamsCommand, FilterLogEventsCommand, GetLogEventsCommand, paginateFilterLogEvents,
@@ -316,5 +316,44 @@ describe('CloudWatch Logs and Batch', () => {
     await expect(logs().send(new FilterLogEventsCommand({ logGroupName: '/nope' }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
     await expect(logs().send(new FilterLogEventsCommand({ logGroupName: JOB_LOG_GROUP, filterPattern: '{ $.level = "ERROR" }' })))
       .rejects.toMatchObject({ name: 'InvalidParameterException' });
+  });
+
+  test('given a running job, when TerminateJob, then it ends FAILED with the reason, its process stopped, and its run fails; again, nothing changes', async () => {
+    const batch = new BatchClient({ ...CLIENT, endpoint: served.endpoint });
+    const name = 'terminated-job';
+    const input = JSON.stringify({ name, mode: 'slow', key: 'k' });
+    const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn, name, input }));
+    const describe = async (jobId: string) => (await batch.send(new DescribeJobsCommand({ jobs: [jobId] }))).jobs?.[0];
+    const until = async (jobId: string, status: string) => {
+      for (let waited = 0; waited < 200 && (await describe(jobId))?.status !== status; waited++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      return describe(jobId);
+    };
+    let job;
+    for (let waited = 0; waited < 200 && !job; waited++) {
+      job = served.runtime.batchEmulator.listJobs().find((candidate) => candidate.detail.JobName === name);
+      if (!job) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const jobId = String(job!.detail.JobId);
+    expect((await until(jobId, 'RUNNING'))?.status).toBe('RUNNING');
+    expect(await batch.send(new TerminateJobCommand({ jobId, reason: 'Stopped by the test' }))).toMatchObject({ $metadata: { httpStatusCode: 200 } });
+    // SIGTERM ends the job's process (exit code 143, 128 + 15) long before its minute is up.
+    expect(await until(jobId, 'FAILED')).toMatchObject({ status: 'FAILED', statusReason: 'Stopped by the test', container: { exitCode: 143 } });
+    await served.runtime.idle();
+    const described = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+    expect([described.status, described.error]).toEqual(['FAILED', 'States.TaskFailed']);
+    // Terminating a job that ended is no error and changes nothing.
+    await batch.send(new TerminateJobCommand({ jobId, reason: 'again' }));
+    expect(await describe(jobId)).toMatchObject({ status: 'FAILED', statusReason: 'Stopped by the test' });
+  });
+
+  test('given a job id Batch does not know, or no reason, when TerminateJob, then ClientException that says so', async () => {
+    const batch = new BatchClient({ ...CLIENT, endpoint: served.endpoint });
+    await expect(batch.send(new TerminateJobCommand({ jobId: 'no-such-job', reason: 'any' })))
+      .rejects.toMatchObject({ name: 'ClientException', message: expect.stringContaining('Job no-such-job not found'), $metadata: { httpStatusCode: 400 } });
+    const [job] = served.runtime.batchEmulator.listJobs();
+    await expect(batch.send(new TerminateJobCommand({ jobId: String(job.detail.JobId), reason: undefined as unknown as string })))
+      .rejects.toMatchObject({ name: 'ClientException', message: expect.stringContaining('reason is required') });
   });
 });

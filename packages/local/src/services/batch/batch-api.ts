@@ -1,4 +1,5 @@
 import { IncomingMessage, ServerResponse } from 'node:http';
+import { terminatorOf } from './batch-emulator';
 import { readBody } from '../../serve/aws-json-protocol';
 
 /** DescribeJobs takes 100 job ids at most (Batch API reference, DescribeJobs). */
@@ -15,11 +16,60 @@ function camelCased(value: unknown): unknown {
     .map(([key, item]) => [key.charAt(0).toLowerCase() + key.slice(1), USER_KEYED.has(key) ? item : camelCased(item)]));
 }
 
+/** TerminateJob's reason is at most 1,024 characters (Batch API reference, TerminateJob). */
+const MAX_REASON = 1024;
+
+/** A job ARN names the job by its id after `job/`; DescribeJobs and TerminateJob take either. */
+function jobIdOf(reference: string): string {
+  return reference.replace(/^arn:[^:]+:batch:[^:]*:\d*:job\//, '');
+}
+
+/** What one served operation answers: a status and a body. */
+type Answer = readonly [number, unknown];
+
+function clientError(message: string): Answer {
+  return [400, { __type: 'ClientException', message }];
+}
+
+/** DescribeJobs: the jobs found, in the order asked; an unknown id is left out, as Batch does. */
+function describeJobs(describeJob: (jobId: string) => Record<string, unknown> | undefined, body: Record<string, unknown>): Answer {
+  const ids = body.jobs;
+  if (!Array.isArray(ids) || ids.some((id) => typeof id !== 'string')) return clientError('jobs is required: a list of job ids');
+  if (ids.length > MAX_JOBS) return clientError(`jobs has ${ids.length} ids; DescribeJobs takes at most ${MAX_JOBS}`);
+  const jobs = (ids as string[]).map((id) => describeJob(jobIdOf(id))).filter((detail) => detail !== undefined);
+  return [200, { jobs: jobs.map(camelCased) }];
+}
+
 /**
- * AWS Batch over its REST-JSON protocol for the served runtime: DescribeJobs (`POST /v1/describejobs`)
- * of the jobs the Batch emulator ran (status, statusReason, attempts, container.exitCode,
- * container.logStreamName and container.logConfiguration); an unknown job id is left out of the answer, as Batch does. Any other
- * operation is answered with Batch's `ClientException`, naming what the local runtime serves.
+ * TerminateJob: jobId and reason are both required; a job not yet started is cancelled, a running
+ * one stopped, and either ends FAILED with the reason as its status reason; a job that already ended
+ * is left as it is. Batch answers 200 with an empty object, and ClientException for a job id it does not know.
+ */
+function terminateJob(describeJob: (jobId: string) => Record<string, unknown> | undefined, body: Record<string, unknown>): Answer {
+  const { jobId, reason } = body;
+  if (typeof jobId !== 'string' || jobId === '') return clientError('jobId is required: the id of the job to terminate');
+  if (typeof reason !== 'string') return clientError('reason is required: a message that says why the job is terminated (DescribeJobs shows it)');
+  if (reason.length > MAX_REASON) return clientError(`reason has ${reason.length} characters; TerminateJob takes at most ${MAX_REASON}`);
+  const detail = describeJob(jobIdOf(jobId));
+  const terminate = detail ? terminatorOf(detail) : undefined;
+  if (!terminate) {
+    return clientError(`Job ${jobId} not found: the local runtime ran no job with that id since it started (DescribeJobs lists the jobs it knows)`);
+  }
+  terminate(reason);
+  return [200, {}];
+}
+
+/** The operations served, by their REST path. */
+const OPERATIONS: Record<string, (describeJob: (jobId: string) => Record<string, unknown> | undefined, body: Record<string, unknown>) => Answer> = {
+  '/v1/describejobs': describeJobs,
+  '/v1/terminatejob': terminateJob,
+};
+
+/**
+ * AWS Batch over its REST-JSON protocol for the served runtime, for the jobs the Batch emulator ran:
+ * DescribeJobs (`POST /v1/describejobs`: status, statusReason, attempts, container.exitCode,
+ * container.logStreamName and container.logConfiguration) and TerminateJob (`POST /v1/terminatejob`).
+ * Any other operation is answered with Batch's `ClientException`, naming what the local runtime serves.
  */
 export async function answerBatch(
   describeJob: (jobId: string) => Record<string, unknown> | undefined,
@@ -28,35 +78,27 @@ export async function answerBatch(
 ): Promise<void> {
   const text = await readBody(request);
   const path = (request.url ?? '/').split('?')[0].toLowerCase();
-  const reply = (status: number, body: unknown) => {
+  const reply = ([status, body]: Answer) => {
     if (status >= 400) response.setHeader('x-amzn-errortype', (body as { __type: string }).__type);
     response.writeHead(status, { 'content-type': 'application/json' });
     response.end(JSON.stringify(body));
   };
-  const clientError = (message: string) => reply(400, { __type: 'ClientException', message });
-  if (request.method !== 'POST' || path !== '/v1/describejobs') {
-    clientError(`the local runtime's Batch serves DescribeJobs (POST /v1/describejobs) only, not ${request.method} ${path}`);
+  const operation = request.method === 'POST' && Object.hasOwn(OPERATIONS, path) ? OPERATIONS[path] : undefined;
+  if (!operation) {
+    reply(clientError('the local runtime\'s Batch serves DescribeJobs (POST /v1/describejobs) and TerminateJob (POST /v1/terminatejob) only, '
+      + `not ${request.method} ${path}`));
     return;
   }
-  let body: { jobs?: unknown };
+  let body: unknown;
   try {
-    body = JSON.parse(text === '' ? '{}' : text) as { jobs?: unknown };
+    body = JSON.parse(text === '' ? '{}' : text);
   } catch {
-    clientError('the request body is not JSON');
+    reply(clientError('the request body is not JSON'));
     return;
   }
-  const ids = body?.jobs;
-  if (!Array.isArray(ids) || ids.some((id) => typeof id !== 'string')) {
-    clientError('jobs is required: a list of job ids');
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    reply(clientError('the request body is not a JSON object'));
     return;
   }
-  if (ids.length > MAX_JOBS) {
-    clientError(`jobs has ${ids.length} ids; DescribeJobs takes at most ${MAX_JOBS}`);
-    return;
-  }
-  // A job ARN names the job by its id after `job/`.
-  const jobs = (ids as string[])
-    .map((id) => describeJob(id.replace(/^arn:[^:]+:batch:[^:]*:\d*:job\//, '')))
-    .filter((detail) => detail !== undefined);
-  reply(200, { jobs: jobs.map(camelCased) });
+  reply(operation(describeJob, body as Record<string, unknown>));
 }

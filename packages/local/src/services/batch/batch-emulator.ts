@@ -92,6 +92,8 @@ interface Job {
   execution?: string;
   /** TerminateJob's reason, once the job was terminated: no attempt starts, the running one is stopped. */
   terminated?: string;
+  /** Ends the job's wait while it is RUNNABLE (stuck at the head of its queue), when it is terminated. */
+  readonly runnableWait: AbortController;
   /** SubmitJob's tags (DescribeJobs shows them) and whether they reach the job's task. */
   readonly tags: Readonly<Record<string, string>>;
   readonly propagateTags: boolean;
@@ -176,7 +178,8 @@ export class BatchEmulator implements TaskIntegration {
   private readonly jobs = new Map<string, Job>();
   /** Aborts the wait of jobs stuck RUNNABLE (a runtime shutting down). */
   private readonly stuckJobs = new AbortController();
-  private readonly waiting: Array<() => void> = [];
+  /** Jobs waiting for one of the runtime's job slots, in order, and how each starts. */
+  private readonly waiting: Array<{ readonly job: Job; readonly start: () => void }> = [];
   private running = 0;
   /** The attempts running: how to stop each (SIGTERM, then SIGKILL after the stop timeout) and its end. */
   private readonly attemptsRunning = new Set<{ readonly stop: () => void; readonly ended: Promise<unknown>; readonly job: Job }>();
@@ -211,23 +214,35 @@ export class BatchEmulator implements TaskIntegration {
     return detail;
   }
 
-  /** DescribeJobs for one job, with the PascalCase members Step Functions passes on. */
+  /**
+   * DescribeJobs for one job, with the PascalCase members Step Functions passes on. The detail also
+   * carries (not enumerable, so never serialized) how to terminate the job: the served Batch API is
+   * handed this look-up only, and its TerminateJob reaches the job through it (see `terminatorOf`).
+   */
   public describeJob(jobId: string): Record<string, unknown> | undefined {
     const job = this.jobs.get(jobId);
-    return job ? this.describe(job) : undefined;
+    if (!job) return undefined;
+    const detail = this.describe(job);
+    Object.defineProperty(detail, TERMINATOR, { value: (reason: string) => this.terminate(job, reason), enumerable: false });
+    return detail;
   }
 
   /**
-   * TerminateJob for every job an execution submitted that has not ended (StopExecution of that
-   * execution): a waiting job never starts, a running attempt is stopped (SIGTERM, then SIGKILL
-   * after the stop timeout), and the job ends FAILED with the reason as its status reason.
+   * TerminateJob: a job that has not started is cancelled (it never starts), a running attempt is
+   * stopped (SIGTERM to its process group, then SIGKILL after the stop timeout), and the job ends
+   * FAILED with the reason as its status reason. A job that already ended is left as it is, as
+   * Batch does. False when no job has that id.
    */
+  public terminateJob(jobId: string, reason: string): boolean {
+    const job = this.jobs.get(jobId);
+    if (job) this.terminate(job, reason);
+    return job !== undefined;
+  }
+
+  /** TerminateJob for every job an execution submitted that has not ended (StopExecution of that execution). */
   public terminateJobsOf(execution: string, reason: string): void {
     for (const job of this.jobs.values()) {
-      if (job.execution === execution && job.status !== 'SUCCEEDED' && job.status !== 'FAILED') job.terminated = reason;
-    }
-    for (const attempt of this.attemptsRunning) {
-      if (attempt.job.execution === execution) attempt.stop();
+      if (job.execution === execution) this.terminate(job, reason);
     }
   }
 
@@ -246,7 +261,7 @@ export class BatchEmulator implements TaskIntegration {
    */
   public async stop(): Promise<void> {
     this.stopping = true;
-    for (const waiting of this.waiting.splice(0)) waiting();
+    for (const waiting of this.waiting.splice(0)) waiting.start();
     const attempts = [...this.attemptsRunning];
     for (const attempt of attempts) attempt.stop();
     await Promise.all(attempts.map((attempt) => attempt.ended));
@@ -256,7 +271,7 @@ export class BatchEmulator implements TaskIntegration {
   public dispose(): void {
     this.stopping = true;
     this.stuckJobs.abort();
-    for (const waiting of this.waiting.splice(0)) waiting();
+    for (const waiting of this.waiting.splice(0)) waiting.start();
     for (const group of liveGroups) signalGroup(group, 'SIGKILL');
   }
 
@@ -315,6 +330,7 @@ export class BatchEmulator implements TaskIntegration {
       createdAt: Date.now(),
       logFile: this.context.state.logFile(`batch/${definition.name}`, jobName),
       status: 'SUBMITTED',
+      runnableWait: new AbortController(),
       attemptDetails: [],
       tags: tagged.tags,
       propagateTags: tagged.propagateTags,
@@ -374,14 +390,15 @@ export class BatchEmulator implements TaskIntegration {
     if (block) {
       job.statusReason = block.statusReason;
       this.log(job, `RUNNABLE: ${block.statusReason}`);
-      const cancelled = await waitForTimeLimitAction(job.queue, block, this.context.timeScale, this.stuckJobs.signal);
+      const ended = AbortSignal.any([this.stuckJobs.signal, job.runnableWait.signal]);
+      const cancelled = await waitForTimeLimitAction(job.queue, block, this.context.timeScale, ended);
       job.status = 'FAILED';
-      job.statusReason = cancelled ?? 'Terminated: the local runtime stopped';
+      job.statusReason = cancelled ?? job.terminated ?? RUNTIME_STOPPED;
       job.stoppedAt = Date.now();
       this.log(job, job.statusReason);
       return;
     }
-    await this.capacity();
+    await this.capacity(job);
     try {
       for (let attempt = 1; attempt <= job.attempts; attempt++) {
         if (this.stopping || job.terminated) {
@@ -501,6 +518,8 @@ export class BatchEmulator implements TaskIntegration {
     };
     const running = { stop, ended, job };
     this.attemptsRunning.add(running);
+    // Terminated while it was starting (its image building): stopped as soon as it runs.
+    if (job.terminated) stop();
     const limit = job.attemptDurationSeconds;
     // A timeout beyond what a timer waits (about 24.8 days) is not set: a longer one would fire at once.
     const timeout = limit !== undefined ? timerOf(limit * 1000 * scale, () => {
@@ -628,21 +647,40 @@ export class BatchEmulator implements TaskIntegration {
     });
   }
 
-  private capacity(): Promise<void> {
+  private capacity(job: Job): Promise<void> {
     const limit = this.options.maxConcurrentJobs ?? availableParallelism();
     if (this.running < limit) {
       this.running++;
       return Promise.resolve();
     }
-    return new Promise((resolve) => this.waiting.push(() => {
-      this.running++;
-      resolve();
+    return new Promise((resolve) => this.waiting.push({
+      job,
+      start: () => {
+        this.running++;
+        resolve();
+      },
     }));
+  }
+
+  /**
+   * Terminates a job that has not ended: a job waiting for a slot or stuck RUNNABLE stops waiting
+   * (and ends FAILED without starting), a running attempt is stopped.
+   */
+  private terminate(job: Job, reason: string): void {
+    if (job.status === 'SUCCEEDED' || job.status === 'FAILED') return;
+    job.terminated ??= reason;
+    job.runnableWait.abort();
+    const waiting = this.waiting.findIndex((entry) => entry.job === job);
+    // Its turn at once: it takes the slot only to give it back, as it starts no attempt.
+    if (waiting >= 0) this.waiting.splice(waiting, 1)[0].start();
+    for (const attempt of this.attemptsRunning) {
+      if (attempt.job === job) attempt.stop();
+    }
   }
 
   private release(): void {
     this.running--;
-    this.waiting.shift()?.();
+    this.waiting.shift()?.start();
   }
 
   private log(job: Job, message: string): void {
@@ -650,6 +688,14 @@ export class BatchEmulator implements TaskIntegration {
     appendFileSync(job.logFile, `[batch-pipeline] ${message}\n`);
     this.context.events.emit({ type: 'log', source: `batch/${job.definition.name}`, message: `${job.jobName}: ${message}` });
   }
+}
+
+/** Where a job's DescribeJobs detail keeps how to terminate the job (see `describeJob`). */
+const TERMINATOR = Symbol('terminate the described job');
+
+/** How to terminate the job a `describeJob` detail describes (TerminateJob with a reason), or undefined for any other object. */
+export function terminatorOf(detail: Record<string, unknown>): ((reason: string) => void) | undefined {
+  return (detail as Record<symbol, unknown>)[TERMINATOR] as ((reason: string) => void) | undefined;
 }
 
 function clientError(message: string): Error {

@@ -434,6 +434,20 @@ describe('Batch emulator: scheduling', () => {
     expect(emulator.describeJob(second.JobId)!.StartedAt as number).toBeGreaterThanOrEqual(emulator.describeJob(first.JobId)!.StoppedAt as number);
   });
 
+  test('given a job waiting RUNNABLE for a slot, when TerminateJob, then it ends FAILED with the reason at once and never starts', async () => {
+    const emulator = batch(undefined, { maxConcurrentJobs: 1 });
+    const first = await call(emulator, processParameters({ SLEEP_MS: '1500' }), SUBMIT);
+    const second = await call(emulator, processParameters({}, { JobName: 'run-2' }), SUBMIT);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(emulator.describeJob(second.JobId)?.Status).toBe('RUNNABLE');
+    expect(emulator.terminateJob(second.JobId, 'not needed')).toBe(true);
+    for (let i = 0; i < 40 && emulator.describeJob(second.JobId)?.Status !== 'FAILED'; i++) await new Promise((resolve) => setTimeout(resolve, 25));
+    expect(emulator.describeJob(second.JobId)).toMatchObject({ Status: 'FAILED', StatusReason: 'not needed', Attempts: [] });
+    // The running job is not touched, and a job id never submitted is not found.
+    expect(emulator.describeJob(first.JobId)?.Status).toBe('RUNNING');
+    expect(emulator.terminateJob('no-such-job', 'any')).toBe(false);
+  });
+
   test('the emulator answers only the Batch SubmitJob integrations', () => {
     const emulator = batch();
     expect(emulator.handles(SYNC) && emulator.handles(SUBMIT)).toBe(true);
