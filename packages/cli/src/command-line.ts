@@ -1,6 +1,7 @@
 import { parseArgs, ParseArgsConfig } from 'node:util';
 import { CliError } from './cli-error';
 import { CliOutput } from './command';
+import { commandHint } from './output/command-hint';
 import { Connection } from './target/aws-clients';
 
 type OptionSpec = NonNullable<ParseArgsConfig['options']>;
@@ -122,8 +123,9 @@ export function parseRunCommandLine<O extends OptionSpec>(command: string, args:
   }
   const [runId, ...extra] = parsed.positionals;
   if (runId === undefined || extra.length > 0) {
-    throw new CliError(`${command} takes one run`, `for example \`batch-pipeline ${command} <run> --stack <name>\` (\`batch-pipeline runs\` `
-      + 'lists them)');
+    const targetArgs = parsed.targetArgs || ' --stack <name>';
+    throw new CliError(`${command} takes one run`, `for example \`${commandHint(`${command} <run>`, targetArgs)}\` `
+      + `(\`${commandHint('runs', parsed.targetArgs)}\` lists them)`);
   }
   return { ...parsed, runId };
 }

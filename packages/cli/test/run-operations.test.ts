@@ -73,7 +73,8 @@ describe('rerun', () => {
     const output = capture();
 
     expect(await main(['rerun', 'nope', ...TARGET], output)).toBe(EXIT.userError);
-    expect(output.notes.join('\n')).toContain('batch-pipeline runs');
+    // The hint reaches the same stack when pasted.
+    expect(output.notes.join('\n')).toContain(`list the runs with \`batch-pipeline runs ${TARGET.join(' ')}\``);
   });
 });
 
@@ -125,5 +126,51 @@ describe('follow', () => {
     expect(text).toContain(`job ${RUN} RUNNABLE: CannotPullContainerError: image not found`);
     expect(text).toContain(`run ${RUN}: FAILED in 5 min 00 s`);
     expect(text).toContain('error   JobFailed: exit code 3');
+    expect(text).toContain(`logs    batch-pipeline logs ${RUN} ${TARGET.join(' ')}`);
+  });
+
+  test('given a run whose Batch job failed, when followed, then the summary says the job\'s exit code and reason, not the job\'s JSON', async () => {
+    const cause = JSON.stringify({
+      JobArn: 'arn:aws:batch:eu-west-2:111122223333:job/job-1',
+      JobName: RUN,
+      JobId: 'job-1',
+      JobQueue: 'arn:aws:batch:eu-west-2:111122223333:job-queue/q',
+      Attempts: [{ Container: { ExitCode: 7, LogStreamName: 'Processor/default/abc' } }],
+      Status: 'FAILED',
+      StatusReason: 'Essential container in task exited',
+      Container: { ExitCode: 7, LogStreamName: 'Processor/default/abc' },
+    });
+    stepFunctions.on(DescribeExecutionCommand).resolves({ ...execution(RUN, 'FAILED'), stopDate: new Date('2026-12-05T10:05:00Z'), error: 'States.TaskFailed', cause });
+    stepFunctions.on(GetExecutionHistoryCommand).resolves({
+      events: [...HISTORY, { id: 6, type: 'TaskFailed', timestamp: new Date(), taskFailedEventDetails: { resourceType: 'batch', resource: 'submitJob.sync', error: 'States.TaskFailed', cause } }],
+    });
+    const followed = capture();
+
+    expect(await main(['follow', RUN, ...TARGET], followed)).toBe(EXIT.runFailed);
+
+    const text = followed.lines.join('\n');
+    expect(text).toContain(`error   States.TaskFailed: job ${RUN}: exit code 7, Essential container in task exited`);
+    expect(text).toContain(`TaskFailed: States.TaskFailed — job ${RUN}: exit code 7`);
+    expect(text).not.toContain('"JobArn"');
+  });
+
+  test('given a failed run and an endpoint target, when followed, then the logs hint names the endpoint', async () => {
+    stepFunctions.on(DescribeExecutionCommand).resolves({ ...execution(RUN, 'FAILED'), stopDate: new Date('2026-12-05T10:05:00Z'), error: 'E', cause: 'c' });
+    const output = capture();
+
+    expect(await main(['follow', RUN, ...TARGET, '--endpoint-url', 'http://127.0.0.1:4747'], output)).toBe(EXIT.runFailed);
+
+    expect(output.lines.join('\n')).toContain(`logs    batch-pipeline logs ${RUN} ${TARGET.join(' ')} --endpoint-url http://127.0.0.1:4747`);
+  });
+});
+
+describe('hints name the target', () => {
+  test('given an endpoint and no run, when logs is called, then the example and the runs hint carry the endpoint', async () => {
+    const output = capture();
+
+    expect(await main(['logs', '--endpoint-url', 'http://127.0.0.1:4747'], output)).toBe(EXIT.userError);
+
+    expect(output.notes.join('\n')).toContain('`batch-pipeline logs <run> --endpoint-url http://127.0.0.1:4747` '
+      + '(`batch-pipeline runs --endpoint-url http://127.0.0.1:4747` lists them)');
   });
 });

@@ -4,6 +4,7 @@ import { StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { EXIT } from '../cli-error';
 import { Command } from '../command';
 import { parseRunCommandLine, TARGET_USAGE } from '../command-line';
+import { commandHint } from '../output/command-hint';
 import { describeRun, historyOf } from '../runs/executions';
 import { describeJobs, FINAL_STATES } from '../runs/job-status';
 import { startedResourcesOf } from '../runs/run-history';
@@ -95,8 +96,7 @@ export const cancelCommand: Command = {
       for (const line of cancellation.stopped) output.print(`  stopped ${line}`);
       for (const line of cancellation.notStopped) output.print(`  not stopped: ${line}`);
       if (cancellation.upload) {
-        output.print(`  kept the upload ${cancellation.upload}; run it again with \`batch-pipeline rerun `
-        + `${cancellation.run}\``);
+        output.print(`  kept the upload ${cancellation.upload}; run it again with \`${commandHint(`rerun ${cancellation.run}`, command.targetArgs)}\``);
       }
     }
     return EXIT.ok;

@@ -1,4 +1,6 @@
 import { ExecutionStatus } from '@aws-sdk/client-sfn';
+import { LocalRuntimeError } from '@batch-pipeline/local';
+import { parseCliOptions } from '@batch-pipeline/local/lib/cli/cli-options';
 import { mapConcurrently } from './runs';
 import { CliError, EXIT } from '../cli-error';
 import { CliOutput, Command } from '../command';
@@ -49,6 +51,21 @@ function gigabytes(name: string, value: string | undefined): number {
   const number = Number(value);
   if (!(number >= 0 && Number.isFinite(number))) throw new CliError(`--${name} ${value} is not valid`, 'use a number of GB, 0 or more');
   return number;
+}
+
+/**
+ * The app folder's cloud assembly: --assembly as given, else found (or synthesized from cdk.json)
+ * by the same check as \`run\` and the commands that run the app in this process, so that an
+ * empty folder gets the same message from \`cost\` as from them.
+ */
+function appAssemblyOf(assembly: string | undefined, app: string | undefined): string {
+  if (assembly !== undefined) return assembly;
+  try {
+    return parseCliOptions(['watch', ...(app !== undefined ? ['--app', app] : [])]).assemblyDirectory;
+  } catch (error) {
+    if (error instanceof LocalRuntimeError) throw new CliError(error.message, `${error.remedy}; or pass --stack <name> for a deployed stack`);
+    throw error;
+  }
 }
 
 /** The prices of a region: from --price-list files, else the shipped table. */
@@ -147,7 +164,7 @@ export const costCommand: Command = {
         throw new CliError('the cost of runs needs the runs\' target', 'pass --endpoint-url of `batch-pipeline serve` (local runs) or --stack (a '
           + 'deployed stack)');
       }
-      for (const stack of assemblyStacks((values.assembly as string | undefined) ?? 'cdk.out')) {
+      for (const stack of assemblyStacks(appAssemblyOf(values.assembly as string | undefined, values.app as string | undefined))) {
         const { prices, origin, idle } = idleReport(stack.stackName, stack.region, stack.resources);
         const report: CostReport = {
           stackName: stack.stackName, region: idle.region, estimateOf: 'AWS list prices', prices: { origin, figures: prices.figures }, idle, runs: [],
@@ -159,7 +176,9 @@ export const costCommand: Command = {
         });
       }
     } else {
-      const target = await resolveTarget({ connection: parsed.connection, stack: parsed.stack, pipeline: parsed.pipeline });
+      const target = await resolveTarget({
+        connection: parsed.connection, stack: parsed.stack, pipeline: parsed.pipeline, targetArgs: parsed.targetArgs,
+      });
       const { prices, origin, idle } = idleReport(target.stackName, target.model.region, target.resources);
       const runIds = await runsOf(values, parsed.positionals, target);
       const triggerMemory = triggerMemoryOf(target);

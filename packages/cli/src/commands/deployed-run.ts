@@ -11,6 +11,7 @@ import { followRun, intervalOf, printOutcome, RunOutcome } from './follow';
 import { CliError, EXIT } from '../cli-error';
 import { CliOutput } from '../command';
 import { parseCommandLine, TARGET_USAGE } from '../command-line';
+import { commandHint } from '../output/command-hint';
 import { describeRun } from '../runs/executions';
 import { sleep } from '../runs/start-pacer';
 import { call, PipelineTarget, resolveTarget } from '../target/pipeline-target';
@@ -51,8 +52,8 @@ async function runOfUpload(
     }
     if (Date.now() > deadline) {
       throw new CliError(`no run started for s3://${target.upload.bucket}/${key} within ${Math.round(waitMs / 1_000)} s`,
-        "see the trigger function's log, or `batch-pipeline runs` later; start it by hand with `batch-pipeline backfill "
-          + `--prefix ${key}\``, EXIT.runFailed);
+        `see the trigger function's log, or \`${commandHint('runs', target.targetArgs)}\` later; start it by hand with `
+          + `\`${commandHint(`backfill --prefix ${key}`, target.targetArgs)}\``, EXIT.runFailed);
     }
     await sleep(1_000);
   }
@@ -108,7 +109,7 @@ export async function deployedRun(args: readonly string[], output: CliOutput): P
     const onLine = command.json ? undefined : output.print;
     const outcome = await followRun(target, runId, { intervalMs: intervalOf(command.values.interval), onLine });
     outcomes.push(outcome);
-    if (!command.json) printOutcome(outcome, output);
+    if (!command.json) printOutcome(outcome, output, command.targetArgs);
     if (outcome.status === 'SUCCEEDED' && target.reports) {
       const fetched = await fetchReports(target, runId, path.resolve(command.values.to ?? 'reports', runId));
       if (!command.json) {

@@ -2,6 +2,8 @@ import { HistoryEvent } from '@aws-sdk/client-sfn';
 import { CliError, EXIT } from '../cli-error';
 import { Command, CliOutput } from '../command';
 import { parseRunCommandLine, TARGET_USAGE } from '../command-line';
+import { commandHint } from '../output/command-hint';
+import { readableCause } from '../output/failure-cause';
 import { formatDuration, formatTime } from '../output/format';
 import { describeRun, historyOf } from '../runs/executions';
 import { describeJobs, WAITING_STATES } from '../runs/job-status';
@@ -82,16 +84,16 @@ export async function followRun(target: PipelineTarget, runId: string, options: 
 }
 
 /** The summary lines of an outcome. */
-export function printOutcome(outcome: RunOutcome, output: CliOutput): void {
+export function printOutcome(outcome: RunOutcome, output: CliOutput, targetArgs = ''): void {
   output.print(`\nrun ${outcome.run}: ${outcome.status}${outcome.durationMs !== undefined ? ` in ${formatDuration(outcome.durationMs)}` : ''}`);
   if (outcome.input?.key) {
     output.print(`  input   s3://${outcome.input.bucket}/${outcome.input.key}`
       + `${outcome.input.versionId ? ` (version ${outcome.input.versionId})` : ''}`);
   }
-  if (outcome.status === 'SUCCEEDED' && outcome.reports) output.print(`  reports ${outcome.reports} (batch-pipeline fetch ${outcome.run})`);
+  if (outcome.status === 'SUCCEEDED' && outcome.reports) output.print(`  reports ${outcome.reports} (${commandHint(`fetch ${outcome.run}`, targetArgs)})`);
   if (outcome.failedStep) output.print(`  failed step ${outcome.failedStep}`);
-  if (outcome.error) output.print(`  error   ${outcome.error}${outcome.cause ? `: ${outcome.cause.slice(0, 500)}` : ''}`);
-  if (outcome.status !== 'SUCCEEDED') output.print(`  logs    batch-pipeline logs ${outcome.run}`);
+  if (outcome.error) output.print(`  error   ${outcome.error}${outcome.cause ? `: ${readableCause(outcome.cause)}` : ''}`);
+  if (outcome.status !== 'SUCCEEDED') output.print(`  logs    ${commandHint(`logs ${outcome.run}`, targetArgs)}`);
 }
 
 /** The `--interval` option in milliseconds. */
@@ -113,7 +115,7 @@ export const followCommand: Command = {
     const onLine = command.json ? undefined : output.print;
     const outcome = await followRun(target, runId, { intervalMs: intervalOf(command.values.interval), onLine });
     if (command.json) output.print(JSON.stringify(outcome, undefined, 2));
-    else printOutcome(outcome, output);
+    else printOutcome(outcome, output, command.targetArgs);
     return outcome.status === 'SUCCEEDED' ? EXIT.ok : EXIT.runFailed;
   },
 };

@@ -3,6 +3,7 @@ import { isRunOf, originalRunIdOf, RunInput, rerunIdFor } from '@batch-pipeline/
 import { CliError, EXIT } from '../cli-error';
 import { Command } from '../command';
 import { parseRunCommandLine, TARGET_USAGE } from '../command-line';
+import { commandHint } from '../output/command-hint';
 import { describeRun, executionArnOf, listExecutions } from '../runs/executions';
 import { call, PipelineTarget, resolveTarget } from '../target/pipeline-target';
 import { reportPrefixOf } from '../target/run-locations';
@@ -33,7 +34,8 @@ export async function rerun(target: PipelineTarget, runId: string): Promise<Reru
     const active = page.find((execution) => isRunOf(execution.name ?? '', original));
     if (active) {
       throw new CliError(`${active.name} of the same object version is still running`,
-        `wait for it (\`batch-pipeline follow ${active.name}\`) or cancel it (\`batch-pipeline cancel ${active.name}\`), then re-run`);
+        `wait for it (\`${commandHint(`follow ${active.name}`, target.targetArgs)}\`) or cancel it `
+          + `(\`${commandHint(`cancel ${active.name}`, target.targetArgs)}\`), then re-run`);
     }
   }
   for (let n = 1; ; n++) {
@@ -68,7 +70,7 @@ export const rerunCommand: Command = {
     } else {
       output.print(`started ${started.run} (a re-run of ${started.of})`);
       if (started.reports) output.print(`  reports will be under ${started.reports}`);
-      output.print(`  follow it: batch-pipeline follow ${started.run}${command.targetArgs}`);
+      output.print(`  follow it: ${commandHint(`follow ${started.run}`, command.targetArgs)}`);
     }
     return EXIT.ok;
   },

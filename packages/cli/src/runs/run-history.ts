@@ -1,4 +1,5 @@
 import { HistoryEvent } from '@aws-sdk/client-sfn';
+import { readableCause } from '../output/failure-cause';
 
 /** The name of the state an event belongs to: the latest StateEntered event before it. */
 function stateOf(events: readonly HistoryEvent[], eventId: number): string | undefined {
@@ -80,7 +81,7 @@ export function describeEvent(event: HistoryEvent): string | undefined {
     return `  job submitted: ${output?.JobName ?? ''} (${output?.JobId ?? 'no id'})`;
   }
   const failure = event.taskFailedEventDetails ?? event.lambdaFunctionFailedEventDetails ?? event.executionFailedEventDetails;
-  if (failure) return `  ${type}: ${failure.error ?? ''}${failure.cause ? ` — ${failure.cause.slice(0, 300)}` : ''}`;
+  if (failure) return `  ${type}: ${failure.error ?? ''}${failure.cause ? ` — ${readableCause(failure.cause, 300)}` : ''}`;
   if (type === 'TaskTimedOut' || type === 'ExecutionTimedOut') return `  ${type}`;
   if (type === 'ExecutionAborted') return '  aborted';
   return undefined;

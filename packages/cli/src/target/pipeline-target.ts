@@ -21,6 +21,8 @@ export interface PipelineTarget {
   readonly jobLogGroups: ReadonlyMap<string, string>;
   /** The stack's template resources, as deployed (what `cost` prices). */
   readonly resources: Readonly<Record<string, any>>;
+  /** The target's options as the user gave them (`--endpoint-url URL`, `--stack S --region R`), for hints naming a next command. */
+  readonly targetArgs: string;
 }
 
 export interface TargetOptions {
@@ -29,6 +31,8 @@ export interface TargetOptions {
   readonly pipeline?: string;
   /** Without a stack and an endpoint: the local runtime's options for the app folder's pipeline in this process. */
   readonly local?: readonly string[];
+  /** The target's options as given on the command line, for hints (see ParsedCommandLine.targetArgs). */
+  readonly targetArgs?: string;
 }
 
 interface DeployedTemplate {
@@ -166,5 +170,6 @@ export async function resolveTarget(options: TargetOptions): Promise<PipelineTar
     workspaceFunction: workspaceFunctionOf(model, deployed.template.Resources, deployed.physicalIds),
     jobLogGroups: jobLogGroupsOf(model, deployed.template.Resources, deployed.physicalIds),
     resources: deployed.template.Resources,
+    targetArgs: options.targetArgs ?? '',
   };
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { main } from '../../src/cli';
@@ -26,6 +26,20 @@ describe('batch-pipeline cost: what a user can get wrong', () => {
     const result = await cost(['--assembly', mkdtempSync(path.join(tmpdir(), 'empty-'))]);
     expect(result.code).toBe(2);
     expect(result.notes).toMatch(/is not a cloud assembly \(no manifest\.json\)\n {2}what to do: run `npx cdk synth` in the app folder first/);
+  });
+
+  test('given an empty folder (no cdk.out, no cdk.json) and no option, then cost says what the other commands say of it', async () => {
+    const empty = mkdtempSync(path.join(tmpdir(), 'empty-app-'));
+    const before = process.cwd();
+    process.chdir(empty);
+    try {
+      const result = await cost([]);
+      expect(result.code).toBe(2);
+      expect(result.notes).toContain(`there is no cloud assembly in ${realpathSync(empty)} (no cdk.out) and no CDK app (no cdk.json)`);
+      expect(result.notes).toContain('what to do: run in your CDK app folder');
+    } finally {
+      process.chdir(before);
+    }
   });
 
   test('given runs but no target, then cost says where runs are', async () => {
