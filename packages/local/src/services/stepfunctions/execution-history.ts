@@ -36,8 +36,9 @@ const json = (value: unknown): string => JSON.stringify(value ?? null);
  * reported: `ExecutionStarted`, `<Type>StateEntered`/`<Type>StateExited` (the state's type as
  * the definition has it), `TaskScheduled`/`TaskStarted`/`TaskSubmitted` (a `.sync` Batch job, with
  * SubmitJob's answer)/`TaskSucceeded` (the service's answer, before the state's ResultSelector and
- * ResultPath)/`TaskFailed` for a Task (again after a retry), `MapIterationStarted`/`...Succeeded`/`...Failed`, and the execution's
- * end (`ExecutionSucceeded`, `ExecutionFailed`, `ExecutionAborted`). Each `previousEventId` is the
+ * ResultPath)/`TaskFailed` for a Task (again after a retry; a failure a Catch caught is followed by `TaskStateExited`
+ * only, never by `TaskSucceeded`), `MapIterationStarted`/`...Succeeded`/`...Failed`, and the execution's end
+ * (`ExecutionSucceeded`, `ExecutionFailed`, `ExecutionAborted`). Each `previousEventId` is the
  * event before it: the local engine does not report which event caused which.
  */
 export function executionHistory(execution: StartedExecution, stateMachine: LocalStateMachine): HistoryEvent[] {
@@ -53,6 +54,8 @@ export function executionHistory(execution: StartedExecution, stateMachine: Loca
     const byState = answers[event.type as keyof typeof answers];
     if (byState) byState.set(event.state.name, [...(byState.get(event.state.name) ?? []), event]);
   }
+  // Task states whose failure a Catch caught: they exit (TaskStateExited) with no TaskSucceeded, as on AWS.
+  const caught = new Set<string>();
   const task = (name: string, timestamp: number, parameters: unknown) => {
     const resource = taskResource(String(states.get(name)?.Resource ?? ''));
     add(timestamp, 'TaskScheduled',
@@ -80,8 +83,12 @@ export function executionHistory(execution: StartedExecution, stateMachine: Loca
       case 'StateRetried':
         if (type === 'Task') task(name!, at, event.state.input);
         break;
+      case 'StateCaught':
+        // The library reports StateFailed, StateCaught, then StateExited with the Catch's output.
+        caught.add(name!);
+        break;
       case 'StateExited':
-        if (type === 'Task') {
+        if (type === 'Task' && !caught.delete(name!)) {
           // The service's answer as it came (before ResultSelector/ResultPath/OutputPath), as on AWS.
           const answer = answers.TaskResult.get(name!)?.shift();
           add(at, 'TaskSucceeded', {
