@@ -37,6 +37,8 @@ export class OperationsCli extends typescript.TypeScriptProject {
         `@aws-sdk/client-cloudformation@${VERSIONS.awsSdk}`,
         `@aws-sdk/client-cloudwatch-logs@${VERSIONS.awsSdk}`,
         `@aws-sdk/client-datasync@${VERSIONS.awsSdkDataSync}`,
+        // cancel: the workspace function's clean-up of the run's files on EFS (Invoke).
+        `@aws-sdk/client-lambda@${VERSIONS.awsSdk}`,
         `@aws-sdk/client-s3@${VERSIONS.awsSdk}`,
         `@aws-sdk/client-sfn@${VERSIONS.awsSdk}`,
         `cli-progress@${VERSIONS.cliProgress}`,
