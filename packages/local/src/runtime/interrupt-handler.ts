@@ -19,10 +19,12 @@ export interface InterruptHandler {
 /**
  * Listens for SIGINT and SIGTERM: the first says what happens and interrupts the runtime (runs in
  * progress end ABORTED, their jobs and transfers end, every run's summary is written); a second
- * one exits at once (the job process groups are killed on the way out).
+ * one exits at once (the job process groups are killed on the way out). `interrupt` is what the
+ * first does (serve closes its port first).
  */
 export function handleInterrupts(runtime: PipelineRuntime, print: (line: string) => void,
-  exit: (code: number) => never = (code) => process.exit(code)): InterruptHandler {
+  exit: (code: number) => never = (code) => process.exit(code),
+  interrupt: () => Promise<RunSummary[]> = () => runtime.interrupt()): InterruptHandler {
   let fired = false;
   let resolve!: (summaries: RunSummary[]) => void;
   let reject!: (error: unknown) => void;
@@ -41,7 +43,7 @@ export function handleInterrupts(runtime: PipelineRuntime, print: (line: string)
       ? 'No run is in progress'
       : `Ending ${inProgress} run${inProgress === 1 ? '' : 's'} in progress (jobs get SIGTERM, then SIGKILL; uploads are kept)`}; `
       + "writing every run's summary. Ctrl-C again to exit at once.");
-    runtime.interrupt().then(resolve, reject);
+    interrupt().then(resolve, reject);
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);

@@ -1,4 +1,4 @@
-import { accessSync, constants, mkdirSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { LocalRuntimeError } from './local-runtime-error';
 
@@ -42,6 +42,29 @@ export class StateDirectory {
   }
 
   private constructor(public readonly root: string) {}
+
+  /**
+   * Calls `onRemoved` once when the state directory is removed, or replaced (a folder made again in
+   * its place, as a service writing a log would make it, is another folder), checked every `everyMs`
+   * on a timer that keeps no process alive. Returns what stops the checks.
+   */
+  public watchRemoval(onRemoved: () => void, everyMs = 1_000): () => void {
+    // A file of this process in the scratch folder: gone once the folder is, even if one is made again
+    // in its place (inode numbers of removed folders are reused at once on ext4).
+    const marker = path.join(this.workDirectory, `.in-use-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
+    writeFileSync(marker, `the local runtime (process ${process.pid}) uses this state directory; it removes this file when it stops\n`);
+    const stop = () => {
+      clearInterval(timer);
+      rmSync(marker, { force: true });
+    };
+    const timer = setInterval(() => {
+      if (existsSync(marker)) return;
+      stop();
+      onRemoved();
+    }, everyMs);
+    timer.unref();
+    return stop;
+  }
 
   /** The root of the local S3 store: one folder per bucket. */
   public get bucketsRoot(): string {

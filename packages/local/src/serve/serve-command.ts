@@ -1,6 +1,8 @@
 import * as path from 'node:path';
 import { DEFAULT_SERVE_PORT, serveRuntime, ServedRuntime } from './serve-runtime';
 import { parseCliOptions, runtimeOptions } from '../cli/cli-options';
+import { catchStateDirectoryFailures, stateDirectoryError } from '../cli/state-directory-failure';
+import { handleInterrupts, interruptedNotice, reportInterrupt } from '../runtime/interrupt-handler';
 import { LocalRuntimeError } from '../runtime/local-runtime-error';
 
 export const SERVE_USAGE = `Usage: batch-pipeline serve [options]
@@ -97,17 +99,20 @@ export function describeServed(served: ServedRuntime): string[] {
     `  services   ${served.services.join(', ')}, by each request's SigV4 service name; no signature is checked and no IAM policy is enforced`,
     `  try        aws --endpoint-url ${served.endpoint} s3 ls s3://${model.uploadTriggers[0]?.bucket.name ?? ''}/   (any credentials, `
       + `region ${model.region})`,
-    'Ctrl-C stops it (runs in progress end with it).',
+    'Ctrl-C stops it: runs in progress end ABORTED (interrupted) with their summaries written; Ctrl-C twice exits at once.',
   ];
 }
 
 /**
  * `batch-pipeline serve`: serves the runtime until SIGINT or SIGTERM (or `until` resolves, for
- * tests), then closes the port and stops the runtime. Returns the exit code: 0, or 2 for a mistake
- * the user can fix (printed with what to do).
+ * tests). The first signal closes the port and interrupts the runs in progress as `run` does (each
+ * ends ABORTED with its summary written, its folders on the local file systems removed, its upload
+ * kept), says what it did, then stops the runtime; a second one exits at once (130). A state
+ * directory removed while it serves stops it with what to do (exit 2). Returns the exit code: 0, or
+ * 2 for a mistake the user can fix (printed with what to do).
  */
 export async function serveCommand(argv: readonly string[], print: (line: string) => void, until?: Promise<void>,
-  note: (line: string) => void = (line) => console.error(line)): Promise<number> {
+  note: (line: string) => void = (line) => console.error(line), exit: (code: number) => never = (code) => process.exit(code)): Promise<number> {
   let served: ServedRuntime;
   let json = false;
   try {
@@ -129,25 +134,59 @@ export async function serveCommand(argv: readonly string[], print: (line: string
     }
     throw error;
   }
+  const human = json ? note : print;
+  const { runtime } = served;
+  const root = runtime.state.root;
   // Ctrl-C is handled from before the endpoint is printed: a script that reads it may stop serve at once.
-  let onSignal: () => void = () => undefined;
-  const signalled = new Promise<void>((resolve) => {
-    onSignal = resolve;
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-  });
+  const interrupts = handleInterrupts(runtime, human, exit, () => served.interrupt());
+  // A service that fails to write in the state directory from an event handler, and the state directory removed.
+  const failures = catchStateDirectoryFailures(root);
+  let stateRemoved: () => void = () => undefined;
+  const removed = new Promise<void>((resolve) => (stateRemoved = resolve));
+  const stopWatching = runtime.state.watchRemoval(() => stateRemoved());
   if (json) {
     print(JSON.stringify(servedDocument(served)));
     describeServed(served).forEach(note);
   } else {
     describeServed(served).forEach(print);
   }
-  await Promise.race([signalled, ...(until ? [until] : [])]);
-  process.removeListener('SIGINT', onSignal);
-  process.removeListener('SIGTERM', onSignal);
-  const human = json ? note : print;
-  human('stopping: closing the port and ending what the runtime started');
-  await served.stop();
-  human('stopped');
-  return 0;
+  interruptedNotice(runtime.interruptedRuns(), root).forEach(human);
+  try {
+    const ended = await Promise.race([
+      interrupts.handled.then(() => 'interrupted' as const),
+      removed.then(() => removedError(root)),
+      failures.failed,
+      ...(until ? [until.then(() => 'until' as const)] : []),
+    ]);
+    if (ended instanceof LocalRuntimeError) throw ended;
+    if (ended === 'interrupted') {
+      await reportInterrupt(interrupts, root, human);
+    } else {
+      human('stopping: closing the port and ending what the runtime started');
+    }
+    await served.stop();
+    human('stopped');
+    return 0;
+  } catch (error) {
+    // The state directory was removed (or stopped taking writes) while serving, or while the runs' summaries were written.
+    const failure = error instanceof LocalRuntimeError ? error : stateDirectoryError(error, root);
+    if (!failure) throw error;
+    const reason = `batch-pipeline: ${failure.message}`;
+    // The runs still going end as the runtime stops and cannot be recorded there any more: no crash for that.
+    for (const run of runtime.runs.values()) run.outcome.catch(() => undefined);
+    await served.refuse(`${reason}; the local runtime stopped`);
+    await served.stop().catch(() => undefined);
+    human(`${reason}\n  what to do: ${failure.remedy.replace(/then run again$/, 'then start serve again')}`);
+    return 2;
+  } finally {
+    stopWatching();
+    failures.dispose();
+    interrupts.dispose();
+  }
+}
+
+/** What serve says when its state directory is gone. */
+function removedError(root: string): LocalRuntimeError {
+  return new LocalRuntimeError(`the state directory ${root} was removed while serve used it (its buckets, runs and logs with it)`,
+    'start serve again to begin with an empty one; remove the state directory only after stopping serve (Ctrl-C)');
 }

@@ -1,4 +1,4 @@
-import { createServer, IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { answerJson, JsonProtocolService, readBody } from './aws-json-protocol';
@@ -6,6 +6,7 @@ import { isFormRequest, signedService, unsignedService } from './request-service
 import { readCloudAssembly } from '../assembly/cloud-assembly';
 import { LocalRuntimeError } from '../runtime/local-runtime-error';
 import { PipelineRuntime, PipelineRuntimeOptions } from '../runtime/pipeline-runtime';
+import { RunSummary } from '../runtime/run-summary';
 import { answerBatch } from '../services/batch/batch-api';
 import { CloudFormationApi } from '../services/cloudformation/cloudformation-api';
 import { pipelineLogGroups } from '../services/cloudwatch-logs/log-groups';
@@ -37,7 +38,21 @@ export interface ServedRuntime {
   readonly services: readonly string[];
   /** Closes the port, then stops the runtime (its jobs, transfers and functions). */
   stop(): Promise<void>;
+  /**
+   * What Ctrl-C does: closes the port (requests in flight are answered), then interrupts the
+   * runtime (PipelineRuntime.interrupt: runs in progress end ABORTED with their summaries written).
+   * Call stop() after.
+   */
+  interrupt(): Promise<RunSummary[]>;
+  /**
+   * Answers every request from now on with a ServiceUnavailable error that says `reason`, and
+   * closes the port once the requests in flight were answered (at most a second later).
+   */
+  refuse(reason: string): Promise<void>;
 }
+
+/** How long the requests in flight get to finish once the port closes. */
+const CLOSE_GRACE_MS = 1_000;
 
 type Handler = (request: IncomingMessage, response: ServerResponse) => Promise<void>;
 
@@ -63,7 +78,10 @@ export async function serveRuntime(options: ServeOptions): Promise<ServedRuntime
     batch: (request, response) => answerBatch((jobId) => runtime.batchEmulator.describeJob(jobId), request, response),
     sns: (request, response) => runtime.snsEndpoint.handle(request, response),
   };
-  const server = createServer((request, response) => void route(handlers, request, response));
+  let refusal: string | undefined;
+  const server = createServer((request, response) => void (refusal === undefined
+    ? route(handlers, request, response)
+    : refuseRequest(refusal, signedService(request) ?? unsignedService(request), response)));
   // The SDKs keep connections alive between calls.
   server.keepAliveTimeout = 60_000;
   const host = options.host ?? '127.0.0.1';
@@ -97,7 +115,43 @@ export async function serveRuntime(options: ServeOptions): Promise<ServedRuntime
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await runtime.stop();
     },
+    interrupt: async () => {
+      await closeGracefully(server);
+      return runtime.interrupt();
+    },
+    refuse: async (reason) => {
+      refusal = reason;
+      await closeGracefully(server);
+    },
   };
+}
+
+/** Stops listening, lets the requests in flight finish (kept-alive idle connections close at once), then drops what is left. */
+async function closeGracefully(server: Server): Promise<void> {
+  if (!server.listening) return;
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  const grace = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
+  await closed;
+  clearTimeout(grace);
+}
+
+/** A request the served runtime no longer answers: ServiceUnavailable (503), in S3's XML for S3, in JSON otherwise. */
+function refuseRequest(reason: string, service: string, response: ServerResponse): void {
+  // A kept-alive connection is not reused after this answer.
+  response.shouldKeepAlive = false;
+  if (service === 's3') {
+    response.writeHead(503, { 'content-type': 'application/xml' });
+    response.end(`<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>ServiceUnavailable</Code><Message>${escapeXml(reason)}</Message>`
+      + '<RequestId>local</RequestId></Error>');
+    return;
+  }
+  response.writeHead(503, { 'content-type': 'application/json', 'x-amzn-errortype': 'ServiceUnavailable' });
+  response.end(JSON.stringify({ __type: 'ServiceUnavailable', message: reason }));
+}
+
+function escapeXml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 /** One request to its service's handler; whatever goes wrong is an answer, never a crash of the server. */

@@ -81,3 +81,38 @@ describe('the state directory', () => {
     }
   });
 });
+
+describe('watching for the state directory to be removed', () => {
+  const noticed = (directory: StateDirectory): { readonly count: () => number; readonly stop: () => void } => {
+    let count = 0;
+    const stop = directory.watchRemoval(() => count++, 20);
+    return { count: () => count, stop };
+  };
+  const after = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  test('given a state directory in use, when it stays, then nothing is reported', async () => {
+    const watch = noticed(StateDirectory.open(path.join(root, 'state')));
+    await after(150);
+    watch.stop();
+    expect(watch.count()).toBe(0);
+  });
+
+  test('given a state directory in use, when it is removed, then it is reported once', async () => {
+    const directory = StateDirectory.open(path.join(root, 'state'));
+    const watch = noticed(directory);
+    rmSync(directory.root, { recursive: true });
+    await after(150);
+    watch.stop();
+    expect(watch.count()).toBe(1);
+  });
+
+  test('given a state directory in use, when it is removed and made again (a service writing into it), then it is reported', async () => {
+    const directory = StateDirectory.open(path.join(root, 'state'));
+    const watch = noticed(directory);
+    rmSync(directory.root, { recursive: true });
+    StateDirectory.open(directory.root);
+    await after(150);
+    watch.stop();
+    expect(watch.count()).toBe(1);
+  });
+});
