@@ -1,6 +1,7 @@
 import { BatchClient, DescribeJobsCommand, TerminateJobCommand } from '@aws-sdk/client-batch';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CancelTaskExecutionCommand, DataSyncClient } from '@aws-sdk/client-datasync';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import {
   DescribeExecutionCommand, ExecutionAlreadyExists, ExecutionStatus, GetExecutionHistoryCommand, HistoryEvent, ListExecutionsCommand, SFNClient,
   StartExecutionCommand, StopExecutionCommand,
@@ -15,10 +16,13 @@ const cloudFormation = mockClient(CloudFormationClient);
 const stepFunctions = mockClient(SFNClient);
 const batch = mockClient(BatchClient);
 const dataSync = mockClient(DataSyncClient);
+const lambda = mockClient(LambdaClient);
 
 const RUN = 'plate_csv-0123456789abcdef01234567';
 const INPUT = { runId: RUN, bucket: 'uploads', key: 'incoming/plate.csv', versionId: 'v1', size: 5, relativeKey: 'plate.csv', fileName: 'plate.csv', transferSlot: 7 };
 const TASK_EXECUTION = 'arn:aws:datasync:eu-west-2:111122223333:task/task-0abc/execution/exec-0def';
+const WORKSPACE = 'arn:aws:lambda:eu-west-2:111122223333:function:Pipeline-Workspace';
+const STAGED_PATH = '/staging/plate.csv';
 
 function execution(name: string, status: ExecutionStatus, input: object = INPUT) {
   return { executionArn: executionArnOf(STATE_MACHINE_ARN, name), name, status, startDate: new Date('2026-12-05T10:00:00Z'), input: JSON.stringify(input) };
@@ -27,13 +31,20 @@ function execution(name: string, status: ExecutionStatus, input: object = INPUT)
 const HISTORY: HistoryEvent[] = [
   { id: 1, type: 'ExecutionStarted', timestamp: new Date() },
   { id: 2, type: 'TaskStateEntered', timestamp: new Date(), stateEnteredEventDetails: { name: 'Stage in' } },
+  // The workspace call as Step Functions records it: the resolved parameters, runId and stagedPath among them.
+  {
+    id: 21, type: 'TaskScheduled', timestamp: new Date(), taskScheduledEventDetails: {
+      resourceType: 'lambda', resource: 'invoke', region: 'eu-west-2',
+      parameters: JSON.stringify({ FunctionName: WORKSPACE, Payload: { action: 'prepare-staging', runId: RUN, stagedPath: STAGED_PATH } }),
+    },
+  },
   { id: 3, type: 'TaskSucceeded', timestamp: new Date(), taskSucceededEventDetails: { resourceType: 'aws-sdk:datasync', resource: 'startTaskExecution', output: JSON.stringify({ TaskExecutionArn: TASK_EXECUTION }) } },
   { id: 4, type: 'TaskStateEntered', timestamp: new Date(), stateEnteredEventDetails: { name: 'Process' } },
   { id: 5, type: 'TaskSubmitted', timestamp: new Date(), taskSubmittedEventDetails: { resourceType: 'batch', resource: 'submitJob.sync', output: JSON.stringify({ JobId: 'job-1', JobName: RUN }) } },
 ];
 
 beforeEach(() => {
-  for (const client of [cloudFormation, stepFunctions, batch, dataSync]) client.reset();
+  for (const client of [cloudFormation, stepFunctions, batch, dataSync, lambda]) client.reset();
   deployStack(cloudFormation);
   stepFunctions.on(GetExecutionHistoryCommand).resolves({ events: HISTORY });
 });
@@ -82,9 +93,12 @@ describe('cancel', () => {
   test('given a running run with a running job and a DataSync execution, when cancelled, then the execution, job and transfer are stopped and the upload kept', async () => {
     stepFunctions.on(DescribeExecutionCommand).resolves(execution(RUN, 'RUNNING'));
     stepFunctions.on(StopExecutionCommand).resolves({ stopDate: new Date() });
-    batch.on(DescribeJobsCommand).resolves({ jobs: [{ jobId: 'job-1', jobName: RUN, status: 'RUNNING', jobQueue: 'q', jobDefinition: 'd', startedAt: 1 } as any] });
+    const job = { jobId: 'job-1', jobName: RUN, jobQueue: 'q', jobDefinition: 'd', startedAt: 1 };
+    // Running when cancel looks, ended (as Batch ends a terminated job) when it looks again.
+    batch.on(DescribeJobsCommand).resolvesOnce({ jobs: [{ ...job, status: 'RUNNING' } as any] }).resolves({ jobs: [{ ...job, status: 'FAILED' } as any] });
     batch.on(TerminateJobCommand).resolves({});
     dataSync.on(CancelTaskExecutionCommand).resolves({});
+    lambda.on(InvokeCommand).resolves({ StatusCode: 200, Payload: Buffer.from(JSON.stringify({ removed: [`/runs/${RUN}`, STAGED_PATH] })) as any });
     const output = capture();
 
     const code = await main(['cancel', RUN, ...TARGET], output);
@@ -93,10 +107,48 @@ describe('cancel', () => {
     expect(stepFunctions.commandCalls(StopExecutionCommand)).toHaveLength(1);
     expect(batch.commandCalls(TerminateJobCommand)[0].args[0].input.jobId).toBe('job-1');
     expect(dataSync.commandCalls(CancelTaskExecutionCommand)[0].args[0].input.TaskExecutionArn).toBe(TASK_EXECUTION);
+    // Then, the job having ended, the run's own clean-up through the workspace function
+    const invoke = lambda.commandCalls(InvokeCommand)[0].args[0].input;
+    expect(invoke.FunctionName).toBe(WORKSPACE);
+    expect(JSON.parse(Buffer.from(invoke.Payload!).toString())).toEqual({ action: 'cleanup', runId: RUN, stagedPath: STAGED_PATH });
     const text = output.lines.join('\n');
     expect(text).toContain(`stopped Batch job ${RUN} (job-1, was RUNNING)`);
+    expect(text).toContain(`removed from EFS: /runs/${RUN}, ${STAGED_PATH}`);
     expect(text).toContain('kept the upload s3://uploads/incoming/plate.csv (version v1)');
-    expect(text).toContain(`runs/${RUN}/`);
+  });
+
+  test('given a run stopped earlier (ABORTED), when cancelled, then nothing is stopped and the files it left on EFS are removed', async () => {
+    stepFunctions.on(DescribeExecutionCommand).resolves(execution(RUN, 'ABORTED'));
+    lambda.on(InvokeCommand).resolves({ StatusCode: 200, Payload: Buffer.from(JSON.stringify({ removed: [`/runs/${RUN}`] })) as any });
+    const output = capture();
+
+    await main(['cancel', RUN, ...TARGET], output);
+
+    expect(stepFunctions.commandCalls(StopExecutionCommand)).toHaveLength(0);
+    expect(output.lines.join('\n')).toContain(`had already ended (ABORTED): nothing to cancel\n  removed the files it left on EFS: /runs/${RUN}`);
+  });
+
+  test('given a workspace function that fails the clean-up, when cancelled, then the run is stopped and the output says why its files stay', async () => {
+    stepFunctions.on(DescribeExecutionCommand).resolves(execution(RUN, 'ABORTED'));
+    lambda.on(InvokeCommand).resolves({
+      StatusCode: 200, FunctionError: 'Unhandled', Payload: Buffer.from(JSON.stringify({ errorType: 'Error', errorMessage: 'EFS mount timed out' })) as any,
+    });
+    const output = capture();
+
+    await main(['cancel', RUN, ...TARGET], output);
+
+    expect(output.lines.join('\n')).toContain(`not removed: the run's files on EFS (runs/${RUN}/): the workspace function failed (Error: EFS mount timed out)`);
+  });
+
+  test('given credentials that may not invoke the workspace function, when cancelled, then the error names the call and what to do', async () => {
+    stepFunctions.on(DescribeExecutionCommand).resolves(execution(RUN, 'TIMED_OUT'));
+    lambda.on(InvokeCommand).rejects(Object.assign(new Error('not authorized to perform: lambda:InvokeFunction'), { name: 'AccessDeniedException' }));
+    const output = capture();
+
+    const code = await main(['cancel', RUN, ...TARGET], output);
+
+    expect(code).toBe(EXIT.userError);
+    expect(output.notes.join('\n')).toMatch(/Invoke: AWS refused the call \(AccessDeniedException: not authorized to perform: lambda:InvokeFunction\)/);
   });
 
   test('given a run that ended, when cancelled, then nothing is stopped and it says so', async () => {

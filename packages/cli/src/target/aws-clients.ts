@@ -2,6 +2,7 @@ import { BatchClient } from '@aws-sdk/client-batch';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { DataSyncClient } from '@aws-sdk/client-datasync';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 
@@ -24,6 +25,7 @@ export class AwsClients {
   public readonly logs: CloudWatchLogsClient;
   public readonly batch: BatchClient;
   public readonly dataSync: DataSyncClient;
+  public readonly lambda: LambdaClient;
 
   public constructor(public readonly connection: Connection) {
     const local = connection.endpointUrl !== undefined;
@@ -42,6 +44,7 @@ export class AwsClients {
     this.logs = new CloudWatchLogsClient(config);
     this.batch = new BatchClient(config);
     this.dataSync = new DataSyncClient(config);
+    this.lambda = new LambdaClient(config);
   }
 
   /** Where the commands talk to, for messages. */
