@@ -33,8 +33,13 @@ const HISTORY: HistoryEvent[] = [
   { id: 2, type: 'TaskStateEntered', timestamp: new Date(), stateEnteredEventDetails: { name: 'Stage in' } },
   // The workspace call as Step Functions records it: the resolved parameters, runId and stagedPath among them.
   {
-    id: 21, type: 'TaskScheduled', timestamp: new Date(), taskScheduledEventDetails: {
-      resourceType: 'lambda', resource: 'invoke', region: 'eu-west-2',
+    id: 21,
+    type: 'TaskScheduled',
+    timestamp: new Date(),
+    taskScheduledEventDetails: {
+      resourceType: 'lambda',
+      resource: 'invoke',
+      region: 'eu-west-2',
       parameters: JSON.stringify({ FunctionName: WORKSPACE, Payload: { action: 'prepare-staging', runId: RUN, stagedPath: STAGED_PATH } }),
     },
   },
@@ -110,7 +115,7 @@ describe('cancel', () => {
     // Then, the job having ended, the run's own clean-up through the workspace function
     const invoke = lambda.commandCalls(InvokeCommand)[0].args[0].input;
     expect(invoke.FunctionName).toBe(WORKSPACE);
-    expect(JSON.parse(Buffer.from(invoke.Payload!).toString())).toEqual({ action: 'cleanup', runId: RUN, stagedPath: STAGED_PATH });
+    expect(JSON.parse(Buffer.from(invoke.Payload as Uint8Array).toString())).toEqual({ action: 'cleanup', runId: RUN, stagedPath: STAGED_PATH });
     const text = output.lines.join('\n');
     expect(text).toContain(`stopped Batch job ${RUN} (job-1, was RUNNING)`);
     expect(text).toContain(`removed from EFS: /runs/${RUN}, ${STAGED_PATH}`);
