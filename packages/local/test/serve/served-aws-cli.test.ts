@@ -1,5 +1,6 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { STACK, TRIGGER_LOG_GROUP, ServedApp, serveApp } from './served-app';
@@ -62,6 +63,20 @@ test('given the same key uploaded twice, when aws s3api list-object-versions, th
   const { Versions } = JSON.parse(await aws('s3api', 'list-object-versions', '--bucket', bucket, '--prefix', 'incoming/')) as { Versions: Array<{ IsLatest: boolean; Key: string }> };
   expect(Versions.map((v) => [v.Key, v.IsLatest])).toEqual([['incoming/scan.csv', true], ['incoming/scan.csv', false]]);
 });
+
+test('given a file over the CLI\'s 8 MiB multipart threshold, when aws s3 cp up and down again, then the download (ranged GETs) is the same bytes', async () => {
+  // 9 MiB that differ from one MiB to the next, so that a part served from the wrong offset would show.
+  const original = Buffer.concat(Array.from({ length: 9 }, (_, index) => createHash('sha512').update(String(index)).digest())
+    .map((seed) => Buffer.alloc(1024 * 1024, seed)));
+  const upload = path.join(app.appDirectory, 'big.bin');
+  const download = path.join(app.appDirectory, 'big-downloaded.bin');
+  writeFileSync(upload, original);
+  // Outside the watched incoming/ folder: no run starts.
+  await aws('s3', 'cp', upload, `s3://${bucket}/big/big.bin`);
+  await aws('s3', 'cp', `s3://${bucket}/big/big.bin`, download);
+  const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+  expect(sha256(readFileSync(download))).toBe(sha256(original));
+}, 120_000);
 
 test('given two runs, when aws stepfunctions list-executions and get-execution-history --reverse-order, then both runs and the last event first', async () => {
   const { executions } = JSON.parse(await aws('stepfunctions', 'list-executions', '--state-machine-arn', served.runtime.model.stateMachine.arn)) as

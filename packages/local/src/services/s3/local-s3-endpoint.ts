@@ -8,6 +8,7 @@ import { PassThrough, Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AwsChunkedDecoder } from './aws-chunked-decoder';
 import { BucketOptions, LocalS3Store, SIDECAR, VERSION_ID_PATTERN, VersionRecord } from './local-s3-store';
+import { byteRangeOf } from './s3-byte-range';
 import {
   ChecksumAlgorithm, ChecksumType, checksumHeader, CHECKSUM_ALGORITHMS, COMPOSITE_ALGORITHMS, compositeChecksum,
   FULL_OBJECT_ALGORITHMS, isChecksumAlgorithm, newChecksummer, StoredChecksum,
@@ -40,7 +41,7 @@ const MAX_PUT_SIZE = 5 * 1024 * MiB;
 const KNOWN_QUERY = new Set(['x-id', 'versionId', 'uploads', 'uploadId', 'partNumber', 'list-type', 'prefix', 'max-keys',
   'continuation-token', 'start-after', 'encoding-type', 'fetch-owner', 'delimiter', 'versions', 'key-marker', 'version-id-marker']);
 /** Request headers that change what an implemented operation does, which it does not do here. */
-const UNSUPPORTED_HEADERS = ['range', 'if-match', 'if-none-match', 'if-modified-since', 'if-unmodified-since',
+const UNSUPPORTED_HEADERS = ['if-none-match', 'if-modified-since', 'if-unmodified-since',
   'x-amz-server-side-encryption-customer-algorithm', 'x-amz-object-lock-mode', 'x-amz-tagging', 'x-amz-write-offset-bytes'];
 
 interface UploadState {
@@ -68,9 +69,9 @@ interface ReceivedBody {
  * ephemeral port, with buckets as folders (see {@link LocalS3Store}). It implements PutObject,
  * GetObject, HeadObject, DeleteObject, CreateMultipartUpload, UploadPart, CompleteMultipartUpload,
  * AbortMultipartUpload and ListObjectsV2 over path-style URLs (the SDK addresses an IP endpoint
- * path-style), with S3's status codes and XML error bodies. Anything else (other operations,
- * ranges, conditions, copies, encryption with customer keys) is refused with NotImplemented, so a
- * caller never gets a silently wrong answer.
+ * path-style), with S3's status codes and XML error bodies; GetObject and HeadObject take one byte
+ * range (`Range`). Anything else (other operations, conditions, copies, encryption with customer
+ * keys) is refused with NotImplemented, so a caller never gets a silently wrong answer.
  *
  * It does NOT check SigV4 signatures: it has no credentials to check them against, and the SDK's
  * signing is not what the tests are about. It does refuse a request without an Authorization
@@ -151,6 +152,10 @@ export class LocalS3Endpoint {
       if (unknownQuery !== undefined) throw s3Errors.notImplemented(`query parameter '${unknownQuery}'`);
       const unsupportedHeader = UNSUPPORTED_HEADERS.find((name) => request.headers[name] !== undefined);
       if (unsupportedHeader !== undefined) throw s3Errors.notImplemented(`header '${unsupportedHeader}'`);
+      // If-Match is read by GetObject and HeadObject (the AWS CLI's ranged downloads send it); a conditional write is not implemented.
+      if (request.headers['if-match'] !== undefined && operation !== 'GetObject' && operation !== 'HeadObject') {
+        throw s3Errors.notImplemented(`header 'if-match' on ${operation}`);
+      }
       if (bucket === null || key === null) throw s3Errors.invalidUri();
       if (bucket === undefined && request.method === 'GET') return listBuckets(this.store, response);
       if (bucket === undefined) throw s3Errors.notImplemented(`${request.method} /`);
@@ -237,14 +242,24 @@ export class LocalS3Endpoint {
     if (query.has('partNumber')) throw s3Errors.notImplemented('partNumber on GetObject/HeadObject');
     const { versioned } = this.store.bucket(bucket);
     const record = this.version(bucket, key, query.get('versionId'));
-    response.setHeader('content-length', String(record.size));
+    // S3 checks the condition before the range (RFC 9110: a failed precondition wins over a Range).
+    const ifMatch = header(request, 'if-match');
+    if (ifMatch !== undefined && !etagMatches(ifMatch, record.etag)) throw s3Errors.preconditionFailed('If-Match');
+    const range = byteRangeOf(header(request, 'range'), record.size);
+    if (range === 'unsatisfiable') throw s3Errors.invalidRange(header(request, 'range')!, record.size);
+    response.setHeader('content-length', String(range ? range.end - range.start + 1 : record.size));
     response.setHeader('content-type', record.contentType ?? 'binary/octet-stream');
     response.setHeader('etag', record.etag);
     response.setHeader('last-modified', record.lastModified);
     response.setHeader('accept-ranges', 'bytes');
     if (versioned) response.setHeader('x-amz-version-id', record.versionId);
-    // Checksums come back only when asked for (GetObject: x-amz-checksum-mode ENABLED).
-    if (record.checksum && String(request.headers['x-amz-checksum-mode']).toUpperCase() === 'ENABLED') {
+    if (range) {
+      response.statusCode = 206;
+      response.setHeader('content-range', `bytes ${range.start}-${range.end}/${record.size}`);
+    }
+    // Checksums come back only when asked for (GetObject: x-amz-checksum-mode ENABLED), and only for
+    // the whole object: a part's bytes do not have the object's checksum, and the SDKs would refuse them.
+    if (!range && record.checksum && String(request.headers['x-amz-checksum-mode']).toUpperCase() === 'ENABLED') {
       response.setHeader(checksumHeader(record.checksum.algorithm), record.checksum.value);
       response.setHeader('x-amz-checksum-type', record.checksum.type);
     }
@@ -252,7 +267,8 @@ export class LocalS3Endpoint {
       response.end();
       return;
     }
-    await pipeline(createReadStream(this.store.bodyPath(bucket, key, record)), response);
+    // Only the part is read from the file (createReadStream's `end` is included, as the range's is).
+    await pipeline(createReadStream(this.store.bodyPath(bucket, key, record), range ? { start: range.start, end: range.end } : {}), response);
   }
 
   /** The version a GetObject/HeadObject names, with S3's answers for missing keys, versions and delete markers. */
@@ -486,6 +502,15 @@ function operationOf(method: string, query: URLSearchParams, key: string | undef
   if (method === 'POST' && query.has('uploadId')) return 'CompleteMultipartUpload';
   if (method === 'DELETE') return query.has('uploadId') ? 'AbortMultipartUpload' : 'DeleteObject';
   return `${method} object`;
+}
+
+/**
+ * Whether an If-Match header names the object's entity tag: `*`, or one of a comma-separated list of
+ * tags, quoted or not (GetObject: IfMatch; RFC 9110 If-Match, strong comparison).
+ */
+function etagMatches(ifMatch: string, etag: string): boolean {
+  const unquoted = (tag: string) => tag.trim().replace(/^"(.*)"$/, '$1');
+  return ifMatch.split(',').some((tag) => tag.trim() === '*' || unquoted(tag) === unquoted(etag));
 }
 
 function header(request: IncomingMessage, name: string): string | undefined {

@@ -49,6 +49,15 @@ export const s3Errors = {
   contentSha256Mismatch: () => new S3Error('XAmzContentSHA256Mismatch', 400, "The provided 'x-amz-content-sha256' header does not match what "
     + 'was computed.'),
   incompleteBody: () => new S3Error('IncompleteBody', 400, 'You did not provide the number of bytes specified by the Content-Length HTTP header.'),
+  /**
+   * A range that starts at or past the object's end (S3 error codes: InvalidRange, 416): S3 names the
+   * range asked and the object's size; the Content-Range header gives the size, as RFC 9110 asks.
+   */
+  invalidRange: (range: string, size: number) => new S3Error('InvalidRange', 416, 'The requested range cannot be satisfied.',
+    { RangeRequested: range, ActualObjectSize: String(size) }, { 'content-range': `bytes */${size}` }),
+  /** A GetObject/HeadObject condition that does not hold (If-Match with another entity tag): 412, naming the condition. */
+  preconditionFailed: (condition: string) => new S3Error('PreconditionFailed', 412, 'At least one of the pre-conditions you specified did not hold',
+    { Condition: condition }),
   methodNotAllowed: (headers: Record<string, string> = {}) =>
     new S3Error('MethodNotAllowed', 405, 'The specified method is not allowed against this resource.', {}, headers),
   /** What the local endpoint does not implement: a clear refusal instead of a silently wrong answer. */

@@ -370,7 +370,83 @@ describe('local S3 endpoint, with the real S3 client', () => {
   test('refuses what it does not implement with NotImplemented instead of a wrong answer', async () => {
     const bucket = newBucket(false);
     await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: '0123456789' }));
-    await expect(client.send(new GetObjectCommand({ Bucket: bucket, Key: 'k', Range: 'bytes=0-1' })))
+    await expect(client.send(new GetObjectCommand({ Bucket: bucket, Key: 'k', IfNoneMatch: '"0"' })))
       .rejects.toMatchObject({ name: 'NotImplemented', $metadata: { httpStatusCode: 501 } });
+  });
+});
+
+describe('local S3 endpoint: GetObject and HeadObject with a Range', () => {
+  test('given a 10-byte object, when GetObject with a single range, then 206 with that part, its Content-Range and length, and the object\'s ETag', async () => {
+    const bucket = newBucket(false);
+    const { ETag } = await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: '0123456789', ContentType: 'text/csv' }));
+    const part = async (range: string) => {
+      const answer = await client.send(new GetObjectCommand({ Bucket: bucket, Key: 'k', Range: range }));
+      const body = await text(answer.Body);
+      return [answer.$metadata.httpStatusCode, body, answer.ContentRange, answer.ContentLength, answer.ETag, answer.ContentType];
+    };
+    expect(await part('bytes=2-5')).toEqual([206, '2345', 'bytes 2-5/10', 4, ETag, 'text/csv']);
+    expect(await part('bytes=7-')).toEqual([206, '789', 'bytes 7-9/10', 3, ETag, 'text/csv']);
+    expect(await part('bytes=-3')).toEqual([206, '789', 'bytes 7-9/10', 3, ETag, 'text/csv']);
+    // A last byte past the end stops at the end; a suffix longer than the object is all of it.
+    expect(await part('bytes=5-100')).toEqual([206, '56789', 'bytes 5-9/10', 5, ETag, 'text/csv']);
+    expect(await part('bytes=-20')).toEqual([206, '0123456789', 'bytes 0-9/10', 10, ETag, 'text/csv']);
+    expect(await part('bytes=9-9')).toEqual([206, '9', 'bytes 9-9/10', 1, ETag, 'text/csv']);
+  });
+
+  test('given a range that starts at or past the end, when GetObject or HeadObject, then 416 InvalidRange with the range asked and the object\'s size', async () => {
+    const bucket = newBucket(false);
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: '0123456789' }));
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'empty', Body: new Uint8Array(0) }));
+    for (const range of ['bytes=10-', 'bytes=10-20', 'bytes=-0']) {
+      const refused = { name: 'InvalidRange', message: 'The requested range cannot be satisfied.', RangeRequested: range, ActualObjectSize: '10' };
+      await expect(client.send(new GetObjectCommand({ Bucket: bucket, Key: 'k', Range: range })))
+        .rejects.toMatchObject({ ...refused, $metadata: { httpStatusCode: 416 } });
+    }
+    await expect(client.send(new GetObjectCommand({ Bucket: bucket, Key: 'empty', Range: 'bytes=0-' })))
+      .rejects.toMatchObject({ name: 'InvalidRange', $metadata: { httpStatusCode: 416 } });
+    await expect(client.send(new HeadObjectCommand({ Bucket: bucket, Key: 'k', Range: 'bytes=12-' })))
+      .rejects.toMatchObject({ $metadata: { httpStatusCode: 416 } });
+  });
+
+  test('given a Range that is not one byte range (several, reversed, another unit), when GetObject, then it is ignored: 200 and the whole object', async () => {
+    const bucket = newBucket(false);
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: '0123456789' }));
+    for (const range of ['bytes=0-1,4-5', 'bytes=5-2', 'items=0-1', 'bytes=-', 'bytes=a-b']) {
+      const answer = await client.send(new GetObjectCommand({ Bucket: bucket, Key: 'k', Range: range }));
+      expect([range, answer.$metadata.httpStatusCode, await text(answer.Body), answer.ContentRange, answer.ContentLength]).toEqual([range, 200, '0123456789', undefined, 10]);
+    }
+  });
+
+  test('given If-Match (as the AWS CLI sends with each ranged GET), when GetObject, then the part when the ETag matches, else 412 PreconditionFailed', async () => {
+    const bucket = newBucket(false);
+    const { ETag } = await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: '0123456789' }));
+    const part = await client.send(new GetObjectCommand({ Bucket: bucket, Key: 'k', IfMatch: ETag, Range: 'bytes=0-1' }));
+    expect(await text(part.Body)).toBe('01');
+    expect(await text((await client.send(new GetObjectCommand({ Bucket: bucket, Key: 'k', IfMatch: '*' }))).Body)).toBe('0123456789');
+    // The object changed since the download began: its parts would not fit together.
+    await expect(client.send(new GetObjectCommand({ Bucket: bucket, Key: 'k', IfMatch: '"0123"', Range: 'bytes=2-3' })))
+      .rejects.toMatchObject({ name: 'PreconditionFailed', $metadata: { httpStatusCode: 412 }, Condition: 'If-Match' });
+    await expect(client.send(new HeadObjectCommand({ Bucket: bucket, Key: 'k', IfMatch: '"0123"' }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 412 } });
+  });
+
+  test('given two versions, when GetObject and HeadObject by version with a range, then the part of that version', async () => {
+    const bucket = newBucket(true);
+    const first = await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: 'first version' }));
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: 'second version, longer' }));
+    const got = await client.send(new GetObjectCommand({ Bucket: bucket, Key: 'k', VersionId: first.VersionId, Range: 'bytes=0-4' }));
+    expect([await text(got.Body), got.ContentRange, got.VersionId, got.ETag]).toEqual(['first', 'bytes 0-4/13', first.VersionId, first.ETag]);
+    const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: 'k', VersionId: first.VersionId, Range: 'bytes=6-' }));
+    expect([head.$metadata.httpStatusCode, head.ContentLength, head.ContentRange, head.VersionId]).toEqual([206, 7, 'bytes 6-12/13', first.VersionId]);
+  });
+
+  test('given an object stored with a checksum, when GetObject of a range with checksum mode on, then the part arrives without the whole object\'s checksum', async () => {
+    const bucket = newBucket(false);
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: '0123456789', ChecksumAlgorithm: 'SHA256' }));
+    const whole = await client.send(new GetObjectCommand({ Bucket: bucket, Key: 'k', ChecksumMode: 'ENABLED' }));
+    expect(whole.ChecksumSHA256).toBeDefined();
+    await text(whole.Body);
+    // The SDK checks a checksum it is given against the bytes it got: the part's bytes would fail it.
+    const part = await client.send(new GetObjectCommand({ Bucket: bucket, Key: 'k', ChecksumMode: 'ENABLED', Range: 'bytes=3-4' }));
+    expect([await text(part.Body), part.ChecksumSHA256]).toEqual(['34', undefined]);
   });
 });
