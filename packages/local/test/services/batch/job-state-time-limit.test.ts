@@ -83,6 +83,21 @@ describe('a job the compute environment cannot place (job-state time limits)', (
     expect(await outcome).toBe('Terminated: the local runtime stopped');
   });
 
+  test('given a job stuck RUNNABLE, when TerminateJob, then it stops waiting and ends FAILED with the reason', async () => {
+    const jobQueue = queue({ jobStateTimeLimitActions: [] });
+    const job = definition(2);
+    const batch = new BatchEmulator({ ...local.context(modelOf(jobQueue, job)), timeScale: 1 }, { appDirectory: local.root, docker: false });
+    let submitted: { JobId: string } | undefined;
+    const parameters = { JobName: 'run-1', JobQueue: jobQueue.arn, JobDefinition: job.arn };
+    const outcome = batch.call({ resource: SYNC, stateName: 'Process', parameters, execution: TEST_EXECUTION, onSubmitted: (answer) => (submitted = answer as { JobId: string }) })
+      .then(() => 'succeeded', (error: Error) => JSON.parse(error.message).StatusReason);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(batch.describeJob(submitted!.JobId)?.Status).toBe('RUNNABLE');
+    batch.terminateJob(submitted!.JobId, 'nothing can place it');
+    expect(await outcome).toBe('nothing can place it');
+    batch.dispose();
+  });
+
   test('given more jobs than local job slots, those waiting for a slot past the queue\'s time limit (time-scaled) all run and succeed: the action is for jobs nothing can place, not for capacity held by running jobs', async () => {
     // Fits the queue (1 vCPU of 1), runs 150 ms. With 1 slot, the sixth job waits about 750 ms,
     // well past the action's 600 s at 0.0005 (300 ms).
