@@ -35,8 +35,8 @@ export async function answerLambda(integration: LambdaIntegration, runner: Funct
 
   const path = INVOKE_PATH.exec(url.pathname);
   if (request.method !== 'POST' || !path) {
-    refuse(404, 'ResourceNotFoundException', `the local runtime's Lambda serves Invoke (POST /2015-03-31/functions/{FunctionName}/invocations) only, `
-      + `not ${request.method} ${url.pathname}`);
+    refuse(404, 'ResourceNotFoundException', 'the local runtime\'s Lambda serves Invoke (POST /2015-03-31/functions/{FunctionName}/invocations) '
+      + `only, not ${request.method} ${url.pathname}`);
     return;
   }
   const invocationType = header(request, 'x-amz-invocation-type') ?? 'RequestResponse';
