@@ -8,7 +8,7 @@ import { CliError } from '../cli-error';
 import { uploadFilterOf } from '../commands/backfill';
 import { cancelRun } from '../commands/cancel';
 import { pricesFor } from '../commands/cost';
-import { Cursor, functionLines, jobLines } from '../commands/logs';
+import { Cursor, functionLines, JobLookup, jobLines, RunLogLine } from '../commands/logs';
 import { rerun } from '../commands/rerun';
 import { mapConcurrently } from '../commands/runs';
 import { idleCostOf } from '../cost/idle-cost';
@@ -16,7 +16,7 @@ import { measureRun, triggerMemoryOf } from '../cost/measure-run';
 import { runCostOf } from '../cost/run-cost';
 import { describeRun, historyOf, latestEventsOf, LIST_PAGE_SIZE, listExecutions, STATUSES } from '../runs/executions';
 import { describeJobs, WAITING_STATES } from '../runs/job-status';
-import { failedStepOf, startedResourcesOf } from '../runs/run-history';
+import { failedStepOf, startedResourcesOf, submittedJobNamesOf } from '../runs/run-history';
 import { explainAwsError } from '../target/aws-errors';
 import { call, PipelineTarget } from '../target/pipeline-target';
 import { reportPrefixOf } from '../target/run-locations';
@@ -160,9 +160,18 @@ export class ConsoleApi {
     // The function's lines of the run start with the run (a minute of clock skew allowed), as `logs` reads them.
     const functionFrom = (described.startDate?.getTime() ?? Date.now()) - 60_000;
     const cursor: Cursor = { streams: new Map(), functionFrom, seenFunctionEvents: new Set() };
-    const { jobIds } = startedResourcesOf(await historyOf(this.target, described.executionArn!));
-    const lines = [...await jobLines(this.target, jobIds, cursor), ...await functionLines(this.target, inputRunId, cursor)];
-    return lines.sort((a, b) => a.timestamp - b.timestamp);
+    const events = await historyOf(this.target, described.executionArn!);
+    const { jobIds } = startedResourcesOf(events);
+    // What `logs` says on stderr (a job's lines not available, where to look) is a line of the page.
+    const notices: RunLogLine[] = [];
+    const lookup: JobLookup = {
+      window: { runId: inputRunId, from: functionFrom, to: described.stopDate ? described.stopDate.getTime() + 60_000 : undefined },
+      jobNames: submittedJobNamesOf(events),
+      notice: (message) => notices.push({ source: 'batch-pipeline', timestamp: Date.now(), message }),
+      noticed: new Set(),
+    };
+    const lines = [...await jobLines(this.target, jobIds, cursor, lookup), ...await functionLines(this.target, inputRunId, cursor)];
+    return [...lines.sort((a, b) => a.timestamp - b.timestamp), ...notices];
   }
 
   /** The objects under the run's report prefix (key relative to it, size). */

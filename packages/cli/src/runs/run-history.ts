@@ -72,6 +72,17 @@ export function startedResourcesOf(events: readonly HistoryEvent[]): StartedReso
   return { jobIds: [...found.jobIds], taskExecutionArns: [...found.taskExecutionArns] };
 }
 
+/** The name of each job the run submitted, by job id (TaskSubmitted of submitJob carries JobId and JobName). */
+export function submittedJobNamesOf(events: readonly HistoryEvent[]): Map<string, string> {
+  const names = new Map<string, string>();
+  for (const event of events) {
+    if (event.taskSubmittedEventDetails?.resourceType !== 'batch') continue;
+    const output = parseOutput(event.taskSubmittedEventDetails.output) as { JobId?: unknown; JobName?: unknown } | undefined;
+    if (typeof output?.JobId === 'string' && typeof output.JobName === 'string') names.set(output.JobId, output.JobName);
+  }
+  return names;
+}
+
 /** One line for a history event a person follows: state entries, task outcomes, the end. */
 export function describeEvent(event: HistoryEvent): string | undefined {
   const type = event.type ?? '';
