@@ -1,4 +1,5 @@
 import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
+import { IncomingMessage, ServerResponse } from 'node:http';
 import * as path from 'node:path';
 import { freeRerunName, INTERRUPTED, interruptedRuns, markRerun, removeRunFolders } from './interrupted-runs';
 import { LocalRuntimeError } from './local-runtime-error';
@@ -13,6 +14,7 @@ import { BatchEmulator, BatchEmulatorOptions } from '../services/batch/batch-emu
 import { CloudWatchEmulator } from '../services/cloudwatch/cloudwatch-emulator';
 import { DataSyncEmulator, DataSyncEmulatorOptions } from '../services/datasync/datasync-emulator';
 import { FunctionRunner } from '../services/lambda/function-runner';
+import { answerLambda } from '../services/lambda/lambda-api';
 import { LambdaIntegration } from '../services/lambda/lambda-integration';
 import { LocalS3Endpoint } from '../services/s3/local-s3-endpoint';
 import { ObjectCreated, VersionRecord } from '../services/s3/local-s3-store';
@@ -117,6 +119,7 @@ export class PipelineRuntime {
   private stepFunctions?: StepFunctionsEndpoint;
   private sns?: SnsEndpoint;
   private functions?: FunctionRunner;
+  private lambda?: LambdaIntegration;
   private service?: StepFunctionsService;
   private dataSync?: DataSyncEmulator;
   private batch?: BatchEmulator;
@@ -149,6 +152,15 @@ export class PipelineRuntime {
   /** The local Step Functions service (its executions), for callers that inspect them. */
   public get stepFunctionsService(): StepFunctionsService {
     return this.service!;
+  }
+
+  /**
+   * Lambda's Invoke of the pipeline's functions, for a served runtime: the same runner and the same
+   * function lookup as the state machine's Lambda tasks (`batch-pipeline cancel` invokes the
+   * workspace function's clean-up this way).
+   */
+  public answerLambda(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    return answerLambda(this.lambda!, this.functions!, request, response);
   }
 
   /** The local SNS endpoint (Publish), for a server that routes SNS requests to it (`serveRuntime`). */
@@ -387,8 +399,9 @@ export class PipelineRuntime {
       docker: this.options.docker,
       ...this.options.batch,
     });
+    this.lambda = new LambdaIntegration(context, this.functions);
     this.engine = holder.engine = new ExecutionEngine(this.model.stateMachine, [
-      new LambdaIntegration(context, this.functions),
+      this.lambda,
       this.dataSync,
       this.batch,
       new SnsEmulator(context, topics),

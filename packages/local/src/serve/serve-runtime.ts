@@ -77,6 +77,7 @@ export async function serveRuntime(options: ServeOptions): Promise<ServedRuntime
     logs: json(logsApi(() => groups, runtime.model.region, runtime.model.account)),
     batch: (request, response) => answerBatch((jobId) => runtime.batchEmulator.describeJob(jobId), request, response),
     sns: (request, response) => runtime.snsEndpoint.handle(request, response),
+    lambda: (request, response) => runtime.answerLambda(request, response),
   };
   let refusal: string | undefined;
   const server = createServer((request, response) => void (refusal === undefined

@@ -59,7 +59,7 @@ afterAll(async () => {
 describe('served on one port, routed by the SigV4 service name', () => {
   test('given the default options, when served, then it listens on 127.0.0.1 and answers every service listed', () => {
     expect(served.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    expect(served.services).toEqual(['s3', 'states', 'cloudformation', 'logs', 'batch', 'sns']);
+    expect(served.services).toEqual(['s3', 'states', 'cloudformation', 'logs', 'batch', 'sns', 'lambda']);
     expect(served.stacks).toEqual([STACK]);
   });
 
@@ -75,6 +75,21 @@ describe('served on one port, routed by the SigV4 service name', () => {
     });
     expect(answer.status).toBe(400);
     expect(await answer.json()).toEqual({ __type: 'UnknownOperationException', message: expect.stringContaining("does not serve the service 'dynamodb'") });
+  });
+
+  test('given a request signed for Lambda, when it invokes a function, then Lambda\'s Invoke answers it: a pipeline function runs, another is not found', async () => {
+    const invoke = (functionName: string, type: string) => fetch(`${served.endpoint}/2015-03-31/functions/${functionName}/invocations`, {
+      method: 'POST',
+      headers: {
+        'authorization': 'AWS4-HMAC-SHA256 Credential=AKID/20261206/eu-west-2/lambda/aws4_request, SignedHeaders=host, Signature=00',
+        'x-amz-invocation-type': type,
+      },
+      body: '{}',
+    });
+    const trigger = [...served.runtime.model.functions.values()][0].name;
+    expect((await invoke(trigger, 'DryRun')).status).toBe(204);
+    const missing = await invoke('not-in-the-pipeline', 'RequestResponse');
+    expect([missing.status, missing.headers.get('x-amzn-errortype')]).toEqual([404, 'ResourceNotFoundException']);
   });
 
   test('given an unsigned Query request, when its form names SNS, then SNS answers it (Publish to the stack\'s topic)', async () => {
