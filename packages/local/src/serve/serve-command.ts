@@ -160,7 +160,8 @@ export async function serveCommand(argv: readonly string[], print: (line: string
     ]);
     if (ended instanceof LocalRuntimeError) throw ended;
     if (ended === 'interrupted') {
-      await reportInterrupt(interrupts, root, human);
+      // Nothing to report when nothing ran.
+      if ((await interrupts.handled).length > 0) await reportInterrupt(interrupts, root, human);
     } else {
       human('stopping: closing the port and ending what the runtime started');
     }
