@@ -168,6 +168,11 @@ export class PipelineRuntime {
     return this.sns!;
   }
 
+  /** The DataSync emulator (its task executions), for DescribeTaskExecution and CancelTaskExecution of a served runtime. */
+  public get dataSyncEmulator(): DataSyncEmulator {
+    return this.dataSync!;
+  }
+
   /** The Batch emulator (its jobs), for DescribeJobs and the job logs of a served runtime. */
   public get batchEmulator(): BatchEmulator {
     return this.batch!;

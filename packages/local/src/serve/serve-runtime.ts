@@ -11,6 +11,7 @@ import { answerBatch } from '../services/batch/batch-api';
 import { CloudFormationApi } from '../services/cloudformation/cloudformation-api';
 import { pipelineLogGroups } from '../services/cloudwatch-logs/log-groups';
 import { logsApi } from '../services/cloudwatch-logs/logs-api';
+import { dataSyncApi } from '../services/datasync/datasync-api';
 import { stepFunctionsApi } from '../services/stepfunctions/step-functions-api';
 
 /**
@@ -78,6 +79,7 @@ export async function serveRuntime(options: ServeOptions): Promise<ServedRuntime
     batch: (request, response) => answerBatch((jobId) => runtime.batchEmulator.describeJob(jobId), request, response),
     sns: (request, response) => runtime.snsEndpoint.handle(request, response),
     lambda: (request, response) => runtime.answerLambda(request, response),
+    datasync: json(dataSyncApi(() => runtime.dataSyncEmulator)),
   };
   let refusal: string | undefined;
   const server = createServer((request, response) => void (refusal === undefined

@@ -59,7 +59,7 @@ afterAll(async () => {
 describe('served on one port, routed by the SigV4 service name', () => {
   test('given the default options, when served, then it listens on 127.0.0.1 and answers every service listed', () => {
     expect(served.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    expect(served.services).toEqual(['s3', 'states', 'cloudformation', 'logs', 'batch', 'sns', 'lambda']);
+    expect(served.services).toEqual(['s3', 'states', 'cloudformation', 'logs', 'batch', 'sns', 'lambda', 'datasync']);
     expect(served.stacks).toEqual([STACK]);
   });
 
@@ -90,6 +90,27 @@ describe('served on one port, routed by the SigV4 service name', () => {
     expect((await invoke(trigger, 'DryRun')).status).toBe(204);
     const missing = await invoke('not-in-the-pipeline', 'RequestResponse');
     expect([missing.status, missing.headers.get('x-amzn-errortype')]).toEqual([404, 'ResourceNotFoundException']);
+  });
+
+  test('given a request signed for DataSync, when it describes or cancels a task execution the runs never started, then DataSync\'s InvalidRequestException', async () => {
+    const call = (operation: string, body: object) => fetch(served.endpoint, {
+      method: 'POST',
+      headers: {
+        'authorization': 'AWS4-HMAC-SHA256 Credential=AKID/20261206/eu-west-2/datasync/aws4_request, SignedHeaders=host, Signature=00',
+        'x-amz-target': `FmrsService.${operation}`,
+        'content-type': 'application/x-amz-json-1.1',
+      },
+      body: JSON.stringify(body),
+    });
+    const arn = 'arn:aws:datasync:eu-west-2:123456789012:task/task-0123456789abcdef0/execution/exec-0123456789abcdef0';
+    for (const operation of ['DescribeTaskExecution', 'CancelTaskExecution']) {
+      const answer = await call(operation, { TaskExecutionArn: arn });
+      expect(answer.status).toBe(400);
+      expect(await answer.json()).toEqual({ __type: 'InvalidRequestException', message: expect.stringContaining('does not exist') });
+    }
+    const malformed = await call('CancelTaskExecution', { TaskExecutionArn: 'exec-1' });
+    expect(await malformed.json()).toMatchObject({ __type: 'InvalidRequestException', message: expect.stringContaining('failed to satisfy constraint') });
+    expect(await (await call('StartTaskExecution', {})).json()).toMatchObject({ __type: 'UnknownOperationException' });
   });
 
   test('given an unsigned Query request, when its form names SNS, then SNS answers it (Publish to the stack\'s topic)', async () => {
