@@ -183,18 +183,20 @@ export class ExecutionEngine {
     // time limit nor the library's own timer outlives the execution and holds the process open.
     const ended = new AbortController();
     const handlers = Object.fromEntries(this.tasks.map(({ stateName, resource, integration, limit }) => [stateName, async (parameters: any) => {
+      // What the history's TaskScheduled, TaskSubmitted and TaskSucceeded show: the parameters the
+      // call was made with (the state's Parameters resolved), then the service's own answers, before
+      // the state's ResultSelector, ResultPath and OutputPath (events of this runtime, not the library's).
+      const report = (type: 'TaskParameters' | 'TaskSubmitted' | 'TaskResult', output: unknown) => {
+        const event = { type, timestamp: Date.now(), state: { name: stateName }, output: JSON.parse(JSON.stringify(output ?? {})) };
+        request.onEvent?.(event as unknown as EngineEvent);
+      };
+      report('TaskParameters', parameters);
       if (!integration) {
         const error = new Error(`the local runtime does not emulate ${resource} (state '${stateName}')`);
         error.name = 'States.TaskFailed';
         throw error;
       }
       const execution = { name: request.name, arn: request.arn };
-      // What the history's TaskSubmitted and TaskSucceeded show: the service's own answers, before
-      // the state's ResultSelector, ResultPath and OutputPath (events of this runtime, not the library's).
-      const report = (type: 'TaskSubmitted' | 'TaskResult', output: unknown) => {
-        const event = { type, timestamp: Date.now(), state: { name: stateName }, output: JSON.parse(JSON.stringify(output ?? {})) };
-        request.onEvent?.(event as unknown as EngineEvent);
-      };
       const onSubmitted = (output: unknown) => report('TaskSubmitted', output);
       const call = untilEnded(integration.call({ resource, stateName, parameters, execution, onSubmitted }), ended.signal, stateName);
       const limitMs = limit ? taskLimitMs(resource, limit.seconds, scale) : 0;

@@ -34,7 +34,7 @@ const json = (value: unknown): string => JSON.stringify(value ?? null);
 /**
  * The history of an execution, oldest first, made from the events aws-local-stepfunctions
  * reported: `ExecutionStarted`, `<Type>StateEntered`/`<Type>StateExited` (the state's type as
- * the definition has it), `TaskScheduled`/`TaskStarted`/`TaskSubmitted` (a `.sync` Batch job, with
+ * the definition has it), `TaskScheduled` (with the parameters the call was made with)/`TaskStarted`/`TaskSubmitted` (a `.sync` Batch job, with
  * SubmitJob's answer)/`TaskSucceeded` (the service's answer, before the state's ResultSelector and
  * ResultPath)/`TaskFailed` for a Task (again after a retry; a failure a Catch caught is followed by `TaskStateExited`
  * only, never by `TaskSucceeded`), `MapIterationStarted`/`...Succeeded`/`...Failed`, and the execution's end
@@ -47,19 +47,27 @@ export function executionHistory(execution: StartedExecution, stateMachine: Loca
   const history: HistoryEvent[] = [];
   const add = (timestamp: number, type: string, details: Record<string, unknown> = {}) =>
     history.push({ timestamp: new Date(timestamp), type, id: history.length + 1, previousEventId: history.length, ...details });
-  // The runtime's own TaskSubmitted and TaskResult events, by state, in the order they came: the
+  // The runtime's own TaskParameters, TaskSubmitted and TaskResult events, by state, in the order they came: the
   // library's events may reach the list after them, so each is taken when its state's turn comes.
-  const answers = { TaskSubmitted: new Map<string, Array<Record<string, any>>>(), TaskResult: new Map<string, Array<Record<string, any>>>() };
+  const answers = {
+    TaskParameters: new Map<string, Array<Record<string, any>>>(),
+    TaskSubmitted: new Map<string, Array<Record<string, any>>>(),
+    TaskResult: new Map<string, Array<Record<string, any>>>(),
+  };
   for (const event of execution.events as Array<Record<string, any>>) {
     const byState = answers[event.type as keyof typeof answers];
     if (byState) byState.set(event.state.name, [...(byState.get(event.state.name) ?? []), event]);
   }
   // Task states whose failure a Catch caught: they exit (TaskStateExited) with no TaskSucceeded, as on AWS.
   const caught = new Set<string>();
-  const task = (name: string, timestamp: number, parameters: unknown) => {
+  const task = (name: string, timestamp: number, input: unknown) => {
     const resource = taskResource(String(states.get(name)?.Resource ?? ''));
+    // As on AWS, the parameters the resource was called with (the state's Parameters resolved); the
+    // state's input when the call was never made (its Parameters could not be resolved), or in an
+    // execution kept by an earlier version of the runtime.
+    const called = answers.TaskParameters.get(name)?.shift();
     add(timestamp, 'TaskScheduled',
-      { taskScheduledEventDetails: { ...resource, region: stateMachine.arn.split(':')[3], parameters: json(parameters) } });
+      { taskScheduledEventDetails: { ...resource, region: stateMachine.arn.split(':')[3], parameters: json(called ? called.output : input) } });
     add(timestamp, 'TaskStarted', { taskStartedEventDetails: resource });
     const submitted = answers.TaskSubmitted.get(name)?.shift();
     if (submitted) {

@@ -13,7 +13,7 @@ function machine(process: Record<string, unknown>): LocalStateMachine {
     arn: 'arn:aws:states:eu-west-2:123456789012:stateMachine:Pipeline',
     definition: {
       StartAt: 'Process',
-      States: { Process: { Type: 'Task', Resource: BATCH_JOB, Parameters: { JobName: 'job' }, Next: 'Notify', ...process }, Notify: { Type: 'Pass', End: true } },
+      States: { Process: { Type: 'Task', Resource: BATCH_JOB, Parameters: { 'JobName.$': '$.name' }, Next: 'Notify', ...process }, Notify: { Type: 'Pass', End: true } },
     },
   };
 }
@@ -34,7 +34,7 @@ function batchJob(failures: number): TaskIntegration {
 async function historyOf(stateMachine: LocalStateMachine, integration: TaskIntegration): Promise<Array<Record<string, any>>> {
   const engine = new ExecutionEngine(stateMachine, [integration], { timeScale: 0.01, events: { emit: () => undefined } });
   const service = new StepFunctionsService(stateMachine, engine);
-  service.startExecution({ stateMachineArn: stateMachine.arn, name: 'run', input: '{}' });
+  service.startExecution({ stateMachineArn: stateMachine.arn, name: 'run', input: '{"name":"job-1","other":true}' });
   await service.executions.get('run')!.outcome;
   return executionHistory(service.executions.get('run')!, stateMachine);
 }
@@ -70,5 +70,13 @@ describe('execution history of a Task that failed', () => {
     expect(types.filter((type) => type === 'TaskFailed')).toHaveLength(2);
     expect(types).not.toContain('TaskSucceeded');
     expect(types.slice(-5)).toEqual(['TaskFailed', 'TaskStateExited', 'PassStateEntered', 'PassStateExited', 'ExecutionSucceeded']);
+  });
+});
+
+describe('execution history of a Task\'s call', () => {
+  test('given a Task with Parameters, when the history is read, then TaskScheduled has the parameters the call was made with, as on AWS, not the state\'s input', async () => {
+    const history = await historyOf(machine({}), batchJob(0));
+    expect(history[2]).toMatchObject({ type: 'TaskScheduled', taskScheduledEventDetails: { resourceType: 'batch', resource: 'submitJob.sync' } });
+    expect(JSON.parse(history[2].taskScheduledEventDetails.parameters)).toEqual({ JobName: 'job-1' });
   });
 });
