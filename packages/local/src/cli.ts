@@ -9,7 +9,7 @@ import { describeSkipReason, notificationMismatch, TriggerSkip, triggerSkipOf } 
 import { BucketWatcher, watchedFolder } from './runtime/bucket-watcher';
 import { handleInterrupts, interruptedNotice, reportInterrupt } from './runtime/interrupt-handler';
 import { LocalRuntimeError } from './runtime/local-runtime-error';
-import { PipelineRuntime, Upload } from './runtime/pipeline-runtime';
+import { InterruptedRerun, PipelineRuntime, Upload } from './runtime/pipeline-runtime';
 import { RunSummary } from './runtime/run-summary';
 import { runsOf } from './runtime/upload-runs';
 
@@ -59,7 +59,7 @@ async function run(options: CliOptions, print: (line: string) => void, emit?: (r
     let nothingStarted = 0;
     if (options.rerunInterrupted) {
       for (const upload of runtime.rerunInterrupted()) {
-        print(`running again s3://${upload.bucket}/${upload.key} (version ${upload.version.versionId}), interrupted earlier`);
+        print(rerunLine(upload));
         uploads.push(upload);
       }
     } else {
@@ -117,6 +117,12 @@ async function run(options: CliOptions, print: (line: string) => void, emit?: (r
 }
 
 /** What the trigger logs about uploads it skips, collected while the command runs. */
+/** What `--rerun-interrupted` says of each run it starts again: the upload, the interrupted run and the new run's id. */
+function rerunLine(rerun: InterruptedRerun): string {
+  return `running again s3://${rerun.bucket}/${rerun.key} (version ${rerun.version.versionId}), interrupted earlier as ${rerun.of}`
+    + (rerun.runId ? `, as ${rerun.runId}` : '');
+}
+
 function triggerSkips(runtime: PipelineRuntime, onSkip: (skip: TriggerSkip) => void = () => undefined): TriggerSkip[] {
   const triggerNames = new Set(runtime.model.uploadTriggers.map((trigger) => runtime.model.functions.get(trigger.functionArn)?.name));
   const skips: TriggerSkip[] = [];
@@ -173,10 +179,7 @@ async function watch(options: CliOptions, print: (line: string) => void, emit?: 
   const interrupts = handleInterrupts(runtime, print);
   interruptedNotice(runtime.interruptedRuns(), runtime.state.root).forEach(print);
   if (options.rerunInterrupted) {
-    for (const upload of runtime.rerunInterrupted()) {
-      print(`running again s3://${upload.bucket}/${upload.key} (version `
-      + `${upload.version.versionId}), interrupted earlier`);
-    }
+    for (const upload of runtime.rerunInterrupted()) print(rerunLine(upload));
   }
   watcher.start();
   // Ctrl-C: runs in progress end ABORTED with their summaries written (each is printed as it ends).

@@ -137,6 +137,7 @@ describe('Ctrl-C during a run', () => {
     printed.length = 0;
     expect(await main(['run', '--rerun-interrupted', '--assembly', path.join(app, 'cdk.out'), '--state-dir', state, '--no-docker', '--fast', '--quiet'], (line) => printed.push(line))).toBe(0);
     expect(printed.join('\n')).toContain(`running again s3://${summary.input.bucket}/${summary.input.key}`);
+    expect(printed.join('\n')).toContain(`interrupted earlier as ${runId}, as ${runId}-r1`);
     expect(printed.join('\n')).toMatch(/: SUCCEEDED in /);
     // under a name of its own, <run id>-r1, as `batch-pipeline rerun` names a re-run (on AWS the old name stays taken):
     // the ABORTED execution stays kept beside it, and each attempt's job output is in a log file of its own
