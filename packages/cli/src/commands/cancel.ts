@@ -112,7 +112,7 @@ async function removeRunFiles(target: PipelineTarget, history: Parameters<typeof
   }
   if (running.length > 0) {
     notRemoved.push(`the run's files on EFS (runs/${cleanup.payload.runId}/): Batch job ${running.join(', ')} had not ended after `
-      + `${JOB_END_WAIT_MS / 1000} s; run \`batch-pipeline cancel ${cleanup.payload.runId}\` again once it has, to remove them`);
+      + `${JOB_END_WAIT_MS / 1000} s; run \`${commandHint(`cancel ${cleanup.payload.runId}`, target.targetArgs)}\` again once it has, to remove them`);
     return;
   }
   const outcome = await cleanUpRun(target, cleanup);
