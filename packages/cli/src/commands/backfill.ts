@@ -23,8 +23,9 @@ const USAGE = `Usage: batch-pipeline backfill [--prefix P] [--since T] [--dry-ru
 Starts a run for each object already in the upload bucket under the watched prefix, with the
 input and run id the trigger builds (the same code, @batch-pipeline/run-contract). Idempotent:
 an object whose run exists counts as already run (ExecutionAlreadyExists) or already running
-(a run of that name still running is not started again), so a second back-fill starts nothing. Objects the trigger would refuse (folder markers, a suffix not watched,
-empty objects, keys EFS cannot hold) are refused with the reason. Starts are paced; a
+(a run of that name still running is not started again), so a second back-fill starts nothing.
+Objects the trigger would refuse (folder markers, a suffix not watched, empty objects, keys EFS
+cannot hold) are refused with the reason. Starts are paced; a
 throttled start waits and is tried again (up to ${MAX_ATTEMPTS} times).
   --prefix <P>    only keys under P (a key prefix within the watched prefix; a P without it is
                   read relative to it)

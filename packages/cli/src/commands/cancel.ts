@@ -112,7 +112,8 @@ async function removeRunFiles(target: PipelineTarget, history: Parameters<typeof
   }
   if (running.length > 0) {
     notRemoved.push(`the run's files on EFS (runs/${cleanup.payload.runId}/): Batch job ${running.join(', ')} had not ended after `
-      + `${JOB_END_WAIT_MS / 1000} s; run \`${commandHint(`cancel ${cleanup.payload.runId}`, target.targetArgs)}\` again once it has, to remove them`);
+      + `${JOB_END_WAIT_MS / 1000} s; run \`${commandHint(`cancel ${cleanup.payload.runId}`, target.targetArgs)}\` again `
+      + 'once it has, to remove them');
     return;
   }
   const outcome = await cleanUpRun(target, cleanup);
@@ -150,7 +151,8 @@ export const cancelCommand: Command = {
       if (cancellation.removed.length > 0) output.print(`  removed from EFS: ${cancellation.removed.join(', ')}`);
       for (const line of cancellation.notRemoved) output.print(`  not removed: ${line}`);
       if (cancellation.upload) {
-        output.print(`  kept the upload ${cancellation.upload}; run it again with \`${commandHint(`rerun ${cancellation.run}`, command.targetArgs)}\``);
+        const rerun = commandHint(`rerun ${cancellation.run}`, command.targetArgs);
+        output.print(`  kept the upload ${cancellation.upload}; run it again with \`${rerun}\``);
       }
     }
     return EXIT.ok;

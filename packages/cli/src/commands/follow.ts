@@ -90,7 +90,9 @@ export function printOutcome(outcome: RunOutcome, output: CliOutput, targetArgs 
     output.print(`  input   s3://${outcome.input.bucket}/${outcome.input.key}`
       + `${outcome.input.versionId ? ` (version ${outcome.input.versionId})` : ''}`);
   }
-  if (outcome.status === 'SUCCEEDED' && outcome.reports) output.print(`  reports ${outcome.reports} (${commandHint(`fetch ${outcome.run}`, targetArgs)})`);
+  if (outcome.status === 'SUCCEEDED' && outcome.reports) {
+    output.print(`  reports ${outcome.reports} (${commandHint(`fetch ${outcome.run}`, targetArgs)})`);
+  }
   if (outcome.failedStep) output.print(`  failed step ${outcome.failedStep}`);
   if (outcome.error) output.print(`  error   ${outcome.error}${outcome.cause ? `: ${readableCause(outcome.cause)}` : ''}`);
   if (outcome.status !== 'SUCCEEDED') output.print(`  logs    ${commandHint(`logs ${outcome.run}`, targetArgs)}`);

@@ -96,7 +96,9 @@ export async function jobLines(target: PipelineTarget, jobIds: string[], cursor:
       noticeOnce(lookup, `${job.jobId} waits`, `job ${job.jobName ?? job.jobId} is ${job.status}: its lines show once Batch names its `
         + 'log stream (DescribeJobs logStreamName)');
     }
-    for (const { logGroup, logStream } of streams) lines.push(...await streamLines(target, logGroup, logStream, `job ${job.jobName ?? job.jobId}`, cursor));
+    for (const { logGroup, logStream } of streams) {
+      lines.push(...await streamLines(target, logGroup, logStream, `job ${job.jobName ?? job.jobId}`, cursor));
+    }
   }
   if (!lookup) return lines;
   const known = new Set(described.map((job) => job.jobId));
@@ -104,7 +106,9 @@ export async function jobLines(target: PipelineTarget, jobIds: string[], cursor:
     const job = { jobId, jobName: lookup.jobNames.get(jobId) };
     const streams = await undescribedJobStreams(target, job, lookup.window);
     if (streams.length === 0) noticeOnce(lookup, `${jobId} unavailable`, unavailableJobLinesNotice(target, job, lookup.window));
-    for (const { logGroup, logStream } of streams) lines.push(...await streamLines(target, logGroup, logStream, `job ${job.jobName ?? jobId}`, cursor));
+    for (const { logGroup, logStream } of streams) {
+      lines.push(...await streamLines(target, logGroup, logStream, `job ${job.jobName ?? jobId}`, cursor));
+    }
   }
   return lines;
 }

@@ -45,8 +45,8 @@ export async function describeRun(target: PipelineTarget, runId: string): Promis
     return await call('DescribeExecution', () => target.clients.stepFunctions.send(new DescribeExecutionCommand({ executionArn })));
   } catch (error) {
     if ((error as Error).name === 'ExecutionDoesNotExist' || (error as Error).name === 'InvalidArn') {
-      throw new CliError(`there is no run ${runId} in ${target.stackName}`, `list the runs with \`${commandHint('runs', target.targetArgs)}\` and pass `
-        + 'a name from its first column');
+      throw new CliError(`there is no run ${runId} in ${target.stackName}`,
+        `list the runs with \`${commandHint('runs', target.targetArgs)}\` and pass a name from its first column`);
     }
     throw error;
   }

@@ -68,7 +68,8 @@ export async function cleanUpRun(target: PipelineTarget, cleanup: CleanupCall): 
     result = undefined;
   }
   if (answer.FunctionError) {
-    return { notRemoved: `the workspace function failed (${String(result?.errorType ?? answer.FunctionError)}: ${String(result?.errorMessage ?? text)})` };
+    const why = `${String(result?.errorType ?? answer.FunctionError)}: ${String(result?.errorMessage ?? text)}`;
+    return { notRemoved: `the workspace function failed (${why})` };
   }
   const removed = Array.isArray(result?.removed) ? result.removed.filter((entry): entry is string => typeof entry === 'string') : [];
   return { removed };
