@@ -127,6 +127,7 @@ export class ConstructPackage extends awscdk.AwsCdkConstructLibrary {
     });
     this.shortName = options.name;
     pinToolchain(this);
+    limitSourceLineLength(this);
     // Released with the family: one version, bumped at the root (projenrc/release.ts).
     FamilyRelease.of(root, PROJECT.repositoryUrl).add(this);
 
@@ -183,6 +184,18 @@ export function addRosettaExtract(project: awscdk.AwsCdkConstructLibrary, exampl
  * A workspace package does not run its own `npm install` after synthesis:
  * the single install at the repository root covers every workspace.
  */
+/**
+ * Lines in `src/` stay within 150 characters, strings and comments included: projen's lint ignores
+ * long strings, template literals and comments, which let 209 long lines in before anyone noticed.
+ * Tests keep those allowances (long test names and fixtures read better on one line).
+ */
+export function limitSourceLineLength(project: javascript.NodeProject): void {
+  javascript.Eslint.of(project)?.addOverride({
+    files: ['src/**/*.ts'],
+    rules: { '@stylistic/max-len': ['error', { code: 150, ignoreUrls: true, ignoreRegExpLiterals: true }] },
+  });
+}
+
 export function skipOwnInstall(project: javascript.NodeProject): void {
   (project.package as unknown as { installDependencies: () => void }).installDependencies = () => undefined;
 }

@@ -1,5 +1,5 @@
 import { javascript, typescript } from 'projen';
-import { COMMON_OPTIONS, JEST_OPTIONS, PROJECT, pinToolchain, skipOwnInstall } from './construct-package';
+import { COMMON_OPTIONS, JEST_OPTIONS, limitSourceLineLength, PROJECT, pinToolchain, skipOwnInstall } from './construct-package';
 import { VERSIONS } from './versions';
 
 export interface PlainPackageOptions {
@@ -56,6 +56,7 @@ export function plainPackageOptions(root: javascript.NodeProject, options: Plain
  */
 export function finishPlainPackage(project: typescript.TypeScriptProject, benchmark?: { description: string; script: string }): void {
   pinToolchain(project);
+  limitSourceLineLength(project);
   skipOwnInstall(project);
   if (!benchmark) {
     project.testTask.prependExec('tsc --noEmit -p test/tsconfig.json', { name: 'type-check the tests' });
