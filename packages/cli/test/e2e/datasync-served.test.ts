@@ -102,6 +102,9 @@ describe('the example staged by DataSync, served, through the batch-pipeline bin
     expect(result.stdout).toContain(`cancelled run ${running!.run}:`);
     expect(result.stdout).toContain(`stopped execution ${running!.run}`);
     expect(result.stdout).toContain(`kept the upload s3://${bucket}/${HELD_KEY}`);
+    // Once the job ended, the run's files on EFS are removed by the workspace function's clean-up (Lambda Invoke through serve).
+    expect(result.stdout).toMatch(new RegExp(`removed from EFS: \\S*runs/${running!.run}\\b`));
+    expect(foldersNamed(path.join(served.runtime.state.root, 'efs'), running!.run)).toEqual([]);
     const after = JSON.parse((await batchPipeline(['runs', '--status', 'ABORTED', '--json', ...target], work)).stdout) as RunRow[];
     expect(after.map((row) => row.run)).toContain(running!.run);
     // The job's process ends (SIGTERM; SIGKILL after the stop timeout) and the upload is still there.
@@ -111,3 +114,11 @@ describe('the example staged by DataSync, served, through the batch-pipeline bin
     expect(await upload.Body!.transformToString()).toBe('well,value\nA1,1\n');
   });
 });
+
+/** The folders under `root` named `name` (a run's folders on the local file systems). */
+function foldersNamed(root: string, name: string): string[] {
+  if (!existsSync(root)) return [];
+  return readdirSync(root, { withFileTypes: true, recursive: true })
+    .filter((entry) => entry.isDirectory() && entry.name === name)
+    .map((entry) => path.join(entry.parentPath, entry.name));
+}
