@@ -61,7 +61,7 @@ test('given a function the pipeline does not have, or a version other than $LATE
     const answer = await invoke(name, '{}', {}, query);
     expect(answer.status).toBe(404);
     expect(answer.headers.get('x-amzn-errortype')).toBe('ResourceNotFoundException');
-    expect((await answer.json()).message).toMatch(new RegExp(`^Function not found: arn:aws:lambda:${REGION}:${ACCOUNT}:function:${name}`));
+    expect(((await answer.json()) as { message: string }).message).toMatch(new RegExp(`^Function not found: arn:aws:lambda:${REGION}:${ACCOUNT}:function:${name}`));
   }
 });
 
@@ -70,12 +70,12 @@ test('given a payload that is not JSON or an unknown invocation type, then 400 w
   expect([notJson.status, notJson.headers.get('x-amzn-errortype')]).toEqual([400, 'InvalidRequestContentException']);
   const badType = await invoke('Pipeline-Workspace', '{}', { 'x-amz-invocation-type': 'Later' });
   expect([badType.status, badType.headers.get('x-amzn-errortype')]).toEqual([400, 'InvalidParameterValueException']);
-  expect((await badType.json()).message).toContain("Value 'Later' at 'invocationType'");
+  expect(((await badType.json()) as { message: string }).message).toContain("Value 'Later' at 'invocationType'");
   expect(runner.environments()).toEqual({});
 });
 
 test('given another Lambda operation, then 404 naming what the local runtime serves', async () => {
   const answer = await fetch(`${endpoint}/2015-03-31/functions/`, { method: 'GET' });
   expect(answer.status).toBe(404);
-  expect((await answer.json()).message).toContain('serves Invoke (POST /2015-03-31/functions/{FunctionName}/invocations) only');
+  expect(((await answer.json()) as { message: string }).message).toContain('serves Invoke (POST /2015-03-31/functions/{FunctionName}/invocations) only');
 });
