@@ -76,7 +76,7 @@ export async function serveRuntime(options: ServeOptions): Promise<ServedRuntime
     states: json(stepFunctionsApi(runtime.stepFunctionsService)),
     cloudformation: (request, response) => cloudFormation.answer(request, response),
     logs: json(logsApi(() => groups, runtime.model.region, runtime.model.account)),
-    batch: (request, response) => answerBatch((jobId) => runtime.batchEmulator.describeJob(jobId), request, response),
+    batch: (request, response) => answerBatch(runtime.batchEmulator, request, response),
     sns: (request, response) => runtime.snsEndpoint.handle(request, response),
     lambda: (request, response) => runtime.answerLambda(request, response),
     datasync: json(dataSyncApi(() => runtime.dataSyncEmulator)),

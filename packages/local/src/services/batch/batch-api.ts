@@ -1,5 +1,4 @@
 import { IncomingMessage, ServerResponse } from 'node:http';
-import { terminatorOf } from './batch-emulator';
 import { readBody } from '../../serve/aws-json-protocol';
 
 /** DescribeJobs takes 100 job ids at most (Batch API reference, DescribeJobs). */
@@ -32,12 +31,20 @@ function clientError(message: string): Answer {
 }
 
 /** DescribeJobs: the jobs found, in the order asked; an unknown id is left out, as Batch does. */
-function describeJobs(describeJob: (jobId: string) => Record<string, unknown> | undefined, body: Record<string, unknown>): Answer {
+/** The jobs the served Batch API answers for: the Batch emulator's. */
+export interface ServedJobs {
+  /** DescribeJobs of one job (PascalCase, as Step Functions passes it on), undefined for an unknown id. */
+  describeJob(jobId: string): Record<string, unknown> | undefined;
+  /** TerminateJob with a reason; false for an unknown id. */
+  terminateJob(jobId: string, reason: string): boolean;
+}
+
+function describeJobs(jobs: ServedJobs, body: Record<string, unknown>): Answer {
   const ids = body.jobs;
   if (!Array.isArray(ids) || ids.some((id) => typeof id !== 'string')) return clientError('jobs is required: a list of job ids');
   if (ids.length > MAX_JOBS) return clientError(`jobs has ${ids.length} ids; DescribeJobs takes at most ${MAX_JOBS}`);
-  const jobs = (ids as string[]).map((id) => describeJob(jobIdOf(id))).filter((detail) => detail !== undefined);
-  return [200, { jobs: jobs.map(camelCased) }];
+  const described = (ids as string[]).map((id) => jobs.describeJob(jobIdOf(id))).filter((detail) => detail !== undefined);
+  return [200, { jobs: described.map(camelCased) }];
 }
 
 /**
@@ -45,22 +52,19 @@ function describeJobs(describeJob: (jobId: string) => Record<string, unknown> | 
  * one stopped, and either ends FAILED with the reason as its status reason; a job that already ended
  * is left as it is. Batch answers 200 with an empty object, and ClientException for a job id it does not know.
  */
-function terminateJob(describeJob: (jobId: string) => Record<string, unknown> | undefined, body: Record<string, unknown>): Answer {
+function terminateJob(jobs: ServedJobs, body: Record<string, unknown>): Answer {
   const { jobId, reason } = body;
   if (typeof jobId !== 'string' || jobId === '') return clientError('jobId is required: the id of the job to terminate');
   if (typeof reason !== 'string') return clientError('reason is required: a message that says why the job is terminated (DescribeJobs shows it)');
   if (reason.length > MAX_REASON) return clientError(`reason has ${reason.length} characters; TerminateJob takes at most ${MAX_REASON}`);
-  const detail = describeJob(jobIdOf(jobId));
-  const terminate = detail ? terminatorOf(detail) : undefined;
-  if (!terminate) {
+  if (!jobs.terminateJob(jobIdOf(jobId), reason)) {
     return clientError(`Job ${jobId} not found: the local runtime ran no job with that id since it started (DescribeJobs lists the jobs it knows)`);
   }
-  terminate(reason);
   return [200, {}];
 }
 
 /** The operations served, by their REST path. */
-const OPERATIONS: Record<string, (describeJob: (jobId: string) => Record<string, unknown> | undefined, body: Record<string, unknown>) => Answer> = {
+const OPERATIONS: Record<string, (jobs: ServedJobs, body: Record<string, unknown>) => Answer> = {
   '/v1/describejobs': describeJobs,
   '/v1/terminatejob': terminateJob,
 };
@@ -72,7 +76,7 @@ const OPERATIONS: Record<string, (describeJob: (jobId: string) => Record<string,
  * Any other operation is answered with Batch's `ClientException`, naming what the local runtime serves.
  */
 export async function answerBatch(
-  describeJob: (jobId: string) => Record<string, unknown> | undefined,
+  jobs: ServedJobs,
   request: IncomingMessage,
   response: ServerResponse,
 ): Promise<void> {
@@ -100,5 +104,5 @@ export async function answerBatch(
     reply(clientError('the request body is not a JSON object'));
     return;
   }
-  reply(operation(describeJob, body as Record<string, unknown>));
+  reply(operation(jobs, body as Record<string, unknown>));
 }

@@ -214,17 +214,10 @@ export class BatchEmulator implements TaskIntegration {
     return detail;
   }
 
-  /**
-   * DescribeJobs for one job, with the PascalCase members Step Functions passes on. The detail also
-   * carries (not enumerable, so never serialized) how to terminate the job: the served Batch API is
-   * handed this look-up only, and its TerminateJob reaches the job through it (see `terminatorOf`).
-   */
+  /** DescribeJobs for one job, with the PascalCase members Step Functions passes on. */
   public describeJob(jobId: string): Record<string, unknown> | undefined {
     const job = this.jobs.get(jobId);
-    if (!job) return undefined;
-    const detail = this.describe(job);
-    Object.defineProperty(detail, TERMINATOR, { value: (reason: string) => this.terminate(job, reason), enumerable: false });
-    return detail;
+    return job ? this.describe(job) : undefined;
   }
 
   /**
@@ -688,14 +681,6 @@ export class BatchEmulator implements TaskIntegration {
     appendFileSync(job.logFile, `[batch-pipeline] ${message}\n`);
     this.context.events.emit({ type: 'log', source: `batch/${job.definition.name}`, message: `${job.jobName}: ${message}` });
   }
-}
-
-/** Where a job's DescribeJobs detail keeps how to terminate the job (see `describeJob`). */
-const TERMINATOR = Symbol('terminate the described job');
-
-/** How to terminate the job a `describeJob` detail describes (TerminateJob with a reason), or undefined for any other object. */
-export function terminatorOf(detail: Record<string, unknown>): ((reason: string) => void) | undefined {
-  return (detail as Record<symbol, unknown>)[TERMINATOR] as ((reason: string) => void) | undefined;
 }
 
 function clientError(message: string): Error {
