@@ -505,6 +505,8 @@ describe('Batch emulator: a job and the processes it starts end together, as a c
     expect(detail).toMatchObject({ Status: 'SUCCEEDED', Container: { ExitCode: 0 } });
     // Not after the `sleep 1000` that held the output (the bound leaves room for a busy machine)
     expect(Date.now() - started).toBeLessThan(30_000);
+    // Killed with the job's group: its pipes close as it exits, a moment before the kernel has ended it
+    for (let i = 0; i < 250 && running(pids.sleeper); i++) await new Promise((resolve) => setTimeout(resolve, 20));
     expect(running(pids.sleeper)).toBe(false);
     expect(readFileSync(state.logFile('batch/Test-Job', 'run-1'), 'utf-8')).toContain(`started sleep ${pids.sleeper}`);
   });
