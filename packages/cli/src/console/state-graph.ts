@@ -84,8 +84,8 @@ const TASK_ATTEMPT = /^(TaskScheduled|TaskStarted|LambdaFunctionScheduled|Lambda
 /**
  * Each state's outcome in a run from its execution history: `running` while it is the open state
  * of a running run; `caught` when a failure inside it was handled by a Catch (it was left after a
- * failure with no new attempt since: a failure retried, then succeeded, is `succeeded`; the
- * local runtime reports a TaskSucceeded after a caught TaskFailed, AWS does not); `failed`
+ * failure with no new attempt since: a failure retried, then succeeded, is `succeeded`; only a
+ * new attempt clears a failure, so a stray TaskSucceeded after a caught TaskFailed changes nothing); `failed`
  * when the run ended in it (a Fail state, or a failure no Catch handled, a timeout or a stop);
  * else `succeeded`. Durations add up every entry (a state entered again by a loop).
  */

@@ -65,7 +65,7 @@ describe('runPathOf', () => {
     expect(path.transitions).toEqual([{ from: 'Check', to: 'Process' }, { from: 'Process', to: 'Notify' }, { from: 'Notify', to: 'Failed' }]);
   });
 
-  test('given the local runtime\'s history of a caught task (TaskFailed, then TaskSucceeded, then the state exits), then the state is still caught', () => {
+  test('given a caught task whose history has a stray TaskSucceeded after its TaskFailed (no new attempt), then the state is still caught', () => {
     const events = [entered('Task', 'Process'), event('TaskScheduled'), event('TaskFailed'), event('TaskSucceeded'), exited('Task', 'Process'), entered('Task', 'Notify')];
 
     expect(runPathOf(events).states.Process.outcome).toBe('caught');
