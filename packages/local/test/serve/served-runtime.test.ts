@@ -392,4 +392,25 @@ describe('CloudWatch Logs and Batch', () => {
     await expect(batch.send(new TerminateJobCommand({ jobId: String(job.detail.JobId), reason: undefined as unknown as string })))
       .rejects.toMatchObject({ name: 'ClientException', message: expect.stringContaining('reason is required') });
   });
+
+  test('given a job that is running, when DescribeJobs, then it names the running attempt\'s log stream, and GetLogEvents reads the lines written so far', async () => {
+    const name = 'running-job-run';
+    await sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify({ name, mode: 'slow', key: 'k' }) }));
+    const batch = new BatchClient({ ...CLIENT, endpoint: served.endpoint });
+    const jobId = async () => String(served.runtime.batchEmulator.listJobs().find((job) => job.detail.JobName === name)?.detail.JobId ?? '');
+    let lines: Array<string | undefined> = [];
+    let running;
+    for (let waited = 0; waited < 300 && !lines.includes('job begins in mode slow'); waited++) {
+      running = (await batch.send(new DescribeJobsCommand({ jobs: [await jobId()] }))).jobs?.[0];
+      const stream = running?.container?.logStreamName;
+      if (running?.status === 'RUNNING' && stream) {
+        const { events } = await logs().send(new GetLogEventsCommand({ logGroupName: JOB_LOG_GROUP, logStreamName: stream, startFromHead: true }));
+        lines = events?.map((event) => event.message) ?? [];
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(running).toMatchObject({ status: 'RUNNING', attempts: [], container: { logStreamName: expect.stringMatching(/\/default\/.+-1$/) } });
+    expect(lines).toContain('job begins in mode slow');
+    await batch.send(new TerminateJobCommand({ jobId: await jobId(), reason: 'the test has read its lines' }));
+  });
 });

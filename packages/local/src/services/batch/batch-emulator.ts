@@ -87,6 +87,8 @@ interface Job {
   startedAt?: number;
   stoppedAt?: number;
   readonly attemptDetails: Attempt[];
+  /** The attempt running now, whose log stream DescribeJobs names while the job is RUNNING. */
+  runningAttempt?: number;
   readonly done: Promise<void>;
   /** The execution whose Task submitted it (StopExecution terminates its jobs). */
   execution?: string;
@@ -401,11 +403,13 @@ export class BatchEmulator implements TaskIntegration {
         job.status = 'STARTING';
         const image = runner === 'docker' && this.options.failWithExitCode === undefined ? await this.image(job) : undefined;
         job.status = 'RUNNING';
+        job.runningAttempt = attempt;
         const startedAt = Date.now();
         job.startedAt ??= startedAt;
         const result = this.options.failWithExitCode !== undefined
           ? this.injectedFailure(job, attempt, this.options.failWithExitCode)
           : await this.attempt(job, attempt, runner, image);
+        job.runningAttempt = undefined;
         const detail: Attempt = {
           Container: {
             ...(result.exitCode !== undefined ? { ExitCode: result.exitCode } : {}),
@@ -627,7 +631,9 @@ export class BatchEmulator implements TaskIntegration {
         MountPoints: job.definition.mounts.map((mount) => ({ ContainerPath: mount.mountPath, SourceVolume: mount.fileSystemLogicalId })),
         ...(last?.Container.ExitCode !== undefined ? { ExitCode: last.Container.ExitCode } : {}),
         ...(last?.Container.Reason ? { Reason: last.Container.Reason } : {}),
-        ...(last ? { LogStreamName: last.Container.LogStreamName } : {}),
+        // As Batch: the running attempt's stream while the job runs (its lines can be read as they are written), else the last attempt's.
+        ...(job.runningAttempt !== undefined ? { LogStreamName: this.logStream(job, job.runningAttempt) }
+          : last ? { LogStreamName: last.Container.LogStreamName } : {}),
         ...(job.definition.logConfiguration ? {
           LogConfiguration: { LogDriver: job.definition.logConfiguration.logDriver, Options: job.definition.logConfiguration.options },
         } : {}),

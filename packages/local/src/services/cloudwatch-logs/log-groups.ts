@@ -105,10 +105,10 @@ export function pipelineLogGroups(
       const known = jobs().filter((job) => job.definitionName === definition.name);
       const streams: LogStreamFile[] = known.flatMap((job) => {
         const attempts = (job.detail.Attempts as Array<{ Container?: { LogStreamName?: string } }> | undefined) ?? [];
-        return attempts.flatMap((attempt) => {
-          const name = attempt.Container?.LogStreamName;
-          return name ? [{ name, file: job.logFile }] : [];
-        });
+        // The ended attempts' streams, and the running attempt's, which DescribeJobs names while the job runs.
+        const running = (job.detail.Container as { LogStreamName?: string } | undefined)?.LogStreamName;
+        const names = new Set([...attempts.map((attempt) => attempt.Container?.LogStreamName), running]);
+        return [...names].flatMap((name) => (name ? [{ name, file: job.logFile }] : []));
       });
       const folder = path.join(state.logsDirectory, 'batch', definition.name);
       const recorded = new Set(known.map((job) => job.logFile));
