@@ -43,11 +43,11 @@ projenrc.tsconfig.file.addOverride('include', ['.projenrc.ts', 'projenrc/**/*.ts
 pinToolchain(root);
 
 const testSupport = new TestSupport(root);
+// The run id and execution input, shared by the trigger's bundle, the CLI and the local runtime.
+const runContract = new RunContract(root);
 // The local runtime reads cloud assemblies and imports no construct package, so the
 // packages' tests and the example app can run their synthesized pipelines on it.
-const local = new LocalRuntime(root);
-// The run id and execution input, shared by the trigger's bundle and the CLI's back-fill.
-const runContract = new RunContract(root);
+const local = new LocalRuntime(root, { runContract });
 // The `batch-pipeline` command (local runs, and operations on deployed or served pipelines).
 const cli = new OperationsCli(root, { local, runContract });
 

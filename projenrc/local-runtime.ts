@@ -1,5 +1,5 @@
 import { javascript, typescript } from 'projen';
-import { PROJECT } from './construct-package';
+import { PROJECT, WORKSPACE_VERSION } from './construct-package';
 import { finishPlainPackage, plainPackageOptions } from './plain-package';
 import { VERSIONS } from './versions';
 
@@ -11,8 +11,13 @@ import { VERSIONS } from './versions';
  * It sits below the construct packages: it imports none of them (it reads what they
  * synthesized), so the orchestration tests and the example app can run their pipelines on it.
  */
+export interface LocalRuntimeOptions {
+  /** The run contract: a re-run of an interrupted run is named by its rule, as the CLI's `rerun` names one. */
+  readonly runContract: typescript.TypeScriptProject;
+}
+
 export class LocalRuntime extends typescript.TypeScriptProject {
-  constructor(root: javascript.NodeProject) {
+  constructor(root: javascript.NodeProject, options: LocalRuntimeOptions) {
     super({
       ...plainPackageOptions(root, {
         name: 'local',
@@ -23,7 +28,10 @@ export class LocalRuntime extends typescript.TypeScriptProject {
         // aws-local-stepfunctions' declarations import SDK internals that package exports hide.
         skipLibCheck: true,
       }),
-      deps: [`aws-local-stepfunctions@${VERSIONS.awsLocalStepfunctions}`],
+      deps: [
+        `aws-local-stepfunctions@${VERSIONS.awsLocalStepfunctions}`,
+        `${options.runContract.package.packageName}@${WORKSPACE_VERSION}`,
+      ],
       devDeps: [
         `aws-cdk-lib@${VERSIONS.awsCdkLib}`,
         `constructs@${VERSIONS.constructs}`,

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
+import { rerunIdFor } from '@batch-pipeline/run-contract';
 import { RunSummary } from './run-summary';
 import { StateDirectory } from './state-directory';
 import { writeWholeFile } from './write-whole-file';
@@ -38,32 +39,10 @@ export function markRerun(state: StateDirectory, summary: RunSummary, rerunAs?: 
     JSON.stringify({ ...summary, rerunAt: new Date().toISOString(), ...(rerunAs ? { rerunAs } : {}) }, undefined, 2));
 }
 
-/** The longest run id (execution name) the pipeline makes: Step Functions' limit for a name. */
-const MAX_RUN_ID_LENGTH = 80;
-
-/** The suffix of a re-run: `-r<n>`. */
-const RERUN_SUFFIX = /-r(\d+)$/;
-
-/**
- * The name of the n-th re-run of a run: `<run id>-r<n>`, its readable part (before the last `-`)
- * shortened when that would pass 80 characters. The same rule as `rerunIdFor` of
- * packages/run-contract (src/rerun-id.ts), which the CLI's `rerun` uses: packages/local does not
- * depend on run-contract, so a re-run of an interrupted run is named here as `rerun` would name it.
- * Keep both alike.
- */
-export function rerunNameFor(runId: string, n: number): string {
-  const original = runId.replace(RERUN_SUFFIX, '');
-  const suffix = `-r${n}`;
-  if (original.length + suffix.length <= MAX_RUN_ID_LENGTH) return `${original}${suffix}`;
-  const dash = original.lastIndexOf('-');
-  const readable = original.slice(0, dash).slice(0, MAX_RUN_ID_LENGTH - suffix.length - (original.length - dash)).replace(/[_-]+$/, '');
-  return `${readable}${original.slice(dash)}${suffix}`;
-}
-
-/** The first re-run name of a run that `taken` says is free (`-r1`, `-r2`, ...), as `batch-pipeline rerun` picks it. */
+/** The first re-run name of a run that `taken` says is free (`-r1`, `-r2`, ...: the run contract's rule, as `batch-pipeline rerun` picks it). */
 export function freeRerunName(runId: string, taken: (name: string) => boolean): string {
   for (let n = 1; ; n++) {
-    const name = rerunNameFor(runId, n);
+    const name = rerunIdFor(runId, n);
     if (!taken(name)) return name;
   }
 }
