@@ -1,4 +1,5 @@
 import { parseArgs, ParseArgsConfig } from 'node:util';
+import { commandLineRefusal } from '@batch-pipeline/local/lib/cli/option-suggestion';
 import { CliError } from './cli-error';
 import { CliOutput } from './command';
 import { commandHint } from './output/command-hint';
@@ -50,7 +51,8 @@ export function parseCommandLine<O extends OptionSpec>(command: string, args: re
   try {
     parsed = parseArgs({ args: [...args], options: { ...TARGET_OPTIONS, ...options }, allowPositionals, strict: true });
   } catch (error) {
-    throw new CliError(`${command}: ${(error as Error).message}`, `see \`batch-pipeline ${command} --help\``);
+    const refusal = commandLineRefusal(error as Error & { code?: string }, command, Object.keys({ ...TARGET_OPTIONS, ...options }));
+    throw new CliError(`${command}: ${refusal.message}`, refusal.remedy);
   }
   const values = parsed.values as Record<string, string | boolean | undefined>;
   const endpointUrl = (values['endpoint-url'] as string | undefined) ?? process.env.AWS_ENDPOINT_URL;

@@ -97,3 +97,14 @@ describe('runs', () => {
     expect(output.notes.join('\n')).toContain('use one of RUNNING, SUCCEEDED, FAILED');
   });
 });
+
+describe('a mistyped option', () => {
+  test('given runs --limt, then it exits 2 naming the option meant and the command\'s help, before any AWS call', async () => {
+    const output = capture();
+    const code = await main(['runs', '--limt', '5', ...TARGET], output);
+    expect(code).toBe(EXIT.userError);
+    expect(output.notes.join('\n')).toContain("runs: unknown option '--limt'");
+    expect(output.notes.join('\n')).toContain('did you mean --limit? (see `batch-pipeline runs --help`)');
+    expect(stepFunctions.calls()).toHaveLength(0);
+  });
+});

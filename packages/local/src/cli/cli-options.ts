@@ -1,6 +1,7 @@
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { commandLineRefusal } from './option-suggestion';
 import { synthesizeApp } from '../assembly/synthesize-app';
 import { LocalRuntimeError } from '../runtime/local-runtime-error';
 import { PipelineRuntimeOptions } from '../runtime/pipeline-runtime';
@@ -115,42 +116,14 @@ const OPTIONS = {
   'help': { type: 'boolean', short: 'h' },
 } as const;
 
-/**
- * A command line parseArgs refused, as a message that says what to do: an unknown option names the
- * closest known one (a typo such as `--fsat`), anything else points at the help.
- */
-function parseError(error: Error & { code?: string }, argv: readonly string[]): LocalRuntimeError {
-  const command = argv.find((arg) => !arg.startsWith('-')) ?? 'run';
-  const help = `see \`batch-pipeline ${command} --help\``;
-  const unknown = error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? /Unknown option '([^']+)'/.exec(error.message)?.[1] : undefined;
-  if (unknown === undefined) return new LocalRuntimeError(error.message.replace(/\.$/, ''), help);
-  const closest = closestOption(unknown.replace(/^-+/, ''));
-  return new LocalRuntimeError(`unknown option '${unknown}'`, closest ? `did you mean --${closest}? (${help})` : help);
-}
-
-/** The known option within two edits of `name`, if there is one. */
-function closestOption(name: string): string | undefined {
-  const candidates = Object.keys(OPTIONS).map((option) => [option, editDistance(name, option)] as const)
-    .filter(([, distance]) => distance <= 2)
-    .sort((a, b) => a[1] - b[1]);
-  return candidates[0]?.[0];
-}
-
-/** Levenshtein distance: the fewest single-character insertions, deletions and substitutions from `a` to `b`. */
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current.push(Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1)));
-    }
-    previous = current;
-  }
-  return previous[b.length];
+/** How a command that takes the runtime's options names itself in errors: `serve` adds `--port` and `--host`. */
+export interface CommandLineOwner {
+  readonly command: string;
+  readonly options: readonly string[];
 }
 
 /** Parses the command line; synthesizes the app when asked (or when there is no assembly but a cdk.json). */
-export function parseCliOptions(argv: readonly string[], cwd = process.cwd()): CliOptions {
+export function parseCliOptions(argv: readonly string[], cwd = process.cwd(), owner?: CommandLineOwner): CliOptions {
   let parsed;
   try {
     parsed = parseArgs({
@@ -159,7 +132,9 @@ export function parseCliOptions(argv: readonly string[], cwd = process.cwd()): C
       options: OPTIONS,
     });
   } catch (error) {
-    throw parseError(error as Error & { code?: string }, argv);
+    const command = owner?.command ?? argv.find((arg) => !arg.startsWith('-')) ?? 'run';
+    const refusal = commandLineRefusal(error as Error & { code?: string }, command, [...Object.keys(OPTIONS), ...(owner?.options ?? [])]);
+    throw new LocalRuntimeError(refusal.message, refusal.remedy);
   }
   const { values, positionals } = parsed;
   const [command, ...files] = positionals;

@@ -8,8 +8,9 @@ import { LocalRuntimeError } from '../runtime/local-runtime-error';
 export const SERVE_USAGE = `Usage: batch-pipeline serve [options]
 
 Starts the local runtime of the app's assembly and serves it as AWS endpoints on one port until
-Ctrl-C: S3, Step Functions, CloudFormation, CloudWatch Logs, Batch (DescribeJobs) and SNS (Publish),
-routed by each request's SigV4 service name. Use it with \`aws --endpoint-url\`, AWS_ENDPOINT_URL,
+Ctrl-C: S3, Step Functions, CloudFormation, CloudWatch Logs, Batch (DescribeJobs, TerminateJob),
+SNS (Publish), Lambda (Invoke) and DataSync (Describe/CancelTaskExecution), routed by each
+request's SigV4 service name. Use it with \`aws --endpoint-url\`, AWS_ENDPOINT_URL,
 boto3 or the SDKs and any credentials: it checks no signature and enforces no IAM policy.
 
 Options:
@@ -124,7 +125,7 @@ export async function serveCommand(argv: readonly string[], print: (line: string
     if (rest.some((arg) => arg === '--key' || arg.startsWith('--key='))) {
       throw new LocalRuntimeError('`serve` takes no --key', 'upload with `aws s3 cp <file> s3://<bucket>/<prefix>` once it runs');
     }
-    const options = parseCliOptions(['watch', ...rest]);
+    const options = parseCliOptions(['watch', ...rest], process.cwd(), { command: 'serve', options: ['port', 'host'] });
     json = options.json === true;
     served = await serveRuntime({ ...runtimeOptions(options), host, port });
   } catch (error) {

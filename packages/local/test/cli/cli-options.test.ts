@@ -1,6 +1,6 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { parseCliOptions } from '../../src/cli/cli-options';
+import { CommandLineOwner, parseCliOptions } from '../../src/cli/cli-options';
 import { LocalRuntimeError } from '../../src/runtime/local-runtime-error';
 import { temporaryDirectory } from '../assembly/tiny-assembly';
 
@@ -14,9 +14,9 @@ beforeEach(() => {
 
 afterEach(() => rmSync(cwd, { recursive: true, force: true }));
 
-function refusal(argv: string[]): LocalRuntimeError {
+function refusal(argv: string[], owner?: CommandLineOwner): LocalRuntimeError {
   try {
-    parseCliOptions(argv, cwd);
+    parseCliOptions(argv, cwd, owner);
   } catch (error) {
     expect(error).toBeInstanceOf(LocalRuntimeError);
     return error as LocalRuntimeError;
@@ -87,6 +87,12 @@ describe('refusing a command line', () => {
     expect(error.message).toBe("unknown option '--fsat'");
     expect(error.remedy).toBe('did you mean --fast? (see `batch-pipeline run --help`)');
     expect(refusal(['watch', '--state-dri', 's']).remedy).toBe('did you mean --state-dir? (see `batch-pipeline watch --help`)');
+  });
+
+  test('given serve\'s own options mistyped, then the error names serve\'s option and serve\'s help', () => {
+    const serve = { command: 'serve', options: ['port', 'host'] };
+    expect(refusal(['watch', '--prot', '1'], serve).remedy).toBe('did you mean --port? (see `batch-pipeline serve --help`)');
+    expect(refusal(['watch', '--fsat'], serve).remedy).toBe('did you mean --fast? (see `batch-pipeline serve --help`)');
   });
 
   test('given an option nothing resembles, or a value missing, then the error says so and points at the help', () => {
