@@ -118,7 +118,7 @@ describe('cancel', () => {
     expect(JSON.parse(Buffer.from(invoke.Payload as Uint8Array).toString())).toEqual({ action: 'cleanup', runId: RUN, stagedPath: STAGED_PATH });
     const text = output.lines.join('\n');
     expect(text).toContain(`stopped Batch job ${RUN} (job-1, was RUNNING)`);
-    expect(text).toContain(`removed from EFS: /runs/${RUN}, ${STAGED_PATH}`);
+    expect(text).toContain(`cleared on EFS: /runs/${RUN}, ${STAGED_PATH}`);
     expect(text).toContain('kept the upload s3://uploads/incoming/plate.csv (version v1)');
   });
 
@@ -130,7 +130,7 @@ describe('cancel', () => {
     await main(['cancel', RUN, ...TARGET], output);
 
     expect(stepFunctions.commandCalls(StopExecutionCommand)).toHaveLength(0);
-    expect(output.lines.join('\n')).toContain(`had already ended (ABORTED): nothing to cancel\n  removed the files it left on EFS: /runs/${RUN}`);
+    expect(output.lines.join('\n')).toContain(`had already ended (ABORTED): nothing to cancel\n  cleared what it left on EFS: /runs/${RUN}`);
   });
 
   test('given a workspace function that fails the clean-up, when cancelled, then the run is stopped and the output says why its files stay', async () => {

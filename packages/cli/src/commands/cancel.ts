@@ -33,8 +33,10 @@ export interface Cancellation {
   /** The run's status before: only a RUNNING run is stopped. */
   readonly status: string;
   readonly stopped: string[];
+  /** What the run had started that had ended before cancel looked (a .sync job Step Functions stops with the execution). */
+  readonly alreadyEnded: string[];
   readonly notStopped: string[];
-  /** What the clean-up removed from EFS. */
+  /** What the clean-up cleared on EFS: the paths it removed where they were (the workspace function removes with `force`). */
   readonly removed: string[];
   /** Why the run's files on EFS were not removed, when they were not. */
   readonly notRemoved: string[];
@@ -47,6 +49,7 @@ export async function cancelRun(target: PipelineTarget, runId: string): Promise<
   const input = JSON.parse(described.input ?? '{}') as { runId?: string; bucket?: string; key?: string; versionId?: string | null };
   const upload = input.key ? `s3://${input.bucket}/${input.key}${input.versionId ? ` (version ${input.versionId})` : ''}` : undefined;
   const stopped: string[] = [];
+  const alreadyEnded: string[] = [];
   const notStopped: string[] = [];
   const removed: string[] = [];
   const notRemoved: string[] = [];
@@ -54,7 +57,7 @@ export async function cancelRun(target: PipelineTarget, runId: string): Promise<
     if (UNCLEANED_STATUSES.has(described.status ?? '')) {
       await removeRunFiles(target, await historyOf(target, described.executionArn!), [], removed, notRemoved);
     }
-    return { run: described.name!, status: described.status!, stopped, notStopped, removed, notRemoved, upload };
+    return { run: described.name!, status: described.status!, stopped, alreadyEnded, notStopped, removed, notRemoved, upload };
   }
   // The execution first, so that it starts nothing more; then what it had started.
   await call('StopExecution', () => target.clients.stepFunctions.send(new StopExecutionCommand({
@@ -64,7 +67,11 @@ export async function cancelRun(target: PipelineTarget, runId: string): Promise<
   const history = await historyOf(target, described.executionArn!);
   const { jobIds, taskExecutionArns } = startedResourcesOf(history);
   for (const job of await describeJobs(target, jobIds)) {
-    if (FINAL_STATES.has(job.status ?? '')) continue;
+    if (FINAL_STATES.has(job.status ?? '')) {
+      // Ended before cancel looked: with the execution (Step Functions stops a .sync job it started), or earlier.
+      alreadyEnded.push(`Batch job ${job.jobName} (${job.jobId}): ${job.status}${job.statusReason ? `, ${job.statusReason}` : ''}`);
+      continue;
+    }
     try {
       await target.clients.batch.send(new TerminateJobCommand({
         jobId: job.jobId,
@@ -93,7 +100,7 @@ export async function cancelRun(target: PipelineTarget, runId: string): Promise<
     }
   }
   await removeRunFiles(target, history, jobIds, removed, notRemoved);
-  return { run: described.name!, status: described.status!, stopped, notStopped, removed, notRemoved, upload };
+  return { run: described.name!, status: described.status!, stopped, alreadyEnded, notStopped, removed, notRemoved, upload };
 }
 
 /**
@@ -142,13 +149,14 @@ export const cancelCommand: Command = {
       output.print(JSON.stringify(cancellation, undefined, 2));
     } else if (cancellation.status !== 'RUNNING') {
       output.print(`run ${cancellation.run} had already ended (${cancellation.status}): nothing to cancel`);
-      if (cancellation.removed.length > 0) output.print(`  removed the files it left on EFS: ${cancellation.removed.join(', ')}`);
+      if (cancellation.removed.length > 0) output.print(`  cleared what it left on EFS: ${cancellation.removed.join(', ')}`);
       for (const line of cancellation.notRemoved) output.print(`  not removed: ${line}`);
     } else {
       output.print(`cancelled run ${cancellation.run}:`);
       for (const line of cancellation.stopped) output.print(`  stopped ${line}`);
+      for (const line of cancellation.alreadyEnded) output.print(`  already ended: ${line}`);
       for (const line of cancellation.notStopped) output.print(`  not stopped: ${line}`);
-      if (cancellation.removed.length > 0) output.print(`  removed from EFS: ${cancellation.removed.join(', ')}`);
+      if (cancellation.removed.length > 0) output.print(`  cleared on EFS: ${cancellation.removed.join(', ')}`);
       for (const line of cancellation.notRemoved) output.print(`  not removed: ${line}`);
       if (cancellation.upload) {
         const rerun = commandHint(`rerun ${cancellation.run}`, command.targetArgs);
