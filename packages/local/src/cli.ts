@@ -175,7 +175,7 @@ async function watch(options: CliOptions, print: (line: string) => void, emit?: 
   // The folder the message names exists, so that copying a file into it works at once.
   const watched = watchedFolder(folder, trigger.prefix);
   mkdirSync(watched, { recursive: true });
-  print(`watching ${path.relative(process.cwd(), watched)}/ : copy files there to run them (Ctrl-C to stop)`);
+  print(`watching ${path.relative(process.cwd(), watched)}/: copy files there to run them (Ctrl-C to stop)`);
   const interrupts = handleInterrupts(runtime, print);
   interruptedNotice(runtime.interruptedRuns(), runtime.state.root).forEach(print);
   if (options.rerunInterrupted) {
