@@ -185,7 +185,8 @@ function printSummary(summary: BackfillSummary, target: PipelineTarget, output: 
     + `refused ${Object.values(summary.refused).reduce((a, b) => a + b, 0)}`);
   for (const [reason, count] of Object.entries(summary.refused)) output.print(`  refused ${count}: ${reason}`);
   if (summary.throttled > 0) output.print(`  ${summary.throttled} throttled starts were retried after a pause`);
-  output.print(`  in ${formatDuration(summary.durationMs)}${summary.started > 0 && !summary.dryRun ? ` (${summary.startsPerSecond.toFixed(1)} starts/s)` : ''}`);
+  const rate = summary.started > 0 && !summary.dryRun ? ` (${summary.startsPerSecond.toFixed(1)} starts/s)` : '';
+  output.print(`  in ${formatDuration(summary.durationMs)}${rate}`);
 }
 
 export const backfillCommand: Command = {
