@@ -160,7 +160,7 @@ export class PipelineRuntime {
    * workspace function's clean-up this way).
    */
   public answerLambda(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    return answerLambda(this.lambda!, this.functions!, request, response);
+    return answerLambda(this.lambda!, request, response);
   }
 
   /** The local SNS endpoint (Publish), for a server that routes SNS requests to it (`serveRuntime`). */

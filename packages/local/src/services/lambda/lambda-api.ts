@@ -1,12 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { IncomingMessage, ServerResponse } from 'node:http';
-import { FunctionRunner } from './function-runner';
 import { LambdaIntegration } from './lambda-integration';
 import { readBody } from '../../serve/aws-json-protocol';
 
 /** `POST /2015-03-31/functions/{FunctionName}/invocations` (Lambda API reference, Invoke). */
 const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/;
-const INVOCATION_TYPES = ['RequestResponse', 'Event', 'DryRun'];
 const LOG_TYPES = ['None', 'Tail'];
 /** The status of the runner's errors whose message does not carry one (Lambda API reference, Invoke errors). */
 const STATUS_OF: Record<string, number> = { RequestTooLargeException: 413, ResourceNotFoundException: 404, ServiceException: 500 };
@@ -22,8 +20,7 @@ const STATUS_OF: Record<string, number> = { RequestTooLargeException: 413, Resou
  * (400). Any other operation is answered with Lambda's `ResourceNotFoundException` for its path,
  * naming what the local runtime serves.
  */
-export async function answerLambda(integration: LambdaIntegration, runner: FunctionRunner,
-  request: IncomingMessage, response: ServerResponse): Promise<void> {
+export async function answerLambda(integration: LambdaIntegration, request: IncomingMessage, response: ServerResponse): Promise<void> {
   const body = await readBody(request);
   const url = new URL(request.url ?? '/', 'http://local');
   const reply = (status: number, headers: Record<string, string>, payload: string) => {
@@ -41,11 +38,9 @@ export async function answerLambda(integration: LambdaIntegration, runner: Funct
   }
   const invocationType = header(request, 'x-amz-invocation-type') ?? 'RequestResponse';
   const logType = header(request, 'x-amz-log-type') ?? 'None';
-  if (!INVOCATION_TYPES.includes(invocationType) || !LOG_TYPES.includes(logType)) {
-    const [name, value, allowed] = INVOCATION_TYPES.includes(invocationType)
-      ? ['logType', logType, LOG_TYPES] : ['invocationType', invocationType, INVOCATION_TYPES];
-    refuse(400, 'InvalidParameterValueException', `1 validation error detected: Value '${value}' at '${name}' failed to satisfy constraint: `
-      + `Member must satisfy enum value set: [${allowed.join(', ')}]`);
+  if (!LOG_TYPES.includes(logType)) {
+    refuse(400, 'InvalidParameterValueException', `1 validation error detected: Value '${logType}' at 'logType' failed to satisfy constraint: `
+      + `Member must satisfy enum value set: [${LOG_TYPES.join(', ')}]`);
     return;
   }
   let event: unknown = {};
@@ -61,14 +56,11 @@ export async function answerLambda(integration: LambdaIntegration, runner: Funct
     const functionName = decodeURIComponent(path[1]);
     const fn = integration.functionNamed(functionName, url.searchParams.get('Qualifier') ?? undefined);
     const invokedFunctionArn = functionName.startsWith('arn:') ? functionName : fn.arn;
-    if (invocationType === 'DryRun') {
-      reply(204, {}, '');
-    } else if (invocationType === 'Event') {
-      const accepted = runner.invokeAsync(fn, event, { invokedFunctionArn });
-      void accepted.completion.catch(() => undefined);
-      reply(202, { 'x-amzn-requestid': accepted.requestId }, '');
+    const invocation = await integration.invoke(fn, event, invocationType, { invokedFunctionArn });
+    if (invocation.statusCode !== 200) {
+      reply(invocation.statusCode, { 'x-amzn-requestid': invocation.requestId }, '');
     } else {
-      const result = await runner.invoke(fn, event, { invokedFunctionArn });
+      const { result } = invocation;
       reply(200, {
         'content-type': 'application/json',
         'x-amzn-requestid': result.requestId,

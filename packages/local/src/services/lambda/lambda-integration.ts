@@ -4,6 +4,7 @@ import { serviceError } from '../service-rules';
 import { ServiceContext, TaskIntegration, TaskRequest } from '../task-integration';
 import { FunctionRunner } from './function-runner';
 import { InvocationResult } from './invocation-log';
+import { InvokeOptions } from './invoke-request';
 
 /** The optimized integration's resource. */
 export const LAMBDA_INVOKE_RESOURCE = 'arn:aws:states:::lambda:invoke';
@@ -16,6 +17,11 @@ const FUNCTION_NAME = new RegExp(
   '^(?:arn:(?:aws[a-zA-Z-]*)?:lambda:)?(?:([a-z]{2}(?:(?:-gov)|(?:-iso(?:[a-z]?)))?-[a-z]+-\\d{1}):)?(?:(\\d{12}):)?(?:function:)?'
     + '([a-zA-Z0-9\\-_.]+)(?::(\\$LATEST(?:\\.PUBLISHED)?|[a-zA-Z0-9\\-_]+))?$',
 );
+
+/** What an Invoke did, by its invocation type: queued (202) or not run (204), or run with its result (200). */
+export type Invocation =
+  | { readonly statusCode: 202 | 204; readonly requestId: string }
+  | { readonly statusCode: 200; readonly result: InvocationResult };
 
 /** The output of the optimized integration, as Step Functions passes it on (Payload parsed from JSON). */
 export interface LambdaInvokeOutput {
@@ -69,23 +75,32 @@ export class LambdaIntegration implements TaskIntegration {
     const fn = this.functionNamed(functionName, parameters.Qualifier);
     const event = parameters.Payload === undefined ? {} : parameters.Payload;
     const invokedFunctionArn = /^arn:/.test(functionName) ? functionName : fn.arn;
-    const invocationType = parameters.InvocationType ?? 'RequestResponse';
-    if (invocationType === 'DryRun') {
-      return this.output(randomUUID(), 204, '', undefined);
-    }
+    const invocation = await this.invoke(fn, event, parameters.InvocationType ?? 'RequestResponse',
+      { logKey: request.execution.name, invokedFunctionArn });
+    if (invocation.statusCode !== 200) return this.output(invocation.requestId, invocation.statusCode, '', undefined);
+    const { result } = invocation;
+    return this.output(result.requestId, 200, this.payloadOf(result),
+      parameters.LogType === 'Tail' ? Buffer.from(result.logTail).toString('base64') : undefined);
+  }
+
+  /**
+   * Invoke by its invocation type, as Lambda's API runs it: `DryRun` runs nothing (204), `Event`
+   * queues the invocation (202, with its retries), `RequestResponse` runs it and returns its result
+   * (200); any other type is `InvalidParameterValueException`. The state machine's tasks and the
+   * served Invoke both call this.
+   */
+  public async invoke(fn: LocalFunction, event: unknown, invocationType: unknown, options: InvokeOptions): Promise<Invocation> {
+    if (invocationType === 'DryRun') return { statusCode: 204, requestId: randomUUID() };
     if (invocationType === 'Event') {
-      const options = { logKey: request.execution.name, invokedFunctionArn };
       const accepted = await withServiceDetails(Promise.resolve().then(() => this.runner.invokeAsync(fn, event, options)));
       void accepted.completion.catch(() => undefined);
-      return this.output(accepted.requestId, 202, '', undefined);
+      return { statusCode: 202, requestId: accepted.requestId };
     }
     if (invocationType !== 'RequestResponse') {
-      throw lambdaError('InvalidParameterValueException', 400, `1 validation error detected: Value '${invocationType}' at 'invocationType' `
+      throw lambdaError('InvalidParameterValueException', 400, `1 validation error detected: Value '${String(invocationType)}' at 'invocationType' `
         + 'failed to satisfy constraint: Member must satisfy enum value set: [Event, RequestResponse, DryRun]');
     }
-    const result = await withServiceDetails(this.runner.invoke(fn, event, { logKey: request.execution.name, invokedFunctionArn }));
-    const payload = this.payloadOf(result);
-    return this.output(result.requestId, 200, payload, parameters.LogType === 'Tail' ? Buffer.from(result.logTail).toString('base64') : undefined);
+    return { statusCode: 200, result: await withServiceDetails(this.runner.invoke(fn, event, options)) };
   }
 
   /** The function a `FunctionName` (and `Qualifier`) names in this pipeline, else `Lambda.ResourceNotFoundException`. */

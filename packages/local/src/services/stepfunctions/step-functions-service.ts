@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { EngineEvent, ExecutionEngine, ExecutionOutcome } from './execution-engine';
 import { LocalStateMachine } from '../../model/pipeline-model';
@@ -94,18 +94,6 @@ export class StepFunctionsService {
       ...(execution.stopped ? { stopped: { ...execution.stopped, stopDate: execution.stopped.stopDate.toISOString() } } : {}),
     };
     writeWholeFile(path.join(this.keptIn, `${execution.name}.json`), JSON.stringify(record));
-  }
-
-  /**
-   * Frees the name of an execution the local runtime itself interrupted (Ctrl-C), so that its
-   * upload can run again under the same run id (`batch-pipeline run --rerun-interrupted`): on AWS
-   * such an execution would have gone on, so its kept record gives way to the run that replaces it.
-   */
-  public releaseInterrupted(name: string): void {
-    const execution = this.executions.get(name);
-    if (!execution?.result || execution.status !== 'ABORTED') return;
-    this.executions.delete(name);
-    if (this.keptIn !== undefined) rmSync(path.join(this.keptIn, `${name}.json`), { force: true });
   }
 
   /** Called for every execution started. */

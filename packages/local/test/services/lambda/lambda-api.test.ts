@@ -21,7 +21,7 @@ beforeEach(async () => {
   const model = { stackName: 'Test', region: REGION, account: ACCOUNT, functions: new Map(functions.map((fn) => [fn.arn, fn])) } as unknown as PipelineModel;
   runner = new FunctionRunner({ state: scratch.state, region: REGION, endpoints: {}, events: scratch.sink });
   const integration = new LambdaIntegration({ model, state: scratch.state, timeScale: 1, events: scratch.sink }, runner);
-  server = createServer((request, response) => void answerLambda(integration, runner, request, response));
+  server = createServer((request, response) => void answerLambda(integration, request, response));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
